@@ -1,0 +1,528 @@
+"""Identity use cases. Keyword-only functions that take the unit of work; only the unit commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from shared import audit_log
+from shared.auth.passwords import hash_password, needs_rehash, verify_password
+from shared.auth.permissions import CLIENT_ROLES
+from shared.auth.principal import Principal
+from shared.auth.tokens import AccessClaims, decode_refresh_token, issue_access_token, issue_refresh_token
+from shared.db.models import Firm, Invitation, PasswordReset, RefreshToken, User
+from shared.db.uow import UnitOfWork
+from shared.email import EmailSender
+from shared.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from shared.rate_limit import hit as rate_limit_hit
+from shared.settings import get_settings
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+INVITATION_LIFETIME = timedelta(days=7)
+PASSWORD_RESET_LIFETIME = timedelta(hours=1)
+PASSWORD_RESETS_PER_HOUR = 5
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _check_client_binding(roles: list[str], client_id: uuid.UUID | None) -> None:
+    is_client = bool(set(roles) & CLIENT_ROLES)
+    if is_client and client_id is None:
+        raise ValidationFailed(
+            "Client roles need the client they belong to",
+            errors=[{"loc": ["body", "client_id"], "msg": "required for client roles", "type": "missing"}],
+        )
+    if not is_client and client_id is not None:
+        raise ValidationFailed(
+            "Only client users are bound to a client",
+            errors=[
+                {"loc": ["body", "client_id"], "msg": "only for client roles", "type": "extra_forbidden"}
+            ],
+        )
+
+
+# --- sign-in ---------------------------------------------------------------------------------------
+
+
+def _issue_pair(uow: UnitOfWork, *, user: User, family_id: uuid.UUID, now: datetime) -> TokenPair:
+    access = issue_access_token(
+        AccessClaims(
+            user_id=user.id,
+            firm_id=user.firm_id,
+            roles=list(user.roles),
+            client_id=user.client_id,
+            email=user.email,
+        ),
+        now=now,
+    )
+    refresh = issue_refresh_token(user_id=user.id, firm_id=user.firm_id, token_id=uuid.uuid4(), now=now)
+    uow.session.add(
+        RefreshToken(
+            id=refresh.token_id,
+            firm_id=user.firm_id,
+            user_id=user.id,
+            family_id=family_id,
+            issued_at=now,
+            expires_at=refresh.expires_at,
+        )
+    )
+    return TokenPair(access.token, refresh.token, int((access.expires_at - now).total_seconds()))
+
+
+def login(*, uow: UnitOfWork, email: str, password: str) -> TokenPair:
+    """Check the password; count failures and lock after five; issue a new token family."""
+    now = _now()
+    found = uow.session.execute(
+        text("SELECT user_id, firm_id FROM aura_auth_find_user(:email)"), {"email": _normalize_email(email)}
+    ).first()
+    if found is None:
+        verify_password(None, password)  # same work as for a real account: no timing oracle
+        raise Unauthorized("The e-mail or password is wrong", code="invalid_credentials")
+    uow.switch_firm(found.firm_id)
+    user = uow.session.scalar(select(User).where(User.id == found.user_id).with_for_update())
+    if user is None:
+        raise Unauthorized("The e-mail or password is wrong", code="invalid_credentials")
+    if user.locked_until is not None and user.locked_until > now:
+        audit_log.append(
+            uow, "auth.login_refused_locked", target_type="user", target_id=user.id, actor_id=user.id
+        )
+        uow.commit()
+        raise Unauthorized(
+            "The account is locked after repeated failed sign-ins; try again later", code="account_locked"
+        )
+    if not verify_password(user.password_hash, password):
+        user.failed_login_count += 1
+        data = {"failed_count": user.failed_login_count}
+        if user.failed_login_count >= MAX_FAILED_LOGINS:
+            user.locked_until, user.failed_login_count = now + LOCKOUT, 0
+            data["locked_until"] = user.locked_until.isoformat()
+        audit_log.append(uow, "auth.login_failed", target_type="user", target_id=user.id, data=data)
+        uow.commit()
+        raise Unauthorized("The e-mail or password is wrong", code="invalid_credentials")
+    if not user.is_active:
+        raise Unauthorized("The account is deactivated", code="account_inactive")
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.failed_login_count, user.locked_until, user.last_login_at = 0, None, now
+    pair = _issue_pair(uow, user=user, family_id=uuid.uuid4(), now=now)
+    audit_log.append(uow, "auth.login_succeeded", target_type="user", target_id=user.id, actor_id=user.id)
+    uow.commit()
+    return pair
+
+
+def refresh(*, uow: UnitOfWork, refresh_token: str) -> TokenPair:
+    """Rotate: the presented token is spent and a new one issued in the same family. A spent token
+    presented again means it leaked, so the whole family is revoked (RFC 9700 section 4.14.2)."""
+    now = _now()
+    claims = decode_refresh_token(refresh_token)
+    uow.switch_firm(claims.firm_id)
+    row = uow.session.scalar(select(RefreshToken).where(RefreshToken.id == claims.token_id).with_for_update())
+    if row is None or row.user_id != claims.user_id:
+        raise Unauthorized("The refresh token is not valid", code="invalid_token")
+    if row.revoked_at is not None:
+        raise Unauthorized("The refresh token has been revoked", code="token_revoked")
+    if row.used_at is not None:
+        _revoke_family(uow, row.family_id, now)
+        audit_log.append(
+            uow,
+            "auth.refresh_token_reused",
+            target_type="user",
+            target_id=row.user_id,
+            actor_id=row.user_id,
+            data={"family_id": str(row.family_id)},
+        )
+        uow.commit()
+        raise Unauthorized("The refresh token was already used; sign in again", code="token_reused")
+    if row.expires_at <= now:
+        raise Unauthorized("The refresh token has expired", code="token_expired")
+    user = uow.session.scalar(select(User).where(User.id == row.user_id))
+    if user is None or not user.is_active:
+        raise Unauthorized("The account is deactivated", code="account_inactive")
+    row.used_at = now
+    pair = _issue_pair(uow, user=user, family_id=row.family_id, now=now)
+    uow.commit()
+    return pair
+
+
+def _revoke_family(uow: UnitOfWork, family_id: uuid.UUID, now: datetime) -> None:
+    uow.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def _revoke_all_for_user(uow: UnitOfWork, user_id: uuid.UUID, now: datetime) -> None:
+    uow.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def logout(*, uow: UnitOfWork, refresh_token: str) -> None:
+    """Revoke the session the refresh token belongs to (its whole family)."""
+    claims = decode_refresh_token(refresh_token)
+    uow.switch_firm(claims.firm_id)
+    row = uow.session.scalar(select(RefreshToken).where(RefreshToken.id == claims.token_id))
+    if row is None or row.user_id != claims.user_id:
+        raise Unauthorized("The refresh token is not valid", code="invalid_token")
+    _revoke_family(uow, row.family_id, _now())
+    audit_log.append(uow, "auth.logout", target_type="user", target_id=row.user_id, actor_id=row.user_id)
+    uow.commit()
+
+
+# --- the firm and its users ------------------------------------------------------------------------
+
+
+def get_firm_or_raise(*, uow: UnitOfWork) -> Firm:
+    """The caller's firm."""
+    firm = uow.session.scalar(select(Firm))
+    if firm is None:
+        raise NotFound("No firm")
+    return firm
+
+
+def update_firm(*, uow: UnitOfWork, name: str) -> Firm:
+    """Rename the caller's firm."""
+    firm = get_firm_or_raise(uow=uow)
+    before, firm.name = firm.name, name
+    audit_log.append(
+        uow, "firm.updated", target_type="firm", target_id=firm.id, data={"name": [before, name]}
+    )
+    uow.commit()
+    return firm
+
+
+def create_firm(*, uow: UnitOfWork, name: str, admin_email: str, admin_password: str) -> tuple[Firm, User]:
+    """A new firm with its first firm_admin (the `aura firm create` command, and the demo firm)."""
+    firm_id = uuid.uuid4()
+    uow.switch_firm(firm_id)
+    firm = Firm(id=firm_id, name=name, status="active")
+    uow.session.add(firm)
+    uow.session.flush()
+    user = _insert_user(
+        uow,
+        email=admin_email,
+        display_name="Firm administrator",
+        password=admin_password,
+        roles=["firm_admin"],
+        client_id=None,
+    )
+    audit_log.append(uow, "firm.created", target_type="firm", target_id=firm.id, data={"name": name})
+    uow.add_event("firm.created", {"firm_id": str(firm.id)})
+    uow.commit()
+    return firm, user
+
+
+def _insert_user(
+    uow: UnitOfWork,
+    *,
+    email: str,
+    display_name: str,
+    password: str | None,
+    roles: list[str],
+    client_id: uuid.UUID | None,
+) -> User:
+    _check_client_binding(roles, client_id)
+    user = User(
+        id=uuid.uuid4(),
+        firm_id=uow.firm_id,
+        email=_normalize_email(email),
+        display_name=display_name,
+        password_hash=hash_password(password) if password else None,
+        roles=roles,
+        client_id=client_id,
+        is_active=True,
+        failed_login_count=0,
+    )
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(user)
+            uow.session.flush()
+    except IntegrityError as exc:
+        raise Conflict("A user with this e-mail already exists", code="email_taken") from exc
+    audit_log.append(uow, "user.created", target_type="user", target_id=user.id, data={"roles": roles})
+    uow.add_event("user.created", {"user_id": str(user.id), "roles": roles})
+    return user
+
+
+def list_users(
+    *, uow: UnitOfWork, role: str | None, active: bool | None, offset: int, limit: int
+) -> tuple[list[User], int]:
+    """The firm's users, by e-mail."""
+    query = select(User)
+    if role is not None:
+        query = query.where(User.roles.any(role))
+    if active is not None:
+        query = query.where(User.is_active.is_(active))
+    total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = uow.session.scalars(query.order_by(User.email).offset(offset).limit(limit)).all()
+    return list(rows), total
+
+
+def get_user_or_raise(*, uow: UnitOfWork, user_id: uuid.UUID) -> User:
+    """One user of the firm; 404 for anyone else's."""
+    user = uow.session.scalar(select(User).where(User.id == user_id))
+    if user is None:
+        raise NotFound("No user with that id")
+    return user
+
+
+def create_user(
+    *,
+    uow: UnitOfWork,
+    email: str,
+    display_name: str,
+    password: str,
+    roles: list[str],
+    client_id: uuid.UUID | None,
+) -> User:
+    """A user with a password set by the administrator."""
+    user = _insert_user(
+        uow, email=email, display_name=display_name, password=password, roles=roles, client_id=client_id
+    )
+    uow.commit()
+    return user
+
+
+def _active_admin_count(uow: UnitOfWork) -> int:
+    return (
+        uow.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.roles.any("firm_admin"), User.is_active.is_(True))
+        )
+        or 0
+    )
+
+
+def update_roles(
+    *, uow: UnitOfWork, user_id: uuid.UUID, roles: list[str], client_id: uuid.UUID | None
+) -> User:
+    """Replace a user's roles; the firm keeps at least one active firm_admin."""
+    user = get_user_or_raise(uow=uow, user_id=user_id)
+    _check_client_binding(roles, client_id)
+    if (
+        "firm_admin" in user.roles
+        and "firm_admin" not in roles
+        and user.is_active
+        and _active_admin_count(uow) <= 1
+    ):
+        raise Conflict("The firm must keep at least one active firm_admin", code="last_admin")
+    before = list(user.roles)
+    user.roles, user.client_id = roles, client_id
+    _revoke_all_for_user(uow, user.id, _now())  # new roles take effect at the next sign-in
+    audit_log.append(
+        uow,
+        "user.roles_changed",
+        target_type="user",
+        target_id=user.id,
+        data={"before": before, "after": roles},
+    )
+    uow.add_event("user.roles_changed", {"user_id": str(user.id), "roles": roles})
+    uow.commit()
+    return user
+
+
+def set_active(*, uow: UnitOfWork, principal: Principal, user_id: uuid.UUID, active: bool) -> User:
+    """Deactivate (revoking every session) or reactivate a user."""
+    user = get_user_or_raise(uow=uow, user_id=user_id)
+    if not active:
+        if user.id == principal.user_id:
+            raise Conflict("You cannot deactivate yourself", code="self_deactivation")
+        if "firm_admin" in user.roles and user.is_active and _active_admin_count(uow) <= 1:
+            raise Conflict("The firm must keep at least one active firm_admin", code="last_admin")
+        _revoke_all_for_user(uow, user.id, _now())
+    if user.is_active != active:
+        user.is_active = active
+        action = "user.reactivated" if active else "user.deactivated"
+        audit_log.append(uow, action, target_type="user", target_id=user.id)
+        uow.add_event(action, {"user_id": str(user.id)})
+    uow.commit()
+    return user
+
+
+# --- invitations -----------------------------------------------------------------------------------
+
+
+def create_invitation(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    email: str,
+    roles: list[str],
+    client_id: uuid.UUID | None,
+    mailer: EmailSender,
+) -> Invitation:
+    """Invite someone to the firm (or to one client); the one-time link goes by e-mail only."""
+    _check_client_binding(roles, client_id)
+    email = _normalize_email(email)
+    exists = uow.session.execute(text("SELECT 1 FROM aura_auth_find_user(:email)"), {"email": email}).first()
+    if exists:
+        raise Conflict("A user with this e-mail already exists", code="email_taken")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        id=uuid.uuid4(),
+        firm_id=uow.firm_id,
+        email=email,
+        roles=roles,
+        client_id=client_id,
+        token_hash=_token_hash(token),
+        invited_by=principal.user_id,
+        expires_at=_now() + INVITATION_LIFETIME,
+    )
+    uow.session.add(invitation)
+    uow.session.flush()
+    audit_log.append(
+        uow, "invitation.created", target_type="invitation", target_id=invitation.id, data={"roles": roles}
+    )
+    firm = get_firm_or_raise(uow=uow)
+    link = f"{get_settings().public_base_url}/accept-invitation?token={token}"
+    uow.commit()
+    mailer.send(
+        to=email,
+        subject=f"You are invited to {firm.name} on Aura",
+        body=f"{firm.name} invites you to Aura.\n\nSet your password here (valid for 7 days):\n{link}\n\n"
+        f"Or call POST /api/invitations/accept with the token: {token}\n",
+    )
+    return invitation
+
+
+def list_invitations(*, uow: UnitOfWork, offset: int, limit: int) -> tuple[list[Invitation], int]:
+    """The firm's invitations, newest first."""
+    total = uow.session.scalar(select(func.count()).select_from(Invitation)) or 0
+    rows = uow.session.scalars(
+        select(Invitation).order_by(Invitation.created_at.desc()).offset(offset).limit(limit)
+    )
+    return list(rows), total
+
+
+def revoke_invitation(*, uow: UnitOfWork, invitation_id: uuid.UUID) -> None:
+    """Withdraw an invitation that has not been accepted."""
+    invitation = uow.session.scalar(select(Invitation).where(Invitation.id == invitation_id))
+    if invitation is None:
+        raise NotFound("No invitation with that id")
+    if invitation.accepted_at is not None:
+        raise Conflict("The invitation was already accepted", code="invitation_accepted")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = _now()
+        audit_log.append(uow, "invitation.revoked", target_type="invitation", target_id=invitation.id)
+    uow.commit()
+
+
+def accept_invitation(*, uow: UnitOfWork, token: str, password: str, display_name: str) -> User:
+    """Create the invited user with the password they chose; the token works once, for 7 days."""
+    found = uow.session.execute(
+        text("SELECT invitation_id, firm_id FROM aura_auth_find_invitation(:h)"), {"h": _token_hash(token)}
+    ).first()
+    if found is None:
+        raise NotFound("The invitation is not valid", code="invalid_invitation")
+    uow.switch_firm(found.firm_id)
+    invitation = uow.session.scalar(
+        select(Invitation).where(Invitation.id == found.invitation_id).with_for_update()
+    )
+    now = _now()
+    if invitation is None or invitation.accepted_at or invitation.revoked_at or invitation.expires_at <= now:
+        raise NotFound("The invitation is not valid or has expired", code="invalid_invitation")
+    user = _insert_user(
+        uow,
+        email=invitation.email,
+        display_name=display_name,
+        password=password,
+        roles=list(invitation.roles),
+        client_id=invitation.client_id,
+    )
+    invitation.accepted_at = now
+    audit_log.append(
+        uow, "invitation.accepted", target_type="invitation", target_id=invitation.id, actor_id=user.id
+    )
+    uow.commit()
+    return user
+
+
+# --- password reset --------------------------------------------------------------------------------
+
+
+def request_password_reset(*, uow: UnitOfWork, email: str, mailer: EmailSender) -> None:
+    """Send a one-hour, single-use reset link if the address belongs to an active user. The answer
+    is the same either way, so the endpoint does not reveal who has an account."""
+    email = _normalize_email(email)
+    rate_limit_hit(
+        uow, scope="password_reset", subject=email, limit=PASSWORD_RESETS_PER_HOUR, window_seconds=3600
+    )
+    found = uow.session.execute(
+        text("SELECT user_id, firm_id FROM aura_auth_find_user(:email)"), {"email": email}
+    ).first()
+    if found is None:
+        return
+    uow.switch_firm(found.firm_id)
+    user = uow.session.scalar(select(User).where(User.id == found.user_id))
+    if user is None or not user.is_active:
+        return
+    token = secrets.token_urlsafe(32)
+    reset = PasswordReset(
+        id=uuid.uuid4(),
+        firm_id=user.firm_id,
+        user_id=user.id,
+        token_hash=_token_hash(token),
+        expires_at=_now() + PASSWORD_RESET_LIFETIME,
+    )
+    uow.session.add(reset)
+    audit_log.append(uow, "password_reset.requested", target_type="user", target_id=user.id, actor_id=user.id)
+    uow.commit()
+    link = f"{get_settings().public_base_url}/reset-password?token={token}"
+    mailer.send(
+        to=user.email,
+        subject="Reset your Aura password",
+        body=f"Choose a new password here (valid for one hour, once):\n{link}\n\n"
+        f"Or call POST /api/auth/password-reset/confirm with the token: {token}\n"
+        "If you did not ask for this, ignore this message.\n",
+    )
+
+
+def confirm_password_reset(*, uow: UnitOfWork, token: str, new_password: str) -> None:
+    """Set the new password, spend the token, unlock the account and end every session."""
+    found = uow.session.execute(
+        text("SELECT reset_id, firm_id FROM aura_auth_find_password_reset(:h)"), {"h": _token_hash(token)}
+    ).first()
+    if found is None:
+        raise NotFound("The reset link is not valid", code="invalid_reset_token")
+    uow.switch_firm(found.firm_id)
+    reset = uow.session.scalar(
+        select(PasswordReset).where(PasswordReset.id == found.reset_id).with_for_update()
+    )
+    now = _now()
+    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+        raise NotFound("The reset link is not valid or has expired", code="invalid_reset_token")
+    user = get_user_or_raise(uow=uow, user_id=reset.user_id)
+    user.password_hash = hash_password(new_password)
+    user.failed_login_count, user.locked_until = 0, None
+    reset.used_at = now
+    _revoke_all_for_user(uow, user.id, now)
+    audit_log.append(uow, "password_reset.completed", target_type="user", target_id=user.id, actor_id=user.id)
+    uow.commit()

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+class HealthRead(BaseModel):
+    status: Literal["healthy", "unhealthy"]
+    service: Literal["aura"] = "aura"
+    version: str
+    database: Literal["ok", "unreachable"]
+
+
+class JobError(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class JobRead(BaseModel):
+    id: uuid.UUID
+    kind: str
+    status: Literal["queued", "running", "succeeded", "failed"]
+    progress: Decimal = Field(ge=0, le=1)
+    result: dict[str, Any] | None
+    error: JobError | None
+    engagement_id: uuid.UUID | None
+    created_by: uuid.UUID | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class AuditRecordRead(BaseModel):
+    chain_seq: int
+    occurred_at: datetime
+    actor_id: str | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    data: dict[str, Any]
+    correlation_id: str | None
+    hash: str
+
+
+class AuditVerificationRead(BaseModel):
+    ok: bool
+    checked: int
+    first_broken_seq: int | None
+    reason: str | None

@@ -1,0 +1,48 @@
+"""Use cases of the platform endpoints."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from sqlalchemy import func, select, text
+
+from shared import audit_log
+from shared.auth.principal import Principal
+from shared.db.engine import get_engine
+from shared.db.models import AuditRecord, Job
+from shared.db.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+def database_is_up() -> bool:
+    """One round trip to the database; never raises."""
+    try:
+        with get_engine().connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception as exc:
+        log.warning("health: database unreachable: %s", type(exc).__name__)
+        return False
+
+
+def get_job(*, uow: UnitOfWork, job_id: uuid.UUID, principal: Principal) -> Job:
+    """The job, if the principal may see it."""
+    from shared.jobs import get_visible_job_or_raise
+
+    return get_visible_job_or_raise(uow, job_id=job_id, principal=principal)
+
+
+def list_audit_records(*, uow: UnitOfWork, offset: int, limit: int) -> tuple[list[AuditRecord], int]:
+    """The firm's audit records, newest first."""
+    total = uow.session.scalar(select(func.count()).select_from(AuditRecord)) or 0
+    rows = uow.session.scalars(
+        select(AuditRecord).order_by(AuditRecord.chain_seq.desc()).offset(offset).limit(limit)
+    ).all()
+    return list(rows), total
+
+
+def verify_audit_log(*, uow: UnitOfWork) -> audit_log.Verification:
+    """Walk the firm's chain."""
+    return audit_log.verify(uow)

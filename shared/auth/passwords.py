@@ -1,0 +1,54 @@
+"""Password hashing with argon2id and the password policy of SPEC.md section 1."""
+
+from __future__ import annotations
+
+import functools
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from shared.errors import ValidationFailed
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+
+
+@functools.cache
+def _hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher().hash("not-a-real-password-used-for-timing")
+
+
+def validate_password(password: str, *, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            f"The password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long",
+            errors=[
+                {
+                    "loc": [field],
+                    "msg": f"at least {MIN_PASSWORD_LENGTH} characters",
+                    "type": "password_policy",
+                }
+            ],
+        )
+
+
+def hash_password(password: str) -> str:
+    validate_password(password)
+    return _hasher().hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when the password matches; with no hash, spends the same time and answers False."""
+    try:
+        return _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher().check_needs_rehash(password_hash)

@@ -1,0 +1,229 @@
+"""Access and refresh tokens (HS256, our own) and Microsoft Entra ID tokens (RS256 through JWKS).
+
+Access tokens live 15 minutes and are checked without the database. Refresh tokens live 8 hours;
+each carries the id of its database row, which records use and revocation, so a refresh token works
+once and a revoked one never.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import jwt
+
+from shared.errors import ConfigurationError, Unauthorized
+from shared.settings import Settings, get_settings
+from shared.settings import secret as resolve_secret
+
+ALGORITHM = "HS256"
+AUDIENCE = "aura-api"
+MIN_SECRET_BYTES = 32
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    firm_id: uuid.UUID | None
+    roles: list[str]
+    client_id: uuid.UUID | None
+    email: str
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    token_id: uuid.UUID
+    expires_at: datetime
+
+
+def _secret(settings: Settings) -> str:
+    secret = resolve_secret("jwt_secret", settings)
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ConfigurationError(f"AURA_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")
+    return secret
+
+
+def _encode(claims: dict[str, Any], settings: Settings) -> str:
+    return jwt.encode(claims, _secret(settings), algorithm=ALGORITHM)
+
+
+def issue_access_token(
+    claims: AccessClaims, *, now: datetime | None = None, settings: Settings | None = None
+) -> IssuedToken:
+    settings = settings or get_settings()
+    now = now or datetime.now(UTC)
+    expires = now + timedelta(minutes=settings.access_token_minutes)
+    token_id = uuid.uuid4()
+    payload = {
+        "iss": settings.jwt_issuer,
+        "aud": AUDIENCE,
+        "typ": "access",
+        "sub": str(claims.user_id),
+        "firm": str(claims.firm_id) if claims.firm_id else None,
+        "roles": claims.roles,
+        "client": str(claims.client_id) if claims.client_id else None,
+        "email": claims.email,
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+        "jti": str(token_id),
+    }
+    return IssuedToken(_encode(payload, settings), token_id, expires)
+
+
+def issue_refresh_token(
+    *,
+    user_id: uuid.UUID,
+    firm_id: uuid.UUID,
+    token_id: uuid.UUID,
+    now: datetime,
+    settings: Settings | None = None,
+) -> IssuedToken:
+    settings = settings or get_settings()
+    expires = now + timedelta(hours=settings.refresh_token_hours)
+    payload = {
+        "iss": settings.jwt_issuer,
+        "aud": AUDIENCE,
+        "typ": "refresh",
+        "sub": str(user_id),
+        "firm": str(firm_id),
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+        "jti": str(token_id),
+    }
+    return IssuedToken(_encode(payload, settings), token_id, expires)
+
+
+def _decode_own(token: str, expected_type: str, settings: Settings) -> dict[str, Any]:
+    try:
+        payload: dict[str, Any] = jwt.decode(
+            token,
+            _secret(settings),
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "iat", "sub", "jti", "typ"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise Unauthorized("The token has expired", code="token_expired") from exc
+    except jwt.PyJWTError as exc:
+        raise Unauthorized("The token is not valid", code="invalid_token") from exc
+    if payload.get("typ") != expected_type:
+        raise Unauthorized("The token is not valid", code="invalid_token")
+    return payload
+
+
+def _uuid_claim(payload: dict[str, Any], name: str) -> uuid.UUID | None:
+    raw = payload.get(name)
+    if raw is None:
+        return None
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError as exc:
+        raise Unauthorized("The token is not valid", code="invalid_token") from exc
+
+
+def decode_access_token(token: str, *, settings: Settings | None = None) -> AccessClaims:
+    payload = _decode_own(token, "access", settings or get_settings())
+    user_id = _uuid_claim(payload, "sub")
+    roles = payload.get("roles")
+    if user_id is None or not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise Unauthorized("The token is not valid", code="invalid_token")
+    return AccessClaims(
+        user_id=user_id,
+        firm_id=_uuid_claim(payload, "firm"),
+        roles=roles,
+        client_id=_uuid_claim(payload, "client"),
+        email=str(payload.get("email") or ""),
+    )
+
+
+@dataclass(frozen=True)
+class RefreshClaims:
+    user_id: uuid.UUID
+    firm_id: uuid.UUID
+    token_id: uuid.UUID
+
+
+def decode_refresh_token(token: str, *, settings: Settings | None = None) -> RefreshClaims:
+    payload = _decode_own(token, "refresh", settings or get_settings())
+    user_id, firm_id, token_id = (_uuid_claim(payload, n) for n in ("sub", "firm", "jti"))
+    if user_id is None or firm_id is None or token_id is None:
+        raise Unauthorized("The token is not valid", code="invalid_token")
+    return RefreshClaims(user_id, firm_id, token_id)
+
+
+def is_own_token(token: str) -> bool:
+    """Our tokens are HS256; anything else (RS256) is offered to Entra ID validation."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        return True  # malformed: let our own validation reject it with the usual message
+    return header.get("alg") != "RS256"
+
+
+# --- Microsoft Entra ID ---------------------------------------------------------------------------
+
+
+class SigningKeySource(Protocol):
+    def signing_key_for(self, token: str) -> Any: ...
+
+
+class JwksKeySource:
+    """Signing keys from the tenant's JWKS endpoint, cached by PyJWT's client."""
+
+    def __init__(self, jwks_url: str) -> None:
+        self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=3600)
+
+    def signing_key_for(self, token: str) -> Any:
+        return self._client.get_signing_key_from_jwt(token).key
+
+
+@dataclass(frozen=True)
+class EntraIdentity:
+    object_id: str
+    tenant_id: str
+    email: str
+
+
+class EntraValidator:
+    def __init__(self, *, tenant_id: str, audience: str, keys: SigningKeySource) -> None:
+        self.tenant_id = tenant_id
+        self.audience = audience
+        self.issuer = f"https://login.microsoftonline.com/{tenant_id}/v2.0"
+        self._keys = keys
+
+    def validate(self, token: str) -> EntraIdentity:
+        try:
+            key = self._keys.signing_key_for(token)
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256"],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "oid", "tid"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("The token has expired", code="token_expired") from exc
+        except (jwt.PyJWTError, KeyError) as exc:
+            raise Unauthorized("The token is not valid", code="invalid_token") from exc
+        if payload.get("tid") != self.tenant_id:
+            raise Unauthorized("The token is not valid", code="invalid_token")
+        email = str(payload.get("preferred_username") or payload.get("email") or "")
+        return EntraIdentity(object_id=str(payload["oid"]), tenant_id=str(payload["tid"]), email=email)
+
+
+@functools.cache
+def get_entra_validator() -> EntraValidator | None:
+    """The Entra ID validator when AURA_ENTRA_TENANT_ID and AURA_ENTRA_AUDIENCE are set."""
+    settings = get_settings()
+    if not (settings.entra_tenant_id and settings.entra_audience):
+        return None
+    jwks = f"https://login.microsoftonline.com/{settings.entra_tenant_id}/discovery/v2.0/keys"
+    return EntraValidator(
+        tenant_id=settings.entra_tenant_id, audience=settings.entra_audience, keys=JwksKeySource(jwks)
+    )

@@ -1,0 +1,134 @@
+"""The unit of work: one transaction per invocation, opened for a principal.
+
+It sets the firm (and the acting user) with transaction-local settings as it opens, so row-level
+security filters everything that follows; it rolls back unless committed; and it writes the events
+and job commands collected during the work to the outbox in the same commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from shared import context as current
+from shared.db.engine import get_session_factory
+
+if TYPE_CHECKING:
+    from shared.auth.principal import Principal
+    from shared.bus.envelope import Envelope
+
+
+class UnitOfWork:
+    """Use as a context manager; only `commit()` makes anything permanent."""
+
+    def __init__(
+        self,
+        *,
+        firm_id: uuid.UUID | None = None,
+        user_id: uuid.UUID | None = None,
+        system: bool = False,
+        correlation_id: str | None = None,
+        session_factory: Callable[[], Session] | None = None,
+    ) -> None:
+        self.firm_id = firm_id
+        self.user_id = user_id
+        self.system = system
+        self.correlation_id = correlation_id or current.correlation_id.get()
+        self._session_factory = session_factory
+        self._pending: list[tuple[str, str, Envelope]] = []
+        self._session: Session | None = None
+        self.committed = False
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._session
+
+    def __enter__(self) -> UnitOfWork:
+        factory = self._session_factory or get_session_factory()
+        self._session = factory()
+        self._session.begin()
+        self._apply_context()
+        return self
+
+    def _apply_context(self) -> None:
+        self.session.execute(
+            text(
+                "SELECT set_config('aura.firm_id', :firm, true), set_config('aura.user_id', :user, true), "
+                "set_config('aura.system', :system, true)"
+            ),
+            {
+                "firm": str(self.firm_id) if self.firm_id else "",
+                "user": str(self.user_id) if self.user_id else "",
+                "system": "on" if self.system else "",
+            },
+        )
+
+    def switch_firm(self, firm_id: uuid.UUID) -> None:
+        """Enter a firm found by a pre-firm look-up (login, a token link); only from no firm."""
+        if self.firm_id is not None and self.firm_id != firm_id:
+            raise RuntimeError("a unit of work cannot move from one firm to another")
+        self.firm_id = firm_id
+        self._apply_context()
+
+    def add_event(self, event_type: str, payload: dict[str, Any], *, actor: str | None = None) -> Envelope:
+        """Queue an event for the topic; it reaches the outbox only if this unit of work commits."""
+        from shared.bus.envelope import make_envelope
+        from shared.settings import get_settings
+
+        envelope = make_envelope(self, event_type, payload, actor=actor)
+        self._pending.append(("event", get_settings().events_topic, envelope))
+        return envelope
+
+    def add_command(self, command: str, payload: dict[str, Any], *, actor: str | None = None) -> Envelope:
+        """Queue a job command for the jobs queue, committed with the work."""
+        from shared.bus.envelope import make_envelope
+        from shared.settings import get_settings
+
+        envelope = make_envelope(self, command, payload, actor=actor)
+        self._pending.append(("command", get_settings().jobs_queue, envelope))
+        return envelope
+
+    def flush_outbox(self) -> None:
+        from shared.bus.outbox import write_outbox
+
+        if self._pending:
+            write_outbox(self.session, self._pending)
+            self._pending.clear()
+
+    def commit(self) -> None:
+        self.flush_outbox()
+        self.session.commit()
+        self.committed = True
+        # A committed unit of work may go on (e.g. to record a failed login and then refuse it).
+        self.session.begin()
+        self._apply_context()
+
+    def rollback(self) -> None:
+        self._pending.clear()
+        self.session.rollback()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+            self._session = None
+
+
+def unit_of_work(principal: Principal | None = None, *, correlation_id: str | None = None) -> UnitOfWork:
+    """A unit of work in the principal's firm; with no principal, in no firm (sees no firm rows)."""
+    if principal is None:
+        return UnitOfWork(correlation_id=correlation_id)
+    return UnitOfWork(firm_id=principal.firm_id, user_id=principal.user_id, correlation_id=correlation_id)

@@ -1,0 +1,254 @@
+"""The HTTP endpoint decorator: one place that parses, authenticates, authorizes and answers errors.
+
+A capability's trigger declares its route, permission and models; the handler it wraps receives a
+`Call` with the principal and the validated body and query, and returns a pydantic model (or None).
+Every endpoint is also recorded for the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import azure.functions as func
+from pydantic import BaseModel, ValidationError
+
+from shared import context
+from shared.auth.authenticate import authenticate
+from shared.auth.permissions import Permission
+from shared.auth.principal import Principal
+from shared.db.uow import UnitOfWork, unit_of_work
+from shared.errors import (
+    AppError,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from shared.http.problems import problem_response
+
+log = logging.getLogger("aura.http")
+
+JSON = "application/json"
+DEFAULT_MAX_BODY = 1024 * 1024
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
+_ROUTE_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    name: str
+    method: str
+    route: str
+    summary: str
+    tags: tuple[str, ...]
+    permission: Permission | None
+    anonymous: bool
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    errors: tuple[int, ...]
+    raw_body_types: tuple[str, ...] = ()
+    response_content_type: str = JSON
+    route_params: tuple[str, ...] = field(default=())
+
+
+# function name -> spec, for the OpenAPI document; filled as capability modules are imported
+ENDPOINTS: dict[str, EndpointSpec] = {}
+
+
+@dataclass
+class Call:
+    """What a handler gets: the request, who made it, and its validated parts."""
+
+    request: func.HttpRequest
+    principal: Principal | None
+    body: Any
+    query: Any
+    correlation_id: str
+    spec: EndpointSpec
+
+    @property
+    def user(self) -> Principal:
+        if self.principal is None:
+            raise Unauthorized()
+        return self.principal
+
+    def route_uuid(self, name: str) -> uuid.UUID:
+        """A route parameter as a UUID; a malformed one cannot name anything, so 404."""
+        try:
+            return uuid.UUID(self.request.route_params.get(name, ""))
+        except ValueError as exc:
+            raise NotFound(f"No {name.removesuffix('_id')} with that id") from exc
+
+    def uow(self) -> UnitOfWork:
+        return unit_of_work(self.principal, correlation_id=self.correlation_id)
+
+    def raw_body(self) -> bytes:
+        return self.request.get_body()
+
+
+Handler = Callable[[Call], Any]
+
+
+def endpoint(
+    bp: func.Blueprint,
+    method: str,
+    route: str,
+    *,
+    name: str,
+    summary: str,
+    tags: Sequence[str] = (),
+    permission: Permission | None = None,
+    anonymous: bool = False,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    errors: Sequence[int] = (),
+    raw_body_types: Sequence[str] = (),
+    response_content_type: str = JSON,
+) -> Callable[[Handler], Handler]:
+    """Register `handler(call)` as the HTTP trigger `name` for `method /api/<route>`."""
+    spec = EndpointSpec(
+        name=name,
+        method=method.upper(),
+        route=route,
+        summary=summary,
+        tags=tuple(tags),
+        permission=permission,
+        anonymous=anonymous,
+        body=body,
+        query=query,
+        response=response,
+        status=status,
+        errors=tuple(errors),
+        raw_body_types=tuple(raw_body_types),
+        response_content_type=response_content_type,
+        route_params=tuple(_ROUTE_PARAM.findall(route)),
+    )
+
+    def decorate(handler: Handler) -> Handler:
+        def trigger(req: func.HttpRequest) -> func.HttpResponse:
+            return dispatch(spec, handler, req)
+
+        trigger.__name__ = name
+        trigger.__qualname__ = name
+        bp.function_name(name)(
+            bp.route(route=route, methods=[spec.method], auth_level=func.AuthLevel.ANONYMOUS)(trigger)
+        )
+        if name in ENDPOINTS:
+            raise RuntimeError(f"endpoint {name} is defined twice")
+        ENDPOINTS[name] = spec
+        return handler
+
+    return decorate
+
+
+def _correlation_id(req: func.HttpRequest) -> str:
+    supplied = req.headers.get("X-Correlation-ID") or ""
+    return supplied if _CORRELATION_ID.match(supplied) else str(uuid.uuid4())
+
+
+def _validation_errors(exc: ValidationError, prefix: str) -> list[dict[str, Any]]:
+    return [
+        {"loc": [prefix, *error["loc"]], "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+def _parse_json_body(spec: EndpointSpec, req: func.HttpRequest, model: type[BaseModel]) -> BaseModel:
+    raw = req.get_body() or b""
+    if len(raw) > DEFAULT_MAX_BODY:
+        raise PayloadTooLarge(f"The body may be at most {DEFAULT_MAX_BODY} bytes")
+    content_type = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if content_type != JSON:
+        raise UnsupportedMediaType(f"Send the body as {JSON}", code="unsupported_media_type")
+    try:
+        data = json.loads(raw or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed(
+            "The body is not valid JSON",
+            errors=[{"loc": ["body"], "msg": "invalid JSON", "type": "json_invalid"}],
+        ) from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed("The body is not valid", errors=_validation_errors(exc, "body")) from exc
+
+
+def _check_raw_body(spec: EndpointSpec, req: func.HttpRequest) -> None:
+    content_type = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if content_type not in spec.raw_body_types:
+        raise UnsupportedMediaType(
+            f"Content-Type {content_type or '(none)'} is not accepted; send one of {', '.join(spec.raw_body_types)}"
+        )
+
+
+def _parse_query(req: func.HttpRequest, model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(dict(req.params))
+    except ValidationError as exc:
+        raise ValidationFailed(
+            "The query string is not valid", errors=_validation_errors(exc, "query")
+        ) from exc
+
+
+def _render(spec: EndpointSpec, result: Any, correlation_id: str) -> func.HttpResponse:
+    headers = {"X-Correlation-ID": correlation_id}
+    if isinstance(result, func.HttpResponse):
+        result.headers["X-Correlation-ID"] = correlation_id
+        return result
+    if result is None:
+        return func.HttpResponse(
+            status_code=204 if spec.status in (200, 204) else spec.status, headers=headers
+        )
+    if isinstance(result, BaseModel):
+        payload = result.model_dump_json(by_alias=True)
+    else:
+        payload = json.dumps(result, default=str)
+    headers["Content-Type"] = JSON
+    return func.HttpResponse(payload, status_code=spec.status, headers=headers)
+
+
+def dispatch(spec: EndpointSpec, handler: Handler, req: func.HttpRequest) -> func.HttpResponse:
+    correlation_id = _correlation_id(req)
+    started = time.perf_counter()
+    instance = f"/api/{spec.route}"
+    with context.bound(correlation_id=correlation_id, invocation_id=str(uuid.uuid4())):
+        try:
+            principal = None if spec.anonymous else authenticate(req.headers.get("Authorization"))
+            with context.bound(
+                firm_id=str(principal.firm_id) if principal and principal.firm_id else None,
+                user_id=str(principal.user_id) if principal else None,
+            ):
+                if spec.permission is not None and (principal is None or not principal.can(spec.permission)):
+                    raise Forbidden("Your role does not allow this", code="forbidden")
+                if spec.raw_body_types:
+                    _check_raw_body(spec, req)
+                body = _parse_json_body(spec, req, spec.body) if spec.body else None
+                query = _parse_query(req, spec.query) if spec.query else None
+                call = Call(req, principal, body, query, correlation_id, spec)
+                response = _render(spec, handler(call), correlation_id)
+        except AppError as error:
+            response = problem_response(error, instance=instance, correlation_id=correlation_id)
+        except Exception:
+            log.exception("unhandled error in %s", spec.name)
+            response = problem_response(AppError(), instance=instance, correlation_id=correlation_id)
+        log.info(
+            "%s %s -> %s in %.1f ms",
+            spec.method,
+            instance,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response

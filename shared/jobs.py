@@ -1,0 +1,136 @@
+"""Jobs: work a user may wait on for more than a couple of seconds.
+
+The request creates a job row and a job command in one transaction and answers 202 with the job id;
+the command reaches the `jobs` queue trigger, which runs the registered handler and records the
+outcome on the row. Progress is written in short transactions of its own so callers see it move.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from shared.auth.permissions import Permission
+from shared.auth.principal import Principal
+from shared.bus.envelope import Envelope
+from shared.db.models import Job
+from shared.db.uow import UnitOfWork
+from shared.errors import NotFound
+
+log = logging.getLogger(__name__)
+
+MAX_DELIVERIES = 10
+JobHandler = Callable[[UnitOfWork, Job, "ProgressReporter"], dict[str, Any]]
+JOB_HANDLERS: dict[str, JobHandler] = {}
+
+
+class JobFailed(Exception):  # noqa: N818 - reads as the job's outcome
+    """An expected failure (bad input, say): recorded on the job at once, never retried."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.details = code, message, details or {}
+
+
+def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
+    """Register the function that runs jobs of `kind`."""
+
+    def decorate(handler: JobHandler) -> JobHandler:
+        JOB_HANDLERS[kind] = handler
+        return handler
+
+    return decorate
+
+
+def create_job(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    params: dict[str, Any] | None = None,
+    created_by: uuid.UUID | None = None,
+    engagement_id: uuid.UUID | None = None,
+) -> Job:
+    """Create a queued job and its command in the caller's transaction."""
+    if uow.firm_id is None:
+        raise RuntimeError("jobs belong to a firm")
+    job = Job(
+        id=uuid.uuid4(),
+        firm_id=uow.firm_id,
+        kind=kind,
+        status="queued",
+        progress=Decimal(0),
+        params=params or {},
+        created_by=created_by,
+        engagement_id=engagement_id,
+    )
+    uow.session.add(job)
+    uow.session.flush()
+    uow.add_command(kind, {"job_id": str(job.id)})
+    return job
+
+
+def get_visible_job_or_raise(uow: UnitOfWork, *, job_id: uuid.UUID, principal: Principal) -> Job:
+    """A job the principal may see: their own, or any of the firm's with jobs.read_all."""
+    job = uow.session.scalar(select(Job).where(Job.id == job_id))
+    if job is None or not (job.created_by == principal.user_id or principal.can(Permission.JOBS_READ_ALL)):
+        raise NotFound("No job with that id")
+    return job
+
+
+class ProgressReporter:
+    def __init__(self, firm_id: uuid.UUID, job_id: uuid.UUID) -> None:
+        self.firm_id, self.job_id = firm_id, job_id
+
+    def __call__(self, fraction: float) -> None:
+        value = Decimal(str(round(min(max(fraction, 0.0), 1.0), 4)))
+        with UnitOfWork(firm_id=self.firm_id) as uow:
+            job = uow.session.get(Job, self.job_id)
+            if job is not None and job.status == "running":
+                job.progress = value
+                uow.commit()
+
+
+def _set_status(firm_id: uuid.UUID, job_id: uuid.UUID, **values: Any) -> None:
+    with UnitOfWork(firm_id=firm_id) as uow:
+        job = uow.session.get(Job, job_id)
+        if job is not None:
+            for name, value in values.items():
+                setattr(job, name, value)
+            uow.commit()
+
+
+def run_job(envelope: Envelope, *, delivery_count: int) -> None:
+    """Run the job named by a command. Unexpected errors raise (the message is retried); on the
+    last delivery the job is marked failed first, so no job stays 'running' forever."""
+    job_id = uuid.UUID(str(envelope.payload["job_id"]))
+    firm_id = envelope.firm_id
+    if firm_id is None:
+        raise ValueError("job command without a firm")
+    handler = JOB_HANDLERS.get(envelope.type)
+    if handler is None:
+        raise LookupError(f"no handler for job kind {envelope.type}")
+    now = datetime.now(UTC)
+    _set_status(firm_id, job_id, status="running", started_at=now, error=None)
+    try:
+        with UnitOfWork(firm_id=firm_id, correlation_id=envelope.correlation_id) as uow:
+            job = uow.session.get(Job, job_id)
+            if job is None or job.status in ("succeeded", "failed"):
+                return
+            result = handler(uow, job, ProgressReporter(firm_id, job_id))
+            job.status, job.progress, job.result = "succeeded", Decimal(1), result
+            job.finished_at = datetime.now(UTC)
+            uow.commit()
+    except JobFailed as failure:
+        error = {"code": failure.code, "message": failure.message, "details": failure.details}
+        _set_status(firm_id, job_id, status="failed", error=error, finished_at=datetime.now(UTC))
+    except Exception:
+        if delivery_count >= MAX_DELIVERIES:
+            error = {"code": "internal_error", "message": "The job failed repeatedly", "details": {}}
+            _set_status(firm_id, job_id, status="failed", error=error, finished_at=datetime.now(UTC))
+        raise

@@ -1,0 +1,102 @@
+"""Application settings, read once from the environment (app settings in Azure).
+
+Every field is listed in local.settings.example.json. Secrets are never defaulted to a usable value
+in Azure: when AURA_KEY_VAULT_URL is set, the secret fields left empty are read from Key Vault.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ALL_CAPABILITIES = ("identity",)
+
+# Secret fields and the Key Vault secret names they are read from when AURA_KEY_VAULT_URL is set.
+KEY_VAULT_SECRETS = {"jwt_secret": "aura-jwt-secret", "smtp_password": "aura-smtp-password"}
+
+
+class Settings(BaseSettings):
+    """Every setting the app reads; names are the environment variable names, case-insensitive."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    environment: Literal["local", "test", "dev", "prod"] = Field("local", alias="AURA_ENVIRONMENT")
+    capabilities: str = Field("all", alias="AURA_CAPABILITIES")
+    version: str = Field("0.1.0", alias="AURA_VERSION")
+    log_level: str = Field("INFO", alias="AURA_LOG_LEVEL")
+
+    database_url: str = Field("", alias="DATABASE_URL")
+    db_pool_size: int = Field(5, alias="AURA_DB_POOL_SIZE", ge=1, le=50)
+    db_max_overflow: int = Field(5, alias="AURA_DB_MAX_OVERFLOW", ge=0, le=50)
+    db_entra_auth: bool = Field(False, alias="AURA_DB_ENTRA_AUTH")
+
+    jwt_secret: SecretStr = Field(SecretStr(""), alias="AURA_JWT_SECRET")
+    jwt_issuer: str = Field("aura", alias="AURA_JWT_ISSUER")
+    access_token_minutes: int = Field(15, alias="AURA_ACCESS_TOKEN_MINUTES", ge=1, le=60)
+    refresh_token_hours: int = Field(8, alias="AURA_REFRESH_TOKEN_HOURS", ge=1, le=24)
+    entra_tenant_id: str = Field("", alias="AURA_ENTRA_TENANT_ID")
+    entra_audience: str = Field("", alias="AURA_ENTRA_AUDIENCE")
+
+    key_vault_url: str = Field("", alias="AURA_KEY_VAULT_URL")
+
+    bus_transport: Literal["local", "servicebus"] = Field("local", alias="AURA_BUS_TRANSPORT")
+    servicebus_namespace: str = Field("", alias="ServiceBusConnection__fullyQualifiedNamespace")
+    events_topic: str = Field("events", alias="AURA_EVENTS_TOPIC")
+    jobs_queue: str = Field("jobs", alias="AURA_JOBS_QUEUE")
+
+    storage_backend: Literal["local", "azure"] = Field("local", alias="AURA_STORAGE_BACKEND")
+    local_storage_dir: str = Field(".aura/blobs", alias="AURA_LOCAL_STORAGE_DIR")
+    storage_account_url: str = Field("", alias="AURA_STORAGE_ACCOUNT_URL")
+    storage_connection_string: SecretStr = Field(SecretStr(""), alias="AURA_STORAGE_CONNECTION_STRING")
+
+    email_backend: Literal["folder", "smtp"] = Field("folder", alias="AURA_EMAIL_BACKEND")
+    local_mail_dir: str = Field(".aura/mail", alias="AURA_LOCAL_MAIL_DIR")
+    email_from: str = Field("aura@localhost", alias="AURA_EMAIL_FROM")
+    smtp_host: str = Field("", alias="AURA_SMTP_HOST")
+    smtp_port: int = Field(587, alias="AURA_SMTP_PORT")
+    smtp_username: str = Field("", alias="AURA_SMTP_USERNAME")
+    smtp_password: SecretStr = Field(SecretStr(""), alias="AURA_SMTP_PASSWORD")
+    public_base_url: str = Field("http://127.0.0.1:7071", alias="AURA_PUBLIC_BASE_URL")
+
+    applicationinsights_connection_string: SecretStr = Field(
+        SecretStr(""), alias="APPLICATIONINSIGHTS_CONNECTION_STRING"
+    )
+
+    def enabled_capabilities(self) -> tuple[str, ...]:
+        """The capability names this Function App registers, validated against the known ones."""
+        raw = self.capabilities.strip().lower()
+        if raw in ("", "all"):
+            return ALL_CAPABILITIES
+        names = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+        unknown = [name for name in names if name not in ALL_CAPABILITIES]
+        if unknown:
+            raise ValueError(f"AURA_CAPABILITIES names unknown capabilities: {', '.join(unknown)}")
+        return names
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings from the environment; no I/O beyond reading it."""
+    return Settings()
+
+
+@functools.cache
+def _key_vault_secret(vault_url: str, secret_name: str) -> str:
+    from azure.identity import DefaultAzureCredential
+    from azure.keyvault.secrets import SecretClient
+
+    client = SecretClient(vault_url=vault_url, credential=DefaultAzureCredential())
+    return client.get_secret(secret_name).value or ""
+
+
+def secret(field: str, settings: Settings | None = None) -> str:
+    """A secret setting: from the environment (a Key Vault reference in Azure) or, when empty and
+    AURA_KEY_VAULT_URL is set, read once from Key Vault under the name in KEY_VAULT_SECRETS."""
+    settings = settings or get_settings()
+    value: SecretStr = getattr(settings, field)
+    if value.get_secret_value() or not settings.key_vault_url:
+        return value.get_secret_value()
+    return _key_vault_secret(settings.key_vault_url, KEY_VAULT_SECRETS[field])
