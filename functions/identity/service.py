@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import any_, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from shared import audit_log
@@ -277,7 +277,7 @@ def list_users(
     """The firm's users, by e-mail."""
     query = select(User)
     if role is not None:
-        query = query.where(User.roles.any(role))
+        query = query.where(any_(User.roles) == role)
     if active is not None:
         query = query.where(User.is_active.is_(active))
     total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -315,7 +315,7 @@ def _active_admin_count(uow: UnitOfWork) -> int:
         uow.session.scalar(
             select(func.count())
             .select_from(User)
-            .where(User.roles.any("firm_admin"), User.is_active.is_(True))
+            .where(any_(User.roles) == "firm_admin", User.is_active.is_(True))
         )
         or 0
     )

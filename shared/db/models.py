@@ -42,6 +42,8 @@ NAMING = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSONB, uuid.UUID: UUID(as_uuid=True)}
+    # Server defaults (created_at, ...) come back with the INSERT, so objects stay usable after commit.
+    __mapper_args__ = {"eager_defaults": True}
 
 
 def _uuid_pk() -> Mapped[uuid.UUID]:

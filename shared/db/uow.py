@@ -120,10 +120,11 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        # close() rolls back whatever was not committed without expiring loaded objects, so
+        # results read inside the block stay usable after it.
         try:
-            self.session.rollback()
-        finally:
             self.session.close()
+        finally:
             self._session = None
 
 

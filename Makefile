@@ -1,0 +1,77 @@
+# Aura: the commands a developer uses. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST := $(BIN)/python -m pytest
+COVERAGE_ARGS := --cov --cov-report=term --cov-report=xml --cov-fail-under=80
+PORT ?= 7071
+
+.PHONY: help install run test test-fast test-unit test-integration format lint type-check security-check \
+        pre-commit check ci db-migrate db-reset requirements clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml package.json package-lock.json
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Aura needs Python 3.11 (found " + sys.version.split()[0] + ")")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[local,dev]'
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv with the project, its dev tools and Azurite
+
+run: install ## migrate, create the demo firm if the database is empty, serve on http://127.0.0.1:7071
+	$(BIN)/aura serve --demo --port $(PORT)
+
+test: install ## every test (unit, integration, e2e, slow included) with coverage
+	$(PYTEST) $(COVERAGE_ARGS)
+
+test-fast: install ## every test, no coverage
+	$(PYTEST) -q
+
+test-unit: install ## unit tests only (no I/O)
+	$(PYTEST) -q -m unit
+
+test-integration: install ## integration and e2e tests (PostgreSQL, Azurite, local host)
+	$(PYTEST) -q -m "integration or e2e"
+
+format: install ## format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lint: install ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+type-check: install ## mypy (strict for shared/)
+	$(BIN)/mypy shared functions aura_local function_app.py
+
+security-check: install ## bandit and pip-audit
+	$(BIN)/bandit -q -c pyproject.toml -r shared functions aura_local function_app.py
+	$(BIN)/pip-audit --progress-spinner off --skip-editable
+
+pre-commit: install ## run the pre-commit hooks on every file
+	$(BIN)/pre-commit run --all-files
+
+check: lint type-check security-check test ## every quality check
+
+ci: check ## what CI runs
+
+db-migrate: install ## apply the migrations to the local database
+	$(BIN)/aura db upgrade
+
+db-reset: install ## drop, recreate and migrate the local database
+	$(BIN)/aura db reset
+
+requirements: install ## regenerate requirements.txt from pyproject.toml
+	$(BIN)/python tools/requirements.py
+
+clean: ## remove the virtualenv, caches and local state
+	rm -rf $(VENV) node_modules .aura .pytest_cache .mypy_cache .ruff_cache .coverage coverage.xml htmlcov
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

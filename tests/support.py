@@ -1,0 +1,127 @@
+"""Helpers for tests that call the real triggers of function_app directly (no network)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import azure.functions as func
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def _app() -> func.FunctionApp:
+    import function_app
+
+    return function_app.app
+
+
+_ROUTES: list[tuple[str, re.Pattern[str], Any]] | None = None
+
+
+def _routes() -> list[tuple[str, re.Pattern[str], Any]]:
+    global _ROUTES
+    if _ROUTES is None:
+        _ROUTES = []
+        for function in _app().get_functions():
+            trigger = function.get_trigger().get_dict_repr()
+            if trigger.get("type") != "httpTrigger":
+                continue
+            pattern = re.sub(r"\{(\w+)(?::[^}]*)?\}", r"(?P<\1>[^/]+)", trigger["route"])
+            for method in trigger["methods"]:
+                name = getattr(method, "value", method)
+                _ROUTES.append((str(name).upper(), re.compile(f"^{pattern}$"), function.get_user_function()))
+    return _ROUTES
+
+
+def request(
+    method: str,
+    path: str,
+    *,
+    json_body: Any = None,
+    body: bytes | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    params: dict[str, str] | None = None,
+) -> Reply:
+    """Call the trigger that serves `method /api/<path>` exactly as the Functions host would."""
+    path = path.removeprefix("/api/").removeprefix("/")
+    all_headers = dict(headers or {})
+    if token:
+        all_headers["Authorization"] = f"Bearer {token}"
+    if json_body is not None:
+        body = json.dumps(json_body).encode()
+        all_headers.setdefault("Content-Type", "application/json")
+    for verb, pattern, function in _routes():
+        match = pattern.match(path)
+        if verb == method.upper() and match:
+            url = f"http://localhost/api/{path}" + (f"?{urlencode(params)}" if params else "")
+            req = func.HttpRequest(
+                method.upper(),
+                url,
+                headers=all_headers,
+                params=params or {},
+                route_params=match.groupdict(),
+                body=body or b"",
+            )
+            response = function(req)
+            return Reply(response.status_code, dict(response.headers), response.get_body())
+    raise AssertionError(f"no trigger serves {method} /api/{path}")
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}@example.com"
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class FirmAdmin:
+    firm_id: uuid.UUID
+    user_id: uuid.UUID
+    email: str
+    password: str = PASSWORD
+
+
+def create_firm(name: str = "Test CPA") -> FirmAdmin:
+    from functions.identity import service
+    from shared.db.uow import UnitOfWork
+
+    email = unique_email("admin")
+    with UnitOfWork() as uow:
+        firm, user = service.create_firm(uow=uow, name=name, admin_email=email, admin_password=PASSWORD)
+    return FirmAdmin(firm.id, user.id, email)
+
+
+def login(email: str, password: str = PASSWORD) -> dict[str, Any]:
+    reply = request("POST", "auth/login", json_body={"email": email, "password": password})
+    assert reply.status == 200, reply.body
+    return reply.json()
+
+
+def token_for(email: str, password: str = PASSWORD) -> str:
+    return str(login(email, password)["access_token"])
+
+
+def add_user(admin_token: str, role: str, *, client_id: str | None = None) -> tuple[str, str]:
+    """Create a user through the API; returns (user id, access token)."""
+    email = unique_email(role)
+    payload: dict[str, Any] = {"email": email, "password": PASSWORD, "roles": [role]}
+    if client_id:
+        payload["client_id"] = client_id
+    reply = request("POST", "users", json_body=payload, token=admin_token)
+    assert reply.status == 201, reply.body
+    return reply.json()["id"], token_for(email)
