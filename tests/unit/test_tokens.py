@@ -1,0 +1,133 @@
+"""Our own tokens and Entra ID tokens, validated without a database."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from shared.auth.passwords import hash_password, verify_password
+from shared.auth.tokens import (
+    AccessClaims,
+    EntraValidator,
+    decode_access_token,
+    decode_refresh_token,
+    is_own_token,
+    issue_access_token,
+    issue_refresh_token,
+)
+from shared.errors import ConfigurationError, Unauthorized, ValidationFailed
+from shared.settings import Settings
+
+pytestmark = pytest.mark.unit
+
+SETTINGS = Settings(AURA_JWT_SECRET="s" * 40)
+TENANT = "11111111-2222-3333-4444-555555555555"
+AUDIENCE = "api://aura"
+
+
+def test_access_token_round_trip_and_lifetime() -> None:
+    claims = AccessClaims(uuid.uuid4(), uuid.uuid4(), ["senior"], None, "a@example.com")
+    now = datetime.now(UTC)
+    issued = issue_access_token(claims, now=now, settings=SETTINGS)
+    assert (issued.expires_at - now).total_seconds() == 15 * 60
+    assert decode_access_token(issued.token, settings=SETTINGS) == claims
+
+
+def test_refresh_token_lives_eight_hours_and_is_not_an_access_token() -> None:
+    now = datetime.now(UTC)
+    issued = issue_refresh_token(
+        user_id=uuid.uuid4(), firm_id=uuid.uuid4(), token_id=uuid.uuid4(), now=now, settings=SETTINGS
+    )
+    assert (issued.expires_at - now).total_seconds() == 8 * 3600
+    assert decode_refresh_token(issued.token, settings=SETTINGS).token_id == issued.token_id
+    with pytest.raises(Unauthorized):
+        decode_access_token(issued.token, settings=SETTINGS)
+
+
+def test_a_short_secret_is_a_configuration_error() -> None:
+    claims = AccessClaims(uuid.uuid4(), None, [], None, "")
+    with pytest.raises(ConfigurationError):
+        issue_access_token(claims, settings=Settings(AURA_JWT_SECRET="short"))
+
+
+def test_passwords_are_argon2id_and_policy_is_enforced() -> None:
+    hashed = hash_password("twelve chars!")
+    assert hashed.startswith("$argon2id$")
+    assert verify_password(hashed, "twelve chars!")
+    assert not verify_password(hashed, "twelve chars?")
+    assert not verify_password(None, "anything at all")
+    with pytest.raises(ValidationFailed):
+        hash_password("eleven char")
+
+
+class StaticKeys:
+    def __init__(self, key: Any) -> None:
+        self.key = key
+
+    def signing_key_for(self, token: str) -> Any:
+        return self.key
+
+
+@pytest.fixture(scope="module")
+def rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _entra_token(key: rsa.RSAPrivateKey, **overrides: Any) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": f"https://login.microsoftonline.com/{TENANT}/v2.0",
+        "aud": AUDIENCE,
+        "tid": TENANT,
+        "oid": "00000000-0000-0000-0000-0000000000aa",
+        "preferred_username": "ada@firm.example",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
+        **overrides,
+    }
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+
+
+def test_entra_token_is_accepted_and_mapped_by_object_id(rsa_key: rsa.RSAPrivateKey) -> None:
+    validator = EntraValidator(tenant_id=TENANT, audience=AUDIENCE, keys=StaticKeys(rsa_key.public_key()))
+    token = _entra_token(rsa_key)
+    assert not is_own_token(token)
+    identity = validator.validate(token)
+    assert identity.object_id == "00000000-0000-0000-0000-0000000000aa"
+    assert identity.email == "ada@firm.example"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"aud": "api://someone-else"},
+        {"iss": "https://login.microsoftonline.com/other/v2.0"},
+        {"tid": "99999999-2222-3333-4444-555555555555"},
+        {"exp": int(time.time()) - 120},
+        {"oid": None},
+    ],
+)
+def test_bad_entra_tokens_are_refused(rsa_key: rsa.RSAPrivateKey, overrides: dict[str, Any]) -> None:
+    validator = EntraValidator(tenant_id=TENANT, audience=AUDIENCE, keys=StaticKeys(rsa_key.public_key()))
+    claims = {k: v for k, v in overrides.items() if v is not None}
+    token = _entra_token(rsa_key, **claims)
+    if overrides.get("oid", "") is None:
+        payload = jwt.decode(token, options={"verify_signature": False})
+        payload.pop("oid")
+        token = jwt.encode(payload, rsa_key, algorithm="RS256")
+    with pytest.raises(Unauthorized):
+        validator.validate(token)
+
+
+def test_entra_token_signed_by_another_key_is_refused(rsa_key: rsa.RSAPrivateKey) -> None:
+    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    validator = EntraValidator(tenant_id=TENANT, audience=AUDIENCE, keys=StaticKeys(rsa_key.public_key()))
+    with pytest.raises(Unauthorized):
+        validator.validate(_entra_token(other))
