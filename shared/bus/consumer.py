@@ -46,7 +46,8 @@ def consume(envelope: Envelope, *, consumer: str, handler: Handler) -> bool:
             insert(InboxMessage)
             .values(message_id=str(envelope.id), consumer=consumer, firm_id=envelope.firm_id)
             .on_conflict_do_nothing()
-        ).rowcount
+            .returning(InboxMessage.message_id)
+        ).first()
         if not inserted:
             log.info("message %s already processed by %s", envelope.id, consumer)
             return False
