@@ -71,8 +71,10 @@ def append(
         text("SELECT chain_seq, hash FROM aura_audit_head(:chain)"), {"chain": chain}
     ).first()
     prev_seq, prev_hash = (head.chain_seq, head.hash) if head else (0, GENESIS)
-    # JSON round trip so the hashed data is exactly what JSONB will give back.
-    clean_data = json.loads(json.dumps(data or {}, default=str))
+    # Hash what JSONB will give back (numbers, key order, duplicates normalised by PostgreSQL itself).
+    clean_data = uow.session.execute(
+        text("SELECT CAST(:data AS jsonb)"), {"data": json.dumps(data or {}, default=str)}
+    ).scalar_one()
     actor = str(actor_id) if actor_id else (str(uow.user_id) if uow.user_id else None)
     fields: dict[str, Any] = {
         "chain": chain,
@@ -87,7 +89,8 @@ def append(
         "prev_hash": prev_hash,
     }
     fields["hash"] = record_hash(**fields)
-    uow.session.execute(insert(AuditRecord).values(firm_id=uow.firm_id, **fields))
+    # inline(): no RETURNING, which the platform chain's SELECT policy would refuse outside system scope.
+    uow.session.execute(insert(AuditRecord).values(firm_id=uow.firm_id, **fields).inline())
     return int(fields["chain_seq"])
 
 

@@ -105,6 +105,17 @@ def _set_status(firm_id: uuid.UUID, job_id: uuid.UUID, **values: Any) -> None:
             uow.commit()
 
 
+def _start(firm_id: uuid.UUID, job_id: uuid.UUID) -> bool:
+    """Mark the job running unless it is missing or already finished (a redelivered command)."""
+    with UnitOfWork(firm_id=firm_id) as uow:
+        job = uow.session.get(Job, job_id, with_for_update=True)
+        if job is None or job.status in ("succeeded", "failed"):
+            return False
+        job.status, job.started_at, job.error = "running", datetime.now(UTC), None
+        uow.commit()
+        return True
+
+
 def run_job(envelope: Envelope, *, delivery_count: int) -> None:
     """Run the job named by a command. Unexpected errors raise (the message is retried); on the
     last delivery the job is marked failed first, so no job stays 'running' forever."""
@@ -115,12 +126,13 @@ def run_job(envelope: Envelope, *, delivery_count: int) -> None:
     handler = JOB_HANDLERS.get(envelope.type)
     if handler is None:
         raise LookupError(f"no handler for job kind {envelope.type}")
-    now = datetime.now(UTC)
-    _set_status(firm_id, job_id, status="running", started_at=now, error=None)
+    if not _start(firm_id, job_id):
+        log.info("job %s already finished; command ignored", job_id)
+        return
     try:
         with UnitOfWork(firm_id=firm_id, correlation_id=envelope.correlation_id) as uow:
             job = uow.session.get(Job, job_id)
-            if job is None or job.status in ("succeeded", "failed"):
+            if job is None:
                 return
             result = handler(uow, job, ProgressReporter(firm_id, job_id))
             job.status, job.progress, job.result = "succeeded", Decimal(1), result

@@ -1,0 +1,742 @@
+"""The local Functions host: serves the HTTP triggers over ASGI, delivers messages and fires timers.
+
+`LocalHost(app)` enumerates `app.get_functions()` once and adapts each trigger the way the Functions
+host does: HTTP requests become `func.HttpRequest`s routed by the same route templates under /api,
+Service Bus messages come from `aura_local.delivery`, timers follow their NCRONTAB schedules. Functions
+are synchronous, so every invocation runs in a worker thread; the event loop only moves bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import mimetypes
+import os
+import re
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+import anyio.to_thread
+import azure.functions as func
+from azure.functions.timer import TimerRequest
+from croniter import croniter
+
+from aura_local.delivery import BoundFunction, BusRoutes, Dispatcher, bind_functions, utcnow
+
+if TYPE_CHECKING:
+    import uvicorn
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+MiB = 1024 * 1024
+DEFAULT_MAX_BODY_BYTES = 110 * MiB
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+ALL_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"})
+_HOP_BY_HOP = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
+
+
+# --- route templates ------------------------------------------------------------------------------------
+
+# ASP.NET Core route constraints the Functions host understands, as regular expressions on one segment.
+_CONSTRAINT_PATTERNS = {
+    "int": r"-?\d+",
+    "long": r"-?\d+",
+    "bool": r"true|false",
+    "guid": r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}",
+    "alpha": r"[a-z]+",
+    "decimal": r"-?(?:\d+(?:\.\d*)?|\.\d+)",
+    "double": r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?",
+    "float": r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?",
+    "datetime": r"[^/]+",
+}
+_PARAMETER = re.compile(r"\{([^{}]+)\}")
+
+# Precedence of a segment: literals win over parameters, constrained over free, free over catch-all.
+_LITERAL, _MIXED, _CONSTRAINED, _FREE, _OPTIONAL, _CATCH_ALL = range(6)
+
+
+def _split_constraints(spec: str) -> list[str]:
+    """Split `name:c1:c2(arg:with:colons)` on the colons outside parentheses."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for char in spec:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == ":" and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _number(value: str) -> Decimal | None:
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        return None
+
+
+def _constraint_check(constraint: str, template: str) -> tuple[str | None, Callable[[str], bool] | None]:
+    """(segment regex, extra check) for one constraint such as `int`, `minlength(3)` or `regex(^a+$)`."""
+    name, _, rest = constraint.partition("(")
+    name = name.strip().lower()
+    args = [arg.strip() for arg in rest[:-1].split(",")] if rest.endswith(")") else []
+    if name in _CONSTRAINT_PATTERNS:
+        return _CONSTRAINT_PATTERNS[name], None
+    if name == "regex" and rest.endswith(")"):
+        expression = re.compile(rest[:-1], re.IGNORECASE)
+        return None, lambda value: expression.search(value) is not None
+    if name in ("minlength", "maxlength", "length") and args:
+        low, high = int(args[0]), int(args[-1])
+        if name == "minlength":
+            return None, lambda value: len(value) >= low
+        if name == "maxlength":
+            return None, lambda value: len(value) <= high
+        return None, lambda value: low <= len(value) <= high
+    if name in ("min", "max", "range") and args:
+        low_n, high_n = Decimal(args[0]), Decimal(args[-1])
+
+        def in_range(value: str) -> bool:
+            number = _number(value)
+            if number is None:
+                return False
+            if name == "min":
+                return number >= low_n
+            if name == "max":
+                return number <= high_n
+            return low_n <= number <= high_n
+
+        return r"-?\d+", in_range
+    log.warning("route %s: constraint %r is not checked by the local host", template, constraint)
+    return None, None
+
+
+@dataclass(frozen=True)
+class RouteTemplate:
+    """A compiled Functions route template (`users/{id:guid}`, `files/{*path}`, `items/{page:int?}`)."""
+
+    template: str
+    pattern: re.Pattern[str]
+    groups: tuple[tuple[str, str], ...]  # (regex group, parameter name)
+    defaults: tuple[tuple[str, str], ...]
+    checks: tuple[tuple[str, Callable[[str], bool]], ...]
+    precedence: tuple[int, ...]
+
+    @classmethod
+    def compile(cls, template: str) -> RouteTemplate:
+        groups: list[tuple[str, str]] = []
+        defaults: list[tuple[str, str]] = []
+        checks: list[tuple[str, Callable[[str], bool]]] = []
+        precedence: list[int] = []
+        regex = ""
+        segments = [segment for segment in template.strip("/").split("/") if segment]
+        for segment in segments:
+            parameters = list(_PARAMETER.finditer(segment))
+            if not parameters:
+                regex += "/" + re.escape(segment)
+                precedence.append(_LITERAL)
+                continue
+            whole = len(parameters) == 1 and parameters[0].group(0) == segment
+            piece, last_end, rank = "", 0, _MIXED
+            for match in parameters:
+                piece += re.escape(segment[last_end : match.start()])
+                last_end = match.end()
+                spec = match.group(1).strip()
+                catch_all = spec.startswith("*")
+                spec = spec.lstrip("*")
+                optional = spec.endswith("?")
+                spec = spec.rstrip("?")
+                spec, _, default = spec.partition("=")
+                name, *constraints = _split_constraints(spec)
+                name = name.strip()
+                group = f"p{len(groups)}"
+                groups.append((group, name))
+                if default:
+                    defaults.append((name, default))
+                    optional = True
+                value_pattern = ".*" if catch_all else r"[^/]+"
+                for constraint in constraints:
+                    constraint_regex, check = _constraint_check(constraint, template)
+                    if constraint_regex is not None:
+                        value_pattern = constraint_regex
+                    if check is not None:
+                        checks.append((name, check))
+                piece += f"(?P<{group}>{value_pattern})"
+                if whole:
+                    rank = (
+                        _CATCH_ALL
+                        if catch_all
+                        else _OPTIONAL
+                        if optional
+                        else _CONSTRAINED
+                        if constraints
+                        else _FREE
+                    )
+            piece += re.escape(segment[last_end:])
+            if whole and (optional or catch_all):
+                regex += f"(?:/{piece})?"
+            else:
+                regex += "/" + piece
+            precedence.append(rank)
+        pattern = re.compile(f"^{regex}/?$", re.IGNORECASE)
+        return cls(template, pattern, tuple(groups), tuple(defaults), tuple(checks), tuple(precedence))
+
+    def match(self, path: str) -> dict[str, str] | None:
+        """Route parameters when `path` (with its leading slash, after the prefix) matches, else None."""
+        found = self.pattern.match(path)
+        if found is None:
+            return None
+        values = dict(self.defaults)
+        for group, name in self.groups:
+            value = found.group(group)
+            if value is not None and value != "":
+                values[name] = value
+        for name, check in self.checks:
+            if name in values and not check(values[name]):
+                return None
+        return values
+
+
+def _method_name(method: Any) -> str:
+    return str(method.value if isinstance(method, Enum) else method).upper()
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    function: BoundFunction
+    template: RouteTemplate
+    methods: frozenset[str]
+
+    @classmethod
+    def for_function(cls, function: BoundFunction) -> HttpRoute:
+        route = function.trigger.get("route") or function.name
+        methods = function.trigger.get("methods")
+        allowed = frozenset(_method_name(method) for method in methods) if methods else ALL_METHODS
+        return cls(function, RouteTemplate.compile(str(route)), allowed)
+
+
+# --- timers -----------------------------------------------------------------------------------------------
+
+_TIMESPAN = re.compile(r"(?:(\d+)\.)?(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_SETTING_REFERENCE = re.compile(r"%([^%]+)%")
+
+
+class Schedule:
+    """A timer trigger's schedule: NCRONTAB with seconds first (`*/5 * * * * *`), or a TimeSpan (`00:05:00`).
+
+    `%NAME%` reads the schedule from the app setting NAME, as the Functions host does. Times are UTC.
+    """
+
+    def __init__(self, expression: str) -> None:
+        reference = _SETTING_REFERENCE.fullmatch(expression.strip())
+        if reference:
+            setting = reference.group(1)
+            if setting not in os.environ:
+                raise ValueError(f"timer schedule refers to app setting {setting}, which is not set")
+            expression = os.environ[setting]
+        self.expression = expression.strip()
+        self.interval: timedelta | None = None
+        span = _TIMESPAN.fullmatch(self.expression)
+        if span:
+            days, hours, minutes, seconds = (int(part or 0) for part in span.groups())
+            self.interval = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+            if self.interval <= timedelta(0):
+                raise ValueError(f"timer interval {self.expression!r} must be positive")
+            return
+        if len(self.expression.split()) != 6:
+            raise ValueError(
+                f"NCRONTAB {self.expression!r} must have 6 fields: sec min hour day month day-of-week"
+            )
+        if not croniter.is_valid(self.expression, second_at_beginning=True):
+            raise ValueError(f"NCRONTAB {self.expression!r} is not valid")
+
+    def next_after(self, moment: datetime) -> datetime:
+        if self.interval is not None:
+            return moment + self.interval
+        following: datetime = croniter(self.expression, moment, second_at_beginning=True).get_next(datetime)
+        return following
+
+
+@dataclass
+class _Timer:
+    function: BoundFunction
+    schedule: Schedule
+    run_on_startup: bool
+    next_due: datetime | None = None
+    running: Future[None] | None = None
+    missed: bool = field(default=False)
+
+
+class TimerScheduler:
+    """Fires timer triggers at their times in worker threads; a timer never overlaps itself.
+
+    An occurrence that comes while the previous run is still going is coalesced into one later run
+    with `past_due=True`, as the Functions host's singleton timer does.
+    """
+
+    def __init__(self, functions: Iterable[BoundFunction], *, max_workers: int = 4) -> None:
+        self._timers = [
+            _Timer(
+                function,
+                Schedule(str(function.trigger.get("schedule", ""))),
+                bool(function.trigger.get("runOnStartup")),
+            )
+            for function in functions
+            if function.trigger_type == "timerTrigger"
+        ]
+        self._max_workers = max_workers
+        self._executor: ThreadPoolExecutor | None = None
+        self.invocations = 0
+
+    @property
+    def timers(self) -> list[str]:
+        return [timer.function.name for timer in self._timers]
+
+    def start(self, now: datetime | None = None) -> None:
+        if not self._timers:
+            return
+        now = now or utcnow()
+        self._executor = ThreadPoolExecutor(max_workers=self._max_workers, thread_name_prefix="aura-timer")
+        for timer in self._timers:
+            timer.next_due = timer.schedule.next_after(now)
+            if timer.run_on_startup:
+                self._fire(self._executor, timer, past_due=False)
+
+    def tick(self, now: datetime | None = None) -> int:
+        """Fire the timers that are due; returns how many fired."""
+        executor = self._executor
+        if executor is None:
+            return 0
+        now = now or utcnow()
+        fired = 0
+        for timer in self._timers:
+            if timer.next_due is None or timer.next_due > now:
+                continue
+            if timer.running is not None and not timer.running.done():
+                continue  # still running: fire when it ends, as past due
+            following = timer.schedule.next_after(timer.next_due)
+            past_due = timer.missed or following <= now
+            timer.next_due = timer.schedule.next_after(now)
+            timer.missed = False
+            self._fire(executor, timer, past_due=past_due)
+            fired += 1
+        return fired
+
+    def _fire(self, executor: ThreadPoolExecutor, timer: _Timer, *, past_due: bool) -> None:
+        timer.running = executor.submit(self._run, timer.function, past_due)
+
+    def _run(self, function: BoundFunction, past_due: bool) -> None:
+        self.invocations += 1
+        try:
+            function.invoke(TimerRequest(past_due=past_due))
+        except Exception:
+            log.exception("timer function %s failed", function.name)
+
+    def shutdown(self) -> None:
+        """Stop firing; wait for runs in progress."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+# --- the host ---------------------------------------------------------------------------------------------
+
+
+def _problem(
+    status: int, code: str, title: str, detail: str, instance: str
+) -> tuple[int, list[tuple[str, str]], bytes]:
+    body = {
+        "type": f"urn:aura:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "instance": instance,
+    }
+    return status, [("content-type", PROBLEM_CONTENT_TYPE)], json.dumps(body).encode()
+
+
+def _content_type(mimetype: str, charset: str) -> str:
+    textual = (
+        mimetype.startswith("text/")
+        or mimetype in ("application/json", "application/javascript")
+        or (mimetype.endswith("+json") or mimetype.endswith("+xml"))
+    )
+    return f"{mimetype}; charset={charset}" if textual and "charset=" not in mimetype else mimetype
+
+
+class LocalHost:
+    """The app's functions, hosted: an ASGI application plus a background loop for messages and timers.
+
+    Use the instance itself as the ASGI app. Under uvicorn (lifespan on) the background loop starts
+    and stops with the server; in-process tests may drive `dispatcher` and `timers` directly instead.
+    """
+
+    def __init__(
+        self,
+        app: func.FunctionApp,
+        *,
+        route_prefix: str = "api",
+        static_dir: Path | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        poll_interval: float = 0.2,
+        run_bus: bool = True,
+        max_delivery_count: int = 10,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+    ) -> None:
+        self.functions: tuple[BoundFunction, ...] = bind_functions(app.get_functions())
+        self.route_prefix = "/" + route_prefix.strip("/") if route_prefix.strip("/") else ""
+        self.static_dir = static_dir.resolve() if static_dir is not None else None
+        self.max_body_bytes = max_body_bytes
+        self.poll_interval = poll_interval
+        self.run_bus = run_bus
+        routes = [HttpRoute.for_function(f) for f in self.functions if f.trigger_type == "httpTrigger"]
+        self.http_routes: tuple[HttpRoute, ...] = tuple(
+            sorted(routes, key=lambda route: route.template.precedence)
+        )
+        self.dispatcher = Dispatcher(
+            BusRoutes.from_functions(self.functions),
+            max_delivery_count=max_delivery_count,
+            backoff_base=backoff_base,
+            backoff_cap=backoff_cap,
+        )
+        self.timers = TimerScheduler(self.functions)
+        known = {"httpTrigger", "serviceBusTrigger", "timerTrigger"}
+        for function in self.functions:
+            if function.trigger_type not in known:
+                log.warning(
+                    "function %s: %s triggers are not hosted locally", function.name, function.trigger_type
+                )
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # -- the background loop --
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Start relaying, delivering and firing timers in a background thread."""
+        with self._lock:
+            if self.running:
+                return
+            self._stop.clear()
+            self.timers.start()
+            self._thread = threading.Thread(target=self._loop, name="aura-local-host", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the loop after the delivery in progress, then wait for running timers."""
+        with self._lock:
+            self._stop.set()
+            thread, self._thread = self._thread, None
+            if thread is not None:
+                thread.join(timeout)
+                if thread.is_alive():
+                    log.warning("the background loop did not stop within %.0f s", timeout)
+            self.timers.shutdown()
+
+    def _loop(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            healthy = self.tick()
+            failures = 0 if healthy else failures + 1
+            # Back off while the database is unreachable rather than logging five errors a second.
+            self._stop.wait(min(self.poll_interval * 2 ** min(failures, 8), 5.0))
+
+    def tick(self) -> bool:
+        """One pass of the loop: timers, relay, deliveries. Never raises; False when a step failed."""
+        healthy = True
+        try:
+            self.timers.tick()
+        except Exception:
+            log.exception("firing timers failed")
+            healthy = False
+        if not self.run_bus:
+            return healthy
+        try:
+            self.dispatcher.relay_once()
+            while not self._stop.is_set() and self.dispatcher.deliver_once() >= self.dispatcher.batch_size:
+                pass
+        except Exception:
+            log.exception("relaying or delivering messages failed")
+            healthy = False
+        return healthy
+
+    # -- ASGI --
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        elif kind == "websocket":
+            await receive()
+            await send({"type": "websocket.close", "code": 1000})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    self.start()
+                except Exception as exc:
+                    log.exception("the local host failed to start")
+                    await send({"type": "lifespan.startup.failed", "message": type(exc).__name__})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await anyio.to_thread.run_sync(self.stop)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        method = str(scope["method"]).upper()
+        prefix = self.route_prefix
+        if not prefix or path == prefix or path.startswith(prefix + "/"):
+            status, headers, body = await self._invoke_http(
+                scope, receive, path[len(prefix) :] or "/", method
+            )
+        elif self.static_dir is not None and method in ("GET", "HEAD"):
+            status, headers, body = await anyio.to_thread.run_sync(self._static, self.static_dir, path)
+        elif path == "/" and method in ("GET", "HEAD"):
+            pointer = {"name": "Aura local host", "api": f"{prefix}/", "docs": f"{prefix}/docs"}
+            status, headers, body = 200, [("content-type", "application/json")], json.dumps(pointer).encode()
+        else:
+            status, headers, body = _problem(
+                404, "not_found", "Not Found", "Nothing is served at this path.", path
+            )
+        await self._respond(send, status, headers, b"" if method == "HEAD" else body, len(body))
+
+    def resolve(self, path: str, method: str) -> tuple[HttpRoute, dict[str, str]] | frozenset[str] | None:
+        """The route and its parameters; or the allowed methods when only the method differs; or None."""
+        allowed: set[str] = set()
+        for route in self.http_routes:
+            params = route.template.match(path)
+            if params is None:
+                continue
+            if method in route.methods:
+                return route, params
+            allowed.update(route.methods)
+        return frozenset(allowed) if allowed else None
+
+    async def _invoke_http(
+        self, scope: Scope, receive: Receive, path: str, method: str
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        instance = scope["path"]
+        resolved = self.resolve(path, method)
+        if resolved is None:
+            return _problem(404, "not_found", "Not Found", "No function is bound to this route.", instance)
+        if isinstance(resolved, frozenset):
+            status, headers, body = _problem(
+                405, "method_not_allowed", "Method Not Allowed", f"{method} is not allowed here.", instance
+            )
+            return status, [*headers, ("allow", ", ".join(sorted(resolved)))], body
+        route, route_params = resolved
+        request_headers = _request_headers(scope)
+        declared = request_headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            return self._too_large(instance)
+        received = await self._read_body(receive)
+        if received is None:
+            return self._too_large(instance)
+        request = func.HttpRequest(
+            method,
+            _request_url(scope, request_headers),
+            headers=request_headers,
+            params=dict(
+                reversed(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+            ),
+            route_params=route_params,
+            body=received,
+        )
+        started = time.perf_counter()
+        try:
+            result = await anyio.to_thread.run_sync(route.function.invoke, request)
+        except Exception:
+            log.exception("function %s failed", route.function.name)
+            return _problem(500, "internal_error", "Internal Server Error", "The function failed.", instance)
+        finally:
+            log.debug(
+                "function %s ran in %.1f ms", route.function.name, (time.perf_counter() - started) * 1000
+            )
+        return _response_parts(result)
+
+    def _too_large(self, instance: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        return _problem(
+            413,
+            "payload_too_large",
+            "Payload Too Large",
+            f"The request body is larger than {self.max_body_bytes} bytes.",
+            instance,
+        )
+
+    async def _read_body(self, receive: Receive) -> bytes | None:
+        """The whole body, or None once it exceeds max_body_bytes."""
+        chunks = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunks += message.get("body", b"")
+            if len(chunks) > self.max_body_bytes:
+                return None
+            if not message.get("more_body", False):
+                break
+        return bytes(chunks)
+
+    def _static(self, root: Path, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        """A file under `root`, or index.html for client-side routes; never anything outside it."""
+        relative = path.lstrip("/")
+        candidate: Path | None = None
+        if "\x00" not in relative:
+            resolved = (root / relative).resolve()
+            if resolved.is_relative_to(root):
+                if resolved.is_dir():
+                    resolved = resolved / "index.html"
+                if resolved.is_file():
+                    candidate = resolved
+            last_segment = relative.rsplit("/", 1)[-1]
+            if candidate is None and "." not in last_segment and (root / "index.html").is_file():
+                candidate = root / "index.html"
+        if candidate is None:
+            return _problem(404, "not_found", "Not Found", "No file is served at this path.", path)
+        mimetype = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
+        headers = [("content-type", _content_type(mimetype, "utf-8"))]
+        if candidate.name == "index.html":
+            headers.append(("cache-control", "no-cache"))
+        return 200, headers, candidate.read_bytes()
+
+    @staticmethod
+    async def _respond(
+        send: Send, status: int, headers: Sequence[tuple[str, str]], body: bytes, length: int
+    ) -> None:
+        raw_headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+        raw_headers.append((b"content-length", str(length).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+        await send({"type": "http.response.body", "body": body})
+
+    def describe(self, base_url: str) -> list[str]:
+        """One line per function, like `func start` prints them."""
+        lines = []
+        for function in self.functions:
+            if function.trigger_type == "httpTrigger":
+                route = next(r for r in self.http_routes if r.function is function)
+                methods = ",".join(sorted(route.methods)) if route.methods != ALL_METHODS else "*"
+                lines.append(
+                    f"{function.name}: [{methods}] {base_url}{self.route_prefix}/{route.template.template}"
+                )
+            elif function.trigger_type == "serviceBusTrigger":
+                trigger = function.trigger
+                source = (
+                    trigger.get("queueName")
+                    or f"{trigger.get('topicName')}/{trigger.get('subscriptionName')}"
+                )
+                lines.append(f"{function.name}: serviceBusTrigger ({source})")
+            else:
+                lines.append(f"{function.name}: {function.trigger_type}")
+        return lines
+
+
+def _request_headers(scope: Scope) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", []):
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
+def _request_url(scope: Scope, headers: dict[str, str]) -> str:
+    scheme = scope.get("scheme", "http")
+    host = headers.get("host")
+    if not host:
+        server = scope.get("server") or ("127.0.0.1", 7071)
+        host = f"{server[0]}:{server[1]}"
+    raw_path = scope.get("raw_path") or scope["path"].encode()
+    query = scope.get("query_string", b"")
+    url = f"{scheme}://{host}{raw_path.decode('latin-1')}"
+    return f"{url}?{query.decode('latin-1')}" if query else url
+
+
+def _response_parts(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
+    """An ASGI response from what the function returned (an HttpResponse; a str or bytes means 200)."""
+    if result is None:
+        return 204, [], b""
+    if isinstance(result, (str, bytes)):
+        result = func.HttpResponse(result)
+    if not isinstance(result, func.HttpResponse):
+        raise TypeError(f"an HTTP function returned {type(result).__name__}, not an HttpResponse")
+    headers = [
+        (str(name), str(value)) for name, value in result.headers.items() if name.lower() not in _HOP_BY_HOP
+    ]
+    if not any(name.lower() == "content-type" for name, _ in headers):
+        headers.append(("content-type", _content_type(result.mimetype, result.charset)))
+    return int(result.status_code), headers, result.get_body()
+
+
+# --- serving ----------------------------------------------------------------------------------------------
+
+
+def build_server(
+    local_host: LocalHost, *, host: str = "127.0.0.1", port: int = 7071, log_level: str = "info"
+) -> uvicorn.Server:
+    """A uvicorn.Server for the host; its lifespan starts and stops the background loop."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        local_host,
+        host=host,
+        port=port,
+        lifespan="on",
+        log_level=log_level,
+        timeout_graceful_shutdown=10,
+        server_header=False,
+    )
+    return uvicorn.Server(config)
+
+
+def serve(
+    app: func.FunctionApp,
+    host: str = "127.0.0.1",
+    port: int = 7071,
+    static_dir: Path | None = None,
+    **options: Any,
+) -> None:
+    """Run the app on uvicorn until interrupted; `options` go to LocalHost (poll_interval, ...)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    local_host = LocalHost(app, static_dir=static_dir, **options)
+    server = build_server(local_host, host=host, port=port)
+    base_url = f"http://{host}:{port}"
+    for line in local_host.describe(base_url):
+        log.info("  %s", line)
+    log.info(
+        "Aura local host: %s%s/ (static files: %s)", base_url, local_host.route_prefix, static_dir or "none"
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
