@@ -17,7 +17,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(os.environ.get("AURA_STATE_DIR", REPO_ROOT / ".aura"))
 DEMO_FIRM = "Demo CPA Firm"
-DEMO_EMAIL = "admin@demo.aura.local"
+DEMO_EMAIL = "admin@demo-cpa.example.com"
 
 
 def _prepare_environment() -> None:
@@ -147,6 +147,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         demo = json.loads(demo_file.read_text())
         print(f"Demo login: {demo['email']} / {demo['password']}  (from {demo_file})")
     sys.stdout.flush()
+    # The app root is on sys.path under the Functions host too; function_app.py lives there.
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
     import function_app
 
     portal = REPO_ROOT / "portal" / "dist"

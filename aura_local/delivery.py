@@ -21,13 +21,13 @@ import uuid
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import azure.functions as func
 from azure.functions import _abc as func_abc
 from azure.functions.servicebus import ServiceBusMessage as TriggerServiceBusMessage
-from sqlalchemy import CursorResult, select, text, update
 from sqlalchemy import func as sql_func
+from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -142,9 +142,7 @@ class BoundFunction:
         """Call the function with its trigger argument (and `context`), as the Python worker does."""
         kwargs: dict[str, Any] = {self.arg_name: value}
         if self.wants_context:
-            kwargs["context"] = InvocationContext(
-                self.name, retry_count=retry_count, max_retry_count=max_retry_count
-            )
+            kwargs["context"] = InvocationContext(self.name, retry_count=retry_count, max_retry_count=max_retry_count)
         result = self.user_function(**kwargs)
         if inspect.iscoroutine(result):
             # Called from a worker thread, which has no running event loop.
@@ -240,15 +238,23 @@ class BusRoutes:
                 queues[str(queue)] = function
             elif topic:
                 subscription = str(function.trigger.get("subscriptionName") or "")
+                twin = next((s for s in subscriptions if (s.topic, s.subscription) == (topic, subscription)), None)
+                if twin is not None:
+                    # Locally each function gets its own copy; in Azure they would compete for messages.
+                    log.warning(
+                        "%s/subscriptions/%s: %s and %s both listen; in Azure each message reaches only one of them",
+                        topic,
+                        subscription,
+                        twin.function.name,
+                        function.name,
+                    )
                 subscriptions.append(Subscription(str(topic), subscription, function))
         return cls(queues, tuple(subscriptions))
 
     @property
     def functions(self) -> dict[str, BoundFunction]:
         by_name = {function.name: function for function in self.queues.values()}
-        by_name.update(
-            (subscription.function.name, subscription.function) for subscription in self.subscriptions
-        )
+        by_name.update((subscription.function.name, subscription.function) for subscription in self.subscriptions)
         return by_name
 
     def receivers(self, message: OutgoingMessage) -> list[tuple[str, BoundFunction]]:
@@ -283,9 +289,7 @@ class LocalTransport:
     def send(self, message: OutgoingMessage) -> None:
         receivers = self._routes.receivers(message)
         if not receivers:
-            log.debug(
-                "message %s (%s) has no receiver here; dropped", message.message_id, message.message_type
-            )
+            log.debug("message %s (%s) has no receiver here; dropped", message.message_id, message.message_type)
             return
         statement = (
             pg_insert(LocalDelivery)
@@ -540,7 +544,8 @@ class Dispatcher:
     def _settle(self, claim: Claim, **values: Any) -> None:
         """Apply an outcome, unless the lock expired and another receiver took the message meanwhile."""
         with self._system() as uow:
-            result = uow.session.execute(
+            # RETURNING, not rowcount: an ORM-enabled statement may report rowcount -1.
+            settled = uow.session.execute(
                 update(LocalDelivery)
                 .where(
                     LocalDelivery.id == claim.id,
@@ -548,13 +553,11 @@ class Dispatcher:
                     LocalDelivery.delivery_count == claim.delivery_count,
                 )
                 .values(**values)
-            )
-            settled = cast(CursorResult[Any], result).rowcount
+                .returning(LocalDelivery.id)
+            ).first()
             uow.commit()
         if not settled:
-            log.warning(
-                "lock on message %s for %s was lost; outcome dropped", claim.message_id, claim.function_name
-            )
+            log.warning("lock on message %s for %s was lost; outcome dropped", claim.message_id, claim.function_name)
 
     def seconds_until_due(self) -> float | None:
         """Seconds until the next delivery for this host is due (0: now); None when nothing is due soon.
@@ -563,9 +566,7 @@ class Dispatcher:
         """
         with self._system() as uow:
             unpublished = uow.session.scalar(
-                select(sql_func.count())
-                .select_from(OutboxMessage)
-                .where(OutboxMessage.published_at.is_(None))
+                select(sql_func.count()).select_from(OutboxMessage).where(OutboxMessage.published_at.is_(None))
             )
             if unpublished:
                 return 0.0

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -184,13 +184,7 @@ class RouteTemplate:
                 piece += f"(?P<{group}>{value_pattern})"
                 if whole:
                     rank = (
-                        _CATCH_ALL
-                        if catch_all
-                        else _OPTIONAL
-                        if optional
-                        else _CONSTRAINED
-                        if constraints
-                        else _FREE
+                        _CATCH_ALL if catch_all else _OPTIONAL if optional else _CONSTRAINED if constraints else _FREE
                     )
             piece += re.escape(segment[last_end:])
             if whole and (optional or catch_all):
@@ -264,9 +258,7 @@ class Schedule:
                 raise ValueError(f"timer interval {self.expression!r} must be positive")
             return
         if len(self.expression.split()) != 6:
-            raise ValueError(
-                f"NCRONTAB {self.expression!r} must have 6 fields: sec min hour day month day-of-week"
-            )
+            raise ValueError(f"NCRONTAB {self.expression!r} must have 6 fields: sec min hour day month day-of-week")
         if not croniter.is_valid(self.expression, second_at_beginning=True):
             raise ValueError(f"NCRONTAB {self.expression!r} is not valid")
 
@@ -284,7 +276,7 @@ class _Timer:
     run_on_startup: bool
     next_due: datetime | None = None
     running: Future[None] | None = None
-    missed: bool = field(default=False)
+    missed: bool = False
 
 
 class TimerScheduler:
@@ -306,7 +298,6 @@ class TimerScheduler:
         ]
         self._max_workers = max_workers
         self._executor: ThreadPoolExecutor | None = None
-        self.invocations = 0
 
     @property
     def timers(self) -> list[str]:
@@ -333,7 +324,8 @@ class TimerScheduler:
             if timer.next_due is None or timer.next_due > now:
                 continue
             if timer.running is not None and not timer.running.done():
-                continue  # still running: fire when it ends, as past due
+                timer.missed = True  # still running: fire when it ends, as past due
+                continue
             following = timer.schedule.next_after(timer.next_due)
             past_due = timer.missed or following <= now
             timer.next_due = timer.schedule.next_after(now)
@@ -346,7 +338,6 @@ class TimerScheduler:
         timer.running = executor.submit(self._run, timer.function, past_due)
 
     def _run(self, function: BoundFunction, past_due: bool) -> None:
-        self.invocations += 1
         try:
             function.invoke(TimerRequest(past_due=past_due))
         except Exception:
@@ -377,12 +368,8 @@ def _problem(
 
 
 def _content_type(mimetype: str, charset: str) -> str:
-    textual = (
-        mimetype.startswith("text/")
-        or mimetype in ("application/json", "application/javascript")
-        or (mimetype.endswith("+json") or mimetype.endswith("+xml"))
-    )
-    return f"{mimetype}; charset={charset}" if textual and "charset=" not in mimetype else mimetype
+    """The Content-Type the Python worker derives from a response's mimetype: a charset for text/* only."""
+    return f"{mimetype}; charset={charset}" if mimetype.startswith("text/") else mimetype
 
 
 class LocalHost:
@@ -412,9 +399,7 @@ class LocalHost:
         self.poll_interval = poll_interval
         self.run_bus = run_bus
         routes = [HttpRoute.for_function(f) for f in self.functions if f.trigger_type == "httpTrigger"]
-        self.http_routes: tuple[HttpRoute, ...] = tuple(
-            sorted(routes, key=lambda route: route.template.precedence)
-        )
+        self.http_routes: tuple[HttpRoute, ...] = tuple(sorted(routes, key=lambda route: route.template.precedence))
         self.dispatcher = Dispatcher(
             BusRoutes.from_functions(self.functions),
             max_delivery_count=max_delivery_count,
@@ -425,11 +410,11 @@ class LocalHost:
         known = {"httpTrigger", "serviceBusTrigger", "timerTrigger"}
         for function in self.functions:
             if function.trigger_type not in known:
-                log.warning(
-                    "function %s: %s triggers are not hosted locally", function.name, function.trigger_type
-                )
+                log.warning("function %s: %s triggers are not hosted locally", function.name, function.trigger_type)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._bus_failures = 0
+        self._bus_retry_at = 0.0
         self._lock = threading.Lock()
 
     # -- the background loop --
@@ -452,38 +437,50 @@ class LocalHost:
         """Stop the loop after the delivery in progress, then wait for running timers."""
         with self._lock:
             self._stop.set()
-            thread, self._thread = self._thread, None
+            thread = self._thread
             if thread is not None:
                 thread.join(timeout)
                 if thread.is_alive():
                     log.warning("the background loop did not stop within %.0f s", timeout)
+                else:
+                    self._thread = None
             self.timers.shutdown()
 
     def _loop(self) -> None:
-        failures = 0
         while not self._stop.is_set():
-            healthy = self.tick()
-            failures = 0 if healthy else failures + 1
-            # Back off while the database is unreachable rather than logging five errors a second.
-            self._stop.wait(min(self.poll_interval * 2 ** min(failures, 8), 5.0))
+            self.tick()
+            self._stop.wait(self.poll_interval)
 
     def tick(self) -> bool:
-        """One pass of the loop: timers, relay, deliveries. Never raises; False when a step failed."""
+        """One pass of the loop: timers, relay, deliveries. Never raises; False when a step failed.
+
+        While the bus keeps failing (the database is down), its steps back off up to 5 s and only the
+        first failure of a streak is logged with its traceback; timers keep their times meanwhile.
+        """
         healthy = True
         try:
             self.timers.tick()
         except Exception:
             log.exception("firing timers failed")
             healthy = False
-        if not self.run_bus:
+        if not self.run_bus or time.monotonic() < self._bus_retry_at:
             return healthy
         try:
             self.dispatcher.relay_once()
             while not self._stop.is_set() and self.dispatcher.deliver_once() >= self.dispatcher.batch_size:
                 pass
-        except Exception:
-            log.exception("relaying or delivering messages failed")
-            healthy = False
+        except Exception as exc:
+            self._bus_failures += 1
+            delay = min(self.poll_interval * 2**self._bus_failures, 5.0)
+            self._bus_retry_at = time.monotonic() + delay
+            if self._bus_failures == 1:
+                log.exception("relaying or delivering messages failed")
+            else:
+                log.warning("relaying or delivering messages failed again (%s)", type(exc).__name__)
+            return False
+        if self._bus_failures:
+            log.info("relaying and delivering messages again")
+        self._bus_failures = 0
         return healthy
 
     # -- ASGI --
@@ -519,18 +516,14 @@ class LocalHost:
         method = str(scope["method"]).upper()
         prefix = self.route_prefix
         if not prefix or path == prefix or path.startswith(prefix + "/"):
-            status, headers, body = await self._invoke_http(
-                scope, receive, path[len(prefix) :] or "/", method
-            )
+            status, headers, body = await self._invoke_http(scope, receive, path[len(prefix) :] or "/", method)
         elif self.static_dir is not None and method in ("GET", "HEAD"):
             status, headers, body = await anyio.to_thread.run_sync(self._static, self.static_dir, path)
         elif path == "/" and method in ("GET", "HEAD"):
             pointer = {"name": "Aura local host", "api": f"{prefix}/", "docs": f"{prefix}/docs"}
             status, headers, body = 200, [("content-type", "application/json")], json.dumps(pointer).encode()
         else:
-            status, headers, body = _problem(
-                404, "not_found", "Not Found", "Nothing is served at this path.", path
-            )
+            status, headers, body = _problem(404, "not_found", "Not Found", "Nothing is served at this path.", path)
         await self._respond(send, status, headers, b"" if method == "HEAD" else body, len(body))
 
     def resolve(self, path: str, method: str) -> tuple[HttpRoute, dict[str, str]] | frozenset[str] | None:
@@ -569,9 +562,7 @@ class LocalHost:
             method,
             _request_url(scope, request_headers),
             headers=request_headers,
-            params=dict(
-                reversed(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
-            ),
+            params=dict(reversed(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))),
             route_params=route_params,
             body=received,
         )
@@ -582,9 +573,7 @@ class LocalHost:
             log.exception("function %s failed", route.function.name)
             return _problem(500, "internal_error", "Internal Server Error", "The function failed.", instance)
         finally:
-            log.debug(
-                "function %s ran in %.1f ms", route.function.name, (time.perf_counter() - started) * 1000
-            )
+            log.debug("function %s ran in %.1f ms", route.function.name, (time.perf_counter() - started) * 1000)
         return _response_parts(result)
 
     def _too_large(self, instance: str) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -633,9 +622,7 @@ class LocalHost:
         return 200, headers, candidate.read_bytes()
 
     @staticmethod
-    async def _respond(
-        send: Send, status: int, headers: Sequence[tuple[str, str]], body: bytes, length: int
-    ) -> None:
+    async def _respond(send: Send, status: int, headers: Sequence[tuple[str, str]], body: bytes, length: int) -> None:
         raw_headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
         raw_headers.append((b"content-length", str(length).encode()))
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
@@ -648,15 +635,10 @@ class LocalHost:
             if function.trigger_type == "httpTrigger":
                 route = next(r for r in self.http_routes if r.function is function)
                 methods = ",".join(sorted(route.methods)) if route.methods != ALL_METHODS else "*"
-                lines.append(
-                    f"{function.name}: [{methods}] {base_url}{self.route_prefix}/{route.template.template}"
-                )
+                lines.append(f"{function.name}: [{methods}] {base_url}{self.route_prefix}/{route.template.template}")
             elif function.trigger_type == "serviceBusTrigger":
                 trigger = function.trigger
-                source = (
-                    trigger.get("queueName")
-                    or f"{trigger.get('topicName')}/{trigger.get('subscriptionName')}"
-                )
+                source = trigger.get("queueName") or f"{trigger.get('topicName')}/{trigger.get('subscriptionName')}"
                 lines.append(f"{function.name}: serviceBusTrigger ({source})")
             else:
                 lines.append(f"{function.name}: {function.trigger_type}")
@@ -691,9 +673,7 @@ def _response_parts(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
         result = func.HttpResponse(result)
     if not isinstance(result, func.HttpResponse):
         raise TypeError(f"an HTTP function returned {type(result).__name__}, not an HttpResponse")
-    headers = [
-        (str(name), str(value)) for name, value in result.headers.items() if name.lower() not in _HOP_BY_HOP
-    ]
+    headers = [(str(name), str(value)) for name, value in result.headers.items() if name.lower() not in _HOP_BY_HOP]
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("content-type", _content_type(result.mimetype, result.charset)))
     return int(result.status_code), headers, result.get_body()
@@ -735,8 +715,6 @@ def serve(
     base_url = f"http://{host}:{port}"
     for line in local_host.describe(base_url):
         log.info("  %s", line)
-    log.info(
-        "Aura local host: %s%s/ (static files: %s)", base_url, local_host.route_prefix, static_dir or "none"
-    )
+    log.info("Aura local host: %s%s/ (static files: %s)", base_url, local_host.route_prefix, static_dir or "none")
     with contextlib.suppress(KeyboardInterrupt):
         server.run()

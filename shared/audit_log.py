@@ -67,9 +67,7 @@ def append(
 ) -> int:
     """Append a record to the unit of work's chain; returns its sequence number in the chain."""
     chain = str(uow.firm_id) if uow.firm_id else PLATFORM_CHAIN
-    head = uow.session.execute(
-        text("SELECT chain_seq, hash FROM aura_audit_head(:chain)"), {"chain": chain}
-    ).first()
+    head = uow.session.execute(text("SELECT chain_seq, hash FROM aura_audit_head(:chain)"), {"chain": chain}).first()
     prev_seq, prev_hash = (head.chain_seq, head.hash) if head else (0, GENESIS)
     # Hash what JSONB will give back (numbers, key order, duplicates normalised by PostgreSQL itself).
     clean_data = uow.session.execute(

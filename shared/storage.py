@@ -247,9 +247,7 @@ class LocalFolderStorage:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError) as error:
-            raise ValueError(
-                f"blob name {name!r} conflicts with an existing blob in local storage"
-            ) from error
+            raise ValueError(f"blob name {name!r} conflicts with an existing blob in local storage") from error
 
         fd, temp_name = tempfile.mkstemp(prefix=self._TEMP_PREFIX, dir=path.parent)
         temp = Path(temp_name)

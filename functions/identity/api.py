@@ -30,7 +30,7 @@ def _user(user: object) -> schemas.UserRead:
     anonymous=True,
     body=schemas.LoginRequest,
     response=schemas.TokenResponse,
-    errors=[429],
+    errors=[401, 429],
 )
 def login(call: Call) -> schemas.TokenResponse:
     with call.uow() as uow:
@@ -47,6 +47,7 @@ def login(call: Call) -> schemas.TokenResponse:
     anonymous=True,
     body=schemas.RefreshRequest,
     response=schemas.TokenResponse,
+    errors=[401],
 )
 def refresh_tokens(call: Call) -> schemas.TokenResponse:
     with call.uow() as uow:
@@ -154,9 +155,7 @@ def get_firm(call: Call) -> schemas.FirmRead:
 )
 def update_firm(call: Call) -> schemas.FirmRead:
     with call.uow() as uow:
-        return schemas.FirmRead.model_validate(
-            service.update_firm(uow=uow, name=call.body.name), from_attributes=True
-        )
+        return schemas.FirmRead.model_validate(service.update_firm(uow=uow, name=call.body.name), from_attributes=True)
 
 
 @endpoint(
@@ -210,7 +209,7 @@ def create_user(call: Call) -> schemas.UserRead:
 @endpoint(
     bp,
     "GET",
-    "users/{user_id}",
+    "users/{user_id:guid}",
     name="get_user",
     summary="One user of the firm",
     tags=TAGS,
@@ -225,7 +224,7 @@ def get_user(call: Call) -> schemas.UserRead:
 @endpoint(
     bp,
     "PUT",
-    "users/{user_id}/roles",
+    "users/{user_id:guid}/roles",
     name="update_user_roles",
     summary="Replace a user's roles",
     tags=TAGS,
@@ -249,7 +248,7 @@ def update_user_roles(call: Call) -> schemas.UserRead:
 @endpoint(
     bp,
     "POST",
-    "users/{user_id}/deactivate",
+    "users/{user_id:guid}/deactivate",
     name="deactivate_user",
     summary="Deactivate a user and end their sessions",
     tags=TAGS,
@@ -259,15 +258,13 @@ def update_user_roles(call: Call) -> schemas.UserRead:
 )
 def deactivate_user(call: Call) -> schemas.UserRead:
     with call.uow() as uow:
-        return _user(
-            service.set_active(uow=uow, principal=call.user, user_id=call.route_uuid("user_id"), active=False)
-        )
+        return _user(service.set_active(uow=uow, principal=call.user, user_id=call.route_uuid("user_id"), active=False))
 
 
 @endpoint(
     bp,
     "POST",
-    "users/{user_id}/reactivate",
+    "users/{user_id:guid}/reactivate",
     name="reactivate_user",
     summary="Reactivate a user",
     tags=TAGS,
@@ -276,9 +273,7 @@ def deactivate_user(call: Call) -> schemas.UserRead:
 )
 def reactivate_user(call: Call) -> schemas.UserRead:
     with call.uow() as uow:
-        return _user(
-            service.set_active(uow=uow, principal=call.user, user_id=call.route_uuid("user_id"), active=True)
-        )
+        return _user(service.set_active(uow=uow, principal=call.user, user_id=call.route_uuid("user_id"), active=True))
 
 
 @endpoint(
@@ -330,7 +325,7 @@ def list_invitations(call: Call) -> Page[schemas.InvitationRead]:
 @endpoint(
     bp,
     "DELETE",
-    "invitations/{invitation_id}",
+    "invitations/{invitation_id:guid}",
     name="revoke_invitation",
     summary="Withdraw an invitation",
     tags=TAGS,
@@ -359,7 +354,5 @@ def accept_invitation(call: Call) -> schemas.UserRead:
     data: schemas.InvitationAccept = call.body
     with call.uow() as uow:
         return _user(
-            service.accept_invitation(
-                uow=uow, token=data.token, password=data.password, display_name=data.display_name
-            )
+            service.accept_invitation(uow=uow, token=data.token, password=data.password, display_name=data.display_name)
         )

@@ -14,10 +14,8 @@ from shared.http import PageQuery
 
 Password = Annotated[str, Field(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH)]
 Token = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-Role = Literal[
-    "firm_admin", "partner", "manager", "senior", "staff", "qc_reviewer", "client_admin", "client_user"
-]
+DisplayName = Annotated[str, StringConstraints(max_length=200)]
+Role = Literal["firm_admin", "partner", "manager", "senior", "staff", "qc_reviewer", "client_admin", "client_user"]
 
 
 class Strict(BaseModel):
@@ -58,7 +56,7 @@ class FirmRead(BaseModel):
 
 
 class FirmUpdate(Strict):
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
 
 
 class UserRead(BaseModel):

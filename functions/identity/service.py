@@ -59,9 +59,7 @@ def _check_client_binding(roles: list[str], client_id: uuid.UUID | None) -> None
     if not is_client and client_id is not None:
         raise ValidationFailed(
             "Only client users are bound to a client",
-            errors=[
-                {"loc": ["body", "client_id"], "msg": "only for client roles", "type": "extra_forbidden"}
-            ],
+            errors=[{"loc": ["body", "client_id"], "msg": "only for client roles", "type": "extra_forbidden"}],
         )
 
 
@@ -107,9 +105,7 @@ def login(*, uow: UnitOfWork, email: str, password: str) -> TokenPair:
     if user is None:
         raise Unauthorized("The e-mail or password is wrong", code="invalid_credentials")
     if user.locked_until is not None and user.locked_until > now:
-        audit_log.append(
-            uow, "auth.login_refused_locked", target_type="user", target_id=user.id, actor_id=user.id
-        )
+        audit_log.append(uow, "auth.login_refused_locked", target_type="user", target_id=user.id, actor_id=user.id)
         uow.commit()
         raise Unauthorized(
             "The account is locked after repeated failed sign-ins; try again later", code="account_locked"
@@ -210,10 +206,8 @@ def get_firm_or_raise(*, uow: UnitOfWork) -> Firm:
 def update_firm(*, uow: UnitOfWork, name: str) -> Firm:
     """Rename the caller's firm."""
     firm = get_firm_or_raise(uow=uow)
-    before, firm.name = firm.name, name
-    audit_log.append(
-        uow, "firm.updated", target_type="firm", target_id=firm.id, data={"name": [before, name]}
-    )
+    before, firm.name = firm.name, name.strip()
+    audit_log.append(uow, "firm.updated", target_type="firm", target_id=firm.id, data={"name": [before, name]})
     uow.commit()
     return firm
 
@@ -313,26 +307,17 @@ def create_user(
 def _active_admin_count(uow: UnitOfWork) -> int:
     return (
         uow.session.scalar(
-            select(func.count())
-            .select_from(User)
-            .where(any_(User.roles) == "firm_admin", User.is_active.is_(True))
+            select(func.count()).select_from(User).where(any_(User.roles) == "firm_admin", User.is_active.is_(True))
         )
         or 0
     )
 
 
-def update_roles(
-    *, uow: UnitOfWork, user_id: uuid.UUID, roles: list[str], client_id: uuid.UUID | None
-) -> User:
+def update_roles(*, uow: UnitOfWork, user_id: uuid.UUID, roles: list[str], client_id: uuid.UUID | None) -> User:
     """Replace a user's roles; the firm keeps at least one active firm_admin."""
     user = get_user_or_raise(uow=uow, user_id=user_id)
     _check_client_binding(roles, client_id)
-    if (
-        "firm_admin" in user.roles
-        and "firm_admin" not in roles
-        and user.is_active
-        and _active_admin_count(uow) <= 1
-    ):
+    if "firm_admin" in user.roles and "firm_admin" not in roles and user.is_active and _active_admin_count(uow) <= 1:
         raise Conflict("The firm must keep at least one active firm_admin", code="last_admin")
     before = list(user.roles)
     user.roles, user.client_id = roles, client_id
@@ -416,9 +401,7 @@ def create_invitation(
 def list_invitations(*, uow: UnitOfWork, offset: int, limit: int) -> tuple[list[Invitation], int]:
     """The firm's invitations, newest first."""
     total = uow.session.scalar(select(func.count()).select_from(Invitation)) or 0
-    rows = uow.session.scalars(
-        select(Invitation).order_by(Invitation.created_at.desc()).offset(offset).limit(limit)
-    )
+    rows = uow.session.scalars(select(Invitation).order_by(Invitation.created_at.desc()).offset(offset).limit(limit))
     return list(rows), total
 
 
@@ -443,9 +426,7 @@ def accept_invitation(*, uow: UnitOfWork, token: str, password: str, display_nam
     if found is None:
         raise NotFound("The invitation is not valid", code="invalid_invitation")
     uow.switch_firm(found.firm_id)
-    invitation = uow.session.scalar(
-        select(Invitation).where(Invitation.id == found.invitation_id).with_for_update()
-    )
+    invitation = uow.session.scalar(select(Invitation).where(Invitation.id == found.invitation_id).with_for_update())
     now = _now()
     if invitation is None or invitation.accepted_at or invitation.revoked_at or invitation.expires_at <= now:
         raise NotFound("The invitation is not valid or has expired", code="invalid_invitation")
@@ -458,9 +439,7 @@ def accept_invitation(*, uow: UnitOfWork, token: str, password: str, display_nam
         client_id=invitation.client_id,
     )
     invitation.accepted_at = now
-    audit_log.append(
-        uow, "invitation.accepted", target_type="invitation", target_id=invitation.id, actor_id=user.id
-    )
+    audit_log.append(uow, "invitation.accepted", target_type="invitation", target_id=invitation.id, actor_id=user.id)
     uow.commit()
     return user
 
@@ -472,9 +451,7 @@ def request_password_reset(*, uow: UnitOfWork, email: str, mailer: EmailSender) 
     """Send a one-hour, single-use reset link if the address belongs to an active user. The answer
     is the same either way, so the endpoint does not reveal who has an account."""
     email = _normalize_email(email)
-    rate_limit_hit(
-        uow, scope="password_reset", subject=email, limit=PASSWORD_RESETS_PER_HOUR, window_seconds=3600
-    )
+    rate_limit_hit(uow, scope="password_reset", subject=email, limit=PASSWORD_RESETS_PER_HOUR, window_seconds=3600)
     found = uow.session.execute(
         text("SELECT user_id, firm_id FROM aura_auth_find_user(:email)"), {"email": email}
     ).first()
@@ -513,9 +490,7 @@ def confirm_password_reset(*, uow: UnitOfWork, token: str, new_password: str) ->
     if found is None:
         raise NotFound("The reset link is not valid", code="invalid_reset_token")
     uow.switch_firm(found.firm_id)
-    reset = uow.session.scalar(
-        select(PasswordReset).where(PasswordReset.id == found.reset_id).with_for_update()
-    )
+    reset = uow.session.scalar(select(PasswordReset).where(PasswordReset.id == found.reset_id).with_for_update())
     now = _now()
     if reset is None or reset.used_at is not None or reset.expires_at <= now:
         raise NotFound("The reset link is not valid or has expired", code="invalid_reset_token")

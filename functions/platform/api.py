@@ -31,15 +31,13 @@ def health(call: Call) -> func.HttpResponse:
         version=get_settings().version,
         database="ok" if up else "unreachable",
     )
-    return func.HttpResponse(
-        body.model_dump_json(), status_code=200 if up else 503, mimetype="application/json"
-    )
+    return func.HttpResponse(body.model_dump_json(), status_code=200 if up else 503, mimetype="application/json")
 
 
 @endpoint(
     bp,
     "GET",
-    "jobs/{job_id}",
+    "jobs/{job_id:guid}",
     name="get_job",
     summary="A job's status, progress and outcome",
     tags=["platform"],

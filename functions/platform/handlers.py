@@ -32,9 +32,7 @@ def outbox_relay(timer: func.TimerRequest) -> None:
 
 
 @bp.function_name("jobs_worker")
-@bp.service_bus_queue_trigger(
-    arg_name="msg", queue_name=get_settings().jobs_queue, connection=SERVICE_BUS_CONNECTION
-)
+@bp.service_bus_queue_trigger(arg_name="msg", queue_name=get_settings().jobs_queue, connection=SERVICE_BUS_CONNECTION)
 def jobs_worker(msg: func.ServiceBusMessage) -> None:
     """Run the job a command names."""
     run_job(decode(msg), delivery_count=msg.delivery_count or 1)

@@ -44,9 +44,7 @@ def principal_for_entra(identity: EntraIdentity) -> Principal:
             text("SELECT user_id, firm_id FROM aura_auth_find_entra_user(:oid)"), {"oid": identity.object_id}
         ).first()
         if found is None:
-            raise Unauthorized(
-                "This Microsoft Entra ID account is not linked to an Aura user", code="unknown_user"
-            )
+            raise Unauthorized("This Microsoft Entra ID account is not linked to an Aura user", code="unknown_user")
         uow.switch_firm(found.firm_id)
         user = uow.session.scalar(select(User).where(User.id == found.user_id))
         if user is None or not user.is_active:

@@ -34,9 +34,7 @@ class Envelope(BaseModel):
         return cls.model_validate_json(raw)
 
 
-def make_envelope(
-    uow: UnitOfWork, message_type: str, payload: dict[str, Any], *, actor: str | None
-) -> Envelope:
+def make_envelope(uow: UnitOfWork, message_type: str, payload: dict[str, Any], *, actor: str | None) -> Envelope:
     return Envelope(
         type=message_type,
         firm_id=uow.firm_id,

@@ -180,10 +180,36 @@ def _parse_json_body(spec: EndpointSpec, req: func.HttpRequest, model: type[Base
             "The body is not valid JSON",
             errors=[{"loc": ["body"], "msg": "invalid JSON", "type": "json_invalid"}],
         ) from exc
+    _reject_unstorable(data, ["body"])
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ValidationFailed("The body is not valid", errors=_validation_errors(exc, "body")) from exc
+
+
+def _reject_unstorable(value: Any, loc: list[str | int]) -> None:
+    """Refuse text PostgreSQL cannot store: NUL characters and lone UTF-16 surrogates (valid JSON)."""
+    if isinstance(value, str):
+        if "\x00" in value or not value.isprintable() and _has_surrogate(value):
+            raise ValidationFailed(
+                "Text may not contain NUL characters or unpaired surrogates",
+                errors=[{"loc": loc, "msg": "NUL character or unpaired surrogate", "type": "string_unstorable"}],
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _reject_unstorable(key, loc)
+            _reject_unstorable(item, [*loc, key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _reject_unstorable(item, [*loc, index])
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _check_raw_body(spec: EndpointSpec, req: func.HttpRequest) -> None:
@@ -195,12 +221,11 @@ def _check_raw_body(spec: EndpointSpec, req: func.HttpRequest) -> None:
 
 
 def _parse_query(req: func.HttpRequest, model: type[BaseModel]) -> BaseModel:
+    _reject_unstorable(dict(req.params), ["query"])
     try:
         return model.model_validate(dict(req.params))
     except ValidationError as exc:
-        raise ValidationFailed(
-            "The query string is not valid", errors=_validation_errors(exc, "query")
-        ) from exc
+        raise ValidationFailed("The query string is not valid", errors=_validation_errors(exc, "query")) from exc
 
 
 def _render(spec: EndpointSpec, result: Any, correlation_id: str) -> func.HttpResponse:
@@ -209,9 +234,7 @@ def _render(spec: EndpointSpec, result: Any, correlation_id: str) -> func.HttpRe
         result.headers["X-Correlation-ID"] = correlation_id
         return result
     if result is None:
-        return func.HttpResponse(
-            status_code=204 if spec.status in (200, 204) else spec.status, headers=headers
-        )
+        return func.HttpResponse(status_code=204 if spec.status in (200, 204) else spec.status, headers=headers)
     if isinstance(result, BaseModel):
         payload = result.model_dump_json(by_alias=True)
     else:

@@ -106,9 +106,7 @@ def build_document(*, version: str, specs: dict[str, EndpointSpec] | None = None
         elif spec.raw_body_types:
             operation["requestBody"] = {
                 "required": True,
-                "content": {
-                    t: {"schema": {"type": "string", "format": "binary"}} for t in spec.raw_body_types
-                },
+                "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in spec.raw_body_types},
             }
         success: dict[str, Any] = {"description": "Success"}
         if spec.response:
@@ -117,9 +115,7 @@ def build_document(*, version: str, specs: dict[str, EndpointSpec] | None = None
             success["content"] = {spec.response_content_type: {"schema": {"type": "string"}}}
         status = (
             204
-            if spec.response is None
-            and spec.status == 200
-            and spec.response_content_type == "application/json"
+            if spec.response is None and spec.status == 200 and spec.response_content_type == "application/json"
             else spec.status
         )
         operation["responses"][str(status)] = success

@@ -34,7 +34,7 @@ TEST_JWT_SECRET = "local-host-tests-secret-" + "x" * 16
 SERVER_START_TIMEOUT_SECONDS = 15.0
 
 
-def _admin_execute(statement: sql.Composable) -> None:
+def _admin_execute(statement: sql.Composed) -> None:
     with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=10) as connection:
         connection.execute(statement)
 
@@ -87,7 +87,7 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running_server(local_host: LocalHost) -> Iterator[str]:
-    """Serve `local_host` with uvicorn on a free port (lifespan on: its background loop runs); yields the URL."""
+    """Serve `local_host` with uvicorn on a free port, background loop included; yields the base URL."""
     port = free_port()
     server = build_server(local_host, host="127.0.0.1", port=port, log_level="warning")
     thread = threading.Thread(target=server.run, name="test-uvicorn", daemon=True)

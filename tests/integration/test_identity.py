@@ -427,3 +427,14 @@ def test_expired_reset_token_is_refused(mail_dir: Path) -> None:
             )
             == 0
         )
+
+
+@pytest.mark.parametrize("bad", ["nul\u0000inside", "lone \ud985 surrogate"])
+def test_text_postgresql_cannot_store_is_a_400_naming_the_field(bad: str) -> None:
+    admin = create_firm()
+    raw = json.dumps({"email": unique_email(), "password": PASSWORD, "roles": ["staff"], "display_name": bad})
+    reply = request(
+        "POST", "users", body=raw.encode(), headers={"Content-Type": "application/json"}, token=token_for(admin.email)
+    )
+    assert reply.status == 400
+    assert reply.json()["errors"][0]["loc"] == ["body", "display_name"]

@@ -154,9 +154,7 @@ def _jobs_in(firm_id: uuid.UUID) -> int:
 
 def _deliveries(message_id: uuid.UUID) -> list[LocalDelivery]:
     with UnitOfWork(system=True) as uow:
-        return list(
-            uow.session.scalars(select(LocalDelivery).where(LocalDelivery.message_id == str(message_id))).all()
-        )
+        return list(uow.session.scalars(select(LocalDelivery).where(LocalDelivery.message_id == str(message_id))).all())
 
 
 def _request(host: LocalHost, method: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -181,7 +179,7 @@ def test_route_params_query_body_and_headers_reach_the_function(host: LocalHost)
     )
 
     assert response.status_code == 200
-    assert response.headers["content-type"] == "application/json; charset=utf-8"
+    assert response.headers["content-type"] == "application/json"
     assert response.headers["x-echo"] == "yes"
     assert response.json() == {
         "method": "POST",
@@ -275,8 +273,16 @@ async def _raw_get(app: LocalHost, path: str) -> tuple[int, bytes]:
     async def send(message: Any) -> None:
         sent.append(dict(message))
 
-    scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(), "query_string": b"",
-             "headers": [], "scheme": "http", "server": ("testserver", 80)}
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [],
+        "scheme": "http",
+        "server": ("testserver", 80),
+    }
     await app(scope, receive, send)
     return int(sent[0]["status"]), b"".join(message.get("body", b"") for message in sent[1:])
 
@@ -341,11 +347,11 @@ def test_a_message_delivered_twice_changes_the_database_once(host: LocalHost, fi
     )
     trigger.invoke(message)
 
-    assert _seen("job_writer") == [envelope.id], "the handler ran once; the inbox turned the rest away"
     assert _jobs_in(firm) == 1
     with UnitOfWork(firm_id=firm) as uow:
         inbox = uow.session.scalars(select(InboxMessage).where(InboxMessage.message_id == str(envelope.id))).all()
     assert [row.consumer for row in inbox] == ["lh_job_writer"]
+    assert _seen("job_writer") == [envelope.id], "the handler ran once; the inbox turned the rest away"
 
 
 def test_an_outbox_row_sent_twice_is_enqueued_once(host: LocalHost, firm: uuid.UUID) -> None:
@@ -357,14 +363,10 @@ def test_an_outbox_row_sent_twice_is_enqueued_once(host: LocalHost, firm: uuid.U
 
     # The relay crashed after sending but before marking the row: it sends the same row again.
     with UnitOfWork(system=True) as uow:
-        uow.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == envelope.id).values(published_at=None)
-        )
+        uow.session.execute(update(OutboxMessage).where(OutboxMessage.id == envelope.id).values(published_at=None))
         uow.commit()
     host.dispatcher.run_until_idle(timeout=10)
-    message = OutgoingMessage(
-        str(envelope.id), "event", "events", envelope.type, envelope.model_dump(mode="json")
-    )
+    message = OutgoingMessage(str(envelope.id), "event", "events", envelope.type, envelope.model_dump(mode="json"))
     LocalTransport(host.dispatcher.routes).send(message)
 
     after = {(d.function_name, d.status, d.delivery_count) for d in _deliveries(envelope.id)}
@@ -372,9 +374,7 @@ def test_an_outbox_row_sent_twice_is_enqueued_once(host: LocalHost, firm: uuid.U
     assert _jobs_in(firm) == 1
 
 
-def test_a_handler_that_keeps_failing_is_dead_lettered_after_ten_deliveries(
-    host: LocalHost, firm: uuid.UUID
-) -> None:
+def test_a_handler_that_keeps_failing_is_dead_lettered_after_ten_deliveries(host: LocalHost, firm: uuid.UUID) -> None:
     with UnitOfWork(firm_id=firm) as uow:
         envelope = uow.add_event("lh.doomed", {"ref": "doomed"})
         uow.commit()
@@ -434,6 +434,28 @@ def test_a_command_reaches_the_queue_trigger_only(host: LocalHost, firm: uuid.UU
     assert _seen("all_events") == [], "a command is not published to the topic"
     [delivery] = _deliveries(envelope.id)
     assert (delivery.entity, delivery.function_name, delivery.status) == ("jobs", "lh_jobs", "delivered")
+
+
+def test_an_outcome_after_the_lock_was_lost_is_dropped(host: LocalHost, firm: uuid.UUID) -> None:
+    with UnitOfWork(firm_id=firm) as uow:
+        envelope = uow.add_command("lh_run_job", {"job": "slow"})
+        uow.commit()
+    host.dispatcher.relay_once()
+    [claim] = host.dispatcher.claim_due()
+    assert claim.message_id == str(envelope.id) and claim.delivery_count == 1
+    assert host.dispatcher.claim_due() == [], "a locked message is not handed out twice"
+
+    # The lock expired while the function ran and another receiver took the message.
+    with UnitOfWork(system=True) as uow:
+        uow.session.execute(update(LocalDelivery).where(LocalDelivery.id == claim.id).values(delivery_count=2))
+        uow.commit()
+    assert host.dispatcher.deliver(claim) is True
+
+    [row] = _deliveries(envelope.id)
+    assert (row.status, row.delivery_count, row.finished_at) == ("pending", 2, None)
+    with UnitOfWork(system=True) as uow:
+        uow.session.execute(update(LocalDelivery).where(LocalDelivery.id == claim.id).values(status="delivered"))
+        uow.commit()
 
 
 def test_timers_fire_in_the_background_loop(database: str) -> None:

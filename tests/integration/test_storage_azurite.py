@@ -64,9 +64,7 @@ def test_put_creates_the_container_and_round_trips(storage: AzureBlobStorage, co
 
     info = storage.put(container, "firm-1/tb.csv", data, content_type="text/csv")
 
-    assert info == BlobInfo(
-        container, "firm-1/tb.csv", len(data), hashlib.sha256(data).hexdigest(), "text/csv"
-    )
+    assert info == BlobInfo(container, "firm-1/tb.csv", len(data), hashlib.sha256(data).hexdigest(), "text/csv")
     assert storage.get(container, "firm-1/tb.csv") == data
     assert storage.exists(container, "firm-1/tb.csv")
     assert storage.list(container) == [info]
@@ -108,9 +106,7 @@ def test_overwrite_replaces_a_large_blob(storage: AzureBlobStorage, container: s
 
 
 @pytest.mark.parametrize("size", [10, 5 * 1024 * 1024], ids=["single-request", "staged-blocks"])
-def test_overwrite_false_refuses_an_existing_blob(
-    storage: AzureBlobStorage, container: str, size: int
-) -> None:
+def test_overwrite_false_refuses_an_existing_blob(storage: AzureBlobStorage, container: str, size: int) -> None:
     original = os.urandom(size)
     storage.put(container, "a.bin", original)
 
@@ -121,9 +117,7 @@ def test_overwrite_false_refuses_an_existing_blob(
 
 
 @pytest.mark.parametrize("operation", ["get", "open", "delete"])
-def test_missing_blob_raises_blob_not_found(
-    storage: AzureBlobStorage, container: str, operation: str
-) -> None:
+def test_missing_blob_raises_blob_not_found(storage: AzureBlobStorage, container: str, operation: str) -> None:
     storage.put(container, "present.txt", b"here")
 
     with pytest.raises(BlobNotFound):
@@ -156,9 +150,7 @@ def test_put_immutable_twice_raises_blob_exists(storage: AzureBlobStorage, conta
     assert storage.list(container) == [info]
 
 
-def test_a_configured_lock_that_cannot_be_set_fails_loudly(
-    service: BlobServiceClient, container: str
-) -> None:
+def test_a_configured_lock_that_cannot_be_set_fails_loudly(service: BlobServiceClient, container: str) -> None:
     """Azurite 3.35 implements no immutability policies, which stands in for a container without WORM."""
     locking = AzureBlobStorage(service, immutability_days=1)
 

@@ -44,9 +44,7 @@ def test_put_then_get_round_trips_bytes_and_reports_hash_and_size(storage: Local
 
     info = storage.put(CONTAINER, "firm-1/tb.csv", data, content_type="text/csv")
 
-    assert info == BlobInfo(
-        CONTAINER, "firm-1/tb.csv", len(data), hashlib.sha256(data).hexdigest(), "text/csv"
-    )
+    assert info == BlobInfo(CONTAINER, "firm-1/tb.csv", len(data), hashlib.sha256(data).hexdigest(), "text/csv")
     assert storage.get(CONTAINER, "firm-1/tb.csv") == data
     assert storage.exists(CONTAINER, "firm-1/tb.csv")
 
@@ -104,9 +102,7 @@ def test_list_of_a_container_never_written_is_empty(storage: LocalFolderStorage)
     assert storage.list("never-written") == []
 
 
-def test_list_recomputes_the_hash_when_the_sidecar_is_missing(
-    storage: LocalFolderStorage, root: Path
-) -> None:
+def test_list_recomputes_the_hash_when_the_sidecar_is_missing(storage: LocalFolderStorage, root: Path) -> None:
     storage.put(CONTAINER, "a.txt", b"content", content_type="text/plain")
     for sidecar in files_under(root / ".meta"):
         sidecar.unlink()

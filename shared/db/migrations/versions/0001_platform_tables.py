@@ -51,9 +51,7 @@ def upgrade() -> None:
         sa.Column("message_id", sa.String(length=100), nullable=False),
         sa.Column("consumer", sa.String(length=100), nullable=False),
         sa.Column("firm_id", sa.UUID(), nullable=True),
-        sa.Column(
-            "processed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.PrimaryKeyConstraint("message_id", "consumer", name=op.f("pk_inbox")),
     )
     op.create_table(
@@ -66,16 +64,12 @@ def upgrade() -> None:
         sa.Column("body", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("status", sa.String(length=16), server_default="pending", nullable=False),
         sa.Column("delivery_count", sa.Integer(), server_default="0", nullable=False),
-        sa.Column(
-            "next_attempt_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_local_deliveries")),
-        sa.UniqueConstraint(
-            "message_id", "function_name", name=op.f("uq_local_deliveries_message_id_function_name")
-        ),
+        sa.UniqueConstraint("message_id", "function_name", name=op.f("uq_local_deliveries_message_id_function_name")),
     )
     op.create_index(
         "ix_local_deliveries_due",
@@ -228,9 +222,7 @@ def downgrade() -> None:
     op.drop_index("ix_jobs_firm_id_created_at", table_name="jobs")
     op.drop_table("jobs")
     op.drop_table("rate_limits")
-    op.drop_index(
-        "ix_outbox_unpublished", table_name="outbox", postgresql_where=sa.text("published_at IS NULL")
-    )
+    op.drop_index("ix_outbox_unpublished", table_name="outbox", postgresql_where=sa.text("published_at IS NULL"))
     op.drop_table("outbox")
     op.drop_index(
         "ix_local_deliveries_due",

@@ -78,22 +78,17 @@ def upgrade() -> None:
     op.execute("ALTER TABLE audit_log FORCE ROW LEVEL SECURITY")
     op.execute("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO aura_app")
 
-    op.execute(
-        "CREATE POLICY tenant ON firms USING (id = aura_current_firm()) WITH CHECK (id = aura_current_firm())"
-    )
+    op.execute("CREATE POLICY tenant ON firms USING (id = aura_current_firm()) WITH CHECK (id = aura_current_firm())")
     for table in FIRM_TABLES:
         op.execute(
             f"CREATE POLICY tenant ON {table} "
             "USING (firm_id = aura_current_firm()) WITH CHECK (firm_id = aura_current_firm())"
         )
     for table in SYSTEM_TABLES:
-        op.execute(
-            f"CREATE POLICY system_only ON {table} USING (aura_is_system()) WITH CHECK (aura_is_system())"
-        )
+        op.execute(f"CREATE POLICY system_only ON {table} USING (aura_is_system()) WITH CHECK (aura_is_system())")
     # Events are written inside a firm's transaction; only the relay (system scope) reads them back.
     op.execute(
-        "CREATE POLICY write_own ON outbox FOR INSERT "
-        "WITH CHECK (firm_id IS NULL OR firm_id = aura_current_firm())"
+        "CREATE POLICY write_own ON outbox FOR INSERT WITH CHECK (firm_id IS NULL OR firm_id = aura_current_firm())"
     )
     op.execute(
         "CREATE POLICY tenant ON inbox USING (firm_id IS NOT DISTINCT FROM aura_current_firm() OR aura_is_system()) "
