@@ -77,7 +77,11 @@ def event_consumer(
                 connection=SERVICE_BUS_CONNECTION,
             )(trigger)
         )
-        SUBSCRIPTION_FILTERS.setdefault(subscription, set()).update(wanted)
+        # Two functions on one Service Bus subscription compete for its messages, so one would
+        # silently drop the other's events: one consumer per subscription.
+        if subscription in SUBSCRIPTION_FILTERS:
+            raise ValueError(f"subscription {subscription} already has a consumer")
+        SUBSCRIPTION_FILTERS[subscription] = set(wanted)
         return handler
 
     return decorate

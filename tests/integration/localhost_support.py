@@ -8,67 +8,17 @@ serves a LocalHost on a free port with a real uvicorn, background loop included.
 from __future__ import annotations
 
 import contextlib
-import os
-import secrets
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 
-import psycopg
-import pytest
-from psycopg import sql
-from sqlalchemy.engine import make_url
-
 from aura_local.host import LocalHost, build_server
-from shared.db.engine import reset_engine
-from shared.db.migrate import upgrade
 from shared.db.models import Firm
 from shared.db.uow import UnitOfWork
-from shared.settings import get_settings
 
-# The server the test databases are created on; its user must be allowed to create databases.
-ADMIN_URL = os.environ.get("AURA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-TEST_JWT_SECRET = "local-host-tests-secret-" + "x" * 16
 SERVER_START_TIMEOUT_SECONDS = 15.0
-
-
-def _admin_execute(statement: sql.Composed) -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=10) as connection:
-        connection.execute(statement)
-
-
-@contextlib.contextmanager
-def fresh_database() -> Iterator[str]:
-    """A migrated database of its own, with DATABASE_URL and the app's engine pointing at it."""
-    name = f"aura_t_{secrets.token_hex(6)}"
-    url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    saved = {key: os.environ.get(key) for key in ("DATABASE_URL", "AURA_JWT_SECRET")}
-    _admin_execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        upgrade(url)
-        os.environ["DATABASE_URL"] = url
-        os.environ["AURA_JWT_SECRET"] = TEST_JWT_SECRET
-        get_settings.cache_clear()
-        reset_engine()
-        yield url
-    finally:
-        reset_engine()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        get_settings.cache_clear()
-        _admin_execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-@pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    """A fresh database for the test module (import this fixture into the module to use it)."""
-    with fresh_database() as url:
-        yield url
 
 
 def create_firm(name: str = "Test firm") -> uuid.UUID:

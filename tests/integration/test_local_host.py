@@ -25,16 +25,15 @@ from sqlalchemy import select, update
 
 from aura_local.delivery import BoundFunction, LocalTransport, dead_letters
 from aura_local.host import LocalHost, TimerScheduler
-from shared.bus.consumer import SERVICE_BUS_CONNECTION, event_consumer
+from shared.bus.consumer import SERVICE_BUS_CONNECTION, SUBSCRIPTION_FILTERS, event_consumer
 from shared.bus.envelope import Envelope
 from shared.bus.outbox import OutgoingMessage
 from shared.db.models import InboxMessage, Job, LocalDelivery, OutboxMessage
 from shared.db.uow import UnitOfWork
-from tests.integration.localhost_support import create_firm, database, running_server, wait_for
+from tests.integration.localhost_support import create_firm, running_server, wait_for
 
 pytestmark = pytest.mark.integration
 
-__all__ = ["database"]  # the fixture, imported for its side effect on pytest
 
 # What the test functions saw, keyed by a recorder name; cleared before each test.
 SEEN: dict[str, list[Any]] = defaultdict(list)
@@ -56,6 +55,8 @@ def _seen(key: str) -> list[Any]:
 def build_app() -> func.FunctionApp:
     """A fresh app each time: FunctionApp.get_functions() may be called only once per app."""
     bp = func.Blueprint()
+    for subscription in ("lh-job-writer", "lh-always-fails"):  # one consumer per subscription
+        SUBSCRIPTION_FILTERS.pop(subscription, None)
 
     @bp.route(route="echo/{item_id}", methods=["GET", "POST"], auth_level=func.AuthLevel.ANONYMOUS)
     def lh_echo(req: func.HttpRequest) -> func.HttpResponse:
