@@ -11,7 +11,7 @@ COVERAGE_ARGS := --cov --cov-report=term --cov-report=xml --cov-fail-under=80
 PORT ?= 7071
 
 .PHONY: help install run test test-fast test-unit test-integration format lint type-check security-check \
-        pre-commit check ci db-migrate db-reset requirements clean
+        pre-commit check ci db-migrate db-reset requirements clean bench-cold-start
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ db-migrate: install ## apply the migrations to the local database
 
 db-reset: install ## drop, recreate and migrate the local database
 	$(BIN)/aura db reset
+
+bench-cold-start: install ## cold import time of function_app (python -X importtime, median of 5)
+	$(BIN)/python tools/cold_start.py 5
 
 requirements: install ## regenerate requirements.txt from pyproject.toml
 	$(BIN)/python tools/requirements.py

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 
@@ -55,10 +56,16 @@ def configure_logging(settings: Settings) -> None:
     _configured = True
     root = logging.getLogger()
     root.setLevel(settings.log_level.upper())
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(ContextFilter())
-    root.addHandler(handler)
+    if "FUNCTIONS_WORKER_RUNTIME" in os.environ:
+        # Under the Functions host the worker's handler ships records to the host; stamp them there
+        # (OpenTelemetry exports the ids as custom dimensions) rather than printing a second copy.
+        for existing in root.handlers:
+            existing.addFilter(ContextFilter())
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        handler.addFilter(ContextFilter())
+        root.addHandler(handler)
     connection_string = settings.applicationinsights_connection_string.get_secret_value()
     if connection_string:
         from azure.monitor.opentelemetry import configure_azure_monitor
