@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -11,6 +13,8 @@ from pathlib import Path
 import pytest
 
 _STATE = Path(tempfile.mkdtemp(prefix="aura-test-"))
+# Registered first, so it runs last: after an embedded PostgreSQL (if one was started) has stopped.
+atexit.register(shutil.rmtree, _STATE, ignore_errors=True)
 os.environ.update(
     {
         "AURA_ENVIRONMENT": "test",

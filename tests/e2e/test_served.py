@@ -197,3 +197,22 @@ def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(served: Serve
     (tmp_path / "schemathesis.log").write_text(result.stdout)
     failures = result.stdout.split("=== FAILURES ===")[-1] if "=== FAILURES ===" in result.stdout else ""
     assert result.returncode == 0, (failures or result.stdout)[:12000]
+
+
+def test_over_http_a_user_of_another_firm_gets_404(served: Served) -> None:
+    from tests.support import PASSWORD, create_firm
+
+    other = create_firm("Other firm")
+    other_token = httpx.post(f"{served.base}/api/auth/login", json={"email": other.email, "password": PASSWORD}).json()[
+        "access_token"
+    ]
+    demo_token = _login(served)
+    demo_me = httpx.get(f"{served.base}/api/auth/me", headers={"Authorization": f"Bearer {demo_token}"}).json()
+    demo_user = demo_me["user"]["id"]
+    for method, path in (("GET", f"users/{demo_user}"), ("POST", f"users/{demo_user}/deactivate")):
+        reply = httpx.request(method, f"{served.base}/api/{path}", headers={"Authorization": f"Bearer {other_token}"})
+        assert reply.status_code == 404, (method, path, reply.text)
+        assert reply.headers["content-type"] == "application/problem+json"
+    mine = httpx.get(f"{served.base}/api/users/{demo_user}", headers={"Authorization": f"Bearer {demo_token}"})
+    assert mine.status_code == 200
+    assert mine.json()["is_active"] is True
