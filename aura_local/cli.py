@@ -7,6 +7,7 @@ and the host share it; DATABASE_URL overrides the database.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import secrets
@@ -108,7 +109,7 @@ def cmd_bus_dead_letters(args: argparse.Namespace) -> int:
     with UnitOfWork(system=True) as uow:
         rows = dead_letters(uow.session)
     for row in rows:
-        _print(dict(row._mapping) if hasattr(row, "_mapping") else dict(row))
+        _print(dataclasses.asdict(row))
     if not rows:
         print("no dead-lettered messages")
     return 0

@@ -11,7 +11,6 @@ it. Functions are called outside any transaction, exactly as the Functions host 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import inspect
 import json
 import logging
@@ -345,11 +344,6 @@ class DeadLetter:
     delivery_count: int
     last_error: str | None
     created_at: datetime
-
-    @property
-    def _mapping(self) -> dict[str, Any]:
-        """The fields by name, as on a SQLAlchemy Row."""
-        return dataclasses.asdict(self)
 
 
 def _ensure_system_scope(session: Session) -> None:

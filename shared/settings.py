@@ -15,7 +15,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ALL_CAPABILITIES = ("identity",)
 
 # Secret fields and the Key Vault secret names they are read from when AURA_KEY_VAULT_URL is set.
-KEY_VAULT_SECRETS = {"jwt_secret": "aura-jwt-secret", "smtp_password": "aura-smtp-password"}
+KEY_VAULT_SECRETS = {
+    "jwt_secret": "aura-jwt-secret",  # nosec B105 - the name of a Key Vault secret, not a secret
+    "smtp_password": "aura-smtp-password",  # nosec B105
+}
 
 
 class Settings(BaseSettings):
