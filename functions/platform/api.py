@@ -94,6 +94,7 @@ def verify_audit_log(call: Call) -> schemas.AuditVerificationRead:
     summary="This API's OpenAPI 3.1 document",
     tags=["platform"],
     anonymous=True,
+    response=schemas.OpenApiDocument,
 )
 def openapi_document(call: Call) -> func.HttpResponse:
     document = build_document(version=get_settings().version)

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, RootModel
 
 
 class HealthRead(BaseModel):
@@ -52,3 +52,7 @@ class AuditVerificationRead(BaseModel):
     checked: int
     first_broken_seq: int | None
     reason: str | None
+
+
+class OpenApiDocument(RootModel[dict[str, Any]]):
+    """An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0)."""

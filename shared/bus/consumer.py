@@ -63,6 +63,11 @@ def event_consumer(
     wanted = frozenset(events)
 
     def decorate(handler: Handler) -> Handler:
+        # Two functions on one Service Bus subscription compete for its messages, so one would
+        # silently drop the other's events: one consumer per subscription.
+        if subscription in SUBSCRIPTION_FILTERS:
+            raise ValueError(f"subscription {subscription} already has a consumer")
+
         def trigger(msg: func.ServiceBusMessage) -> None:
             envelope = decode(msg)
             if envelope.type in wanted:
@@ -77,10 +82,6 @@ def event_consumer(
                 connection=SERVICE_BUS_CONNECTION,
             )(trigger)
         )
-        # Two functions on one Service Bus subscription compete for its messages, so one would
-        # silently drop the other's events: one consumer per subscription.
-        if subscription in SUBSCRIPTION_FILTERS:
-            raise ValueError(f"subscription {subscription} already has a consumer")
         SUBSCRIPTION_FILTERS[subscription] = set(wanted)
         return handler
 
