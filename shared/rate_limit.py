@@ -11,16 +11,16 @@ from shared.db.uow import UnitOfWork
 from shared.errors import TooManyRequests
 
 
-def hit(uow: UnitOfWork, *, scope: str, subject: str, limit: int, window_seconds: int) -> None:
+def hit(*, scope: str, subject: str, limit: int, window_seconds: int) -> None:
     """Count one hit of `subject` in `scope`; raise 429 when the window already holds `limit` hits.
 
     The subject (an e-mail, an address) is stored only as a hash. Runs in its own system-scope
-    transaction so the count sticks even when the caller's work is rolled back.
+    transaction, so the count sticks even when the caller's work is rolled back.
     """
     now = datetime.now(UTC)
     window_start = datetime.fromtimestamp(int(now.timestamp()) // window_seconds * window_seconds, UTC)
     key = hashlib.sha256(f"{scope}:{subject.strip().lower()}".encode()).hexdigest()[:64]
-    with UnitOfWork(system=True, session_factory=None) as counter:
+    with UnitOfWork(system=True) as counter:
         hits = counter.session.execute(
             text(
                 "INSERT INTO rate_limits (key, window_start, hits) VALUES (:key, :start, 1) "

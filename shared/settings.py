@@ -1,7 +1,8 @@
 """Application settings, read once from the environment (app settings in Azure).
 
-Every field is listed in local.settings.example.json. Secrets are never defaulted to a usable value
-in Azure: when AURA_KEY_VAULT_URL is set, the secret fields left empty are read from Key Vault.
+Every field is listed in local.settings.example.json. Reading settings does no I/O, so importing the
+app stays cheap; secrets go through `secret()`, which falls back to Key Vault (once, lazily) when the
+environment leaves them empty and AURA_KEY_VAULT_URL is set.
 """
 
 from __future__ import annotations

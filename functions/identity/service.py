@@ -451,7 +451,7 @@ def request_password_reset(*, uow: UnitOfWork, email: str, mailer: EmailSender) 
     """Send a one-hour, single-use reset link if the address belongs to an active user. The answer
     is the same either way, so the endpoint does not reveal who has an account."""
     email = _normalize_email(email)
-    rate_limit_hit(uow, scope="password_reset", subject=email, limit=PASSWORD_RESETS_PER_HOUR, window_seconds=3600)
+    rate_limit_hit(scope="password_reset", subject=email, limit=PASSWORD_RESETS_PER_HOUR, window_seconds=3600)
     found = uow.session.execute(
         text("SELECT user_id, firm_id FROM aura_auth_find_user(:email)"), {"email": email}
     ).first()

@@ -32,7 +32,3 @@ class Principal:
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
-
-    @property
-    def is_client_user(self) -> bool:
-        return self.client_id is not None and bool(self.roles & {"client_admin", "client_user"})

@@ -42,7 +42,6 @@ class UnitOfWork:
         self._session_factory = session_factory
         self._pending: list[tuple[str, str, Envelope]] = []
         self._session: Session | None = None
-        self.committed = False
 
     @property
     def session(self) -> Session:
@@ -105,14 +104,9 @@ class UnitOfWork:
     def commit(self) -> None:
         self.flush_outbox()
         self.session.commit()
-        self.committed = True
         # A committed unit of work may go on (e.g. to record a failed login and then refuse it).
         self.session.begin()
         self._apply_context()
-
-    def rollback(self) -> None:
-        self._pending.clear()
-        self.session.rollback()
 
     def __exit__(
         self,
