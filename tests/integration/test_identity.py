@@ -438,3 +438,10 @@ def test_text_postgresql_cannot_store_is_a_400_naming_the_field(bad: str) -> Non
     )
     assert reply.status == 400
     assert reply.json()["errors"][0]["loc"] == ["body", "display_name"]
+
+
+def test_a_body_over_one_mebibyte_is_413() -> None:
+    big = json.dumps({"email": unique_email(), "password": "x" * (2 * 1024 * 1024)}).encode()
+    reply = request("POST", "auth/login", body=big, headers={"Content-Type": "application/json"})
+    assert reply.status == 413
+    assert reply.json()["code"] == "payload_too_large"

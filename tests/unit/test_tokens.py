@@ -131,3 +131,39 @@ def test_entra_token_signed_by_another_key_is_refused(rsa_key: rsa.RSAPrivateKey
     validator = EntraValidator(tenant_id=TENANT, audience=AUDIENCE, keys=StaticKeys(rsa_key.public_key()))
     with pytest.raises(Unauthorized):
         validator.validate(_entra_token(other))
+
+
+def test_signing_keys_come_from_a_jwks_endpoint(rsa_key: rsa.RSAPrivateKey) -> None:
+    """The real PyJWT JWKS client against a JWKS document served on loopback."""
+    import http.server
+    import json
+    import threading
+
+    from shared.auth.tokens import JwksKeySource
+
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key()))
+    document = json.dumps({"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]}).encode()
+
+    class Jwks(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(document)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Jwks)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        keys = JwksKeySource(f"http://127.0.0.1:{server.server_address[1]}/keys")
+        validator = EntraValidator(tenant_id=TENANT, audience=AUDIENCE, keys=keys)
+        assert validator.validate(_entra_token(rsa_key)).email == "ada@firm.example"
+        other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        with pytest.raises(Unauthorized):
+            validator.validate(_entra_token(other))
+    finally:
+        server.shutdown()
+        server.server_close()
