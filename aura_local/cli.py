@@ -116,20 +116,34 @@ def cmd_bus_dead_letters(args: argparse.Namespace) -> int:
 
 
 def _ensure_demo_firm() -> dict[str, str] | None:
-    """On an empty database, create the demo firm and return its admin's credentials."""
+    """Create the demo firm on a database that lacks it and return its admin's credentials.
+
+    When the firm exists but its credentials file is gone (a fresh clone against an old database),
+    the demo admin gets a new password, so `make run` always ends with a login that works.
+    """
     from sqlalchemy import text
 
+    from functions.identity import service
     from shared.db.uow import UnitOfWork
 
-    with UnitOfWork() as uow:
-        taken = uow.session.execute(text("SELECT 1 FROM aura_auth_find_user(:e)"), {"e": DEMO_EMAIL}).first()
-    if taken:
-        return None
+    demo_file = STATE_DIR / "demo-login.json"
     password = secrets.token_urlsafe(12)
-    firm_id, _ = _create_firm(DEMO_FIRM, DEMO_EMAIL, password)
+    with UnitOfWork() as uow:
+        found = uow.session.execute(
+            text("SELECT user_id, firm_id FROM aura_auth_find_user(:e)"), {"e": DEMO_EMAIL}
+        ).first()
+        if found is not None and demo_file.exists():
+            return None
+        if found is not None:
+            uow.switch_firm(found.firm_id)
+            service.set_password(uow=uow, user_id=found.user_id, new_password=password)
+            firm_id = str(found.firm_id)
+    if found is None:
+        firm_id, _ = _create_firm(DEMO_FIRM, DEMO_EMAIL, password)
     credentials = {"email": DEMO_EMAIL, "password": password, "firm_id": firm_id}
-    (STATE_DIR / "demo-login.json").write_text(json.dumps(credentials, indent=2))
-    (STATE_DIR / "demo-login.json").chmod(0o600)
+    STATE_DIR.mkdir(parents=True, exist_ok=True)
+    demo_file.write_text(json.dumps(credentials, indent=2))
+    demo_file.chmod(0o600)
     return credentials
 
 
@@ -143,7 +157,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}"
     print(f"Aura local host: {url}/api  (API reference: {url}/api/docs, health: {url}/api/health)")
     if created:
-        print(f"Demo firm created. Sign in as {created['email']} with password {created['password']}")
+        print(f"Demo login: {created['email']} / {created['password']}  (kept in {demo_file})")
     elif args.demo and demo_file.exists():
         demo = json.loads(demo_file.read_text())
         print(f"Demo login: {demo['email']} / {demo['password']}  (from {demo_file})")

@@ -482,6 +482,17 @@ def request_password_reset(*, uow: UnitOfWork, email: str, mailer: EmailSender) 
     )
 
 
+def set_password(*, uow: UnitOfWork, user_id: uuid.UUID, new_password: str) -> None:
+    """Set a password directly (the local demo admin), unlocking the account and ending its sessions."""
+    user = get_user_or_raise(uow=uow, user_id=user_id)
+    now = _now()
+    user.password_hash = hash_password(new_password)
+    user.failed_login_count, user.locked_until = 0, None
+    _revoke_all_for_user(uow, user.id, now)
+    audit_log.append(uow, "user.password_set", target_type="user", target_id=user.id)
+    uow.commit()
+
+
 def confirm_password_reset(*, uow: UnitOfWork, token: str, new_password: str) -> None:
     """Set the new password, spend the token, unlock the account and end every session."""
     found = uow.session.execute(

@@ -216,3 +216,18 @@ def test_over_http_a_user_of_another_firm_gets_404(served: Served) -> None:
     mine = httpx.get(f"{served.base}/api/users/{demo_user}", headers={"Authorization": f"Bearer {demo_token}"})
     assert mine.status_code == 200
     assert mine.json()["is_active"] is True
+
+
+def test_a_fresh_checkout_against_an_old_database_still_gets_a_working_demo_login(
+    served: Served, database: str, tmp_path: Path
+) -> None:
+    second = _start(tmp_path, database, "--demo")  # same database, no credentials file yet
+    try:
+        assert second.demo_login()["email"] == served.demo_login()["email"]
+        assert second.demo_login()["password"] != served.demo_login()["password"]
+        assert _login(second)
+        stale = served.demo_login()
+        old = httpx.post(f"{second.base}/api/auth/login", json={"email": stale["email"], "password": stale["password"]})
+        assert old.status_code == 401
+    finally:
+        _stop(second)
