@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
-import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import update
@@ -15,25 +13,15 @@ from shared.auth import authenticate
 from shared.auth.tokens import EntraValidator
 from shared.db.models import User
 from shared.db.uow import UnitOfWork
+from tests.entra_support import AUDIENCE, TENANT, StaticKeys, entra_token, new_key
 from tests.support import FirmAdmin, create_firm, request
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
 
-TENANT = "11111111-2222-3333-4444-555555555555"
-AUDIENCE = "api://aura-test"
-
-
-class StaticKeys:
-    def __init__(self, key: Any) -> None:
-        self.key = key
-
-    def signing_key_for(self, token: str) -> Any:
-        return self.key
-
 
 @pytest.fixture(scope="module")
 def rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return new_key()
 
 
 @pytest.fixture
@@ -44,19 +32,7 @@ def entra(monkeypatch: pytest.MonkeyPatch, rsa_key: rsa.RSAPrivateKey) -> EntraV
 
 
 def _token(key: rsa.RSAPrivateKey, oid: str, **overrides: Any) -> str:
-    now = int(time.time())
-    claims = {
-        "iss": f"https://login.microsoftonline.com/{TENANT}/v2.0",
-        "aud": AUDIENCE,
-        "tid": TENANT,
-        "oid": oid,
-        "preferred_username": "someone@entra.example",
-        "iat": now,
-        "nbf": now,
-        "exp": now + 600,
-        **overrides,
-    }
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+    return entra_token(key, oid=oid, email="someone@entra.example", **overrides)
 
 
 def _link(admin: FirmAdmin, **values: Any) -> str:

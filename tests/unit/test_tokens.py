@@ -23,12 +23,11 @@ from shared.auth.tokens import (
 )
 from shared.errors import ConfigurationError, Unauthorized, ValidationFailed
 from shared.settings import Settings
+from tests.entra_support import AUDIENCE, TENANT, StaticKeys, entra_token, new_key
 
 pytestmark = pytest.mark.unit
 
 SETTINGS = Settings(AURA_JWT_SECRET="s" * 40)
-TENANT = "11111111-2222-3333-4444-555555555555"
-AUDIENCE = "api://aura"
 
 
 def test_access_token_round_trip_and_lifetime() -> None:
@@ -66,33 +65,13 @@ def test_passwords_are_argon2id_and_policy_is_enforced() -> None:
         hash_password("eleven char")
 
 
-class StaticKeys:
-    def __init__(self, key: Any) -> None:
-        self.key = key
-
-    def signing_key_for(self, token: str) -> Any:
-        return self.key
-
-
 @pytest.fixture(scope="module")
 def rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return new_key()
 
 
 def _entra_token(key: rsa.RSAPrivateKey, **overrides: Any) -> str:
-    now = int(time.time())
-    claims = {
-        "iss": f"https://login.microsoftonline.com/{TENANT}/v2.0",
-        "aud": AUDIENCE,
-        "tid": TENANT,
-        "oid": "00000000-0000-0000-0000-0000000000aa",
-        "preferred_username": "ada@firm.example",
-        "iat": now,
-        "nbf": now,
-        "exp": now + 600,
-        **overrides,
-    }
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+    return entra_token(key, oid="00000000-0000-0000-0000-0000000000aa", **overrides)
 
 
 def test_entra_token_is_accepted_and_mapped_by_object_id(rsa_key: rsa.RSAPrivateKey) -> None:
