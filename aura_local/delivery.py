@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from shared.bus.consumer import SUBSCRIPTION_FILTERS
 from shared.bus.outbox import OutgoingMessage, relay_pending
+from shared.bus.transport import broker_properties
 from shared.db.models import LocalDelivery, OutboxMessage
 from shared.db.uow import UnitOfWork
 
@@ -383,7 +384,7 @@ def trigger_message(claim: Claim) -> func.ServiceBusMessage:
     """The ServiceBusMessage the Python worker would build for this delivery."""
     body = claim.body
     correlation_id = body.get("correlation_id")
-    properties = {"type": claim.message_type, "firm_id": body.get("firm_id") or ""}
+    properties = broker_properties(claim.message_type, body)
     return TriggerServiceBusMessage(
         body=json.dumps(body, separators=(",", ":")).encode(),
         message_id=claim.message_id,

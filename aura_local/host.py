@@ -20,7 +20,6 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Seque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,65 +69,12 @@ _PARAMETER = re.compile(r"\{([^{}]+)\}")
 _LITERAL, _MIXED, _CONSTRAINED, _FREE, _OPTIONAL, _CATCH_ALL = range(6)
 
 
-def _split_constraints(spec: str) -> list[str]:
-    """Split `name:c1:c2(arg:with:colons)` on the colons outside parentheses."""
-    parts: list[str] = []
-    current: list[str] = []
-    depth = 0
-    for char in spec:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        if char == ":" and depth == 0:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current))
-    return parts
-
-
-def _number(value: str) -> Decimal | None:
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        return None
-
-
-def _constraint_check(constraint: str, template: str) -> tuple[str | None, Callable[[str], bool] | None]:
-    """(segment regex, extra check) for one constraint such as `int`, `minlength(3)` or `regex(^a+$)`."""
-    name, _, rest = constraint.partition("(")
-    name = name.strip().lower()
-    args = [arg.strip() for arg in rest[:-1].split(",")] if rest.endswith(")") else []
-    if name in _CONSTRAINT_PATTERNS:
-        return _CONSTRAINT_PATTERNS[name], None
-    if name == "regex" and rest.endswith(")"):
-        expression = re.compile(rest[:-1], re.IGNORECASE)
-        return None, lambda value: expression.search(value) is not None
-    if name in ("minlength", "maxlength", "length") and args:
-        low, high = int(args[0]), int(args[-1])
-        if name == "minlength":
-            return None, lambda value: len(value) >= low
-        if name == "maxlength":
-            return None, lambda value: len(value) <= high
-        return None, lambda value: low <= len(value) <= high
-    if name in ("min", "max", "range") and args:
-        low_n, high_n = Decimal(args[0]), Decimal(args[-1])
-
-        def in_range(value: str) -> bool:
-            number = _number(value)
-            if number is None:
-                return False
-            if name == "min":
-                return number >= low_n
-            if name == "max":
-                return number <= high_n
-            return low_n <= number <= high_n
-
-        return r"-?\d+", in_range
-    log.warning("route %s: constraint %r is not checked by the local host", template, constraint)
-    return None, None
+def _constraint_pattern(constraint: str, template: str) -> str | None:
+    """The segment regex of a constraint such as `int` or `guid`; others are not checked locally."""
+    pattern = _CONSTRAINT_PATTERNS.get(constraint.strip().lower())
+    if pattern is None:
+        log.warning("route %s: constraint %r is not checked by the local host", template, constraint)
+    return pattern
 
 
 @dataclass(frozen=True)
@@ -139,14 +85,12 @@ class RouteTemplate:
     pattern: re.Pattern[str]
     groups: tuple[tuple[str, str], ...]  # (regex group, parameter name)
     defaults: tuple[tuple[str, str], ...]
-    checks: tuple[tuple[str, Callable[[str], bool]], ...]
     precedence: tuple[int, ...]
 
     @classmethod
     def compile(cls, template: str) -> RouteTemplate:
         groups: list[tuple[str, str]] = []
         defaults: list[tuple[str, str]] = []
-        checks: list[tuple[str, Callable[[str], bool]]] = []
         precedence: list[int] = []
         regex = ""
         segments = [segment for segment in template.strip("/").split("/") if segment]
@@ -167,7 +111,7 @@ class RouteTemplate:
                 optional = spec.endswith("?")
                 spec = spec.rstrip("?")
                 spec, _, default = spec.partition("=")
-                name, *constraints = _split_constraints(spec)
+                name, *constraints = spec.split(":")
                 name = name.strip()
                 group = f"p{len(groups)}"
                 groups.append((group, name))
@@ -176,11 +120,7 @@ class RouteTemplate:
                     optional = True
                 value_pattern = ".*" if catch_all else r"[^/]+"
                 for constraint in constraints:
-                    constraint_regex, check = _constraint_check(constraint, template)
-                    if constraint_regex is not None:
-                        value_pattern = constraint_regex
-                    if check is not None:
-                        checks.append((name, check))
+                    value_pattern = _constraint_pattern(constraint, template) or value_pattern
                 piece += f"(?P<{group}>{value_pattern})"
                 if whole:
                     rank = (
@@ -193,7 +133,7 @@ class RouteTemplate:
                 regex += "/" + piece
             precedence.append(rank)
         pattern = re.compile(f"^{regex}/?$", re.IGNORECASE)
-        return cls(template, pattern, tuple(groups), tuple(defaults), tuple(checks), tuple(precedence))
+        return cls(template, pattern, tuple(groups), tuple(defaults), tuple(precedence))
 
     def match(self, path: str) -> dict[str, str] | None:
         """Route parameters when `path` (with its leading slash, after the prefix) matches, else None."""
@@ -205,9 +145,6 @@ class RouteTemplate:
             value = found.group(group)
             if value is not None and value != "":
                 values[name] = value
-        for name, check in self.checks:
-            if name in values and not check(values[name]):
-                return None
         return values
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import azure.functions as func
+
+from aura_local.host import LocalHost
 
 
 @dataclass
@@ -22,28 +24,12 @@ class Reply:
         return json.loads(self.body)
 
 
-def _app() -> func.FunctionApp:
+@functools.cache
+def _host() -> LocalHost:
+    """The local host's view of function_app (routes resolved exactly as when served), without its loop."""
     import function_app
 
-    return function_app.app
-
-
-_ROUTES: list[tuple[str, re.Pattern[str], Any]] | None = None
-
-
-def _routes() -> list[tuple[str, re.Pattern[str], Any]]:
-    global _ROUTES
-    if _ROUTES is None:
-        _ROUTES = []
-        for function in _app().get_functions():
-            trigger = function.get_trigger().get_dict_repr()
-            if trigger.get("type") != "httpTrigger":
-                continue
-            pattern = re.sub(r"\{(\w+)(?::[^}]*)?\}", r"(?P<\1>[^/]+)", trigger["route"])
-            for method in trigger["methods"]:
-                name = getattr(method, "value", method)
-                _ROUTES.append((str(name).upper(), re.compile(f"^{pattern}$"), function.get_user_function()))
-    return _ROUTES
+    return LocalHost(function_app.app, run_bus=False)
 
 
 def request(
@@ -64,20 +50,15 @@ def request(
     if json_body is not None:
         body = json.dumps(json_body).encode()
         all_headers.setdefault("Content-Type", "application/json")
-    for verb, pattern, function in _routes():
-        match = pattern.match(path)
-        if verb == method.upper() and match:
-            url = f"http://localhost/api/{path}" + (f"?{urlencode(params)}" if params else "")
-            req = func.HttpRequest(
-                method.upper(),
-                url,
-                headers=all_headers,
-                params=params or {},
-                route_params=match.groupdict(),
-                body=body or b"",
-            )
-            response = function(req)
-            return Reply(response.status_code, dict(response.headers), response.get_body())
+    resolved = _host().resolve("/" + path, method.upper())
+    if isinstance(resolved, tuple):
+        route, route_params = resolved
+        url = f"http://localhost/api/{path}" + (f"?{urlencode(params)}" if params else "")
+        req = func.HttpRequest(
+            method.upper(), url, headers=all_headers, params=params or {}, route_params=route_params, body=body or b""
+        )
+        response = route.function.invoke(req)
+        return Reply(response.status_code, dict(response.headers), response.get_body())
     raise AssertionError(f"no trigger serves {method} /api/{path}")
 
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import azure.functions as func
 
 from functions.platform import bp, schemas, service
 from shared.auth.permissions import Permission
 from shared.http import Call, Page, PageQuery, endpoint
-from shared.http.openapi import build_document, render_docs
 from shared.settings import get_settings
 
 
@@ -97,8 +94,7 @@ def verify_audit_log(call: Call) -> schemas.AuditVerificationRead:
     response=schemas.OpenApiDocument,
 )
 def openapi_document(call: Call) -> func.HttpResponse:
-    document = build_document(version=get_settings().version)
-    return func.HttpResponse(json.dumps(document), mimetype="application/json")
+    return func.HttpResponse(service.openapi_document(get_settings().version), mimetype="application/json")
 
 
 @endpoint(
@@ -112,5 +108,4 @@ def openapi_document(call: Call) -> func.HttpResponse:
     response_content_type="text/html",
 )
 def api_docs(call: Call) -> func.HttpResponse:
-    document = build_document(version=get_settings().version)
-    return func.HttpResponse(render_docs(document), mimetype="text/html", charset="utf-8")
+    return func.HttpResponse(service.docs_page(get_settings().version), mimetype="text/html", charset="utf-8")

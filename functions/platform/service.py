@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import uuid
 
@@ -12,6 +14,8 @@ from shared.auth.principal import Principal
 from shared.db.engine import get_engine
 from shared.db.models import AuditRecord, Job
 from shared.db.uow import UnitOfWork
+from shared.http.openapi import build_document, render_docs
+from shared.jobs import get_visible_job_or_raise
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +33,19 @@ def database_is_up() -> bool:
 
 def get_job(*, uow: UnitOfWork, job_id: uuid.UUID, principal: Principal) -> Job:
     """The job, if the principal may see it."""
-    from shared.jobs import get_visible_job_or_raise
-
     return get_visible_job_or_raise(uow, job_id=job_id, principal=principal)
+
+
+@functools.cache
+def openapi_document(version: str) -> str:
+    """The OpenAPI document as JSON; endpoints are fixed once the app is imported, so built once."""
+    return json.dumps(build_document(version=version))
+
+
+@functools.cache
+def docs_page(version: str) -> str:
+    """The human-readable reference, built once."""
+    return render_docs(json.loads(openapi_document(version)))
 
 
 def list_audit_records(*, uow: UnitOfWork, offset: int, limit: int) -> tuple[list[AuditRecord], int]:

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from shared.bus.outbox import OutgoingMessage
 
 
+def broker_properties(message_type: str, body: dict[str, Any]) -> dict[str, str]:
+    """The application properties a message carries on the broker (subscription filters match `type`);
+    the local host builds its trigger messages with the same ones."""
+    return {"type": message_type, "firm_id": str(body.get("firm_id") or "")}
+
+
 class Transport(Protocol):
     def send(self, message: OutgoingMessage) -> None: ...
 
@@ -52,13 +58,14 @@ class ServiceBusTransport:
         from azure.servicebus import ServiceBusMessage
 
         body = message.body
+        properties: dict[str | bytes, Any] = dict(broker_properties(message.message_type, body).items())
         sb_message = ServiceBusMessage(
             json.dumps(body, separators=(",", ":")),
             message_id=message.message_id,
             content_type="application/json",
             subject=message.message_type,
             correlation_id=body.get("correlation_id"),
-            application_properties={"type": message.message_type, "firm_id": body.get("firm_id") or ""},
+            application_properties=properties,
         )
         self._sender(message.kind, message.destination).send_messages(sb_message)
 
