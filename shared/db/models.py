@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Identity,
@@ -63,6 +64,30 @@ class Firm(Base):
     created_at: Mapped[datetime] = _created()
 
 
+class Client(Base):
+    """A firm's audit client. Platform table because identity binds client users to one."""
+
+    __tablename__ = "clients"
+    __table_args__ = (
+        Index("uq_clients_firm_id_name_lower", "firm_id", text("lower(name)"), unique=True),
+        CheckConstraint("entity_type IN ('issuer', 'non_issuer')", name="entity_type"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    legal_name: Mapped[str | None] = mapped_column(String(300))
+    industry: Mapped[str | None] = mapped_column(String(6))
+    entity_type: Mapped[str] = mapped_column(String(12), nullable=False, server_default="non_issuer")
+    fiscal_year_end: Mapped[str] = mapped_column(String(5), nullable=False, server_default="12-31")
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, server_default=text("'[]'::jsonb"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now(), onupdate=func.now()
+    )
+
+
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
@@ -76,7 +101,7 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200), nullable=False, server_default="")
     password_hash: Mapped[str | None] = mapped_column(Text)
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(32)), nullable=False)
-    client_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    client_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clients.id"))
     entra_object_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("true"))
     failed_login_count: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
@@ -113,7 +138,7 @@ class Invitation(Base):
     firm_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("firms.id"), nullable=False)
     email: Mapped[str] = mapped_column(String(320), nullable=False)
     roles: Mapped[list[str]] = mapped_column(ARRAY(String(32)), nullable=False)
-    client_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    client_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("clients.id"))
     token_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
     invited_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -18,6 +18,7 @@ from typing import Any
 
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from shared import context
 from shared.auth.authenticate import authenticate
@@ -26,6 +27,7 @@ from shared.auth.principal import Principal
 from shared.db.uow import UnitOfWork, unit_of_work
 from shared.errors import (
     AppError,
+    Conflict,
     Forbidden,
     NotFound,
     PayloadTooLarge,
@@ -38,6 +40,8 @@ from shared.http.problems import problem_response
 log = logging.getLogger("aura.http")
 
 JSON = "application/json"
+# Raised by the lock triggers of migration 0003 on any write under a finalized engagement.
+LOCKED_SQLSTATE = "AU001"
 DEFAULT_MAX_BODY = 1024 * 1024
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 _ROUTE_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
@@ -264,6 +268,14 @@ def dispatch(spec: EndpointSpec, handler: Handler, req: func.HttpRequest) -> fun
                 response = _render(spec, handler(call), correlation_id)
         except AppError as error:
             response = problem_response(error, instance=instance, correlation_id=correlation_id)
+        except DBAPIError as error:
+            # The database's own guards: a write under a finalized engagement (trigger, SQLSTATE AU001).
+            if getattr(error.orig, "sqlstate", None) != LOCKED_SQLSTATE:
+                log.exception("unhandled database error in %s", spec.name)
+                response = problem_response(AppError(), instance=instance, correlation_id=correlation_id)
+            else:
+                locked = Conflict("The engagement is finalized and locked", code="engagement_locked")
+                response = problem_response(locked, instance=instance, correlation_id=correlation_id)
         except Exception:
             log.exception("unhandled error in %s", spec.name)
             response = problem_response(AppError(), instance=instance, correlation_id=correlation_id)

@@ -1,0 +1,7 @@
+"""Engagement: clients, engagements, their team and lifecycle, the binder, workpapers, evidence, review notes."""
+
+import azure.functions as func
+
+bp = func.Blueprint()
+
+from functions.engagement import api  # noqa: E402, F401  (registers the triggers on bp)

@@ -1,0 +1,138 @@
+"""Who may see and change an engagement, and the guard every write under an engagement goes through.
+
+Visibility is SPEC.md section 1: firm_admin, partner and qc_reviewer see every engagement of the firm,
+client users their client's, everyone else those whose team includes them; an engagement the caller
+may not see answers 404. Row-level security enforces the same rule in the database; this module
+says it again in code so that a mistake in one is caught by the other.
+
+What a caller may do on an engagement follows their role on its team (a senior on the firm made
+manager of an engagement may approve its workpapers); callers who see the engagement without being
+on its team act with their firm role.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from shared import audit_log
+from shared.auth.permissions import Permission, permissions_for
+from shared.auth.principal import Principal
+from shared.db.models_engagement import Engagement, EngagementMember
+from shared.db.uow import UnitOfWork
+from shared.errors import Conflict, Forbidden, NotFound
+
+LOCKED_STATUS = "finalized"
+
+
+def membership_role(uow: UnitOfWork, *, engagement_id: uuid.UUID, user_id: uuid.UUID) -> str | None:
+    """The caller's role on the engagement's team, or None."""
+    return uow.session.scalar(
+        select(EngagementMember.role).where(
+            EngagementMember.engagement_id == engagement_id, EngagementMember.user_id == user_id
+        )
+    )
+
+
+def is_client_user(principal: Principal) -> bool:
+    return principal.client_id is not None or principal.can(Permission.CLIENT_PORTAL)
+
+
+def can_see(principal: Principal, engagement: Engagement, role: str | None) -> bool:
+    if principal.firm_id != engagement.firm_id:
+        return False
+    if is_client_user(principal):
+        return principal.client_id is not None and principal.client_id == engagement.client_id
+    return principal.can(Permission.ENGAGEMENT_READ_ALL) or role is not None
+
+
+def permissions_on(principal: Principal, role: str | None) -> frozenset[Permission]:
+    """What the caller may do on one engagement: their team role's grants, or their firm role's."""
+    if is_client_user(principal):
+        return principal.permissions
+    if role is None:
+        return principal.permissions
+    granted = permissions_for(frozenset({role}))
+    if principal.can(Permission.ENGAGEMENT_READ_ALL):
+        granted |= principal.permissions
+    return granted
+
+
+class EngagementAccess:
+    """An engagement the caller can see, with what they may do on it."""
+
+    def __init__(self, engagement: Engagement, principal: Principal, role: str | None) -> None:
+        self.engagement = engagement
+        self.principal = principal
+        self.role = role
+        self.permissions = permissions_on(principal, role)
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.engagement.id
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise Forbidden("Your role on this engagement does not allow this", code="forbidden")
+
+    @property
+    def internal(self) -> bool:
+        """Whether the caller is one of the firm's people (client users see no working papers)."""
+        return not is_client_user(self.principal)
+
+
+def get_engagement_or_raise(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    for_write: bool = False,
+    exclusive: bool = False,
+) -> EngagementAccess:
+    """The engagement if the caller may see it, else 404. For a write it also answers 409 when the
+    engagement is finalized, and holds a share lock so a finalization cannot slip in before commit;
+    `exclusive` locks the row for changing the engagement itself."""
+    query = select(Engagement).where(Engagement.id == engagement_id)
+    if for_write:
+        query = query.with_for_update(read=not exclusive)
+    engagement = uow.session.scalar(query)
+    role = membership_role(uow, engagement_id=engagement_id, user_id=principal.user_id) if engagement else None
+    if engagement is None or not can_see(principal, engagement, role):
+        raise NotFound("No such engagement", code="engagement_not_found")
+    if for_write and engagement.status == LOCKED_STATUS:
+        raise Conflict("The engagement is finalized and locked", code="engagement_locked")
+    return EngagementAccess(engagement, principal, role)
+
+
+def get_internal_engagement_or_raise(
+    uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, for_write: bool = False
+) -> EngagementAccess:
+    """As get_engagement_or_raise, for the firm's working papers: client users get 404."""
+    access = get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=for_write)
+    if not access.internal:
+        raise NotFound("No such engagement", code="engagement_not_found")
+    return access
+
+
+def record(
+    uow: UnitOfWork,
+    action: str,
+    *,
+    engagement_id: uuid.UUID,
+    target_type: str,
+    target_id: uuid.UUID | str,
+    **data: Any,
+) -> None:
+    """Write the audit record of a change under an engagement; its activity feed reads these."""
+    audit_log.append(
+        uow,
+        action,
+        target_type=target_type,
+        target_id=target_id,
+        data={"engagement_id": str(engagement_id), **data},
+    )

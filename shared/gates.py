@@ -1,0 +1,67 @@
+"""Finalization gates: the verdicts an engagement needs before it may be finalized (SPEC.md section 2).
+
+The checks belong to other capabilities (QC runs the gate, reporting approves and signs the report),
+which may run in other Function Apps. They record their verdicts here with `record`; the engagement
+capability asks `readiness` when someone finalizes. Until a capability has recorded its verdict the
+answer is "not ready", with the reason, so nothing is finalized on a missing check.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from shared.db.models_engagement import EngagementGate
+from shared.db.uow import UnitOfWork
+
+# What each gate means when it has not passed yet, in the order an auditor would clear them.
+REQUIRED_GATES = {
+    "qc": "The QC gate has not passed (every blocking check must pass or be waived with a reason)",
+    "report_approved": "The report has not been approved",
+    "partner_signed": "No partner has signed the report",
+}
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    reasons: list[str]
+
+
+def readiness(uow: UnitOfWork, *, engagement_id: uuid.UUID) -> Readiness:
+    """Whether every required gate has a satisfied verdict; otherwise why not."""
+    rows = uow.session.scalars(select(EngagementGate).where(EngagementGate.engagement_id == engagement_id)).all()
+    verdicts = {row.gate: row for row in rows}
+    reasons = []
+    for gate, missing in REQUIRED_GATES.items():
+        verdict = verdicts.get(gate)
+        if verdict is None or not verdict.satisfied:
+            detail = f": {verdict.detail}" if verdict is not None and verdict.detail else ""
+            reasons.append(f"{missing}{detail}")
+    return Readiness(ready=not reasons, reasons=reasons)
+
+
+def record(uow: UnitOfWork, *, engagement_id: uuid.UUID, gate: str, satisfied: bool, detail: str = "") -> None:
+    """Record (or replace) a capability's verdict on one gate of an engagement."""
+    if gate not in REQUIRED_GATES:
+        raise ValueError(f"unknown gate {gate}")
+    if uow.firm_id is None:
+        raise RuntimeError("gates are recorded inside a firm")
+    values = {
+        "engagement_id": engagement_id,
+        "gate": gate,
+        "firm_id": uow.firm_id,
+        "satisfied": satisfied,
+        "detail": detail,
+        "recorded_by": uow.user_id,
+    }
+    statement = insert(EngagementGate).values(**values)
+    uow.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["engagement_id", "gate"],
+            set_={"satisfied": satisfied, "detail": detail, "recorded_by": uow.user_id, "recorded_at": func.now()},
+        )
+    )
