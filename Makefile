@@ -8,10 +8,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 COVERAGE_ARGS := --cov --cov-report=term --cov-report=xml --cov-fail-under=80
+# checkov pins its own dependencies, which would clash with the app's: it gets a virtualenv of its own.
+INFRA_VENV := .venv-infra
+INFRA_STAMP := $(INFRA_VENV)/.installed
 PORT ?= 7071
 
 .PHONY: help install run test test-fast test-unit test-integration format lint type-check security-check \
-        pre-commit check ci db-migrate db-reset requirements clean bench-cold-start
+        pre-commit check ci db-migrate db-reset requirements clean bench-cold-start infra-check
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -29,7 +32,7 @@ install: $(STAMP) ## create .venv with the project, its dev tools and Azurite
 run: install ## migrate, create the demo firm if the database is empty, serve on http://127.0.0.1:7071
 	$(BIN)/aura serve --demo --port $(PORT)
 
-test: install ## every test (unit, integration, e2e, slow included) with coverage
+test: install infra-check ## every test (unit, integration, e2e, slow included) with coverage, and infra-check
 	$(PYTEST) $(COVERAGE_ARGS)
 
 test-fast: install ## every test, no coverage
@@ -72,9 +75,22 @@ db-reset: install ## drop, recreate and migrate the local database
 bench-cold-start: install ## cold import time of function_app (python -X importtime, median of 5)
 	$(BIN)/python tools/cold_start.py 5
 
+$(INFRA_STAMP): infra/checkov-requirements.txt
+	test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)
+	echo '*' > $(INFRA_VENV)/.gitignore
+	$(INFRA_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(INFRA_VENV)/bin/python -m pip install --quiet -r infra/checkov-requirements.txt
+	touch $(INFRA_STAMP)
+
+infra-check: install $(INFRA_STAMP) ## terraform fmt -check, checkov (offline) and the Terraform rule tests
+	@if command -v terraform >/dev/null; then terraform fmt -check -recursive infra; \
+	else echo "terraform is not on PATH: skipping terraform fmt -check"; fi
+	$(INFRA_VENV)/bin/checkov -d infra --framework terraform --skip-download --quiet --compact --config-file infra/.checkov.yaml
+	$(PYTEST) -q -p no:cacheprovider tests/infra
+
 requirements: install ## regenerate requirements.txt from pyproject.toml
 	$(BIN)/python tools/requirements.py
 
 clean: ## remove the virtualenv, caches and local state
-	rm -rf $(VENV) node_modules .aura .pytest_cache .mypy_cache .ruff_cache .coverage coverage.xml htmlcov
+	rm -rf $(VENV) $(INFRA_VENV) node_modules .aura .pytest_cache .mypy_cache .ruff_cache .coverage coverage.xml htmlcov
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
