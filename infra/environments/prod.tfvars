@@ -5,7 +5,7 @@ location    = "westeurope"
 capability_groups = {
   api = {
     capabilities           = ["identity", "engagement"]
-    route_prefixes         = ["auth", "firm", "users", "invitations", "engagements"]
+    route_prefixes         = ["auth", "firm", "users", "invitations", "clients", "engagements"]
     maximum_instance_count = 40
   }
 }

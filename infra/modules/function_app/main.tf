@@ -70,7 +70,11 @@ resource "azurerm_function_app_flex_consumption" "app" {
     health_check_eviction_time_in_min      = 5
   }
 
-  app_settings = merge(var.app_settings, {
+  app_settings = merge(var.app_settings, local.app_settings)
+}
+
+locals {
+  app_settings = {
     AURA_CAPABILITIES = join(",", var.capabilities)
     # The login is the app's managed identity, named like the app once mapped with pgaadauth_create_principal;
     # the password is an Entra ID token fetched by shared.db.engine (AURA_DB_ENTRA_AUTH).
@@ -78,10 +82,8 @@ resource "azurerm_function_app_flex_consumption" "app" {
     # Identity-based AzureWebJobsStorage: the host finds the account by name and signs in as the app.
     AzureWebJobsStorage__accountName = var.runtime_storage_account_name
     AzureWebJobsStorage__credential  = "managedidentity"
-  })
-}
+  }
 
-locals {
   principal_id = azurerm_function_app_flex_consumption.app.identity[0].principal_id
 
   # Exactly what the app uses, at the narrowest scope that works: the outbox relay sends to the topic `events` and

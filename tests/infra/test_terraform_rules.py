@@ -1,0 +1,302 @@
+"""The Terraform in infra/ holds to the code and to the platform's security rules.
+
+These tests parse the .tf files (no terraform init, no provider download) so they run offline, on every
+`make test`. They tie the infrastructure to the code in both directions: a new capability, HTTP route or
+event consumer that the infrastructure does not know about fails here, not in production.
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib
+import json
+import re
+from typing import Any
+
+import azure.functions as func
+import pytest
+
+from shared.settings import ALL_CAPABILITIES, Settings
+from tests.infra.terraform import (
+    ENVIRONMENTS,
+    INFRA,
+    ROOT,
+    module_locals,
+    parse,
+    resolve_local,
+    resources,
+    root_variables,
+    tf_files,
+    tfvars,
+)
+
+pytestmark = pytest.mark.unit
+
+PLATFORM = "platform"
+
+
+def _first_segments(capability: str) -> set[str]:
+    """First path segments under /api of the HTTP triggers one blueprint registers."""
+    app = func.FunctionApp()
+    app.register_functions(importlib.import_module(f"functions.{capability}").bp)
+    segments = set()
+    for function in app.get_functions():
+        route = getattr(function.get_trigger(), "route", None)
+        if route:
+            segments.add(route.split("/")[0])
+    return segments
+
+
+def _groups(environment: str) -> dict[str, dict[str, Any]]:
+    groups: dict[str, dict[str, Any]] = tfvars(environment)["capability_groups"]
+    return groups
+
+
+# -- the infrastructure knows every capability, route and consumer of the code --------------------------
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_groups_cover_every_capability_exactly_once(environment: str) -> None:
+    counts = collections.Counter(
+        capability for group in _groups(environment).values() for capability in group["capabilities"]
+    )
+    twice = sorted(name for name, count in counts.items() if count > 1)
+    assert twice == [], f"capabilities in more than one group of {environment}.tfvars: {twice}"
+    missing = sorted(set(ALL_CAPABILITIES) - set(counts))
+    assert missing == [], f"capabilities in no group of {environment}.tfvars (add them to capability_groups): {missing}"
+    unknown = sorted(set(counts) - set(ALL_CAPABILITIES))
+    assert unknown == [], f"groups of {environment}.tfvars name capabilities the code does not have: {unknown}"
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_event_subscriptions_equal_the_registered_consumers(environment: str) -> None:
+    importlib.import_module("function_app")  # AURA_CAPABILITIES=all (tests/conftest.py): registers every consumer
+    from shared.bus.consumer import SUBSCRIPTION_FILTERS
+
+    declared = {name: set(types) for name, types in tfvars(environment)["event_subscriptions"].items()}
+    registered = {name: set(types) for name, types in SUBSCRIPTION_FILTERS.items()}
+    assert declared == registered
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_every_http_route_is_routed_to_the_app_that_serves_it(environment: str) -> None:
+    groups = _groups(environment)
+    default_group = root_variables()["default_api_group"]["default"]
+    assert default_group in groups, f"default_api_group {default_group!r} is not a group of {environment}.tfvars"
+
+    owner: dict[str, str] = {}
+    for group, spec in groups.items():
+        for prefix in spec.get("route_prefixes", []):
+            assert prefix not in owner, f"route prefix {prefix!r} is claimed by {owner[prefix]} and {group}"
+            owner[prefix] = group
+
+    for group, spec in groups.items():
+        for capability in spec["capabilities"]:
+            for segment in _first_segments(capability):
+                assert owner.get(segment) == group, (
+                    f"/api/{segment}/... is served by {capability} in group {group}, but API Management sends it "
+                    f"to {owner.get(segment, default_group)}: add {segment!r} to route_prefixes of {group}"
+                )
+    for segment in _first_segments(PLATFORM):
+        assert segment not in owner, f"/api/{segment} is a platform endpoint; it must stay on the default group"
+
+
+def test_queue_and_topic_names_are_the_ones_the_code_uses() -> None:
+    defaults = Settings()
+    assert root_variables()["jobs_queue_name"]["default"] == defaults.jobs_queue
+    topics = [body["name"] for _, _, _, body in resources("azurerm_servicebus_topic")]
+    assert topics == [defaults.events_topic]
+
+
+# -- Service Bus -----------------------------------------------------------------------------------------
+
+
+def test_every_queue_and_subscription_dead_letters_after_ten_deliveries() -> None:
+    found = 0
+    for kind in ("azurerm_servicebus_queue", "azurerm_servicebus_subscription"):
+        for path, _, name, body in resources(kind):
+            found += 1
+            where = f"{kind}.{name} in {path.relative_to(ROOT)}"
+            assert resolve_local(body.get("max_delivery_count"), "servicebus") == 10, where
+            assert body.get("dead_lettering_on_message_expiration") is True, where
+    assert found >= 2
+
+
+def test_queue_and_topic_detect_duplicates() -> None:
+    bodies = [
+        body for kind in ("azurerm_servicebus_queue", "azurerm_servicebus_topic") for _, _, _, body in resources(kind)
+    ]
+    assert bodies
+    assert all(body.get("requires_duplicate_detection") is True for body in bodies)
+
+
+def test_subscriptions_filter_on_the_message_subject() -> None:
+    rules = [body for _, _, _, body in resources("azurerm_servicebus_subscription_rule")]
+    assert rules, "each subscription needs a filter rule"
+    for rule in rules:
+        assert rule["filter_type"] == "SqlFilter"
+        # shared.bus.transport sets the event type as the message subject, which SQL filters call sys.Label.
+        assert rule["sql_filter"].startswith("sys.Label IN (")
+
+
+def test_service_bus_local_auth_is_disabled() -> None:
+    namespaces = [body for _, _, _, body in resources("azurerm_servicebus_namespace")]
+    assert namespaces
+    assert all(body.get("local_auth_enabled") is False for body in namespaces)
+
+
+# -- Storage ---------------------------------------------------------------------------------------------
+
+
+def test_storage_accounts_disable_shared_keys() -> None:
+    accounts = list(resources("azurerm_storage_account"))
+    assert len(accounts) == 2
+    for _, _, name, body in accounts:
+        assert body.get("shared_access_key_enabled") is False, name
+        assert body.get("allow_nested_items_to_be_public") is False, name
+        assert body.get("default_to_oauth_authentication") is True, name
+
+
+def test_reports_container_is_write_once() -> None:
+    data = next(body for _, _, name, body in resources("azurerm_storage_account") if name == "data")
+    assert data["blob_properties"][0]["versioning_enabled"] is True
+    assert data["immutability_policy"], "version-level immutability must be enabled when the account is created"
+    containers = next(body for _, _, name, body in resources("azurerm_storage_container") if name == "data")
+    names = resolve_local(containers["for_each"], "storage")  # '${toset(["uploads", ...])}'
+    assert set(re.findall(r'"([a-z-]+)"', names)) == {"uploads", "evidence", "reports"}
+    policies = [body for _, _, _, body in resources("azurerm_storage_container_immutability_policy")]
+    assert len(policies) == 1
+    assert 'azurerm_storage_container.data["reports"]' in policies[0]["storage_container_resource_manager_id"]
+    assert tfvars("prod")["reports_immutability_locked"] is True
+
+
+# -- identities, settings and secrets --------------------------------------------------------------------
+
+
+def test_every_function_app_has_a_system_assigned_identity_and_uses_it_for_storage() -> None:
+    apps = [
+        (name, body)
+        for _, kind, name, body in resources()
+        if kind.startswith("azurerm_") and "function_app" in kind and "slot" not in kind
+    ]
+    assert apps
+    for name, body in apps:
+        assert "SystemAssigned" in body["identity"][0]["type"], name
+        assert body.get("storage_authentication_type") == "SystemAssignedIdentity", name
+        assert body.get("runtime_name") == "python" and body.get("runtime_version") == "3.11", name
+        assert body.get("https_only") is True, name
+        for keyed in ("storage_access_key", "function_app_storage_account_access_key"):
+            assert keyed not in body, name
+
+
+def _app_settings() -> dict[str, Any]:
+    """What every Function App gets: the root's common settings plus the per-app ones of the module."""
+    return {**module_locals("")["common_app_settings"], **module_locals("function_app")["app_settings"]}
+
+
+def test_app_settings_are_the_settings_the_code_reads() -> None:
+    example = set(json.loads((ROOT / "local.settings.example.json").read_text())["Values"])
+    settings = _app_settings()
+    identity_based = {"AzureWebJobsStorage__accountName", "AzureWebJobsStorage__credential"}
+    assert set(settings) - example - identity_based == set()
+    # Set by the platform or deliberately left to Key Vault / the code's defaults:
+    assert "AzureWebJobsStorage" not in settings  # a connection string; the __accountName form replaces it
+    assert "AURA_STORAGE_CONNECTION_STRING" not in settings
+    assert "AURA_SMTP_PASSWORD" not in settings  # read from Key Vault through AURA_KEY_VAULT_URL
+
+
+def test_azure_settings_choose_the_identity_based_paths() -> None:
+    settings = _app_settings()
+    assert settings["AURA_BUS_TRANSPORT"] == "servicebus"
+    assert settings["ServiceBusConnection__fullyQualifiedNamespace"].startswith("${module.servicebus.")
+    assert settings["AURA_STORAGE_BACKEND"] == "azure"
+    assert settings["AURA_STORAGE_ACCOUNT_URL"].startswith("${module.storage.")
+    assert settings["AURA_DB_ENTRA_AUTH"] == "true"
+    assert settings["DATABASE_URL"].startswith("postgresql+psycopg://${urlencode(var.name)}@")
+    assert settings["AzureWebJobsStorage__credential"] == "managedidentity"
+    assert settings["AURA_JWT_SECRET"].startswith("@Microsoft.KeyVault(SecretUri=")
+
+
+_SECRET_NAME = re.compile(r"SECRET|PASSWORD|CONNECTION_STRING|KEY$|TOKEN", re.IGNORECASE)
+_KEYED_CONNECTION = re.compile(r"AccountKey=|SharedAccessKey=|SharedAccessSignature=|[?&]sig=|password=", re.IGNORECASE)
+
+
+def test_no_app_setting_holds_a_literal_secret_or_a_keyed_connection_string() -> None:
+    for name, value in _app_settings().items():
+        assert not _KEYED_CONNECTION.search(str(value)), name
+        if _SECRET_NAME.search(name):
+            assert str(value).startswith("@Microsoft.KeyVault(") or value == "", (
+                f"{name} must be a Key Vault reference, not {value!r}"
+            )
+
+
+def test_no_terraform_file_reads_an_access_key_or_keyed_connection_string() -> None:
+    forbidden = re.compile(
+        r"primary_access_key|secondary_access_key|primary_connection_string|default_primary_connection_string"
+        r"|AccountKey=|SharedAccessKey=|administrator_password"
+    )
+    for path in tf_files():
+        text = path.read_text()
+        assert not forbidden.search(text), f"{path.relative_to(ROOT)} uses a key or password"
+
+
+def test_postgres_accepts_entra_id_only() -> None:
+    servers = [body for _, _, _, body in resources("azurerm_postgresql_flexible_server")]
+    assert len(servers) == 1
+    authentication = servers[0]["authentication"][0]
+    assert authentication["active_directory_auth_enabled"] is True
+    assert authentication["password_auth_enabled"] is False
+
+
+def test_key_vault_uses_rbac_and_purge_protection() -> None:
+    vaults = [body for _, _, _, body in resources("azurerm_key_vault")]
+    assert len(vaults) == 1
+    assert vaults[0]["rbac_authorization_enabled"] is True
+    assert vaults[0]["purge_protection_enabled"] is True
+
+
+def test_application_insights_is_workspace_based() -> None:
+    components = [body for _, _, _, body in resources("azurerm_application_insights")]
+    assert components and all(body.get("workspace_id") for body in components)
+
+
+def test_apps_get_exactly_the_data_roles_they_need() -> None:
+    roles = {name: spec["role"] for name, spec in module_locals("function_app")["role_assignments"].items()}
+    assert sorted(roles.values()) == sorted(
+        [
+            "Azure Service Bus Data Sender",
+            "Azure Service Bus Data Sender",
+            "Azure Service Bus Data Receiver",
+            "Azure Service Bus Data Receiver",
+            "Storage Blob Data Contributor",
+            "Storage Blob Data Owner",
+            "Key Vault Secrets User",
+        ]
+    )
+    for _, _, _, body in resources("azurerm_role_assignment"):
+        assert body["role_definition_name"] not in ("Owner", "Contributor", "User Access Administrator")
+
+
+# -- API Management -----------------------------------------------------------------------------------------
+
+
+def test_api_management_limits_each_caller_to_120_requests_a_minute() -> None:
+    variables = root_variables()
+    assert variables["api_rate_limit_calls"]["default"] == 120
+    assert variables["api_rate_limit_period_seconds"]["default"] == 60
+    policy = (INFRA / "modules" / "apim" / "policy.xml.tftpl").read_text()
+    assert '<rate-limit-by-key calls="${calls}" renewal-period="${period}"' in policy
+    assert '<rate-limit calls="${calls}" renewal-period="${period}" />' in policy  # the Consumption tier's form
+    assert 'max-size="${max_request_bytes}"' in policy
+    assert "set-backend-service" in policy
+
+
+def test_prod_is_private() -> None:
+    prod = tfvars("prod")
+    assert prod["private_networking"] is True
+    assert prod["servicebus_sku"] == "Premium"  # private endpoints for Service Bus need Premium
+
+
+def test_every_tf_file_parses() -> None:
+    for path in tf_files():
+        assert isinstance(parse(path), dict), path
