@@ -70,7 +70,8 @@ class Workspace:
 
 
 def new_client(token: str, name: str | None = None, **fields: Any) -> str:
-    reply = request("POST", "clients", token=token, json_body={"name": name or f"Client {uuid.uuid4().hex[:8]}", **fields})
+    payload = {"name": name or f"Client {uuid.uuid4().hex[:8]}", **fields}
+    reply = request("POST", "clients", token=token, json_body=payload)
     assert reply.status == 201, reply.body
     return str(reply.json()["id"])
 

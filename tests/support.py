@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import functools
 import json
+import re
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -106,3 +110,15 @@ def add_user(admin_token: str, role: str, *, client_id: str | None = None) -> tu
     reply = request("POST", "users", json_body=payload, token=admin_token)
     assert reply.status == 201, reply.body
     return reply.json()["id"], token_for(email)
+
+
+def mailed_token(mail_dir: Path, to: str) -> str:
+    """The one-time token of the newest mail to `to` in the folder mailbox."""
+    for path in sorted(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"] == to:
+            text = message.get_content()
+            match = re.search(r"token: (\S+)", text)
+            assert match
+            return match.group(1)
+    raise AssertionError(f"no mail to {to}")

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, insert, select
+from sqlalchemy import ColumnElement, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from functions.engagement.access import EngagementAccess, get_engagement_or_raise, is_client_user, record
@@ -139,8 +139,11 @@ def _visible_to(principal: Principal) -> ColumnElement[bool] | None:
         return Engagement.client_id == principal.client_id
     if principal.can(Permission.ENGAGEMENT_READ_ALL):
         return None
-    return exists().where(
-        EngagementMember.engagement_id == Engagement.id, EngagementMember.user_id == principal.user_id
+    return (
+        select(EngagementMember.user_id)
+        .where(EngagementMember.engagement_id == Engagement.id, EngagementMember.user_id == principal.user_id)
+        .correlate(Engagement)
+        .exists()
     )
 
 

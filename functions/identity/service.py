@@ -16,7 +16,7 @@ from shared.auth.passwords import hash_password, needs_rehash, verify_password
 from shared.auth.permissions import CLIENT_ROLES
 from shared.auth.principal import Principal
 from shared.auth.tokens import AccessClaims, decode_refresh_token, issue_access_token, issue_refresh_token
-from shared.db.models import Firm, Invitation, PasswordReset, RefreshToken, User
+from shared.db.models import Client, Firm, Invitation, PasswordReset, RefreshToken, User
 from shared.db.uow import UnitOfWork
 from shared.email import EmailSender
 from shared.errors import Conflict, NotFound, Unauthorized, ValidationFailed
@@ -49,7 +49,8 @@ def _normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _check_client_binding(roles: list[str], client_id: uuid.UUID | None) -> None:
+def _check_client_binding(uow: UnitOfWork, roles: list[str], client_id: uuid.UUID | None) -> None:
+    """Client users belong to exactly one existing client of the firm; firm users to none."""
     is_client = bool(set(roles) & CLIENT_ROLES)
     if is_client and client_id is None:
         raise ValidationFailed(
@@ -60,6 +61,11 @@ def _check_client_binding(roles: list[str], client_id: uuid.UUID | None) -> None
         raise ValidationFailed(
             "Only client users are bound to a client",
             errors=[{"loc": ["body", "client_id"], "msg": "only for client roles", "type": "extra_forbidden"}],
+        )
+    if client_id is not None and uow.session.get(Client, client_id) is None:
+        raise ValidationFailed(
+            "The client does not exist",
+            errors=[{"loc": ["body", "client_id"], "msg": f"no client {client_id} in this firm", "type": "not_found"}],
         )
 
 
@@ -242,7 +248,7 @@ def _insert_user(
     roles: list[str],
     client_id: uuid.UUID | None,
 ) -> User:
-    _check_client_binding(roles, client_id)
+    _check_client_binding(uow, roles, client_id)
     user = User(
         id=uuid.uuid4(),
         firm_id=uow.firm_id,
@@ -316,7 +322,7 @@ def _active_admin_count(uow: UnitOfWork) -> int:
 def update_roles(*, uow: UnitOfWork, user_id: uuid.UUID, roles: list[str], client_id: uuid.UUID | None) -> User:
     """Replace a user's roles; the firm keeps at least one active firm_admin."""
     user = get_user_or_raise(uow=uow, user_id=user_id)
-    _check_client_binding(roles, client_id)
+    _check_client_binding(uow, roles, client_id)
     if "firm_admin" in user.roles and "firm_admin" not in roles and user.is_active and _active_admin_count(uow) <= 1:
         raise Conflict("The firm must keep at least one active firm_admin", code="last_admin")
     before = list(user.roles)
@@ -365,7 +371,7 @@ def create_invitation(
     mailer: EmailSender,
 ) -> Invitation:
     """Invite someone to the firm (or to one client); the one-time link goes by e-mail only."""
-    _check_client_binding(roles, client_id)
+    _check_client_binding(uow, roles, client_id)
     email = _normalize_email(email)
     exists = uow.session.execute(text("SELECT 1 FROM aura_auth_find_user(:email)"), {"email": email}).first()
     if exists:

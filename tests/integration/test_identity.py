@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import base64
-import email
-import email.policy
 import json
-import re
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -18,7 +15,7 @@ from sqlalchemy import func, select, update
 
 from shared.db.models import RefreshToken, User
 from shared.db.uow import UnitOfWork
-from tests.support import PASSWORD, add_user, create_firm, login, request, token_for, unique_email
+from tests.support import PASSWORD, add_user, create_firm, login, mailed_token, request, token_for, unique_email
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
 
@@ -35,17 +32,6 @@ def _user_row(firm_id: uuid.UUID, email: str) -> User:
         user = uow.session.scalar(select(User).where(User.email == email))
         assert user is not None
         return user
-
-
-def _mail_token(mail_dir: Path, to: str) -> str:
-    for path in sorted(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
-        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        if message["To"] == to:
-            text = message.get_content()
-            match = re.search(r"token: (\S+)", text)
-            assert match
-            return match.group(1)
-    raise AssertionError(f"no mail to {to}")
 
 
 # --- sign-in and tokens ----------------------------------------------------------------------------
@@ -335,7 +321,7 @@ def test_invitation_flow(mail_dir: Path) -> None:
     assert timedelta(days=6, hours=23) < expires - datetime.now(UTC) <= timedelta(days=7)
     assert "token" not in invitation
 
-    secret_token = _mail_token(mail_dir, email)
+    secret_token = mailed_token(mail_dir, email)
     accepted = request(
         "POST",
         "invitations/accept",
@@ -358,7 +344,7 @@ def test_revoked_invitation_cannot_be_accepted(mail_dir: Path) -> None:
     reply = request(
         "POST",
         "invitations/accept",
-        json_body={"token": _mail_token(mail_dir, email), "password": "a-brand-new-password"},
+        json_body={"token": mailed_token(mail_dir, email), "password": "a-brand-new-password"},
     )
     assert reply.status == 404
 
@@ -382,7 +368,7 @@ def test_password_reset_is_single_use_and_unlocks(mail_dir: Path) -> None:
         request("POST", "auth/login", json_body={"email": admin.email, "password": "wrong-password"})
     asked = request("POST", "auth/password-reset", json_body={"email": admin.email})
     assert asked.status == 202
-    reset_token = _mail_token(mail_dir, admin.email)
+    reset_token = mailed_token(mail_dir, admin.email)
     done = request(
         "POST", "auth/password-reset/confirm", json_body={"token": reset_token, "new_password": "my-new-password-2026"}
     )
@@ -412,7 +398,7 @@ def test_expired_reset_token_is_refused(mail_dir: Path) -> None:
 
     admin = create_firm()
     request("POST", "auth/password-reset", json_body={"email": admin.email})
-    reset_token = _mail_token(mail_dir, admin.email)
+    reset_token = mailed_token(mail_dir, admin.email)
     with UnitOfWork(firm_id=admin.firm_id) as uow:
         uow.session.execute(update(PasswordReset).values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
         uow.commit()
