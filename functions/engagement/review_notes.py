@@ -1,0 +1,331 @@
+"""Review notes: a reviewer's question on a binder node, answered by the team and cleared by a reviewer.
+
+A note goes open -> addressed -> cleared; a reviewer may send an addressed note back to open, or
+reopen a cleared one with a reason. Notes are the firm's working papers: client users never see them
+(row-level security hides them as well). Blocking notes stand in the way of finalization until cleared,
+which is why `open_blocking_count` exists for the QC gate.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+
+from functions.engagement.access import EngagementAccess, get_internal_engagement_or_raise, membership_role, record
+from shared.auth.permissions import Permission
+from shared.auth.principal import Principal
+from shared.db.models_engagement import BinderNode, ReviewNote, ReviewNoteReply
+from shared.db.uow import UnitOfWork
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "open": ("addressed",),
+    "addressed": ("cleared", "open"),
+    "cleared": ("open",),
+}
+# Reopening a cleared note undoes a reviewer's sign-off on it, so it needs a reason, as a step back does.
+MIN_REOPEN_REASON = 10
+UNRESOLVED = ("open", "addressed")
+AUDIT_ACTIONS = {"addressed": "review_note.addressed", "cleared": "review_note.cleared", "open": "review_note.reopened"}
+
+
+@dataclass(frozen=True)
+class NoteView:
+    """A note with what a reader needs beside it: where it sits in the binder, and its thread."""
+
+    note: ReviewNote
+    node: BinderNode
+    replies: list[ReviewNoteReply] = field(default_factory=list)
+
+
+def _invalid(loc: str, message: str, detail: str) -> ValidationFailed:
+    return ValidationFailed(detail, errors=[{"loc": ["body", loc], "msg": message, "type": "value_error"}])
+
+
+def _node_of_engagement_or_raise(uow: UnitOfWork, engagement_id: uuid.UUID, node_id: uuid.UUID) -> BinderNode:
+    # A node of another engagement (or one the caller cannot see) is bad input, not a missing resource:
+    # the same answer for both, so nothing leaks about engagements the caller cannot see.
+    node = uow.session.get(BinderNode, node_id)
+    if node is None or node.engagement_id != engagement_id:
+        raise _invalid("node_id", f"no binder node {node_id} in this engagement", "The binder node is not valid")
+    return node
+
+
+def _check_assignee(uow: UnitOfWork, engagement_id: uuid.UUID, assignee_id: uuid.UUID | None) -> None:
+    if assignee_id is not None and membership_role(uow, engagement_id=engagement_id, user_id=assignee_id) is None:
+        raise _invalid(
+            "assignee_id", f"user {assignee_id} is not on the engagement team", "The assignee must be on the team"
+        )
+
+
+def _note_or_raise(uow: UnitOfWork, engagement_id: uuid.UUID, note_id: uuid.UUID, *, for_update: bool) -> ReviewNote:
+    query = select(ReviewNote).where(ReviewNote.id == note_id, ReviewNote.engagement_id == engagement_id)
+    if for_update:
+        # Two reviewers acting on one note at once are serialized: the second sees the first's status.
+        query = query.with_for_update()
+    note = uow.session.scalar(query)
+    if note is None:
+        raise NotFound("No such review note", code="review_note_not_found")
+    return note
+
+
+def _refuse_if_cleared(note: ReviewNote) -> None:
+    if note.status == "cleared":
+        raise Conflict("The review note is cleared; reopen it first", code="review_note_cleared")
+
+
+def _view(uow: UnitOfWork, note: ReviewNote) -> NoteView:
+    node = uow.session.get_one(BinderNode, note.node_id)
+    replies = uow.session.scalars(
+        select(ReviewNoteReply)
+        .where(ReviewNoteReply.note_id == note.id)
+        .order_by(ReviewNoteReply.created_at, ReviewNoteReply.id)
+    ).all()
+    return NoteView(note, node, list(replies))
+
+
+def _add_reply(uow: UnitOfWork, note: ReviewNote, author_id: uuid.UUID, body: str) -> ReviewNoteReply:
+    reply = ReviewNoteReply(
+        firm_id=note.firm_id, engagement_id=note.engagement_id, note_id=note.id, author_id=author_id, body=body
+    )
+    uow.session.add(reply)
+    uow.session.flush()
+    return reply
+
+
+def _event(note: ReviewNote) -> dict[str, Any]:
+    return {"engagement_id": str(note.engagement_id), "review_note_id": str(note.id), "node_id": str(note.node_id)}
+
+
+def _write_access(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> EngagementAccess:
+    return get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+
+
+# --- reads -----------------------------------------------------------------------------------------
+
+
+def open_blocking_count(uow: UnitOfWork, engagement_id: uuid.UUID) -> int:
+    """Blocking notes not yet cleared: an addressed note still waits for a reviewer, so it counts too."""
+    return int(
+        uow.session.scalar(
+            select(func.count())
+            .select_from(ReviewNote)
+            .where(
+                ReviewNote.engagement_id == engagement_id,
+                ReviewNote.blocking.is_(True),
+                ReviewNote.status.in_(UNRESOLVED),
+            )
+        )
+        or 0
+    )
+
+
+def list_review_notes(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    status: str | None,
+    node_id: uuid.UUID | None,
+    assignee_id: uuid.UUID | None,
+    blocking: bool | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[NoteView], int]:
+    """The engagement's review notes, oldest first, with the node each sits on."""
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    conditions: list[ColumnElement[bool]] = [ReviewNote.engagement_id == engagement_id]
+    if status is not None:
+        conditions.append(ReviewNote.status == status)
+    if node_id is not None:
+        conditions.append(ReviewNote.node_id == node_id)
+    if assignee_id is not None:
+        conditions.append(ReviewNote.assignee_id == assignee_id)
+    if blocking is not None:
+        conditions.append(ReviewNote.blocking.is_(blocking))
+    total = uow.session.scalar(select(func.count()).select_from(ReviewNote).where(*conditions)) or 0
+    rows = uow.session.execute(
+        select(ReviewNote, BinderNode)
+        .join(BinderNode, BinderNode.id == ReviewNote.node_id)
+        .where(*conditions)
+        .order_by(ReviewNote.created_at, ReviewNote.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [NoteView(row[0], row[1]) for row in rows], total
+
+
+def get_review_note_or_raise(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, note_id: uuid.UUID
+) -> NoteView:
+    """One note with its thread, oldest reply first."""
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    return _view(uow, _note_or_raise(uow, engagement_id, note_id, for_update=False))
+
+
+# --- writes ----------------------------------------------------------------------------------------
+
+
+def create_review_note(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    node_id: uuid.UUID,
+    body: str,
+    blocking: bool,
+    assignee_id: uuid.UUID | None,
+) -> NoteView:
+    """Raise a review note on a node of the engagement, by the caller."""
+    access = _write_access(uow, principal, engagement_id)
+    access.require(Permission.REVIEW_NOTE_WRITE)
+    node = _node_of_engagement_or_raise(uow, engagement_id, node_id)
+    _check_assignee(uow, engagement_id, assignee_id)
+    note = ReviewNote(
+        firm_id=access.engagement.firm_id,
+        engagement_id=engagement_id,
+        node_id=node.id,
+        body=body,
+        status="open",
+        blocking=blocking,
+        author_id=principal.user_id,
+        assignee_id=assignee_id,
+    )
+    uow.session.add(note)
+    uow.session.flush()
+    # The note's text stays out of the audit log: it may quote the client's figures.
+    record(
+        uow,
+        "review_note.created",
+        engagement_id=engagement_id,
+        target_type="review_note",
+        target_id=note.id,
+        node_id=str(node.id),
+        blocking=blocking,
+        assignee_id=str(assignee_id) if assignee_id else None,
+    )
+    uow.add_event("review_note.created", _event(note))
+    uow.commit()
+    return NoteView(note, node)
+
+
+def update_review_note(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, note_id: uuid.UUID, changes: dict[str, Any]
+) -> NoteView:
+    """Reword a note, change whether it blocks, or reassign it; not once it is cleared."""
+    access = _write_access(uow, principal, engagement_id)
+    note = _note_or_raise(uow, engagement_id, note_id, for_update=True)
+    if note.author_id != principal.user_id and not access.can(Permission.REVIEW_NOTE_WRITE):
+        raise Forbidden("Only the note's author or a reviewer may change it", code="forbidden")
+    _refuse_if_cleared(note)
+    if "assignee_id" in changes:
+        _check_assignee(uow, engagement_id, changes["assignee_id"])
+    changed = sorted(name for name, value in changes.items() if getattr(note, name) != value)
+    if changed:
+        for name in changed:
+            setattr(note, name, changes[name])
+        uow.session.flush()
+        record(
+            uow,
+            "review_note.updated",
+            engagement_id=engagement_id,
+            target_type="review_note",
+            target_id=note.id,
+            fields=changed,
+            **{name: _audit_value(changes[name]) for name in changed if name != "body"},
+        )
+        uow.commit()
+    return _view(uow, note)
+
+
+def _audit_value(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+def add_reply(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, note_id: uuid.UUID, body: str
+) -> ReviewNoteReply:
+    """Answer in a note's thread; anyone of the firm who sees the engagement may, staff included."""
+    _write_access(uow, principal, engagement_id)
+    note = _note_or_raise(uow, engagement_id, note_id, for_update=True)
+    _refuse_if_cleared(note)
+    reply = _add_reply(uow, note, principal.user_id, body)
+    record(
+        uow,
+        "review_note.replied",
+        engagement_id=engagement_id,
+        target_type="review_note",
+        target_id=note.id,
+        reply_id=str(reply.id),
+    )
+    uow.commit()
+    return reply
+
+
+def _may_transition(access: EngagementAccess, note: ReviewNote, to: str) -> bool:
+    """Who may move a note: preparers (or its assignee) answer it, reviewers clear or reopen it."""
+    user_id = access.principal.user_id
+    if note.status == "open" and to == "addressed":
+        return note.assignee_id == user_id or access.can(Permission.WORKPAPER_PREPARE)
+    if note.status == "addressed" and to == "cleared":
+        return access.can(Permission.REVIEW_NOTE_WRITE) and (
+            note.author_id == user_id or access.can(Permission.WORKPAPER_REVIEW)
+        )
+    return access.can(Permission.REVIEW_NOTE_WRITE)
+
+
+def transition_review_note(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    note_id: uuid.UUID,
+    to: str,
+    comment: str | None,
+) -> NoteView:
+    """Move a note along open, addressed, cleared (or back to open); a comment joins its thread."""
+    access = _write_access(uow, principal, engagement_id)
+    note = _note_or_raise(uow, engagement_id, note_id, for_update=True)
+    current = note.status
+    if to not in TRANSITIONS[current]:
+        raise Conflict(
+            f"A review note that is {current} cannot move to {to}",
+            code="invalid_transition",
+            allowed=list(TRANSITIONS[current]),
+        )
+    if not _may_transition(access, note, to):
+        raise Forbidden(f"Your role on this engagement does not allow moving a note to {to}", code="forbidden")
+    comment = (comment or "").strip()
+    if current == "cleared" and len(comment) < MIN_REOPEN_REASON:
+        raise _invalid(
+            "comment",
+            f"at least {MIN_REOPEN_REASON} characters saying why the cleared note is reopened",
+            "Reopening a cleared note needs a reason",
+        )
+    now = datetime.now(UTC)
+    if to == "addressed":
+        note.addressed_at, note.addressed_by = now, principal.user_id
+    elif to == "cleared":
+        note.cleared_at, note.cleared_by = now, principal.user_id
+    else:
+        # Back to open starts a new round: the last answer and clearance are history (kept in the audit log).
+        note.addressed_at = note.addressed_by = note.cleared_at = note.cleared_by = None
+    note.status = to
+    uow.session.flush()
+    reply = _add_reply(uow, note, principal.user_id, comment) if comment else None
+    record(
+        uow,
+        AUDIT_ACTIONS[to],
+        engagement_id=engagement_id,
+        target_type="review_note",
+        target_id=note.id,
+        **{"from": current, "to": to, "reply_id": str(reply.id) if reply else None},
+    )
+    if to == "cleared":
+        uow.add_event("review_note.cleared", _event(note))
+    uow.commit()
+    return _view(uow, note)
