@@ -1,0 +1,266 @@
+"""The engagement lifecycle of SPEC.md section 2: every transition allowed and refused, the finalization
+gate, and the lock on every write endpoint of the capability (enumerated from the OpenAPI document)."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from shared import gates
+from shared.db.models_engagement import BinderNode
+from shared.db.uow import UnitOfWork
+from tests.engagement_support import Workspace, workspace
+from tests.support import request
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
+
+STATES = ("draft", "planning", "fieldwork", "review", "finalized")
+ALLOWED = {
+    ("draft", "planning"),
+    ("planning", "fieldwork"),
+    ("fieldwork", "review"),
+    ("review", "finalized"),
+    ("planning", "draft"),
+    ("fieldwork", "planning"),
+    ("review", "fieldwork"),
+}
+BACK = {("planning", "draft"), ("fieldwork", "planning"), ("review", "fieldwork")}
+REASON = "Client restated the opening balances"
+
+
+def _at(status: str) -> Workspace:
+    ws = workspace()
+    if status == "finalized":
+        ws.finalize()
+    elif status != "draft":
+        ws.move_to(status)
+    return ws
+
+
+def _pass_gates(ws: Workspace, *only: str) -> None:
+    with UnitOfWork(firm_id=ws.firm_id, user_id=uuid.UUID(ws.admin.user_id)) as uow:
+        for gate in only or gates.REQUIRED_GATES:
+            gates.record(uow, engagement_id=uuid.UUID(ws.engagement_id), gate=gate, satisfied=True)
+        uow.commit()
+
+
+@pytest.mark.parametrize(("source", "target"), sorted(ALLOWED))
+def test_allowed_transitions(source: str, target: str) -> None:
+    ws = _at(source)
+    if target == "finalized":
+        _pass_gates(ws)
+    reply = ws.call("POST", "transitions", ws.admin, json_body={"to": target, "reason": REASON})
+    assert reply.status == 200, reply.body
+    body = reply.json()
+    assert (body["from_status"], body["to_status"], body["engagement"]["status"]) == (source, target, target)
+    assert body["engagement"]["locked"] is (target == "finalized")
+    latest = ws.call("GET", "activity", ws.admin).json()["items"][0]
+    assert latest["action"] == "engagement.status_changed"
+    assert (latest["data"]["from"], latest["data"]["to"], latest["data"]["reason"]) == (source, target, REASON)
+    assert latest["actor_id"] == ws.admin.user_id
+
+
+REFUSED = sorted((s, t) for s, t in itertools.product(STATES, STATES) if (s, t) not in ALLOWED)
+
+
+@pytest.mark.parametrize(("source", "target"), REFUSED)
+def test_refused_transitions_name_the_allowed_targets(source: str, target: str) -> None:
+    ws = _at(source)
+    reply = ws.call("POST", "transitions", ws.admin, json_body={"to": target, "reason": REASON})
+    assert reply.status == 409
+    problem = reply.json()
+    if source == "finalized":
+        assert problem["code"] == "engagement_locked"
+    else:
+        assert problem["code"] == "invalid_transition"
+        assert sorted(problem["allowed"]) == sorted(t for s, t in ALLOWED if s == source)
+    assert ws.call("GET", "", ws.admin).json()["status"] == source
+
+
+def test_an_unknown_state_is_a_validation_error() -> None:
+    ws = workspace()
+    reply = ws.call("POST", "transitions", ws.admin, json_body={"to": "archived"})
+    assert reply.status == 400
+    assert reply.json()["errors"][0]["loc"] == ["body", "to"]
+
+
+@pytest.mark.parametrize(("source", "target"), sorted(BACK))
+def test_a_step_back_needs_a_reason(source: str, target: str) -> None:
+    ws = _at(source)
+    for reason in (None, "", "   short  "):
+        reply = ws.call("POST", "transitions", ws.admin, json_body={"to": target, "reason": reason})
+        assert reply.status == 400
+        assert reply.json()["errors"][0]["loc"] == ["body", "reason"]
+    assert ws.call("GET", "", ws.admin).json()["status"] == source
+
+
+def test_finalizing_is_refused_with_reasons_until_every_gate_passes() -> None:
+    ws = _at("review")
+    readiness = ws.call("GET", "finalization-readiness", ws.admin).json()
+    assert readiness["ready"] is False
+    assert len(readiness["reasons"]) == 3
+
+    for passed in (("qc",), ("qc", "report_approved")):
+        _pass_gates(ws, *passed)
+        reply = ws.call("POST", "transitions", ws.admin, json_body={"to": "finalized"})
+        assert (reply.status, reply.json()["code"]) == (409, "not_ready")
+        assert len(reply.json()["reasons"]) == 3 - len(passed)
+
+    with UnitOfWork(firm_id=ws.firm_id, user_id=uuid.UUID(ws.admin.user_id)) as uow:
+        gates.record(
+            uow,
+            engagement_id=uuid.UUID(ws.engagement_id),
+            gate="partner_signed",
+            satisfied=False,
+            detail="signature withdrawn",
+        )
+        uow.commit()
+    refused = ws.call("POST", "transitions", ws.admin, json_body={"to": "finalized"}).json()
+    assert any("signature withdrawn" in reason for reason in refused["reasons"])
+
+    _pass_gates(ws, "partner_signed")
+    assert ws.call("GET", "finalization-readiness", ws.admin).json() == {"ready": True, "reasons": []}
+    done = ws.call("POST", "transitions", ws.admin, json_body={"to": "finalized"})
+    assert done.status == 200
+    engagement = ws.call("GET", "", ws.admin).json()
+    assert engagement["locked"] is True
+    assert engagement["finalized_at"] is not None
+
+
+def test_only_roles_that_may_finalize_do() -> None:
+    ws = _at("review")
+    _pass_gates(ws)
+    manager = ws.person("manager", "manager", team_role="manager")
+    senior = ws.person("senior", "senior", team_role="senior")
+    assert ws.call("POST", "transitions", senior, json_body={"to": "finalized"}).status == 403
+    assert ws.call("POST", "transitions", manager, json_body={"to": "finalized"}).status == 403
+    # A senior may step back; the manager may move forward again.
+    back = ws.call("POST", "transitions", senior, json_body={"to": "fieldwork", "reason": REASON})
+    assert back.status == 200
+    assert ws.call("POST", "transitions", manager, json_body={"to": "review"}).status == 200
+    partner = ws.person("partner", "partner", team_role="partner")
+    assert ws.call("POST", "transitions", partner, json_body={"to": "finalized"}).status == 200
+
+
+# --- the lock, on every write endpoint --------------------------------------------------------------
+
+ENGAGEMENT_PREFIX = "/api/engagements/{engagement_id}"
+WRITE_METHODS = ("post", "put", "patch", "delete")
+
+
+def _write_endpoints() -> list[tuple[str, str]]:
+    document = request("GET", "openapi.json").json()
+    return sorted(
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        if path == ENGAGEMENT_PREFIX or path.startswith(ENGAGEMENT_PREFIX + "/")
+        for method in operations
+        if method in WRITE_METHODS
+    )
+
+
+def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, Any] | None:
+    """A request that would succeed were the engagement not finalized; None for an unknown endpoint."""
+    node = ids["node_id"]
+    samples: dict[tuple[str, str], dict[str, Any]] = {
+        ("PATCH", ""): {"json_body": {"name": "renamed"}},
+        ("POST", "/transitions"): {"json_body": {"to": "review"}},
+        ("POST", "/team"): {"json_body": {"user_id": ids["new_user_id"], "role": "staff"}},
+        ("PATCH", "/team/{user_id}"): {"json_body": {"role": "manager"}},
+        ("DELETE", "/team/{user_id}"): {},
+        ("POST", "/binder/nodes"): {
+            "json_body": {"parent_id": node, "kind": "workpaper", "title": "New", "content": {}}
+        },
+        ("PATCH", "/binder/nodes/{node_id}"): {"json_body": {"title": "Renamed"}},
+        ("DELETE", "/binder/nodes/{node_id}"): {},
+        ("PUT", "/binder/nodes/{node_id}/content"): {"json_body": {"content": {"x": 1}, "version": 1}},
+        ("POST", "/binder/nodes/{node_id}/signoffs"): {"json_body": {"step": "prepare"}},
+        ("DELETE", "/binder/nodes/{node_id}/signoffs/{step}"): {},
+        ("POST", "/binder/nodes/{node_id}/evidence"): {"json_body": {"evidence_id": ids["evidence_id"]}},
+        ("DELETE", "/binder/nodes/{node_id}/evidence/{evidence_id}"): {},
+        ("POST", "/evidence"): {
+            "body": b"bank confirmation",
+            "headers": {"Content-Type": "text/plain", "X-Filename": "confirmation.txt"},
+        },
+        ("POST", "/review-notes"): {"json_body": {"node_id": node, "body": "Tie out to the bank statement"}},
+        ("PATCH", "/review-notes/{note_id}"): {"json_body": {"body": "Tie out to the bank confirmation"}},
+        ("POST", "/review-notes/{note_id}/replies"): {"json_body": {"body": "Done"}},
+        ("POST", "/review-notes/{note_id}/transitions"): {"json_body": {"to": "addressed"}},
+    }
+    return samples.get((method, path.removeprefix(ENGAGEMENT_PREFIX)))
+
+
+def _children(ws: Workspace) -> dict[str, str]:
+    """One of each child an endpoint can address, created before the engagement is finalized."""
+    with UnitOfWork(firm_id=ws.firm_id, system=True) as uow:
+        folder = uow.session.scalar(
+            select(BinderNode.id).where(
+                BinderNode.engagement_id == uuid.UUID(ws.engagement_id), BinderNode.index_code == "A"
+            )
+        )
+    ids = {"engagement_id": ws.engagement_id, "user_id": ws.admin.user_id, "step": "prepare", "version": "1"}
+    ids["new_user_id"] = ws.person("newcomer", "staff").user_id
+    created = ws.call(
+        "POST",
+        "binder/nodes",
+        ws.admin,
+        json_body={"parent_id": str(folder), "kind": "workpaper", "index_code": "A-100", "title": "Planning memo"},
+    )
+    ids["node_id"] = created.json()["id"] if created.status == 201 else str(folder)
+    evidence = ws.call(
+        "POST",
+        "evidence",
+        ws.admin,
+        body=b"%PDF-1.4 minutes",
+        headers={"Content-Type": "application/pdf", "X-Filename": "m.pdf"},
+    )
+    ids["evidence_id"] = evidence.json()["id"] if evidence.status == 201 else str(uuid.uuid4())
+    note = ws.call("POST", "review-notes", ws.admin, json_body={"node_id": ids["node_id"], "body": "Please expand"})
+    ids["note_id"] = note.json()["id"] if note.status == 201 else str(uuid.uuid4())
+    return ids
+
+
+def test_every_write_endpoint_answers_engagement_locked_on_a_finalized_engagement() -> None:
+    endpoints = _write_endpoints()
+    assert ("POST", ENGAGEMENT_PREFIX + "/transitions") in endpoints
+    ws = workspace()
+    ids = _children(ws)
+    ws.finalize()
+
+    unknown, unlocked = [], []
+    for method, path in endpoints:
+        sample = _sample_request(method, path, ids)
+        if sample is None:
+            unknown.append(f"{method} {path}")
+            continue
+        concrete = path.removeprefix("/api/").format(**ids)
+        reply = request(method, concrete, token=ws.admin.token, **sample)
+        if reply.status != 409 or reply.json().get("code") != "engagement_locked":
+            unlocked.append(f"{method} {path} -> {reply.status} {reply.body[:200]!r}")
+    assert unknown == [], f"write endpoints without a sample request in this test: {unknown}"
+    assert unlocked == [], "writes that a finalized engagement did not refuse:\n" + "\n".join(unlocked)
+    assert ws.call("GET", "", ws.admin).json()["name"] == "FY2026 audit"
+
+
+def test_the_database_refuses_writes_under_a_finalized_engagement_even_without_the_code() -> None:
+    from sqlalchemy import update
+    from sqlalchemy.exc import DBAPIError
+
+    from shared.db.models_engagement import Engagement
+
+    ws = workspace()
+    ws.finalize()
+    engagement_id = uuid.UUID(ws.engagement_id)
+    statements = [
+        update(BinderNode).where(BinderNode.engagement_id == engagement_id).values(title="changed"),
+        update(Engagement).where(Engagement.id == engagement_id).values(status="review"),
+    ]
+    for statement in statements:
+        with UnitOfWork(firm_id=ws.firm_id, system=True) as uow, pytest.raises(DBAPIError) as error:
+            uow.session.execute(statement)
+        assert error.value.orig is not None
+        assert getattr(error.value.orig, "sqlstate", None) == "AU001"
