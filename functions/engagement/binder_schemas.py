@@ -1,0 +1,157 @@
+"""Request and response models of the binder, workpapers, sign-offs and evidence files."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.http import PageQuery
+
+NodeKind = Literal["folder", "workpaper", "evidence", "note"]
+Step = Literal["prepare", "review", "approve"]
+
+# Index codes as audit files write them: A, A-100, D.1, E-200/3.
+INDEX_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.\-_/]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class NodeCreate(_Strict):
+    parent_id: uuid.UUID | None = Field(None, description="A folder of the same engagement; null for the top level")
+    kind: NodeKind
+    index_code: str | None = Field(None, min_length=1, max_length=32, pattern=INDEX_CODE_PATTERN, examples=["D-100"])
+    title: str = Field(min_length=1, max_length=300)
+    position: int | None = Field(None, ge=0, le=1_000_000, description="Default: after the last sibling")
+    content: dict[str, Any] | None = Field(None, description="Structured content of a workpaper or note")
+    evidence_id: uuid.UUID | None = Field(None, description="Required for kind evidence, refused otherwise")
+
+
+class NodeUpdate(_Strict):
+    """Rename and move; a field left out is kept. parent_id null moves the node to the top level."""
+
+    title: str | None = Field(None, min_length=1, max_length=300)
+    index_code: str | None = Field(None, min_length=1, max_length=32, pattern=INDEX_CODE_PATTERN)
+    parent_id: uuid.UUID | None = None
+    position: int | None = Field(None, ge=0, le=1_000_000)
+
+
+class ContentSave(_Strict):
+    content: dict[str, Any]
+    version: int = Field(ge=1, description="The version the writer read; a stale one gets 409 version_conflict")
+    reason: str | None = Field(None, max_length=2000)
+
+
+class SignoffCreate(_Strict):
+    step: Step
+
+
+class EvidenceLinkCreate(_Strict):
+    evidence_id: uuid.UUID
+
+
+class Signature(BaseModel):
+    user_id: uuid.UUID
+    display_name: str
+    signed_at: datetime
+    node_version: int
+
+
+class SignoffState(BaseModel):
+    """The active sign-offs; a signature's node_version below the node's version means it predates a change."""
+
+    prepared: Signature | None = None
+    reviewed: Signature | None = None
+    approved: Signature | None = None
+
+
+class NodeRead(BaseModel):
+    id: uuid.UUID
+    parent_id: uuid.UUID | None
+    kind: NodeKind
+    index_code: str | None
+    title: str
+    position: int
+    version: int
+    evidence_id: uuid.UUID | None
+    evidence_ids: list[uuid.UUID] = Field(description="Evidence files linked to the node")
+    signoffs: SignoffState | None = Field(None, description="Workpapers only")
+    updated_by: uuid.UUID | None
+    updated_at: datetime
+
+
+class NodeDetail(NodeRead):
+    content: dict[str, Any] | None
+    child_ids: list[uuid.UUID]
+
+
+class TreeNode(NodeRead):
+    children: list[TreeNode]
+
+
+class BinderRead(BaseModel):
+    engagement_id: uuid.UUID
+    nodes: list[TreeNode]
+
+
+class VersionRead(BaseModel):
+    version: int
+    title: str
+    change_reason: str
+    changed_by: uuid.UUID | None
+    changed_at: datetime
+
+
+class VersionDetail(VersionRead):
+    node_id: uuid.UUID
+    content: dict[str, Any] | None
+
+
+class VersionList(BaseModel):
+    node_id: uuid.UUID
+    current_version: int
+    items: list[VersionRead]
+
+
+class SignoffRead(BaseModel):
+    id: uuid.UUID
+    node_id: uuid.UUID
+    step: Step
+    user_id: uuid.UUID
+    node_version: int
+    signed_at: datetime
+    active: bool
+    cleared_at: datetime | None
+    cleared_by: uuid.UUID | None
+    cleared_reason: str | None
+
+
+class SignoffList(BaseModel):
+    node_id: uuid.UUID
+    items: list[SignoffRead]
+
+
+class EvidenceRead(BaseModel):
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    uploaded_by: uuid.UUID | None
+    uploaded_at: datetime
+    node_ids: list[uuid.UUID] = Field(description="Binder nodes linked to the file or showing it")
+
+
+class EvidenceQuery(PageQuery):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EvidenceLinkRead(BaseModel):
+    node_id: uuid.UUID
+    evidence_id: uuid.UUID
+    linked_by: uuid.UUID | None
+    linked_at: datetime

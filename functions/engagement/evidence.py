@@ -1,0 +1,316 @@
+"""Use cases of evidence files: upload to shared storage with a SHA-256, download, link to binder nodes.
+
+The hash is computed before anything is stored, so a declared checksum that does not match (a
+damaged or truncated upload) leaves neither a blob nor a row behind. The row is written and flushed
+before the blob, so a lock or visibility refusal stores nothing; a blob whose transaction then fails
+to commit is deleted again, best effort (an orphan blob is harmless, an evidence row without its
+bytes would not be). Downloads check the bytes against the recorded hash: evidence that no longer
+matches what was uploaded must not be served as if it did.
+
+Evidence is never deleted here: what an audit relied on stays with the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+import os
+import re
+import unicodedata
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from sqlalchemy import func, select, union
+from sqlalchemy.exc import IntegrityError
+
+from functions.engagement.access import get_internal_engagement_or_raise, record
+from functions.engagement.binder import get_node_or_raise, invalid
+from shared.auth.permissions import Permission
+from shared.auth.principal import Principal
+from shared.db.models_engagement import BinderNode, EvidenceFile, NodeEvidence
+from shared.db.uow import UnitOfWork
+from shared.errors import AppError, Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from shared.storage import BlobStorage, get_storage
+
+log = logging.getLogger("aura.engagement.evidence")
+
+CONTAINER = "evidence"
+MAX_EVIDENCE_BYTES = 100 * 1024 * 1024  # the Functions host's own request limit
+MAX_FILENAME = 255
+ACCEPTED_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/tiff",
+    "text/csv",
+    "text/plain",
+    "application/json",
+    "application/xml",
+    "text/xml",
+    "application/zip",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.ms-excel",
+    "application/msword",
+    "message/rfc822",
+    "application/octet-stream",
+)
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class EvidenceCorrupt(AppError):
+    status = 500
+    code = "evidence_integrity_failed"
+    title = "The stored file no longer matches its recorded SHA-256"
+
+
+@dataclass
+class EvidenceView:
+    evidence: EvidenceFile
+    node_ids: list[uuid.UUID] = field(default_factory=list)
+
+
+def sanitize_filename(raw: str) -> str:
+    """The last path segment without control or format characters, at most 255 characters.
+
+    The name is only ever shown and offered back as a download name (storage keys use the id), but
+    a name with path parts or control characters would mislead whoever saves the download.
+    """
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = name.strip().rstrip(". ")
+    if name in ("", ".", ".."):
+        return ""
+    if len(name) > MAX_FILENAME:
+        stem, extension = os.path.splitext(name)
+        if not 0 < len(extension) <= 16:
+            stem, extension = name, ""
+        name = stem[: MAX_FILENAME - len(extension)] + extension
+    return name
+
+
+def blob_key(firm_id: uuid.UUID, engagement_id: uuid.UUID, evidence_id: uuid.UUID) -> str:
+    return f"firms/{firm_id}/engagements/{engagement_id}/evidence/{evidence_id}"
+
+
+def _bad_header(header: str, message: str, code: str = "validation_error") -> ValidationFailed:
+    return ValidationFailed(
+        f"{header}: {message}", errors=[{"loc": ["header", header], "msg": message, "type": "value_error"}], code=code
+    )
+
+
+def get_evidence_file(uow: UnitOfWork, *, engagement_id: uuid.UUID, evidence_id: uuid.UUID) -> EvidenceFile | None:
+    return uow.session.scalar(
+        select(EvidenceFile).where(EvidenceFile.id == evidence_id, EvidenceFile.engagement_id == engagement_id)
+    )
+
+
+def _node_ids(
+    uow: UnitOfWork, engagement_id: uuid.UUID, evidence_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Nodes linked to each file, and evidence nodes showing it."""
+    found: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    if not evidence_ids:
+        return found
+    pairs = union(
+        select(NodeEvidence.evidence_id, NodeEvidence.node_id).where(
+            NodeEvidence.engagement_id == engagement_id, NodeEvidence.evidence_id.in_(evidence_ids)
+        ),
+        select(BinderNode.evidence_id, BinderNode.id).where(
+            BinderNode.engagement_id == engagement_id, BinderNode.evidence_id.in_(evidence_ids)
+        ),
+    ).subquery()
+    for evidence_id, node_id in uow.session.execute(select(pairs).order_by(*pairs.c)):
+        found[evidence_id].append(node_id)
+    return found
+
+
+def upload_evidence(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    data: bytes,
+    filename: str | None,
+    filename_source: str,
+    content_type: str,
+    declared_sha256: str | None,
+    storage: BlobStorage | None = None,
+) -> EvidenceView:
+    """Store an evidence file under the engagement and record its size and SHA-256."""
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+    if not (access.can(Permission.DATA_UPLOAD) or access.can(Permission.WORKPAPER_PREPARE)):
+        raise Forbidden("Your role on this engagement does not allow uploading evidence", code="forbidden")
+    name = sanitize_filename(unquote(filename or ""))
+    if not name:
+        shown = "missing" if not filename else f"nothing usable left of {filename[:80]!r}"
+        raise _bad_header(filename_source, f"a file name is required ({shown})")
+    if not data:
+        raise ValidationFailed(
+            "The body is empty: send the file's bytes",
+            errors=[{"loc": ["body"], "msg": "empty body", "type": "missing"}],
+        )
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise PayloadTooLarge(f"An evidence file may be at most {MAX_EVIDENCE_BYTES} bytes")
+    sha256 = hashlib.sha256(data).hexdigest()
+    if declared_sha256 is not None:
+        declared = declared_sha256.strip().lower()
+        if not _SHA256.match(declared):
+            raise _bad_header("X-Content-SHA256", f"not a hex SHA-256 ({declared_sha256[:80]!r})")
+        if declared != sha256:
+            raise _bad_header(
+                "X-Content-SHA256",
+                f"the body's SHA-256 is {sha256}, not {declared}; the file was not stored",
+                code="checksum_mismatch",
+            )
+    firm_id = access.engagement.firm_id
+    evidence = EvidenceFile(
+        id=uuid.uuid4(),
+        firm_id=firm_id,
+        engagement_id=engagement_id,
+        filename=name,
+        content_type=content_type[:100],
+        size_bytes=len(data),
+        sha256=sha256,
+        uploaded_by=principal.user_id,
+    )
+    evidence.blob_key = blob_key(firm_id, engagement_id, evidence.id)
+    uow.session.add(evidence)
+    uow.session.flush()
+    record(
+        uow,
+        "evidence.uploaded",
+        engagement_id=engagement_id,
+        target_type="evidence_file",
+        target_id=evidence.id,
+        filename=name,
+        size_bytes=len(data),
+        sha256=sha256,
+    )
+    storage = storage or get_storage()
+    info = storage.put(CONTAINER, evidence.blob_key, io.BytesIO(data), content_type=content_type, overwrite=False)
+    try:
+        if info.sha256 != sha256:
+            raise EvidenceCorrupt("The stored bytes do not match the uploaded ones")
+        uow.commit()
+    except Exception:
+        with contextlib.suppress(Exception):
+            storage.delete(CONTAINER, evidence.blob_key)
+        raise
+    return EvidenceView(evidence)
+
+
+def list_evidence(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, offset: int, limit: int
+) -> tuple[list[EvidenceView], int]:
+    """The engagement's evidence files, newest first."""
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    where = EvidenceFile.engagement_id == engagement_id
+    total = uow.session.scalar(select(func.count()).select_from(EvidenceFile).where(where)) or 0
+    rows = uow.session.scalars(
+        select(EvidenceFile)
+        .where(where)
+        .order_by(EvidenceFile.uploaded_at.desc(), EvidenceFile.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    nodes = _node_ids(uow, engagement_id, [row.id for row in rows])
+    return [EvidenceView(row, nodes.get(row.id, [])) for row in rows], total
+
+
+def get_evidence_or_raise(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, evidence_id: uuid.UUID
+) -> EvidenceView:
+    """One evidence file's metadata and the nodes it is linked to."""
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    evidence = get_evidence_file(uow, engagement_id=engagement_id, evidence_id=evidence_id)
+    if evidence is None:
+        raise NotFound("No such evidence file", code="evidence_not_found")
+    return EvidenceView(evidence, _node_ids(uow, engagement_id, [evidence.id]).get(evidence.id, []))
+
+
+def read_evidence_content(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    evidence_id: uuid.UUID,
+    storage: BlobStorage | None = None,
+) -> tuple[EvidenceFile, bytes]:
+    """The file's bytes, checked against the SHA-256 recorded at upload."""
+    evidence = get_evidence_or_raise(
+        uow=uow, principal=principal, engagement_id=engagement_id, evidence_id=evidence_id
+    ).evidence
+    data = (storage or get_storage()).get(CONTAINER, evidence.blob_key)
+    if hashlib.sha256(data).hexdigest() != evidence.sha256:
+        log.error("evidence %s does not match its recorded SHA-256", evidence.id)
+        raise EvidenceCorrupt()
+    return evidence, data
+
+
+def link_evidence(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID, evidence_id: uuid.UUID
+) -> NodeEvidence:
+    """Attach an evidence file of the engagement to a folder, workpaper or note."""
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+    access.require(Permission.WORKPAPER_PREPARE)
+    node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
+    if node.kind == "evidence":
+        raise Conflict(
+            "An evidence node shows one file; link files to workpapers, notes or folders", code="not_linkable"
+        )
+    if get_evidence_file(uow, engagement_id=engagement_id, evidence_id=evidence_id) is None:
+        raise invalid("evidence_id", "no evidence file of this engagement", evidence_id)
+    if uow.session.get(NodeEvidence, (node.id, evidence_id)) is not None:
+        raise Conflict("The file is already linked to this node", code="already_linked")
+    link = NodeEvidence(
+        node_id=node.id,
+        evidence_id=evidence_id,
+        firm_id=node.firm_id,
+        engagement_id=engagement_id,
+        linked_by=principal.user_id,
+    )
+    uow.session.add(link)
+    try:
+        uow.session.flush()
+    except IntegrityError as error:
+        raise Conflict("The file is already linked to this node", code="already_linked") from error
+    record(
+        uow,
+        "evidence.linked",
+        engagement_id=engagement_id,
+        target_type="binder_node",
+        target_id=node.id,
+        evidence_id=str(evidence_id),
+    )
+    uow.commit()
+    return link
+
+
+def unlink_evidence(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID, evidence_id: uuid.UUID
+) -> None:
+    """Detach an evidence file from a node; the file itself stays."""
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+    access.require(Permission.WORKPAPER_PREPARE)
+    node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
+    link = uow.session.get(NodeEvidence, (node.id, evidence_id))
+    if link is None:
+        raise NotFound("The file is not linked to this node", code="link_not_found")
+    uow.session.delete(link)
+    uow.session.flush()
+    record(
+        uow,
+        "evidence.unlinked",
+        engagement_id=engagement_id,
+        target_type="binder_node",
+        target_id=node.id,
+        evidence_id=str(evidence_id),
+    )
+    uow.commit()
