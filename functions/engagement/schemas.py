@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from shared.http import PageQuery
+from shared.http.fields import IsoDate, reject_null
 
 EntityType = Literal["issuer", "non_issuer"]
 EngagementType = Literal["audit", "review", "compilation", "agreed_upon_procedures"]
@@ -69,6 +70,7 @@ class ClientUpdate(_Strict):
 
     _fye = field_validator("fiscal_year_end")(_check_fiscal_year_end)
     _naics = field_validator("industry")(_check_naics)
+    _not_null = field_validator("name", "entity_type", "fiscal_year_end", "contacts")(reject_null)
 
 
 class ClientRead(BaseModel):
@@ -92,8 +94,8 @@ class EngagementCreate(_Strict):
     client_id: uuid.UUID
     name: str = Field(min_length=1, max_length=200)
     engagement_type: EngagementType
-    period_start: date
-    period_end: date
+    period_start: IsoDate
+    period_end: IsoDate
     framework: Framework
 
     @model_validator(mode="after")
@@ -106,9 +108,11 @@ class EngagementCreate(_Strict):
 class EngagementUpdate(_Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
     engagement_type: EngagementType | None = None
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: IsoDate | None = None
+    period_end: IsoDate | None = None
     framework: Framework | None = None
+
+    _not_null = field_validator("name", "engagement_type", "period_start", "period_end", "framework")(reject_null)
 
 
 class EngagementRead(BaseModel):
@@ -132,8 +136,8 @@ class EngagementQuery(PageQuery):
     model_config = ConfigDict(extra="forbid")
     status: Status | None = None
     client_id: uuid.UUID | None = None
-    period_from: date | None = Field(None, description="engagements whose period ends on or after this date")
-    period_to: date | None = Field(None, description="engagements whose period starts on or before this date")
+    period_from: IsoDate | None = Field(None, description="engagements whose period ends on or after this date")
+    period_to: IsoDate | None = Field(None, description="engagements whose period starts on or before this date")
 
 
 class MemberCreate(_Strict):

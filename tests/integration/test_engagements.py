@@ -337,3 +337,21 @@ def test_activity_feed_lists_changes_newest_first_and_filters_by_action() -> Non
     # Another engagement's activity does not leak into this feed.
     new_engagement(ws.admin.token, ws.client_id, name="Another")
     assert ws.call("GET", "activity", ws.admin).json()["total"] == 4
+
+
+def test_nulls_and_timestamps_are_not_taken_for_values() -> None:
+    token = token_for(create_firm().email)
+    client_id = new_client(token)
+    engagement = new_engagement(token, client_id)
+    for field in ("name", "entity_type", "fiscal_year_end", "contacts"):
+        reply = request("PATCH", f"clients/{client_id}", token=token, json_body={field: None})
+        assert reply.status == 400, field
+        assert reply.json()["errors"][0]["loc"] == ["body", field]
+    for field in ("name", "period_end", "framework"):
+        reply = request("PATCH", f"engagements/{engagement['id']}", token=token, json_body={field: None})
+        assert reply.json()["errors"][0]["loc"] == ["body", field]
+    reply = request("PATCH", f"engagements/{engagement['id']}", token=token, json_body={"period_end": 0})
+    assert reply.status == 400
+    listed = request("GET", "engagements", token=token, params={"period_to": "0"})
+    assert listed.status == 400
+    assert "YYYY-MM-DD" in listed.json()["errors"][0]["msg"]
