@@ -55,7 +55,8 @@ module "servicebus" {
   resource_group_name        = azurerm_resource_group.main.name
   location                   = var.location
   sku                        = var.servicebus_sku
-  jobs_queue_name            = var.jobs_queue_name
+  jobs_queue_prefix          = var.jobs_queue_prefix
+  capability_groups          = toset(keys(var.capability_groups))
   event_subscriptions        = var.event_subscriptions
   private_networking         = var.private_networking
   private_endpoint_subnet_id = var.private_networking ? module.network[0].private_endpoint_subnet_id : null
@@ -107,8 +108,9 @@ locals {
   )
   apim_name = "apim-${local.base_name}-${local.suffix}"
 
-  # Exactly the keys of local.settings.example.json that differ per environment or per app; the rest keep the
-  # code's defaults. Identity-based connections only: no key, password or connection string with a key in here.
+  # Exactly the keys of local.settings.example.json that differ per environment; the rest keep the code's
+  # defaults, and the per-app ones (AURA_CAPABILITIES, DATABASE_URL, AURA_JOBS_QUEUE) come from modules/function_app.
+  # Identity-based connections only: no key, password or connection string with a key in here.
   common_app_settings = {
     AURA_ENVIRONMENT                              = var.environment
     AURA_VERSION                                  = var.app_version
@@ -125,7 +127,6 @@ locals {
     AURA_BUS_TRANSPORT                            = "servicebus"
     ServiceBusConnection__fullyQualifiedNamespace = module.servicebus.fully_qualified_namespace
     AURA_EVENTS_TOPIC                             = module.servicebus.events_topic_name
-    AURA_JOBS_QUEUE                               = module.servicebus.jobs_queue_name
     AURA_STORAGE_BACKEND                          = "azure"
     AURA_STORAGE_ACCOUNT_URL                      = module.storage.data_blob_endpoint
     AURA_EMAIL_BACKEND                            = var.email.backend
@@ -157,8 +158,10 @@ module "function_app" {
   data_storage_account_id      = module.storage.data_account_id
 
   servicebus_topic_id = module.servicebus.events_topic_id
-  servicebus_queue_id = module.servicebus.jobs_queue_id
-  key_vault_id        = module.keyvault.id
+  # The app's own jobs queue: its AURA_JOBS_QUEUE, and the only queue its identity may send to or receive from.
+  jobs_queue_name = module.servicebus.jobs_queue_names[each.key]
+  jobs_queue_id   = module.servicebus.jobs_queue_ids[each.key]
+  key_vault_id    = module.keyvault.id
 
   application_insights_connection_string = module.monitoring.application_insights_connection_string
   virtual_network_subnet_id              = var.private_networking ? module.network[0].functions_subnet_id : null

@@ -42,6 +42,11 @@ output "servicebus_namespace" {
   value = module.servicebus.fully_qualified_namespace
 }
 
+output "jobs_queues" {
+  description = "group -> that app's Service Bus queue for job commands (its AURA_JOBS_QUEUE)."
+  value       = module.servicebus.jobs_queue_names
+}
+
 output "data_blob_endpoint" {
   value = module.storage.data_blob_endpoint
 }

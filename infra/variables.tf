@@ -70,10 +70,18 @@ variable "event_subscriptions" {
   }
 }
 
-variable "jobs_queue_name" {
-  description = "The Service Bus queue for job commands (AURA_JOBS_QUEUE)."
+variable "jobs_queue_prefix" {
+  description = <<-EOT
+    Each capability group's app gets its own Service Bus queue for job commands, named <prefix>-<group> (its
+    AURA_JOBS_QUEUE): a capability queues its own jobs, so only the app that has the handler receives them.
+  EOT
   type        = string
   default     = "jobs"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,30}$", var.jobs_queue_prefix))
+    error_message = "jobs_queue_prefix must be 1 to 31 lowercase letters, digits or hyphens, starting with a letter."
+  }
 }
 
 variable "private_networking" {

@@ -61,6 +61,25 @@ def module_locals(module: str) -> dict[str, Any]:
     return merged
 
 
+def module_call(name: str) -> dict[str, Any]:
+    """The arguments the root passes to one module block of infra/main.tf."""
+    for block in parse(INFRA / "main.tf").get("module", []):
+        if name in block:
+            arguments: dict[str, Any] = block[name]
+            return arguments
+    raise KeyError(name)
+
+
+def module_outputs(module: str) -> dict[str, Any]:
+    """output name -> its value expression, of one module ('' for the root)."""
+    folder = INFRA / "modules" / module if module else INFRA
+    outputs: dict[str, Any] = {}
+    for path in sorted(folder.glob("*.tf")):
+        for block in parse(path).get("output", []):
+            outputs.update({name: body["value"] for name, body in block.items()})
+    return outputs
+
+
 def root_variables() -> dict[str, dict[str, Any]]:
     variables: dict[str, dict[str, Any]] = {}
     for block in parse(INFRA / "variables.tf").get("variable", []):

@@ -21,7 +21,9 @@ from tests.infra.terraform import (
     ENVIRONMENTS,
     INFRA,
     ROOT,
+    module_call,
     module_locals,
+    module_outputs,
     parse,
     resolve_local,
     resources,
@@ -103,12 +105,70 @@ def test_every_http_route_is_routed_to_the_app_that_serves_it(environment: str) 
 
 def test_queue_and_topic_names_are_the_ones_the_code_uses() -> None:
     defaults = Settings()
-    assert root_variables()["jobs_queue_name"]["default"] == defaults.jobs_queue
+    # Locally one app runs every capability on the code's default queue; in Azure each app's queue adds its group.
+    assert root_variables()["jobs_queue_prefix"]["default"] == defaults.jobs_queue
     topics = [body["name"] for _, _, _, body in resources("azurerm_servicebus_topic")]
     assert topics == [defaults.events_topic]
 
 
 # -- Service Bus -----------------------------------------------------------------------------------------
+
+# A capability queues its own jobs (the blueprint that creates a job also has its handler), so each Function App
+# has its own jobs queue: the app's AURA_JOBS_QUEUE, the only queue its jobs_worker listens on and the only queue
+# its identity may use. A shared queue would hand an app jobs whose handler lives in another app.
+
+
+def _jobs_queue_names(environment: str) -> dict[str, str]:
+    """group -> jobs queue name, evaluated from the servicebus module as the root calls it with <env>.tfvars."""
+    queues = [(name, body) for _, _, name, body in resources("azurerm_servicebus_queue")]
+    assert [name for name, _ in queues] == ["jobs"], "the only queues are the per-app jobs queues"
+    body = queues[0][1]
+    assert body["for_each"] == "${var.capability_groups}"
+    assert body["name"] == "${var.jobs_queue_prefix}-${each.key}"
+    call = module_call("servicebus")
+    assert call["capability_groups"] == "${toset(keys(var.capability_groups))}"
+    assert call["jobs_queue_prefix"] == "${var.jobs_queue_prefix}"
+    prefix = tfvars(environment).get("jobs_queue_prefix", root_variables()["jobs_queue_prefix"]["default"])
+    return {group: f"{prefix}-{group}" for group in _groups(environment)}
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_one_jobs_queue_per_group_named_jobs_dash_group(environment: str) -> None:
+    queues = _jobs_queue_names(environment)
+    assert queues == {group: f"jobs-{group}" for group in _groups(environment)}
+    assert len(set(queues.values())) == len(queues)
+    # One app per group, from the same map: every app has a queue and every queue an app.
+    assert module_call("function_app")["for_each"] == "${var.capability_groups}"
+    outputs = module_outputs("servicebus")
+    assert outputs["jobs_queue_names"] == "${{for group, queue in azurerm_servicebus_queue.jobs : group => queue.name}}"
+    assert outputs["jobs_queue_ids"] == "${{for group, queue in azurerm_servicebus_queue.jobs : group => queue.id}}"
+    assert module_outputs("")["jobs_queues"] == "${module.servicebus.jobs_queue_names}"
+
+
+def test_each_app_listens_on_its_own_jobs_queue() -> None:
+    assert "AURA_JOBS_QUEUE" not in module_locals("")["common_app_settings"], "a shared AURA_JOBS_QUEUE"
+    assert module_locals("function_app")["app_settings"]["AURA_JOBS_QUEUE"] == "${var.jobs_queue_name}"
+    apps = [body for _, _, _, body in resources("azurerm_function_app_flex_consumption")]
+    assert [app["app_settings"] for app in apps] == ["${merge(var.app_settings, local.app_settings)}"]
+    assert module_call("function_app")["jobs_queue_name"] == "${module.servicebus.jobs_queue_names[each.key]}"
+
+
+def test_each_app_may_use_only_its_own_jobs_queue() -> None:
+    assert module_call("function_app")["jobs_queue_id"] == "${module.servicebus.jobs_queue_ids[each.key]}"
+    roles = module_locals("function_app")["role_assignments"]
+    service_bus = {name: spec for name, spec in roles.items() if spec["role"].startswith("Azure Service Bus")}
+    on_queue = {name: spec["role"] for name, spec in service_bus.items() if spec["scope"] == "${var.jobs_queue_id}"}
+    assert on_queue == {
+        "jobs_sender": "Azure Service Bus Data Sender",
+        "jobs_receiver": "Azure Service Bus Data Receiver",
+    }
+    # Every other Service Bus right is on the topic, never on the namespace (which would reach every queue).
+    assert all(
+        spec["scope"] == "${var.servicebus_topic_id}" for name, spec in service_bus.items() if name not in on_queue
+    )
+    assignments = [(path, body) for path, _, _, body in resources("azurerm_role_assignment")]
+    assert [path.parent.name for path, _ in assignments] == ["function_app"]
+    assert assignments[0][1]["for_each"] == "${local.role_assignments}"
 
 
 def test_every_queue_and_subscription_dead_letters_after_ten_deliveries() -> None:

@@ -12,7 +12,8 @@ variable "runtime_storage_account_id" { type = string }
 variable "deployment_container_url" { type = string }
 variable "data_storage_account_id" { type = string }
 variable "servicebus_topic_id" { type = string }
-variable "servicebus_queue_id" { type = string }
+variable "jobs_queue_name" { type = string }
+variable "jobs_queue_id" { type = string }
 variable "key_vault_id" { type = string }
 variable "application_insights_connection_string" {
   type      = string
@@ -76,6 +77,8 @@ resource "azurerm_function_app_flex_consumption" "app" {
 locals {
   app_settings = {
     AURA_CAPABILITIES = join(",", var.capabilities)
+    # This app's own jobs queue: its capabilities queue their jobs here and its jobs_worker runs them.
+    AURA_JOBS_QUEUE = var.jobs_queue_name
     # The login is the app's managed identity, named like the app once mapped with pgaadauth_create_principal;
     # the password is an Entra ID token fetched by shared.db.engine (AURA_DB_ENTRA_AUTH).
     DATABASE_URL = "postgresql+psycopg://${urlencode(var.name)}@${var.database_host}:5432/${var.database_name}?sslmode=require"
@@ -87,14 +90,15 @@ locals {
   principal_id = azurerm_function_app_flex_consumption.app.identity[0].principal_id
 
   # Exactly what the app uses, at the narrowest scope that works: the outbox relay sends to the topic `events` and
-  # the queue `jobs`; the triggers receive from the queue and from subscriptions of the topic (rights on a topic
-  # reach its subscriptions). The host keeps leases and timer state in blobs of the runtime account, which also
-  # holds the deployment package (Storage Blob Data Owner is what identity-based AzureWebJobsStorage requires).
+  # to the app's own jobs queue; the triggers receive from that queue and from subscriptions of the topic (rights
+  # on a topic reach its subscriptions). No right on the other apps' jobs queues. The host keeps leases and timer
+  # state in blobs of the runtime account, which also holds the deployment package (Storage Blob Data Owner is
+  # what identity-based AzureWebJobsStorage requires).
   role_assignments = {
     events_sender   = { scope = var.servicebus_topic_id, role = "Azure Service Bus Data Sender" }
     events_receiver = { scope = var.servicebus_topic_id, role = "Azure Service Bus Data Receiver" }
-    jobs_sender     = { scope = var.servicebus_queue_id, role = "Azure Service Bus Data Sender" }
-    jobs_receiver   = { scope = var.servicebus_queue_id, role = "Azure Service Bus Data Receiver" }
+    jobs_sender     = { scope = var.jobs_queue_id, role = "Azure Service Bus Data Sender" }
+    jobs_receiver   = { scope = var.jobs_queue_id, role = "Azure Service Bus Data Receiver" }
     data_blobs      = { scope = var.data_storage_account_id, role = "Storage Blob Data Contributor" }
     runtime_blobs   = { scope = var.runtime_storage_account_id, role = "Storage Blob Data Owner" }
     key_vault       = { scope = var.key_vault_id, role = "Key Vault Secrets User" }

@@ -2,7 +2,8 @@ variable "name" { type = string }
 variable "resource_group_name" { type = string }
 variable "location" { type = string }
 variable "sku" { type = string }
-variable "jobs_queue_name" { type = string }
+variable "jobs_queue_prefix" { type = string }
+variable "capability_groups" { type = set(string) }
 variable "event_subscriptions" { type = map(list(string)) }
 variable "private_networking" { type = bool }
 variable "private_endpoint_subnet_id" { type = string }
@@ -77,8 +78,11 @@ resource "azurerm_servicebus_subscription_rule" "event_types" {
   sql_filter      = "sys.Label IN (${join(", ", [for type in sort(each.value) : "'${type}'"])})"
 }
 
+# One jobs queue per capability group (= Function App): a capability queues its own jobs, and only its app runs
+# jobs_worker on that queue (AURA_JOBS_QUEUE), so no app receives a job whose handler lives elsewhere.
 resource "azurerm_servicebus_queue" "jobs" {
-  name                                    = var.jobs_queue_name
+  for_each                                = var.capability_groups
+  name                                    = "${var.jobs_queue_prefix}-${each.key}"
   namespace_id                            = azurerm_servicebus_namespace.main.id
   max_delivery_count                      = local.max_delivery_count
   dead_lettering_on_message_expiration    = true
@@ -132,14 +136,14 @@ output "events_topic_name" {
   value = azurerm_servicebus_topic.events.name
 }
 
-output "jobs_queue_name" {
-  value = azurerm_servicebus_queue.jobs.name
+output "jobs_queue_names" {
+  value = { for group, queue in azurerm_servicebus_queue.jobs : group => queue.name }
 }
 
 output "events_topic_id" {
   value = azurerm_servicebus_topic.events.id
 }
 
-output "jobs_queue_id" {
-  value = azurerm_servicebus_queue.jobs.id
+output "jobs_queue_ids" {
+  value = { for group, queue in azurerm_servicebus_queue.jobs : group => queue.id }
 }
