@@ -24,8 +24,9 @@ def outbox_relay(timer: func.TimerRequest) -> None:
     transport = get_transport()
     if transport is None:
         return
+    settings = get_settings()
     with UnitOfWork(system=True) as uow:
-        published = relay_pending(uow.session, transport)
+        published = relay_pending(uow.session, transport, destinations=(settings.events_topic, settings.jobs_queue))
         uow.commit()
     if published:
         log.info("outbox relay published %d message(s)", published)

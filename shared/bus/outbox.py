@@ -7,6 +7,7 @@ publishes committed rows and marks them, so a rolled-back event is never deliver
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -50,20 +51,24 @@ class OutgoingMessage:
     body: dict[str, Any]
 
 
-def relay_pending(session: Session, transport: Transport, *, batch_size: int = 100) -> int:
+def relay_pending(
+    session: Session,
+    transport: Transport,
+    *,
+    batch_size: int = 100,
+    destinations: Collection[str] | None = None,
+) -> int:
     """Publish committed, unpublished rows in order and mark them; returns how many were published.
 
     Rows are claimed with SKIP LOCKED so several relays never send the same row at once; a send that
     fails leaves the row (and those after it) for the next run. Delivery is at least once: consumers
-    are idempotent through the inbox.
+    are idempotent through the inbox. In Azure each Function App relays only what it may send (the
+    events topic and its own jobs queue), so one app never stalls on another app's queue.
     """
-    rows = session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.published_at.is_(None))
-        .order_by(OutboxMessage.seq)
-        .limit(batch_size)
-        .with_for_update(skip_locked=True)
-    ).all()
+    query = select(OutboxMessage).where(OutboxMessage.published_at.is_(None))
+    if destinations is not None:
+        query = query.where(OutboxMessage.destination.in_(list(destinations)))
+    rows = session.scalars(query.order_by(OutboxMessage.seq).limit(batch_size).with_for_update(skip_locked=True)).all()
     published = 0
     for row in rows:
         message = OutgoingMessage(str(row.id), row.kind, row.destination, row.message_type, row.body)

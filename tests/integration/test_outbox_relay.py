@@ -14,6 +14,7 @@ from shared.bus.consumer import event_consumer
 from shared.bus.outbox import OutgoingMessage, relay_pending
 from shared.db.models import OutboxMessage
 from shared.db.uow import UnitOfWork
+from shared.settings import get_settings
 from tests.support import create_firm
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
@@ -124,6 +125,31 @@ def test_a_failed_send_leaves_it_and_later_rows_for_the_next_run() -> None:
     assert all(rows[i].published_at is not None for i in ids)
     assert rows[ids[1]].attempts == 2
     assert [rows[i].attempts for i in ids[2:]] == [1, 1]
+
+
+def test_an_app_relays_only_its_own_destinations_and_is_not_stalled_by_others() -> None:
+    """Each Function App may send only to the topic and its own jobs queue; another app's job
+    command waits for that app's relay and does not block the events behind it."""
+    firm = create_firm("Two Apps LLP")
+    settings = get_settings()
+    with UnitOfWork(firm_id=firm.firm_id) as uow:
+        command = str(uow.add_command("test.relay.job", {"job_id": str(uuid.uuid4())}).id)
+        event = str(uow.add_event("test.relay.after_command", {}).id)
+        uow.commit()
+
+    other_app = RecordingTransport()
+    with UnitOfWork(system=True) as uow:
+        relay_pending(uow.session, other_app, destinations=(settings.events_topic, "jobs-elsewhere"))
+        uow.commit()
+    assert _mine(other_app, [command, event]) == [event]
+    assert _rows([command])[command].published_at is None
+    assert _rows([command])[command].attempts == 0
+
+    own_app = RecordingTransport()
+    with UnitOfWork(system=True) as uow:
+        relay_pending(uow.session, own_app, destinations=(settings.events_topic, settings.jobs_queue))
+        uow.commit()
+    assert _mine(own_app, [command, event]) == [command]
 
 
 # --- one consumer per subscription ------------------------------------------------------------------
