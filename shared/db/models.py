@@ -243,6 +243,14 @@ class AuditRecord(Base):
     __table_args__ = (
         UniqueConstraint("chain", "chain_seq"),
         Index("ix_audit_log_firm_id_id", "firm_id", "id"),
+        # The engagement activity feed: one firm's records about one engagement, newest first.
+        Index(
+            "ix_audit_log_firm_id_engagement",
+            "firm_id",
+            text("(data ->> 'engagement_id')"),
+            "id",
+            postgresql_where=text("data ? 'engagement_id'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
