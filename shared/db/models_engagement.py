@@ -266,16 +266,3 @@ class ReviewNoteReply(Base):
     body: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = _created()
 
-
-# Tables under an engagement: visibility follows the engagement, writes stop when it is finalized.
-ENGAGEMENT_CHILD_TABLES = (
-    "engagement_members",
-    "engagement_gates",
-    "binder_nodes",
-    "workpaper_versions",
-    "signoffs",
-    "evidence_files",
-    "node_evidence",
-    "review_notes",
-    "review_note_replies",
-)
