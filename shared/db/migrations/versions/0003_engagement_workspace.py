@@ -337,6 +337,7 @@ def downgrade() -> None:
     op.drop_table("clients")
     _unsecure()
 
+
 CHILD_TABLES = (
     "engagement_members",
     "engagement_gates",
