@@ -166,6 +166,7 @@ module "function_app" {
   application_insights_connection_string = module.monitoring.application_insights_connection_string
   virtual_network_subnet_id              = var.private_networking ? module.network[0].functions_subnet_id : null
   log_analytics_workspace_id             = module.monitoring.log_analytics_workspace_id
+  application_insights_id                = module.monitoring.application_insights_id
   tags                                   = local.tags
 }
 

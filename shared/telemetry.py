@@ -48,6 +48,8 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(settings: Settings) -> None:
     """Console JSON logs; OpenTelemetry to Application Insights when its connection string is set.
 
+    In Azure (dev, prod) the exporter authenticates with the managed identity (Entra ID), never the key alone.
+
     Called once by the host adapter (local host or first invocation), never at import time.
     """
     global _configured
@@ -70,6 +72,15 @@ def configure_logging(settings: Settings) -> None:
     if connection_string:
         from azure.monitor.opentelemetry import configure_azure_monitor
 
-        configure_azure_monitor(connection_string=connection_string, logger_name="aura")
+        if settings.environment in ("dev", "prod"):
+            # Application Insights refuses the instrumentation key alone (local authentication is disabled):
+            # in Azure the exporter signs in as the app's managed identity (Monitoring Metrics Publisher).
+            from azure.identity import DefaultAzureCredential
+
+            configure_azure_monitor(
+                connection_string=connection_string, logger_name="aura", credential=DefaultAzureCredential()
+            )
+        else:
+            configure_azure_monitor(connection_string=connection_string, logger_name="aura")
     for noisy in ("azure.core.pipeline.policies.http_logging_policy", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

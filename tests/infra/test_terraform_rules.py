@@ -320,6 +320,12 @@ def test_application_insights_is_workspace_based() -> None:
     assert components and all(body.get("workspace_id") for body in components)
 
 
+def test_application_insights_refuses_the_instrumentation_key_alone() -> None:
+    components = [body for _, _, _, body in resources("azurerm_application_insights")]
+    assert components
+    assert all(body.get("local_authentication_disabled") is True for body in components)
+
+
 def test_apps_get_exactly_the_data_roles_they_need() -> None:
     roles = {name: spec["role"] for name, spec in module_locals("function_app")["role_assignments"].items()}
     assert sorted(roles.values()) == sorted(
@@ -331,8 +337,15 @@ def test_apps_get_exactly_the_data_roles_they_need() -> None:
             "Storage Blob Data Contributor",
             "Storage Blob Data Owner",
             "Key Vault Secrets User",
+            "Monitoring Metrics Publisher",
         ]
     )
+    publishers = [
+        spec
+        for spec in module_locals("function_app")["role_assignments"].values()
+        if spec["role"] == "Monitoring Metrics Publisher"
+    ]
+    assert [spec["scope"] for spec in publishers] == ["${var.application_insights_id}"]
     for _, _, _, body in resources("azurerm_role_assignment"):
         assert body["role_definition_name"] not in ("Owner", "Contributor", "User Access Administrator")
 

@@ -21,6 +21,7 @@ variable "application_insights_connection_string" {
 }
 variable "virtual_network_subnet_id" { type = string }
 variable "log_analytics_workspace_id" { type = string }
+variable "application_insights_id" { type = string }
 variable "tags" { type = map(string) }
 
 # Flex Consumption allows one app per plan, so each capability group gets its own plan and scales on its own.
@@ -93,7 +94,8 @@ locals {
   # to the app's own jobs queue; the triggers receive from that queue and from subscriptions of the topic (rights
   # on a topic reach its subscriptions). No right on the other apps' jobs queues. The host keeps leases and timer
   # state in blobs of the runtime account, which also holds the deployment package (Storage Blob Data Owner is
-  # what identity-based AzureWebJobsStorage requires).
+  # what identity-based AzureWebJobsStorage requires). Telemetry goes to Application Insights with Entra ID auth
+  # only, which needs Monitoring Metrics Publisher on the component.
   role_assignments = {
     events_sender   = { scope = var.servicebus_topic_id, role = "Azure Service Bus Data Sender" }
     events_receiver = { scope = var.servicebus_topic_id, role = "Azure Service Bus Data Receiver" }
@@ -102,6 +104,7 @@ locals {
     data_blobs      = { scope = var.data_storage_account_id, role = "Storage Blob Data Contributor" }
     runtime_blobs   = { scope = var.runtime_storage_account_id, role = "Storage Blob Data Owner" }
     key_vault       = { scope = var.key_vault_id, role = "Key Vault Secrets User" }
+    telemetry       = { scope = var.application_insights_id, role = "Monitoring Metrics Publisher" }
   }
 }
 

@@ -20,9 +20,10 @@ resource "azurerm_application_insights" "main" {
   workspace_id        = azurerm_log_analytics_workspace.main.id
   application_type    = "other"
   retention_in_days   = var.retention_days
-  # Ingestion with the connection string stays on: the app's OpenTelemetry exporter is configured with the
-  # connection string only (shared/telemetry.py). The string grants ingestion, not reading.
-  local_authentication_disabled = false
+  # No ingestion with the instrumentation key alone: the apps' OpenTelemetry exporters sign in with their managed
+  # identity (Monitoring Metrics Publisher on this resource, shared/telemetry.py); the connection string only
+  # tells them where to send.
+  local_authentication_disabled = true
   tags                          = var.tags
 }
 
