@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 
 from functions.engagement import signoff_rules
 from functions.engagement.access import EngagementAccess, get_internal_engagement_or_raise, record
@@ -131,6 +132,8 @@ def get_binder(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUI
         select(BinderNode)
         .where(BinderNode.engagement_id == engagement_id)
         .order_by(BinderNode.position, BinderNode.index_code, BinderNode.title, BinderNode.id)
+        # The tree shows no content; a binder of large workpapers should not drag it all along.
+        .options(defer(BinderNode.content, raiseload=True))
     ).all()
     signable = [node.id for node in nodes if node.kind in signoff_rules.SIGNABLE_KINDS]
     signoffs = _active_signoffs(uow, signable)
