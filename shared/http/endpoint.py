@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
@@ -250,7 +251,7 @@ def _render(spec: EndpointSpec, result: Any, correlation_id: str) -> func.HttpRe
 def dispatch(spec: EndpointSpec, handler: Handler, req: func.HttpRequest) -> func.HttpResponse:
     correlation_id = _correlation_id(req)
     started = time.perf_counter()
-    instance = f"/api/{spec.route}"
+    instance = urlsplit(req.url).path or f"/api/{spec.route}"
     with context.bound(correlation_id=correlation_id, invocation_id=str(uuid.uuid4())):
         try:
             principal = None if spec.anonymous else authenticate(req.headers.get("Authorization"))

@@ -355,3 +355,10 @@ def test_nulls_and_timestamps_are_not_taken_for_values() -> None:
     listed = request("GET", "engagements", token=token, params={"period_to": "0"})
     assert listed.status == 400
     assert "YYYY-MM-DD" in listed.json()["errors"][0]["msg"]
+
+
+def test_a_problem_names_the_request_path_it_answers() -> None:
+    token = token_for(create_firm().email)
+    missing = uuid.uuid4()
+    problem = request("GET", f"engagements/{missing}", token=token).json()
+    assert problem["instance"] == f"/api/engagements/{missing}"
