@@ -22,6 +22,7 @@ import os
 import re
 import stat
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -32,12 +33,18 @@ from shared.errors import ConfigurationError
 from shared.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from azure.storage.blob import BlobClient, BlobServiceClient, StorageStreamDownloader
+    from azure.storage.blob import BlobClient, BlobServiceClient, StorageStreamDownloader, UserDelegationKey
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
+DEFAULT_UPLOAD_URL_LIFETIME = timedelta(minutes=15)
 
 # Reading and hashing in chunks keeps memory flat for multi-gigabyte ledgers.
 _READ_CHUNK = 1024 * 1024
+# A user delegation key is fetched for this long and reused until a URL would outlive it (Azure allows 7 days).
+_DELEGATION_KEY_LIFETIME = timedelta(hours=6)
+# Clock skew between this host and the storage service: keys start this early, URLs stop short of a key's end.
+_CLOCK_SKEW = timedelta(minutes=5)
+_MAX_UPLOAD_URL_LIFETIME = _DELEGATION_KEY_LIFETIME - 2 * _CLOCK_SKEW
 # Azure block size: big enough to keep the request count low, small enough that two blocks in flight
 # (the upload concurrency) stay well inside a Function's memory.
 _AZURE_BLOCK = 4 * 1024 * 1024
@@ -106,6 +113,17 @@ class BlobStorage(Protocol):
         *,
         content_type: str = DEFAULT_CONTENT_TYPE,
     ) -> BlobInfo: ...
+
+    def upload_url(
+        self,
+        container: str,
+        name: str,
+        *,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        expires_in: timedelta = DEFAULT_UPLOAD_URL_LIFETIME,
+    ) -> str | None:
+        """A URL a client may PUT one new blob to directly, or None when the adapter has no such thing."""
+        ...
 
 
 def validate_container_name(container: str) -> None:
@@ -331,6 +349,18 @@ class LocalFolderStorage:
     def exists(self, container: str, name: str) -> bool:
         return self._blob_path(container, name).is_file()
 
+    def upload_url(
+        self,
+        container: str,
+        name: str,
+        *,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        expires_in: timedelta = DEFAULT_UPLOAD_URL_LIFETIME,
+    ) -> str | None:
+        """None: a folder has no URL of its own, so callers offer their own upload route instead."""
+        self._blob_path(container, name)
+        return None
+
     def delete(self, container: str, name: str) -> None:
         path = self._blob_path(container, name)
         if not path.is_file():
@@ -429,6 +459,8 @@ class AzureBlobStorage:
         self.service_client = service_client
         self.immutability_days = immutability_days
         self._known_containers: set[str] = set()
+        self._delegation_key: tuple[UserDelegationKey, datetime] | None = None
+        self._delegation_lock = threading.Lock()
 
     def _blob(self, container: str, name: str) -> BlobClient:
         validate_container_name(container)
@@ -545,6 +577,67 @@ class AzureBlobStorage:
             if overwrite:
                 raise
             raise BlobExists(f"{container}/{name}") from error
+
+    def upload_url(
+        self,
+        container: str,
+        name: str,
+        *,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        expires_in: timedelta = DEFAULT_UPLOAD_URL_LIFETIME,
+    ) -> str | None:
+        """A blob SAS URL that may create this one blob and nothing else, until `expires_in` from now.
+
+        Create permission alone lets the holder write the blob while it does not exist, never
+        replace it, read it or list anything: a leaked URL can at worst plant the one file the
+        server is waiting for, and completing the upload hashes whatever is there. The client sets
+        the content type on its own PUT; a SAS cannot constrain it.
+
+        Signed with the account key when the client has one (Azurite, connection strings), else
+        with a user delegation key, the only signer left once shared keys are disabled; the
+        identity needs 'Storage Blob Delegator' on the account (Storage Blob Data Contributor
+        includes it).
+        """
+        from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+
+        if not timedelta(0) < expires_in <= _MAX_UPLOAD_URL_LIFETIME:
+            raise ValueError(f"expires_in must be positive and at most {_MAX_UPLOAD_URL_LIFETIME}")
+        blob = self._blob(container, name)
+        self._ensure_container(container)
+        expiry = datetime.now(UTC) + expires_in
+        signer: dict[str, Any]
+        account_key = getattr(self.service_client.credential, "account_key", None)
+        if isinstance(account_key, str) and account_key:
+            signer = {"account_key": account_key}
+        else:
+            signer = {"user_delegation_key": self._user_delegation_key(valid_until=expiry)}
+        insecure = self.service_client.url.lower().startswith("http://")
+        token = generate_blob_sas(
+            account_name=self.service_client.account_name or "",
+            container_name=container,
+            blob_name=name,
+            permission=BlobSasPermissions(create=True),
+            expiry=expiry,
+            protocol="https,http" if insecure else "https",
+            **signer,
+        )
+        return f"{blob.url}?{token}"
+
+    def _user_delegation_key(self, *, valid_until: datetime) -> UserDelegationKey:
+        """A delegation key that outlives `valid_until`, fetched again only when the cached one would not.
+
+        Fetching one is a round trip to Entra-authorised storage; every upload URL of the next
+        hours can share it.
+        """
+        with self._delegation_lock:
+            cached = self._delegation_key
+            if cached is not None and cached[1] - _CLOCK_SKEW >= valid_until:
+                return cached[0]
+            now = datetime.now(UTC)
+            expiry = now + _DELEGATION_KEY_LIFETIME
+            key = self.service_client.get_user_delegation_key(key_start_time=now - _CLOCK_SKEW, key_expiry_time=expiry)
+            self._delegation_key = (key, expiry)
+            return key
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -667,6 +760,7 @@ def get_storage() -> BlobStorage:
 
 __all__ = [
     "DEFAULT_CONTENT_TYPE",
+    "DEFAULT_UPLOAD_URL_LIFETIME",
     "AzureBlobStorage",
     "BlobExists",
     "BlobImmutable",
