@@ -265,3 +265,30 @@ class ReviewNoteReply(Base):
     author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     created_at: Mapped[datetime] = _created()
+
+
+EVIDENCE_UPLOAD_STATUSES = ("pending", "completed", "expired")
+
+
+class EvidenceUpload(Base):
+    """A direct-to-storage upload in progress; completing it creates the evidence file with the same id."""
+
+    __tablename__ = "evidence_uploads"
+    __table_args__ = (
+        Index("ix_evidence_uploads_engagement_id", "engagement_id"),
+        CheckConstraint(_in("status", EVIDENCE_UPLOAD_STATUSES), name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    firm_id: Mapped[uuid.UUID] = _firm()
+    engagement_id: Mapped[uuid.UUID] = _engagement()
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    expected_size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    expected_sha256: Mapped[str | None] = mapped_column(String(64))
+    blob_key: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="pending")
+    created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
