@@ -21,6 +21,7 @@ BINDER = ["binder"]
 EVIDENCE = ["evidence"]
 ENGAGEMENT = "engagements/{engagement_id:guid}"
 NODE = ENGAGEMENT + "/binder/nodes/{node_id:guid}"
+UPLOADS = ENGAGEMENT + "/evidence/uploads"
 _SIGNED_AS = {"prepare": "prepared", "review": "reviewed", "approve": "approved"}
 
 
@@ -353,6 +354,85 @@ def upload_evidence(call: Call) -> schemas.EvidenceRead:
             content_type=(request.headers.get("Content-Type") or "").split(";")[0].strip().lower(),
             declared_sha256=request.headers.get("X-Content-SHA256"),
             engagement_id=call.route_uuid("engagement_id"),
+        )
+        return _evidence(view)
+
+
+@endpoint(
+    bp,
+    "POST",
+    UPLOADS,
+    name="create_evidence_upload",
+    summary="Start an upload of an evidence file straight to storage (for files beyond a request's limit)",
+    tags=EVIDENCE,
+    permission=Permission.ENGAGEMENT_READ,
+    body=schemas.EvidenceUploadCreate,
+    response=schemas.EvidenceUploadRead,
+    status=201,
+    errors=[400, 404, 409],
+)
+def create_evidence_upload(call: Call) -> schemas.EvidenceUploadRead:
+    body: schemas.EvidenceUploadCreate = call.body
+    with call.uow() as uow:
+        session = evidence.create_evidence_upload(
+            uow=uow,
+            principal=call.user,
+            filename=body.filename,
+            content_type=body.content_type,
+            size_bytes=body.size_bytes,
+            sha256=body.sha256,
+            engagement_id=call.route_uuid("engagement_id"),
+        )
+    return schemas.EvidenceUploadRead(
+        upload_id=session.upload.id,
+        upload_url=session.url,
+        headers=session.headers,
+        expires_at=session.upload.expires_at,
+    )
+
+
+@endpoint(
+    bp,
+    "PUT",
+    UPLOADS + "/{upload_id:guid}/content",
+    name="upload_evidence_content",
+    summary="Send a pending upload's bytes through the API, once (where storage offers no upload URL)",
+    tags=EVIDENCE,
+    permission=Permission.ENGAGEMENT_READ,
+    raw_body_types=evidence.ACCEPTED_TYPES,
+    status=201,
+    errors=[400, 404, 409, 413, 415],
+)
+def upload_evidence_content(call: Call) -> None:
+    with call.uow() as uow:
+        evidence.upload_evidence_content(
+            uow=uow,
+            principal=call.user,
+            data=call.raw_body(),
+            engagement_id=call.route_uuid("engagement_id"),
+            upload_id=call.route_uuid("upload_id"),
+        )
+
+
+@endpoint(
+    bp,
+    "POST",
+    UPLOADS + "/{upload_id:guid}/complete",
+    name="complete_evidence_upload",
+    summary="Complete an upload: the stored file is measured and hashed here and becomes an evidence file",
+    tags=EVIDENCE,
+    permission=Permission.ENGAGEMENT_READ,
+    response=schemas.EvidenceRead,
+    status=201,
+    errors=[400, 404, 409, 413],
+)
+def complete_evidence_upload(call: Call) -> schemas.EvidenceRead:
+    with call.uow() as uow:
+        view = evidence.complete_evidence_upload(
+            uow=uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            upload_id=call.route_uuid("upload_id"),
         )
         return _evidence(view)
 

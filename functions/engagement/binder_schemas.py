@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.http import PageQuery
 
@@ -155,3 +155,27 @@ class EvidenceLinkRead(BaseModel):
     evidence_id: uuid.UUID
     linked_by: uuid.UUID | None
     linked_at: datetime
+
+
+class EvidenceUploadCreate(_Strict):
+    """Announce a file to be uploaded straight to storage; size and SHA-256, if given, are checked on completion."""
+
+    filename: str = Field(min_length=1, max_length=1000, examples=["bank-confirmation.pdf"])
+    content_type: str = Field(min_length=1, max_length=100, examples=["application/pdf"])
+    size_bytes: int | None = Field(None, ge=1, description="The file's size; completion refuses any other")
+    sha256: str | None = Field(
+        None, pattern=r"^[0-9a-f]{64}$", description="The file's SHA-256 in hex; completion refuses any other"
+    )
+
+    @field_validator("sha256", mode="before")
+    @classmethod
+    def _lowercase(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+
+class EvidenceUploadRead(BaseModel):
+    upload_id: uuid.UUID = Field(description="Also the id of the evidence file that completing the upload creates")
+    upload_url: str = Field(description="Where to send the file's bytes, once, before expires_at")
+    method: Literal["PUT"] = "PUT"
+    headers: dict[str, str] = Field(description="Headers the upload request must carry")
+    expires_at: datetime

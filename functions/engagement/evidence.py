@@ -7,6 +7,13 @@ to commit is deleted again, best effort (an orphan blob is harmless, an evidence
 bytes would not be). Downloads check the bytes against the recorded hash: evidence that no longer
 matches what was uploaded must not be served as if it did.
 
+Files too large for a Functions request go straight to storage: the client announces the file,
+gets a short-lived URL that can create that one blob and nothing else, PUTs the bytes there, and
+asks to complete. Completing trusts nothing the client said: the server reads the stored bytes
+back, hashes and measures them itself, and only then writes the evidence row. An upload refused on
+completion (wrong size or hash, too large) is discarded, its blob deleted, so nothing half-checked
+stays behind.
+
 Evidence is never deleted here: what an audit relied on stays with the file.
 """
 
@@ -22,24 +29,32 @@ import unicodedata
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import BinaryIO, NoReturn
 from urllib.parse import unquote
 
 from sqlalchemy import func, select, union
 from sqlalchemy.exc import IntegrityError
 
-from functions.engagement.access import get_internal_engagement_or_raise, record
+from functions.engagement.access import EngagementAccess, get_internal_engagement_or_raise, record
 from functions.engagement.binder import get_node_or_raise, invalid
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
-from shared.db.models_engagement import BinderNode, EvidenceFile, NodeEvidence
+from shared.db.models_engagement import BinderNode, EvidenceFile, EvidenceUpload, NodeEvidence
 from shared.db.uow import UnitOfWork
 from shared.errors import AppError, Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
-from shared.storage import BlobStorage, get_storage
+from shared.settings import Settings, get_settings
+from shared.storage import BlobExists, BlobNotFound, BlobStorage, get_storage
 
 log = logging.getLogger("aura.engagement.evidence")
 
 CONTAINER = "evidence"
 MAX_EVIDENCE_BYTES = 100 * 1024 * 1024  # the Functions host's own request limit
+# The most one Put Blob request to Azure may carry, so the single PUT an upload session describes
+# always fits; larger files would need staged blocks.
+MAX_BLOB_UPLOAD_BYTES = 5000 * 1024 * 1024
+UPLOAD_URL_LIFETIME = timedelta(minutes=15)
+_READ_CHUNK = 1024 * 1024
 MAX_FILENAME = 255
 ACCEPTED_TYPES = (
     "application/pdf",
@@ -131,6 +146,14 @@ def _node_ids(
     return found
 
 
+def _uploader_access_or_raise(uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID) -> EngagementAccess:
+    """Whoever may upload the engagement's data or prepare its workpapers may add evidence."""
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+    if not (access.can(Permission.DATA_UPLOAD) or access.can(Permission.WORKPAPER_PREPARE)):
+        raise Forbidden("Your role on this engagement does not allow uploading evidence", code="forbidden")
+    return access
+
+
 def upload_evidence(
     *,
     uow: UnitOfWork,
@@ -144,9 +167,7 @@ def upload_evidence(
     storage: BlobStorage | None = None,
 ) -> EvidenceView:
     """Store an evidence file under the engagement and record its size and SHA-256."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    if not (access.can(Permission.DATA_UPLOAD) or access.can(Permission.WORKPAPER_PREPARE)):
-        raise Forbidden("Your role on this engagement does not allow uploading evidence", code="forbidden")
+    access = _uploader_access_or_raise(uow, principal=principal, engagement_id=engagement_id)
     name = sanitize_filename(unquote(filename or ""))
     if not name:
         shown = "missing" if not filename else f"nothing usable left of {filename[:80]!r}"
@@ -314,3 +335,231 @@ def unlink_evidence(
         evidence_id=str(evidence_id),
     )
     uow.commit()
+
+
+# --- uploads straight to storage -------------------------------------------------------------------
+
+
+@dataclass
+class UploadSession:
+    upload: EvidenceUpload
+    url: str
+    headers: dict[str, str]
+
+
+def _body_error(field_name: str, message: str, code: str = "validation_error") -> ValidationFailed:
+    return ValidationFailed(
+        f"{field_name}: {message}",
+        errors=[{"loc": ["body", field_name], "msg": message, "type": "value_error"}],
+        code=code,
+    )
+
+
+def create_evidence_upload(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    filename: str,
+    content_type: str,
+    size_bytes: int | None,
+    sha256: str | None,
+    storage: BlobStorage | None = None,
+    settings: Settings | None = None,
+) -> UploadSession:
+    """Open an upload of one evidence file straight to storage and say where to send the bytes."""
+    access = _uploader_access_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    name = sanitize_filename(filename)
+    if not name:
+        raise _body_error("filename", f"nothing usable left of {filename[:80]!r}")
+    media_type = content_type.split(";")[0].strip().lower()
+    if media_type not in ACCEPTED_TYPES:
+        raise _body_error(
+            "content_type",
+            f"{content_type[:100]!r} is not accepted; send one of {', '.join(ACCEPTED_TYPES)}",
+            code="unsupported_media_type",
+        )
+    if size_bytes is not None and size_bytes > MAX_BLOB_UPLOAD_BYTES:
+        raise _body_error("size_bytes", f"an evidence file may be at most {MAX_BLOB_UPLOAD_BYTES} bytes")
+    firm_id = access.engagement.firm_id
+    upload_id = uuid.uuid4()
+    now = datetime.now(UTC)
+    upload = EvidenceUpload(
+        id=upload_id,
+        firm_id=firm_id,
+        engagement_id=engagement_id,
+        filename=name,
+        content_type=media_type,
+        expected_size_bytes=size_bytes,
+        expected_sha256=sha256,
+        blob_key=blob_key(firm_id, engagement_id, upload_id),
+        status="pending",
+        created_by=principal.user_id,
+        expires_at=now + UPLOAD_URL_LIFETIME,
+    )
+    uow.session.add(upload)
+    uow.session.flush()
+    url = (storage or get_storage()).upload_url(
+        CONTAINER, upload.blob_key, content_type=media_type, expires_in=UPLOAD_URL_LIFETIME
+    )
+    if url is None:
+        # No storage URL (a local folder): the API's own content route stands in for it.
+        base = (settings or get_settings()).public_base_url.rstrip("/")
+        url = f"{base}/api/engagements/{engagement_id}/evidence/uploads/{upload_id}/content"
+        headers = {"Content-Type": media_type, "Authorization": "Bearer <your access token>"}
+    else:
+        headers = {"x-ms-blob-type": "BlockBlob", "Content-Type": media_type}
+    record(
+        uow,
+        "evidence.upload_started",
+        engagement_id=engagement_id,
+        target_type="evidence_upload",
+        target_id=upload_id,
+        filename=name,
+        size_bytes=size_bytes,
+    )
+    uow.commit()
+    return UploadSession(upload, url, headers)
+
+
+def _get_pending_upload_or_raise(
+    uow: UnitOfWork, *, engagement_id: uuid.UUID, upload_id: uuid.UUID, storage: BlobStorage
+) -> EvidenceUpload:
+    """The engagement's upload, locked against a concurrent completion, if it may still be written."""
+    upload = uow.session.scalar(
+        select(EvidenceUpload)
+        .where(EvidenceUpload.id == upload_id, EvidenceUpload.engagement_id == engagement_id)
+        .with_for_update()
+    )
+    if upload is None:
+        raise NotFound("No such upload", code="upload_not_found")
+    if upload.status == "completed":
+        raise Conflict("The upload is already completed", code="upload_completed", evidence_id=str(upload.id))
+    expired = Conflict("The upload has expired; start a new one", code="upload_expired")
+    if upload.status == "expired":
+        raise expired
+    if datetime.now(UTC) >= upload.expires_at:
+        _discard(uow, upload, storage, expired)
+    return upload
+
+
+def _discard(uow: UnitOfWork, upload: EvidenceUpload, storage: BlobStorage, error: AppError) -> NoReturn:
+    """End the upload for good, delete whatever bytes it left, and raise why."""
+    upload.status = "expired"
+    uow.commit()
+    try:
+        storage.delete(CONTAINER, upload.blob_key)
+    except BlobNotFound:
+        pass
+    except Exception:
+        # Nothing refers to the blob any more; a leftover costs storage, not integrity.
+        log.warning("could not delete the blob of discarded upload %s", upload.id, exc_info=True)
+    raise error
+
+
+def upload_evidence_content(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    upload_id: uuid.UUID,
+    data: bytes,
+    storage: BlobStorage | None = None,
+) -> None:
+    """Store a pending upload's bytes through the API, once: the stand-in for a storage upload URL."""
+    _uploader_access_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    storage = storage or get_storage()
+    upload = _get_pending_upload_or_raise(uow, engagement_id=engagement_id, upload_id=upload_id, storage=storage)
+    if not data:
+        raise ValidationFailed(
+            "The body is empty: send the file's bytes",
+            errors=[{"loc": ["body"], "msg": "empty body", "type": "missing"}],
+        )
+    if len(data) > MAX_EVIDENCE_BYTES:
+        raise PayloadTooLarge(f"Through the API a file may be at most {MAX_EVIDENCE_BYTES} bytes")
+    try:
+        storage.put(CONTAINER, upload.blob_key, io.BytesIO(data), content_type=upload.content_type, overwrite=False)
+    except BlobExists as error:
+        raise Conflict("The file was already uploaded; complete the upload", code="upload_exists") from error
+
+
+def _measure(stream: BinaryIO, limit: int) -> tuple[int, str | None]:
+    """Size and SHA-256 of a stream read in chunks; no hash once the size passes `limit`."""
+    digest = hashlib.sha256()
+    size = 0
+    while chunk := stream.read(_READ_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            return size, None
+        digest.update(chunk)
+    return size, digest.hexdigest()
+
+
+def _upload_error(field_name: str, message: str, code: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"{field_name}: {message}; the upload was discarded",
+        errors=[{"loc": ["upload", field_name], "msg": message, "type": "value_error"}],
+        code=code,
+    )
+
+
+def complete_evidence_upload(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    upload_id: uuid.UUID,
+    storage: BlobStorage | None = None,
+) -> EvidenceView:
+    """Turn an uploaded blob into an evidence file, with the size and SHA-256 measured here."""
+    _uploader_access_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    storage = storage or get_storage()
+    upload = _get_pending_upload_or_raise(uow, engagement_id=engagement_id, upload_id=upload_id, storage=storage)
+    try:
+        stream = storage.open(CONTAINER, upload.blob_key)
+    except BlobNotFound as error:
+        raise Conflict(
+            "Nothing has been uploaded yet: PUT the file to the upload_url first", code="upload_missing"
+        ) from error
+    with stream:
+        size, sha256 = _measure(stream, MAX_BLOB_UPLOAD_BYTES)
+    if sha256 is None:
+        _discard(
+            uow, upload, storage, PayloadTooLarge(f"An evidence file may be at most {MAX_BLOB_UPLOAD_BYTES} bytes")
+        )
+    if size == 0:
+        _discard(uow, upload, storage, _upload_error("size_bytes", "the uploaded file is empty", "empty_file"))
+    if upload.expected_size_bytes is not None and size != upload.expected_size_bytes:
+        message = f"the uploaded file has {size} bytes, not the declared {upload.expected_size_bytes}"
+        _discard(uow, upload, storage, _upload_error("size_bytes", message, "size_mismatch"))
+    if upload.expected_sha256 is not None and sha256 != upload.expected_sha256:
+        message = f"the uploaded file's SHA-256 is {sha256}, not the declared {upload.expected_sha256}"
+        _discard(uow, upload, storage, _upload_error("sha256", message, "checksum_mismatch"))
+    evidence = EvidenceFile(
+        id=upload.id,
+        firm_id=upload.firm_id,
+        engagement_id=engagement_id,
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size_bytes=size,
+        sha256=sha256,
+        blob_key=upload.blob_key,
+        uploaded_by=upload.created_by or principal.user_id,
+    )
+    uow.session.add(evidence)
+    upload.status = "completed"
+    upload.completed_at = datetime.now(UTC)
+    uow.session.flush()
+    record(
+        uow,
+        "evidence.uploaded",
+        engagement_id=engagement_id,
+        target_type="evidence_file",
+        target_id=evidence.id,
+        filename=upload.filename,
+        size_bytes=size,
+        sha256=sha256,
+        via="blob",
+    )
+    uow.commit()
+    return EvidenceView(evidence)
