@@ -186,6 +186,12 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
             "body": b"bank confirmation",
             "headers": {"Content-Type": "text/plain", "X-Filename": "confirmation.txt"},
         },
+        ("POST", "/evidence/uploads"): {"json_body": {"filename": "ledger.csv", "content_type": "text/csv"}},
+        ("PUT", "/evidence/uploads/{upload_id}/content"): {
+            "body": b"account,debit,credit\n",
+            "headers": {"Content-Type": "text/csv"},
+        },
+        ("POST", "/evidence/uploads/{upload_id}/complete"): {},
         ("POST", "/review-notes"): {"json_body": {"node_id": node, "body": "Tie out to the bank statement"}},
         ("PATCH", "/review-notes/{note_id}"): {"json_body": {"body": "Tie out to the bank confirmation"}},
         ("POST", "/review-notes/{note_id}/replies"): {"json_body": {"body": "Done"}},
@@ -219,6 +225,8 @@ def _children(ws: Workspace) -> dict[str, str]:
         headers={"Content-Type": "application/pdf", "X-Filename": "m.pdf"},
     )
     ids["evidence_id"] = evidence.json()["id"] if evidence.status == 201 else str(uuid.uuid4())
+    upload = ws.call("POST", "evidence/uploads", ws.admin, json_body={"filename": "gl.csv", "content_type": "text/csv"})
+    ids["upload_id"] = upload.json()["upload_id"] if upload.status == 201 else str(uuid.uuid4())
     note = ws.call("POST", "review-notes", ws.admin, json_body={"node_id": ids["node_id"], "body": "Please expand"})
     ids["note_id"] = note.json()["id"] if note.status == 201 else str(uuid.uuid4())
     return ids
