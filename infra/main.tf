@@ -74,6 +74,7 @@ module "storage" {
   deployment_containers       = toset(keys(var.capability_groups))
   reports_retention_days      = var.reports_retention_days
   reports_immutability_locked = var.reports_immutability_locked
+  upload_cors_origins         = var.upload_cors_origins
   private_networking          = var.private_networking
   private_endpoint_subnet_id  = var.private_networking ? module.network[0].private_endpoint_subnet_id : null
   private_dns_zone_ids        = var.private_networking ? module.network[0].private_dns_zone_ids : {}

@@ -152,6 +152,19 @@ variable "reports_retention_days" {
   default     = 2557 # seven years: the usual retention of audit documentation
 }
 
+variable "upload_cors_origins" {
+  description = <<-EOT
+    Browser origins (the portals) allowed to PUT evidence straight to the data account through the create-only
+    upload links the API hands out. Empty: only non-browser clients can use those links.
+  EOT
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for origin in var.upload_cors_origins : can(regex("^https://[^/*]+$", origin))])
+    error_message = "Each origin must be an exact https:// origin, no wildcard and no path."
+  }
+}
+
 variable "reports_immutability_locked" {
   description = "Lock the reports retention policy. Irreversible: a locked policy can be extended but never shortened or removed."
   type        = bool

@@ -230,6 +230,22 @@ def test_reports_container_is_write_once() -> None:
     assert tfvars("prod")["reports_immutability_locked"] is True
 
 
+def test_cross_origin_access_to_client_data_is_upload_only_and_from_named_origins() -> None:
+    """Browsers may only PUT through the API's create-only links, and only from the portals' exact origins."""
+    for _, _, name, body in resources("azurerm_storage_account"):
+        rules = body["blob_properties"][0].get("dynamic", [])
+        cors = [rule["cors_rule"] for rule in rules if "cors_rule" in rule]
+        if name == "runtime":
+            assert cors == []
+            continue
+        assert len(cors) == 1
+        content = cors[0]["content"][0]
+        assert content["allowed_methods"] == ["PUT"]
+        assert content["allowed_origins"] == "${var.upload_cors_origins}"
+    validation = root_variables()["upload_cors_origins"]["validation"][0]["condition"]
+    assert "https://" in validation
+
+
 # -- identities, settings and secrets --------------------------------------------------------------------
 
 

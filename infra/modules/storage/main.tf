@@ -5,6 +5,7 @@ variable "location" { type = string }
 variable "deployment_containers" { type = set(string) }
 variable "reports_retention_days" { type = number }
 variable "reports_immutability_locked" { type = bool }
+variable "upload_cors_origins" { type = list(string) }
 variable "private_networking" { type = bool }
 variable "private_endpoint_subnet_id" { type = string }
 variable "private_dns_zone_ids" { type = map(string) }
@@ -96,6 +97,18 @@ resource "azurerm_storage_account" "data" {
   blob_properties {
     versioning_enabled  = true
     change_feed_enabled = true
+
+    # Portals upload evidence with the API's create-only links; nothing else is allowed cross-origin.
+    dynamic "cors_rule" {
+      for_each = length(var.upload_cors_origins) > 0 ? [1] : []
+      content {
+        allowed_origins    = var.upload_cors_origins
+        allowed_methods    = ["PUT"]
+        allowed_headers    = ["content-type", "x-ms-blob-type", "x-ms-version", "x-ms-client-request-id"]
+        exposed_headers    = ["etag", "x-ms-request-id"]
+        max_age_in_seconds = 3600
+      }
+    }
 
     delete_retention_policy {
       days = 30
