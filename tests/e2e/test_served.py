@@ -231,3 +231,25 @@ def test_a_fresh_checkout_against_an_old_database_still_gets_a_working_demo_logi
         assert old.status_code == 401
     finally:
         _stop(second)
+
+
+def test_the_readme_engagement_walkthrough_runs_as_written(served: Served) -> None:
+    """The curl walkthrough in the README, run by bash against the served host; any 4xx/5xx stops it."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### An engagement, from client to signed-off workpaper", 1)[1]
+    match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert match, "the walkthrough's shell block is missing from the README"
+    script = match[1].replace("API=http://127.0.0.1:7071/api", f"API={served.base}/api")
+    prelude = 'set -euo pipefail\ncurl() { command curl --fail-with-body "$@"; }\n'
+    result = subprocess.run(  # noqa: S603 - bash running the README's own commands against a local host
+        ["/bin/bash", "-c", prelude + script],
+        env={**os.environ, "TOKEN": _login(served)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "content changed in version 2" in result.stdout  # the edit cleared the review and approval
+    assert '"status":"open"' in result.stdout  # the review note
+    assert '"ready":false' in result.stdout  # no QC or report yet
