@@ -234,7 +234,13 @@ def test_a_fresh_checkout_against_an_old_database_still_gets_a_working_demo_logi
 
 
 def test_the_readme_engagement_walkthrough_runs_as_written(served: Served) -> None:
-    """The curl walkthrough in the README, run by bash against the served host; any 4xx/5xx stops it."""
+    """The curl walkthrough in the README, run by bash against the served host; any 4xx/5xx stops it.
+
+    It runs as the administrator of a firm of its own: other tests here may have changed the demo login."""
+    from tests.support import PASSWORD, create_firm
+
+    admin = create_firm("Walkthrough CPA")
+    login = httpx.post(f"{served.base}/api/auth/login", json={"email": admin.email, "password": PASSWORD})
     readme = (ROOT / "README.md").read_text()
     section = readme.split("### An engagement, from client to signed-off workpaper", 1)[1]
     match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
@@ -243,7 +249,7 @@ def test_the_readme_engagement_walkthrough_runs_as_written(served: Served) -> No
     prelude = 'set -euo pipefail\ncurl() { command curl --fail-with-body "$@"; }\n'
     result = subprocess.run(  # noqa: S603 - bash running the README's own commands against a local host
         ["/bin/bash", "-c", prelude + script],
-        env={**os.environ, "TOKEN": _login(served)},
+        env={**os.environ, "TOKEN": login.json()["access_token"]},
         capture_output=True,
         text=True,
         timeout=120,
