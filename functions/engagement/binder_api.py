@@ -491,7 +491,7 @@ def _content_disposition(filename: str) -> str:
     summary="The evidence file's bytes, checked against its recorded SHA-256",
     tags=EVIDENCE,
     permission=Permission.ENGAGEMENT_READ,
-    response_content_type="application/octet-stream",
+    response_content_type="*/*",
     errors=[404],
 )
 def download_evidence(call: Call) -> func.HttpResponse:

@@ -26,7 +26,7 @@ class NodeCreate(_Strict):
     kind: NodeKind
     index_code: str | None = Field(None, min_length=1, max_length=32, pattern=INDEX_CODE_PATTERN, examples=["D-100"])
     title: str = Field(min_length=1, max_length=300)
-    position: int | None = Field(None, ge=0, le=1_000_000, description="Default: after the last sibling")
+    position: int | None = Field(None, strict=True, ge=0, le=1_000_000, description="Default: after the last sibling")
     content: dict[str, Any] | None = Field(None, description="Structured content of a workpaper or note")
     evidence_id: uuid.UUID | None = Field(None, description="Required for kind evidence, refused otherwise")
 
@@ -37,12 +37,14 @@ class NodeUpdate(_Strict):
     title: str | None = Field(None, min_length=1, max_length=300)
     index_code: str | None = Field(None, min_length=1, max_length=32, pattern=INDEX_CODE_PATTERN)
     parent_id: uuid.UUID | None = None
-    position: int | None = Field(None, ge=0, le=1_000_000)
+    position: int | None = Field(None, strict=True, ge=0, le=1_000_000)
 
 
 class ContentSave(_Strict):
     content: dict[str, Any]
-    version: int = Field(ge=1, description="The version the writer read; a stale one gets 409 version_conflict")
+    version: int = Field(
+        strict=True, ge=1, description="The version the writer read; a stale one gets 409 version_conflict"
+    )
     reason: str | None = Field(None, max_length=2000)
 
 
@@ -162,7 +164,7 @@ class EvidenceUploadCreate(_Strict):
 
     filename: str = Field(min_length=1, max_length=1000, examples=["bank-confirmation.pdf"])
     content_type: str = Field(min_length=1, max_length=100, examples=["application/pdf"])
-    size_bytes: int | None = Field(None, ge=1, description="The file's size; completion refuses any other")
+    size_bytes: int | None = Field(None, strict=True, ge=1, description="The file's size; completion refuses any other")
     sha256: str | None = Field(
         None, pattern=r"^[0-9a-f]{64}$", description="The file's SHA-256 in hex; completion refuses any other"
     )

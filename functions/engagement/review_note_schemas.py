@@ -21,13 +21,15 @@ class _Strict(BaseModel):
 class ReviewNoteCreate(_Strict):
     node_id: uuid.UUID
     body: str = Field(min_length=1, max_length=MAX_BODY)
-    blocking: bool = Field(True, description="whether the note must be cleared before the engagement is finalized")
+    blocking: bool = Field(
+        True, strict=True, description="whether the note must be cleared before the engagement is finalized"
+    )
     assignee_id: uuid.UUID | None = Field(None, description="a member of the engagement team who should answer it")
 
 
 class ReviewNoteUpdate(_Strict):
     body: str | None = Field(None, min_length=1, max_length=MAX_BODY)
-    blocking: bool | None = None
+    blocking: bool | None = Field(None, strict=True)
     assignee_id: uuid.UUID | None = Field(None, description="null takes the note off its assignee")
 
     @model_validator(mode="after")

@@ -278,3 +278,13 @@ def test_every_binder_change_is_in_the_activity_feed() -> None:
     assert "binder.node_created" in actions and "binder.node_updated" in actions
     updated = next(item for item in feed if item["action"] == "binder.node_updated")
     assert updated["target_id"] == paper["id"]
+
+
+def test_booleans_are_not_taken_for_positions_or_versions() -> None:
+    """JSON true/false are not numbers: lax parsing would read them as 1 and 0."""
+    from tests.engagement_support import workspace as new_workspace
+
+    ws = new_workspace()
+    reply = ws.call("POST", "binder/nodes", ws.admin, json_body={"kind": "folder", "title": "M", "position": False})
+    assert reply.status == 400
+    assert reply.json()["errors"][0]["loc"] == ["body", "position"]
