@@ -132,7 +132,8 @@ class RouteTemplate:
             else:
                 regex += "/" + piece
             precedence.append(rank)
-        pattern = re.compile(f"^{regex}/?$", re.IGNORECASE)
+        # \Z, not $: a path ending in an encoded newline must not match the route without it.
+        pattern = re.compile(f"^{regex}/?\\Z", re.IGNORECASE)
         return cls(template, pattern, tuple(groups), tuple(defaults), tuple(precedence))
 
     def match(self, path: str) -> dict[str, str] | None:
