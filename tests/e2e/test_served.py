@@ -164,11 +164,10 @@ def test_health_answers_503_when_the_database_is_down(tmp_path: Path) -> None:
         _stop(host)
 
 
-@pytest.mark.slow
-def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(served: Served, tmp_path: Path) -> None:
-    """Property-based run over every operation of the OpenAPI document, through the local host."""
-    token = _login(served)
-    result = subprocess.run(
+def _schemathesis(served: Served, token: str, workdir: Path, *extra: str) -> None:
+    """Run schemathesis over the served OpenAPI document from `workdir` (where a schemathesis.toml
+    may supply real ids); any failed check fails the test with schemathesis's own report."""
+    result = subprocess.run(  # noqa: S603 - our own venv's schemathesis against a local host
         [
             str(Path(sys.executable).with_name("st")),
             "run",
@@ -187,16 +186,81 @@ def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(served: Serve
             "2",
             "--seed",
             "20261126",
+            *extra,
         ],
         capture_output=True,
         text=True,
         timeout=240,
         check=False,
-        cwd=tmp_path,
+        cwd=workdir,
     )
-    (tmp_path / "schemathesis.log").write_text(result.stdout)
+    (workdir / "schemathesis.log").write_text(result.stdout)
     failures = result.stdout.split("=== FAILURES ===")[-1] if "=== FAILURES ===" in result.stdout else ""
     assert result.returncode == 0, (failures or result.stdout)[:12000]
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(served: Served, tmp_path: Path) -> None:
+    """Property-based run over every operation of the OpenAPI document, through the local host."""
+    _schemathesis(served, _login(served), tmp_path)
+
+
+@pytest.mark.slow
+def test_schemathesis_inside_a_real_engagement(served: Served, tmp_path: Path) -> None:
+    """The same run over the engagement operations, with the ids of a real engagement, binder node,
+    evidence file, review note and upload, so generated requests reach the code behind the 404s."""
+    from tests.support import PASSWORD, create_firm
+
+    admin = create_firm("Fuzzed CPA")
+    token = httpx.post(f"{served.base}/api/auth/login", json={"email": admin.email, "password": PASSWORD}).json()[
+        "access_token"
+    ]
+    api = f"{served.base}/api"
+    auth = {"Authorization": f"Bearer {token}"}
+
+    def post(path: str, **kwargs: object) -> dict[str, str]:
+        reply = httpx.post(f"{api}/{path}", headers={**auth, **kwargs.pop("headers", {})}, **kwargs)  # type: ignore[arg-type]
+        assert reply.status_code == 201, reply.text
+        return dict(reply.json())
+
+    client = post("clients", json={"name": "Fuzz Co"})["id"]
+    engagement = post(
+        "engagements",
+        json={
+            "client_id": client,
+            "name": "Fuzzed",
+            "engagement_type": "audit",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "framework": "us_gaap",
+        },
+    )["id"]
+    folder = httpx.get(f"{api}/engagements/{engagement}/binder", headers=auth).json()["nodes"][0]["id"]
+    node = post(
+        f"engagements/{engagement}/binder/nodes",
+        json={"parent_id": folder, "kind": "workpaper", "title": "Cash", "content": {}},
+    )["id"]
+    evidence = post(
+        f"engagements/{engagement}/evidence",
+        content=b"bank confirmation",
+        headers={"Content-Type": "text/plain", "X-Filename": "confirmation.txt"},
+    )["id"]
+    note = post(f"engagements/{engagement}/review-notes", json={"node_id": node, "body": "Agree to the bank"})["id"]
+    upload = post(
+        f"engagements/{engagement}/evidence/uploads", json={"filename": "tb.csv", "content_type": "text/csv"}
+    )["upload_id"]
+    ids = {
+        "engagement_id": engagement,
+        "client_id": client,
+        "node_id": node,
+        "evidence_id": evidence,
+        "note_id": note,
+        "upload_id": upload,
+        "user_id": str(admin.user_id),
+    }
+    config = "[parameters]\n" + "".join(f'"path.{name}" = "{value}"\n' for name, value in ids.items())
+    (tmp_path / "schemathesis.toml").write_text(config)
+    _schemathesis(served, token, tmp_path, "--include-path-regex", "^/api/(clients|engagements)")
 
 
 def test_over_http_a_user_of_another_firm_gets_404(served: Served) -> None:
