@@ -28,15 +28,23 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from urllib.parse import quote
 
 from shared.errors import ConfigurationError
 from shared.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from azure.storage.blob import BlobClient, BlobServiceClient, StorageStreamDownloader, UserDelegationKey
+    from azure.storage.blob import (
+        BlobClient,
+        BlobSasPermissions,
+        BlobServiceClient,
+        StorageStreamDownloader,
+        UserDelegationKey,
+    )
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 DEFAULT_UPLOAD_URL_LIFETIME = timedelta(minutes=15)
+DEFAULT_DOWNLOAD_URL_LIFETIME = timedelta(minutes=5)
 
 # Reading and hashing in chunks keeps memory flat for multi-gigabyte ledgers.
 _READ_CHUNK = 1024 * 1024
@@ -44,7 +52,7 @@ _READ_CHUNK = 1024 * 1024
 _DELEGATION_KEY_LIFETIME = timedelta(hours=6)
 # Clock skew between this host and the storage service: keys start this early, URLs stop short of a key's end.
 _CLOCK_SKEW = timedelta(minutes=5)
-_MAX_UPLOAD_URL_LIFETIME = _DELEGATION_KEY_LIFETIME - 2 * _CLOCK_SKEW
+_MAX_URL_LIFETIME = _DELEGATION_KEY_LIFETIME - 2 * _CLOCK_SKEW
 # Azure block size: big enough to keep the request count low, small enough that two blocks in flight
 # (the upload concurrency) stay well inside a Function's memory.
 _AZURE_BLOCK = 4 * 1024 * 1024
@@ -124,6 +132,29 @@ class BlobStorage(Protocol):
     ) -> str | None:
         """A URL a client may PUT one new blob to directly, or None when the adapter has no such thing."""
         ...
+
+    def download_url(
+        self,
+        container: str,
+        name: str,
+        *,
+        filename: str,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        expires_in: timedelta = DEFAULT_DOWNLOAD_URL_LIFETIME,
+    ) -> str | None:
+        """A URL a client may GET this blob from directly, served as an attachment named `filename`
+        with `content_type`, or None when the adapter has no such thing."""
+        ...
+
+
+def attachment_disposition(filename: str) -> str:
+    """Content-Disposition of a download saved as `filename`: an ASCII fallback and the exact name (RFC 6266).
+
+    One format whether the bytes come through the API or straight from storage, so a client sees
+    the same name either way.
+    """
+    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def validate_container_name(container: str) -> None:
@@ -361,6 +392,19 @@ class LocalFolderStorage:
         self._blob_path(container, name)
         return None
 
+    def download_url(
+        self,
+        container: str,
+        name: str,
+        *,
+        filename: str,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        expires_in: timedelta = DEFAULT_DOWNLOAD_URL_LIFETIME,
+    ) -> str | None:
+        """None: a folder has no URL of its own, so callers serve the bytes themselves."""
+        self._blob_path(container, name)
+        return None
+
     def delete(self, container: str, name: str) -> None:
         path = self._blob_path(container, name)
         if not path.is_file():
@@ -592,18 +636,61 @@ class AzureBlobStorage:
         replace it, read it or list anything: a leaked URL can at worst plant the one file the
         server is waiting for, and completing the upload hashes whatever is there. The client sets
         the content type on its own PUT; a SAS cannot constrain it.
+        """
+        from azure.storage.blob import BlobSasPermissions
+
+        url = self._signed_url(self._blob(container, name), BlobSasPermissions(create=True), expires_in)
+        self._ensure_container(container)
+        return url
+
+    def download_url(
+        self,
+        container: str,
+        name: str,
+        *,
+        filename: str,
+        content_type: str = DEFAULT_CONTENT_TYPE,
+        expires_in: timedelta = DEFAULT_DOWNLOAD_URL_LIFETIME,
+    ) -> str | None:
+        """A blob SAS URL that may read this one blob and nothing else, until `expires_in` from now.
+
+        Read permission alone: the holder can neither write, delete nor list. The response headers
+        are fixed by the signature (rscd, rsct), so the browser saves the file under its evidence
+        name with its recorded type, whatever the blob itself carries. Storage checks the expiry
+        when a request starts: a download already running finishes, a later range request does not.
+        """
+        from azure.storage.blob import BlobSasPermissions
+
+        blob = self._blob(container, name)
+        return self._signed_url(
+            blob,
+            BlobSasPermissions(read=True),
+            expires_in,
+            content_disposition=attachment_disposition(filename),
+            content_type=content_type,
+        )
+
+    def _signed_url(
+        self,
+        blob: BlobClient,
+        permission: BlobSasPermissions,
+        expires_in: timedelta,
+        *,
+        content_disposition: str | None = None,
+        content_type: str | None = None,
+    ) -> str:
+        """The blob's URL with a SAS granting `permission` until `expires_in` from now, and fixing
+        the response's Content-Disposition and Content-Type when given.
 
         Signed with the account key when the client has one (Azurite, connection strings), else
         with a user delegation key, the only signer left once shared keys are disabled; the
         identity needs 'Storage Blob Delegator' on the account (Storage Blob Data Contributor
-        includes it).
+        includes it). HTTPS only, unless the account itself is served over HTTP (Azurite).
         """
-        from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+        from azure.storage.blob import generate_blob_sas
 
-        if not timedelta(0) < expires_in <= _MAX_UPLOAD_URL_LIFETIME:
-            raise ValueError(f"expires_in must be positive and at most {_MAX_UPLOAD_URL_LIFETIME}")
-        blob = self._blob(container, name)
-        self._ensure_container(container)
+        if not timedelta(0) < expires_in <= _MAX_URL_LIFETIME:
+            raise ValueError(f"expires_in must be positive and at most {_MAX_URL_LIFETIME}")
         expiry = datetime.now(UTC) + expires_in
         signer: dict[str, Any]
         account_key = getattr(self.service_client.credential, "account_key", None)
@@ -614,11 +701,13 @@ class AzureBlobStorage:
         insecure = self.service_client.url.lower().startswith("http://")
         token = generate_blob_sas(
             account_name=self.service_client.account_name or "",
-            container_name=container,
-            blob_name=name,
-            permission=BlobSasPermissions(create=True),
+            container_name=blob.container_name,
+            blob_name=blob.blob_name,
+            permission=permission,
             expiry=expiry,
             protocol="https,http" if insecure else "https",
+            content_disposition=content_disposition,
+            content_type=content_type,
             **signer,
         )
         return f"{blob.url}?{token}"
@@ -626,7 +715,7 @@ class AzureBlobStorage:
     def _user_delegation_key(self, *, valid_until: datetime) -> UserDelegationKey:
         """A delegation key that outlives `valid_until`, fetched again only when the cached one would not.
 
-        Fetching one is a round trip to Entra-authorised storage; every upload URL of the next
+        Fetching one is a round trip to Entra-authorised storage; every signed URL of the next
         hours can share it.
         """
         with self._delegation_lock:
@@ -760,6 +849,7 @@ def get_storage() -> BlobStorage:
 
 __all__ = [
     "DEFAULT_CONTENT_TYPE",
+    "DEFAULT_DOWNLOAD_URL_LIFETIME",
     "DEFAULT_UPLOAD_URL_LIFETIME",
     "AzureBlobStorage",
     "BlobExists",
@@ -768,6 +858,7 @@ __all__ = [
     "BlobNotFound",
     "BlobStorage",
     "LocalFolderStorage",
+    "attachment_disposition",
     "build_storage",
     "get_storage",
     "validate_blob_name",
