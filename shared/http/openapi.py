@@ -27,6 +27,14 @@ _ERROR_DESCRIPTIONS = {
 }
 
 
+def _redirect() -> dict[str, Any]:
+    """A redirect listed among an endpoint's other statuses: no body, the target in Location."""
+    return {
+        "description": "Redirect: fetch the resource from the URL in Location",
+        "headers": {"Location": {"required": True, "schema": {"type": "string", "format": "uri"}}},
+    }
+
+
 def _error_statuses(spec: EndpointSpec) -> list[int]:
     statuses = set(spec.errors)
     if spec.body or spec.query or spec.route_params:
@@ -120,10 +128,14 @@ def build_document(*, version: str, specs: dict[str, EndpointSpec] | None = None
         )
         operation["responses"][str(status)] = success
         for code in _error_statuses(spec):
-            operation["responses"][str(code)] = {
-                "description": _ERROR_DESCRIPTIONS.get(code, "Error"),
-                "content": {PROBLEM_CONTENT_TYPE: {"schema": ref(Problem, "serialization")}},
-            }
+            operation["responses"][str(code)] = (
+                _redirect()
+                if 300 <= code < 400
+                else {
+                    "description": _ERROR_DESCRIPTIONS.get(code, "Error"),
+                    "content": {PROBLEM_CONTENT_TYPE: {"schema": ref(Problem, "serialization")}},
+                }
+            )
         paths.setdefault(path, {})[spec.method.lower()] = operation
 
     return {

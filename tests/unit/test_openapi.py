@@ -216,3 +216,40 @@ def test_render_docs_escapes_what_it_shows() -> None:
     assert "<img" not in page
     assert "<b>1</b>" not in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_a_redirect_among_the_statuses_is_documented_with_location_and_no_problem_body() -> None:
+    spec = EndpointSpec(
+        name="fetch_thing",
+        method="GET",
+        route="things/{thing_id:guid}/content",
+        summary="A thing's bytes, or a redirect to them",
+        tags=(),
+        permission=None,
+        anonymous=False,
+        body=None,
+        query=None,
+        response=None,
+        status=200,
+        errors=(307, 404),
+        response_content_type="*/*",
+        route_params=("thing_id",),
+    )
+    path = build_document(version="t", specs={spec.name: spec})["paths"]["/api/things/{thing_id}/content"]
+    responses = path["get"]["responses"]
+    assert set(responses) == {"200", "307", "400", "401", "404"}
+    assert "content" not in responses["307"]
+    assert responses["307"]["headers"]["Location"]["schema"] == {"type": "string", "format": "uri"}
+    assert list(responses["404"]["content"]) == [PROBLEM_CONTENT_TYPE]
+
+
+def test_the_evidence_download_documents_its_redirect_and_query() -> None:
+    import functions.engagement  # noqa: F401  (registers the engagement endpoints)
+
+    path = "/api/engagements/{engagement_id}/evidence/{evidence_id}/content"
+    operation = build_document(version="t")["paths"][path]["get"]
+    assert "Location" in operation["responses"]["307"]["headers"]
+    redirect = next(p for p in operation["parameters"] if p["name"] == "redirect")
+    assert redirect["in"] == "query" and not redirect["required"]
+    assert (redirect["schema"]["type"], redirect["schema"]["default"]) == ("boolean", False)
+    assert "307" in redirect["description"]
