@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import quote
 
 import azure.functions as func
 
@@ -16,6 +15,7 @@ from shared.auth.permissions import Permission
 from shared.db.models_engagement import Signoff, WorkpaperVersion
 from shared.errors import NotFound
 from shared.http import Call, Page, endpoint
+from shared.storage import attachment_disposition
 
 BINDER = ["binder"]
 EVIDENCE = ["evidence"]
@@ -478,38 +478,40 @@ def get_evidence(call: Call) -> schemas.EvidenceRead:
         return _evidence(view)
 
 
-def _content_disposition(filename: str) -> str:
-    fallback = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in filename)
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 @endpoint(
     bp,
     "GET",
     ENGAGEMENT + "/evidence/{evidence_id:guid}/content",
     name="download_evidence",
-    summary="The evidence file's bytes, checked against its recorded SHA-256",
+    summary=(
+        "The evidence file's bytes, checked against its recorded SHA-256; files over 100 MiB (or any with "
+        "?redirect=true) answer 307 to a short-lived storage URL, with the SHA-256 to check in X-Content-SHA256"
+    ),
     tags=EVIDENCE,
     permission=Permission.ENGAGEMENT_READ,
+    query=schemas.EvidenceContentQuery,
     response_content_type="*/*",
-    errors=[404],
+    errors=[307, 404],
 )
 def download_evidence(call: Call) -> func.HttpResponse:
     with call.uow() as uow:
-        row, data = evidence.read_evidence_content(
+        content = evidence.read_evidence_content(
             uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             evidence_id=call.route_uuid("evidence_id"),
+            prefer_url=call.query.redirect,
         )
-    headers = {
+    row = content.evidence
+    headers = {"X-Content-SHA256": row.sha256, "Cache-Control": "private, no-store"}
+    if content.url is not None:
+        return func.HttpResponse(status_code=307, headers={**headers, "Location": content.url})
+    headers |= {
         "Content-Type": row.content_type,
-        "Content-Disposition": _content_disposition(row.filename),
-        "X-Content-SHA256": row.sha256,
+        "Content-Disposition": attachment_disposition(row.filename),
         "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, no-store",
     }
-    return func.HttpResponse(body=data, status_code=200, headers=headers)
+    return func.HttpResponse(body=content.data, status_code=200, headers=headers)
 
 
 @endpoint(

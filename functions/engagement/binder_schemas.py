@@ -152,6 +152,18 @@ class EvidenceQuery(PageQuery):
     model_config = ConfigDict(extra="forbid")
 
 
+class EvidenceContentQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    redirect: bool = Field(
+        False,
+        description=(
+            "true: answer 307 with a short-lived storage URL in Location even for a small file, when storage offers "
+            "one (files over 100 MiB always redirect there); check the bytes against X-Content-SHA256"
+        ),
+    )
+
+
 class EvidenceLinkRead(BaseModel):
     node_id: uuid.UUID
     evidence_id: uuid.UUID

@@ -5,7 +5,9 @@ damaged or truncated upload) leaves neither a blob nor a row behind. The row is 
 before the blob, so a lock or visibility refusal stores nothing; a blob whose transaction then fails
 to commit is deleted again, best effort (an orphan blob is harmless, an evidence row without its
 bytes would not be). Downloads check the bytes against the recorded hash: evidence that no longer
-matches what was uploaded must not be served as if it did.
+matches what was uploaded must not be served as if it did. Files beyond what one Functions response
+should carry (and any file, when the client asks) are handed out as a short-lived read-only storage
+URL with the recorded hash instead, for the client to check. Every download is in the audit log.
 
 Files too large for a Functions request go straight to storage: the client announces the file,
 gets a short-lived URL that can create that one blob and nothing else, PUTs the bytes there, and
@@ -54,6 +56,9 @@ MAX_EVIDENCE_BYTES = 100 * 1024 * 1024  # the Functions host's own request limit
 # always fits; larger files would need staged blocks.
 MAX_BLOB_UPLOAD_BYTES = 5000 * 1024 * 1024
 UPLOAD_URL_LIFETIME = timedelta(minutes=15)
+# Long enough to start a download, short enough that a URL copied from a log or a browser history
+# is useless soon after; storage lets a download that started in time run to its end.
+DOWNLOAD_URL_LIFETIME = timedelta(minutes=5)
 _READ_CHUNK = 1024 * 1024
 MAX_FILENAME = 255
 ACCEPTED_TYPES = (
@@ -256,23 +261,66 @@ def get_evidence_or_raise(
     return EvidenceView(evidence, _node_ids(uow, engagement_id, [evidence.id]).get(evidence.id, []))
 
 
+@dataclass
+class EvidenceContent:
+    """What a download answers: the checked bytes, or a storage URL to fetch them from."""
+
+    evidence: EvidenceFile
+    data: bytes | None = None
+    url: str | None = None
+
+
 def read_evidence_content(
     *,
     uow: UnitOfWork,
     principal: Principal,
     engagement_id: uuid.UUID,
     evidence_id: uuid.UUID,
+    prefer_url: bool = False,
     storage: BlobStorage | None = None,
-) -> tuple[EvidenceFile, bytes]:
-    """The file's bytes, checked against the SHA-256 recorded at upload."""
+) -> EvidenceContent:
+    """The file's bytes checked against the SHA-256 recorded at upload, or a storage URL for them; audited."""
     evidence = get_evidence_or_raise(
         uow=uow, principal=principal, engagement_id=engagement_id, evidence_id=evidence_id
     ).evidence
-    data = (storage or get_storage()).get(CONTAINER, evidence.blob_key)
+    storage = storage or get_storage()
+    if prefer_url or evidence.size_bytes > MAX_EVIDENCE_BYTES:
+        # The client gets the recorded hash with the URL and checks the bytes itself; reading a
+        # multi-gigabyte blob into the Function to check it first is what the URL avoids.
+        url = storage.download_url(
+            CONTAINER,
+            evidence.blob_key,
+            filename=evidence.filename,
+            content_type=evidence.content_type,
+            expires_in=DOWNLOAD_URL_LIFETIME,
+        )
+        if url is not None:
+            _record_download(uow, evidence, via="redirect")
+            return EvidenceContent(evidence, url=url)
+        # No URL means a local folder, i.e. local development: the Functions HTTP model cannot
+        # stream a response, so even a large file is read whole, as below.
+    data = storage.get(CONTAINER, evidence.blob_key)
     if hashlib.sha256(data).hexdigest() != evidence.sha256:
         log.error("evidence %s does not match its recorded SHA-256", evidence.id)
         raise EvidenceCorrupt()
-    return evidence, data
+    _record_download(uow, evidence, via="api")
+    return EvidenceContent(evidence, data=data)
+
+
+def _record_download(uow: UnitOfWork, evidence: EvidenceFile, *, via: str) -> None:
+    """Who took a client's file, and when. With via "redirect" it records a URL handed out: storage
+    serves the bytes, so whether and when they were fetched is in the storage logs, not here."""
+    record(
+        uow,
+        "evidence.downloaded",
+        engagement_id=evidence.engagement_id,
+        target_type="evidence_file",
+        target_id=evidence.id,
+        filename=evidence.filename,
+        size_bytes=evidence.size_bytes,
+        via=via,
+    )
+    uow.commit()
 
 
 def link_evidence(

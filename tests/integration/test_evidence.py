@@ -80,6 +80,37 @@ def test_upload_and_download_round_trip_with_sha256() -> None:
     assert ws.call("GET", "activity", ws.admin, params={"action": "evidence.uploaded"}).json()["total"] == 1
 
 
+def downloads(ws: Workspace) -> list[dict[str, Any]]:
+    """The evidence.downloaded records of the engagement's activity feed, newest first."""
+    feed = ws.call("GET", "activity", ws.admin, params={"action": "evidence.downloaded", "page_size": "100"})
+    return list(feed.json()["items"])
+
+
+def test_local_storage_serves_large_files_and_redirect_requests_as_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder has no URL to redirect to: beyond the threshold, or asked for a redirect, the API still
+    answers with the checked bytes (local development only), and each download is audited."""
+    ws = workspace()
+    meta = uploaded(ws)
+    monkeypatch.setattr(evidence_service, "MAX_EVIDENCE_BYTES", 16)
+    large = ws.call("GET", f"evidence/{meta['id']}/content", ws.admin)
+    asked = ws.call("GET", f"evidence/{meta['id']}/content", ws.admin, params={"redirect": "true"})
+    for reply in (large, asked):
+        assert reply.status == 200, reply.body
+        assert reply.body == PDF
+        assert "Location" not in reply.headers
+        assert reply.headers["X-Content-SHA256"] == meta["sha256"]
+        assert reply.headers["Content-Disposition"].startswith('attachment; filename="confirmation.pdf"')
+    bad = ws.call("GET", f"evidence/{meta['id']}/content", ws.admin, params={"redirect": "maybe"})
+    assert bad.status == 400 and bad.json()["errors"][0]["loc"] == ["query", "redirect"]
+
+    records = downloads(ws)
+    assert len(records) == 2
+    for item in records:
+        assert (item["target_type"], item["target_id"], item["data"]["via"]) == ("evidence_file", meta["id"], "api")
+        assert item["data"]["filename"] == "confirmation.pdf"
+        assert item["actor_id"] == ws.admin.user_id
+
+
 def test_a_checksum_mismatch_stores_nothing() -> None:
     ws = workspace()
     before = stored_blobs()
@@ -256,3 +287,5 @@ def test_evidence_writes_under_a_finalized_engagement_are_locked() -> None:
         assert (reply.status, reply.json()["code"]) == (409, "engagement_locked"), reply.body
     assert stored_blobs() == before
     assert ws.call("GET", f"evidence/{meta['id']}/content", ws.admin).body == PDF
+    # Reading is not a change: a finalized engagement's files can still be taken, and it is recorded.
+    assert [item["data"]["via"] for item in downloads(ws)] == ["api"]

@@ -12,7 +12,8 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ from functions.engagement.evidence import CONTAINER
 from shared.db.models_engagement import EvidenceUpload
 from shared.db.uow import UnitOfWork
 from shared.settings import get_settings
-from shared.storage import get_storage
+from shared.storage import AzureBlobStorage, get_storage
 from tests.engagement_support import Person, Workspace, new_engagement, workspace
 from tests.integration.azurite import azurite_blob
 from tests.support import create_firm, token_for
@@ -337,3 +338,52 @@ def test_a_mismatch_on_azurite_deletes_the_blob() -> None:
     refused = complete(ws, session["upload_id"])
     assert (refused.status, refused.json()["code"]) == (400, "checksum_mismatch")
     assert get_storage().list(CONTAINER, prefix=f"firms/{ws.firm_id}/") == []
+
+
+@pytest.mark.usefixtures("azure_storage")
+def test_a_large_file_on_azurite_redirects_to_a_read_only_sas_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = workspace()
+    session = started(ws, filename="Grand livre 2025 – final.csv", size_bytes=len(LEDGER), sha256=LEDGER_SHA256)
+    assert httpx.put(session["upload_url"], content=LEDGER, headers=session["headers"]).status_code == 201
+    evidence_id = complete(ws, session["upload_id"]).json()["id"]
+    small = ws.call("GET", f"evidence/{evidence_id}/content", ws.admin)
+    assert small.status == 200 and small.body == LEDGER
+
+    # Above the threshold the Function reads nothing: the client gets the recorded hash to verify.
+    def no_reading(*args: object, **kwargs: object) -> NoReturn:
+        raise AssertionError("a redirected download must not read the blob")
+
+    monkeypatch.setattr(AzureBlobStorage, "get", no_reading)
+    monkeypatch.setattr(AzureBlobStorage, "open", no_reading)
+    monkeypatch.setattr(evidence_service, "MAX_EVIDENCE_BYTES", 64)
+    redirect = ws.call("GET", f"evidence/{evidence_id}/content", ws.admin)
+    assert redirect.status == 307, redirect.body
+    assert redirect.body == b""
+    assert redirect.headers["X-Content-SHA256"] == LEDGER_SHA256
+    assert redirect.headers["Cache-Control"] == "private, no-store"
+    url = redirect.headers["Location"]
+    assert "sp=r&" in url
+
+    fetched = httpx.get(url)
+    assert fetched.status_code == 200, fetched.text
+    assert fetched.content == LEDGER and hashlib.sha256(fetched.content).hexdigest() == LEDGER_SHA256
+    assert fetched.headers["Content-Type"] == "text/csv"
+    name = "Grand livre 2025 – final.csv"
+    assert fetched.headers["Content-Disposition"] == (
+        f"attachment; filename=\"Grand livre 2025 _ final.csv\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
+    # Read-only: the URL can neither replace the file nor delete it.
+    refused = httpx.put(url, content=b"tampered", headers={"x-ms-blob-type": "BlockBlob"})
+    assert refused.status_code == 403, refused.text
+    assert httpx.delete(url).status_code == 403
+    assert httpx.get(url).content == LEDGER
+
+    # A small file redirects too when the client asks for it.
+    monkeypatch.setattr(evidence_service, "MAX_EVIDENCE_BYTES", 100 * 1024 * 1024)
+    asked = ws.call("GET", f"evidence/{evidence_id}/content", ws.admin, params={"redirect": "true"})
+    assert asked.status == 307 and httpx.get(asked.headers["Location"]).content == LEDGER
+
+    feed = ws.call("GET", "activity", ws.admin, params={"action": "evidence.downloaded"}).json()
+    assert [item["data"]["via"] for item in feed["items"]] == ["redirect", "redirect", "api"]
+    assert {item["target_id"] for item in feed["items"]} == {evidence_id}
+    assert {item["actor_id"] for item in feed["items"]} == {ws.admin.user_id}
