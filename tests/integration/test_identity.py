@@ -431,3 +431,33 @@ def test_a_body_over_one_mebibyte_is_413() -> None:
     reply = request("POST", "auth/login", body=big, headers={"Content-Type": "application/json"})
     assert reply.status == 413
     assert reply.json()["code"] == "payload_too_large"
+
+
+def test_an_access_token_stops_working_the_moment_its_user_is_deactivated() -> None:
+    admin = create_firm()
+    token = token_for(admin.email)
+    user_id, staff_token = add_user(token, "staff")
+    assert request("GET", "auth/me", token=staff_token).status == 200
+    assert request("POST", f"users/{user_id}/deactivate", token=token).status == 200
+    refused = request("GET", "auth/me", token=staff_token)
+    assert (refused.status, refused.json()["code"]) == (401, "account_inactive")
+    assert request("POST", f"users/{user_id}/reactivate", token=token).status == 200
+    assert request("GET", "auth/me", token=staff_token).status == 200
+
+
+def test_an_access_token_issued_before_a_role_change_is_refused_at_once() -> None:
+    admin = create_firm()
+    token = token_for(admin.email)
+    email = unique_email("promoted")
+    created = request(
+        "POST", "users", json_body={"email": email, "password": PASSWORD, "roles": ["staff"]}, token=token
+    )
+    session = login(email)
+    changed = request("PUT", f"users/{created.json()['id']}/roles", json_body={"roles": ["senior"]}, token=token)
+    assert changed.status == 200
+    stale = request("GET", "auth/me", token=session["access_token"])
+    assert (stale.status, stale.json()["code"]) == (401, "token_stale")
+    # The role change ended the user's sessions; signing in again gives a token with the new roles.
+    assert request("POST", "auth/refresh", json_body={"refresh_token": session["refresh_token"]}).status == 401
+    me = request("GET", "auth/me", token=token_for(email)).json()
+    assert me["roles"] == ["senior"]
