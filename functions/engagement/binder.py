@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -83,17 +82,20 @@ def _lock_tree(uow: UnitOfWork, engagement_id: uuid.UUID) -> None:
 # --- views -----------------------------------------------------------------------------------------
 
 
-def _active_signoffs(uow: UnitOfWork, node_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, dict[str, tuple[Signoff, str]]]:
-    ids = list(node_ids)
+def _active_signoffs(
+    uow: UnitOfWork, engagement_id: uuid.UUID, node_ids: list[uuid.UUID] | None = None
+) -> dict[uuid.UUID, dict[str, tuple[Signoff, str]]]:
+    """Active sign-offs by node and step, with the signer's name; of the whole engagement when no
+    node ids are given (one indexed scan rather than thousands of bound ids)."""
     found: dict[uuid.UUID, dict[str, tuple[Signoff, str]]] = defaultdict(dict)
-    if not ids:
-        return found
-    rows = uow.session.execute(
+    query = (
         select(Signoff, User.display_name, User.email)
         .join(User, User.id == Signoff.user_id)
-        .where(Signoff.node_id.in_(ids), Signoff.cleared_at.is_(None))
-    ).all()
-    for signoff, display_name, email in rows:
+        .where(Signoff.engagement_id == engagement_id, Signoff.cleared_at.is_(None))
+    )
+    if node_ids is not None:
+        query = query.where(Signoff.node_id.in_(node_ids))
+    for signoff, display_name, email in uow.session.execute(query).all():
         found[signoff.node_id][signoff.step] = (signoff, display_name or email)
     return found
 
@@ -111,7 +113,8 @@ def _evidence_links(
 
 
 def _view(uow: UnitOfWork, node: BinderNode) -> NodeView:
-    signoffs = _active_signoffs(uow, [node.id]).get(node.id, {}) if node.kind in signoff_rules.SIGNABLE_KINDS else None
+    signable = node.kind in signoff_rules.SIGNABLE_KINDS
+    signoffs = _active_signoffs(uow, node.engagement_id, [node.id]).get(node.id, {}) if signable else None
     children = uow.session.scalars(
         select(BinderNode.id)
         .where(BinderNode.engagement_id == node.engagement_id, BinderNode.parent_id == node.id)
@@ -135,8 +138,7 @@ def get_binder(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUI
         # The tree shows no content; a binder of large workpapers should not drag it all along.
         .options(defer(BinderNode.content, raiseload=True))
     ).all()
-    signable = [node.id for node in nodes if node.kind in signoff_rules.SIGNABLE_KINDS]
-    signoffs = _active_signoffs(uow, signable)
+    signoffs = _active_signoffs(uow, engagement_id)
     links = _evidence_links(uow, engagement_id)
     children: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for node in nodes:
