@@ -113,3 +113,39 @@ def test_a_firm_user_off_the_team_cannot_write_under_the_engagement() -> None:
             .returning(Engagement.id)
         ).all()
         assert changed == []
+
+
+def test_every_table_under_an_engagement_is_locked_and_visibility_filtered() -> None:
+    """Enumerated from the catalog, so a table added later under an engagement cannot escape the lock
+    trigger or the visibility policy."""
+    from sqlalchemy import text
+
+    with UnitOfWork(system=True) as uow:
+        tables = uow.session.scalars(
+            text(
+                "SELECT c.table_name FROM information_schema.columns c "
+                "JOIN information_schema.tables t USING (table_schema, table_name) "
+                "WHERE c.table_schema = 'public' AND c.column_name = 'engagement_id' AND t.table_type = 'BASE TABLE' "
+                "AND c.table_name NOT IN ('jobs') ORDER BY 1"
+            )
+        ).all()
+        locked = set(
+            uow.session.scalars(
+                text(
+                    "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                    "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname LIKE 'aura_refuse_finalized%' "
+                    "AND NOT t.tgisinternal"
+                )
+            )
+        )
+        filtered = set(
+            uow.session.scalars(
+                text(
+                    "SELECT tablename FROM pg_policies WHERE schemaname = 'public' "
+                    "AND (qual LIKE '%aura_internal_engagements%' OR qual LIKE '%aura_visible_engagements%')"
+                )
+            )
+        )
+    assert "binder_nodes" in tables
+    assert [t for t in tables if t not in locked] == [], "tables under an engagement without the lock trigger"
+    assert [t for t in tables if t not in filtered] == [], "tables under an engagement without a visibility policy"
