@@ -4,12 +4,18 @@ Each firm has its own chain (and the platform one for events outside any firm). 
 its content and the previous record's hash, so changing or removing any record breaks every link
 after it; `verify` walks a chain and names the first broken link. Appends to one chain serialize on a
 transaction-scoped advisory lock taken by aura_audit_head(). The table refuses UPDATE and DELETE.
+
+A chain alone cannot show that its newest records were cut off: what is left still links. So
+`anchor_heads` (hourly) copies every chain's head to write-once storage, and `verify` also checks the
+chain against its newest anchor: an anchored record that is gone, or whose hash changed, is a break.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,9 +25,14 @@ from sqlalchemy import insert, select, text
 
 from shared.db.models import AuditRecord
 from shared.db.uow import UnitOfWork
+from shared.storage import BlobExists, BlobStorage, get_storage
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 PLATFORM_CHAIN = "platform"
+ANCHOR_CONTAINER = "audit-anchors"
+_ANCHOR_NAME = re.compile(r"(?P<chain>[^/]+)/(?P<seq>[0-9]{16})\.json")
 
 
 def _canonical(fields: dict[str, Any]) -> bytes:
@@ -100,9 +111,77 @@ class Verification:
     reason: str | None = None
 
 
-def verify(uow: UnitOfWork, *, batch_size: int = 5000) -> Verification:
-    """Walk the unit of work's chain in order and report the first record that does not link."""
+@dataclass(frozen=True)
+class Anchor:
+    """A chain head as copied to write-once storage."""
+
+    chain: str
+    chain_seq: int
+    hash: str
+
+
+def anchor_name(chain: str, chain_seq: int) -> str:
+    """Zero-padded, so the names of one chain's anchors sort by sequence number."""
+    return f"{chain}/{chain_seq:016d}.json"
+
+
+def anchor_heads(uow: UnitOfWork, storage: BlobStorage | None = None) -> int:
+    """Copy every chain's newest record to write-once storage; returns how many anchors were new."""
+    store = storage if storage is not None else get_storage()
+    heads = uow.session.execute(text("SELECT chain, chain_seq, hash FROM aura_audit_heads()")).all()
+    anchored_at = datetime.now(UTC).isoformat(timespec="microseconds")
+    written = 0
+    for head in heads:
+        document = {
+            "chain": head.chain,
+            "chain_seq": int(head.chain_seq),
+            "hash": head.hash,
+            "anchored_at": anchored_at,
+        }
+        body = json.dumps(document, sort_keys=True).encode()
+        try:
+            store.put_immutable(
+                ANCHOR_CONTAINER, anchor_name(head.chain, head.chain_seq), body, content_type="application/json"
+            )
+        except BlobExists:
+            continue  # this head was anchored by an earlier run
+        written += 1
+    return written
+
+
+def newest_anchor(chain: str, storage: BlobStorage | None = None) -> Anchor | None:
+    """The chain's anchor with the highest sequence number, or None before the first anchor run."""
+    store = storage if storage is not None else get_storage()
+    newest: tuple[int, str] | None = None
+    for blob in store.list(ANCHOR_CONTAINER, prefix=f"{chain}/"):
+        match = _ANCHOR_NAME.fullmatch(blob.name)
+        if match and match["chain"] == chain and (newest is None or int(match["seq"]) > newest[0]):
+            newest = (int(match["seq"]), blob.name)
+    if newest is None:
+        return None
+    seq, name = newest
+    try:
+        document = json.loads(store.get(ANCHOR_CONTAINER, name))
+        anchor = Anchor(chain=document["chain"], chain_seq=document["chain_seq"], hash=document["hash"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"audit anchor {name} is not a readable anchor") from error
+    if (anchor.chain, anchor.chain_seq) != (chain, seq) or not isinstance(anchor.hash, str):
+        raise ValueError(f"audit anchor {name} does not describe the record its name gives")
+    return anchor
+
+
+def verify(uow: UnitOfWork, *, batch_size: int = 5000, storage: BlobStorage | None = None) -> Verification:
+    """Walk the unit of work's chain in order and report the first record that does not link.
+
+    The newest anchor is read before the walk: records appended (and anchored) while the walk runs
+    then cannot look like a truncation.
+    """
     chain = str(uow.firm_id) if uow.firm_id else PLATFORM_CHAIN
+    try:
+        anchor = newest_anchor(chain, storage)
+    except ValueError as error:
+        # Write-once storage holding something that is not an anchor: nothing can be vouched for.
+        return Verification(False, 0, None, str(error))
     expected_prev, expected_seq, checked = GENESIS, 1, 0
     last_seq = 0
     while True:
@@ -113,6 +192,14 @@ def verify(uow: UnitOfWork, *, batch_size: int = 5000) -> Verification:
             .limit(batch_size)
         ).all()
         if not rows:
+            if anchor is not None and last_seq < anchor.chain_seq:
+                log.error("audit chain %s ends at %d but record %d was anchored", chain, last_seq, anchor.chain_seq)
+                return Verification(
+                    False,
+                    checked,
+                    anchor.chain_seq,
+                    f"record {anchor.chain_seq} was anchored but is missing: the chain has been truncated",
+                )
             return Verification(ok=True, checked=checked)
         for row in rows:
             if row.chain_seq != expected_seq:
@@ -133,5 +220,12 @@ def verify(uow: UnitOfWork, *, batch_size: int = 5000) -> Verification:
             )
             if recomputed != row.hash:
                 return Verification(False, checked, row.chain_seq, "content does not match its hash")
+            if anchor is not None and row.chain_seq == anchor.chain_seq and row.hash != anchor.hash:
+                return Verification(
+                    False,
+                    checked,
+                    row.chain_seq,
+                    f"record {row.chain_seq} differs from its anchor: the chain has been rewritten",
+                )
             expected_prev, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
             last_seq = row.chain_seq
