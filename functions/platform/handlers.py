@@ -1,4 +1,4 @@
-"""Background triggers: the outbox relay (Azure) and the jobs queue."""
+"""Background triggers: the outbox relay (Azure), the audit-log anchors and the jobs queue."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import logging
 import azure.functions as func
 
 from functions.platform import bp
+from shared import audit_log
 from shared.bus.consumer import SERVICE_BUS_CONNECTION, decode
 from shared.bus.outbox import relay_pending
 from shared.bus.transport import get_transport
@@ -30,6 +31,16 @@ def outbox_relay(timer: func.TimerRequest) -> None:
         uow.commit()
     if published:
         log.info("outbox relay published %d message(s)", published)
+
+
+@bp.function_name("audit_anchor")
+@bp.timer_trigger(arg_name="timer", schedule="0 5 * * * *", run_on_startup=False)
+def audit_anchor(timer: func.TimerRequest) -> None:
+    """Copy every audit chain's head to write-once storage, so a truncated chain no longer verifies."""
+    with UnitOfWork(system=True) as uow:
+        written = audit_log.anchor_heads(uow)
+    if written:
+        log.info("audit anchors written for %d chain head(s)", written)
 
 
 @bp.function_name("jobs_worker")
