@@ -147,7 +147,7 @@ variable "postgres_entra_admin" {
 }
 
 variable "reports_retention_days" {
-  description = "Days each report version stays write-once (WORM) in the reports container."
+  description = "Days each report version, and each audit-log anchor, stays write-once (WORM) in the reports and audit-anchors containers."
   type        = number
   default     = 2557 # seven years: the usual retention of audit documentation
 }
@@ -166,7 +166,7 @@ variable "upload_cors_origins" {
 }
 
 variable "reports_immutability_locked" {
-  description = "Lock the reports retention policy. Irreversible: a locked policy can be extended but never shortened or removed."
+  description = "Lock the reports and audit-anchors retention policies. Irreversible: a locked policy can be extended but never shortened or removed."
   type        = bool
   default     = false
 }

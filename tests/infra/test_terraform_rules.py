@@ -16,6 +16,7 @@ from typing import Any
 import azure.functions as func
 import pytest
 
+from shared import audit_log
 from shared.settings import ALL_CAPABILITIES, Settings
 from tests.infra.terraform import (
     ENVIRONMENTS,
@@ -217,16 +218,24 @@ def test_storage_accounts_disable_shared_keys() -> None:
         assert body.get("default_to_oauth_authentication") is True, name
 
 
-def test_reports_container_is_write_once() -> None:
+def test_reports_and_audit_anchor_containers_are_write_once() -> None:
     data = next(body for _, _, name, body in resources("azurerm_storage_account") if name == "data")
     assert data["blob_properties"][0]["versioning_enabled"] is True
     assert data["immutability_policy"], "version-level immutability must be enabled when the account is created"
     containers = next(body for _, _, name, body in resources("azurerm_storage_container") if name == "data")
     names = resolve_local(containers["for_each"], "storage")  # '${toset(["uploads", ...])}'
-    assert set(re.findall(r'"([a-z-]+)"', names)) == {"uploads", "evidence", "reports"}
-    policies = [body for _, _, _, body in resources("azurerm_storage_container_immutability_policy")]
-    assert len(policies) == 1
-    assert 'azurerm_storage_container.data["reports"]' in policies[0]["storage_container_resource_manager_id"]
+    assert set(re.findall(r'"([a-z-]+)"', names)) == {"uploads", "evidence", "reports", "audit-anchors"}
+    assert audit_log.ANCHOR_CONTAINER == "audit-anchors", "the anchor job writes to the container Terraform locks"
+    policies = {name: body for _, _, name, body in resources("azurerm_storage_container_immutability_policy")}
+    assert set(policies) == {"reports", "audit_anchors"}
+    for name, container in (("reports", "reports"), ("audit_anchors", "audit-anchors")):
+        policy = policies[name]
+        assert f'azurerm_storage_container.data["{container}"]' in policy["storage_container_resource_manager_id"]
+        # One retention and one lock for everything the audit relies on staying as written.
+        assert policy["immutability_period_in_days"] == "${var.reports_retention_days}", name
+        assert policy["locked"] == "${var.reports_immutability_locked}", name
+        assert policy["protected_append_writes_enabled"] is False, name
+        assert policy["protected_append_writes_all_enabled"] is False, name
     assert tfvars("prod")["reports_immutability_locked"] is True
 
 

@@ -17,7 +17,7 @@ locals {
   # functions, so neither queues nor tables).
   runtime_endpoints = var.private_networking ? toset(["blob"]) : toset([])
   data_endpoints    = var.private_networking ? toset(["blob"]) : toset([])
-  data_containers   = toset(["uploads", "evidence", "reports"])
+  data_containers   = toset(["uploads", "evidence", "reports", "audit-anchors"])
 }
 
 # The Functions runtime account (AzureWebJobsStorage) and the Flex Consumption deployment packages.
@@ -62,9 +62,10 @@ resource "azurerm_storage_container" "deployment" {
   container_access_type = "private"
 }
 
-# Client data: uploaded ledgers, evidence, and issued reports. Version-level immutability support is switched on
-# for the account at creation (it cannot be added later); the account-wide default stays Disabled so uploads and
-# evidence remain deletable, and the reports container carries its own WORM policy below.
+# Client data: uploaded ledgers, evidence, issued reports and the audit-log anchors. Version-level immutability
+# support is switched on for the account at creation (it cannot be added later); the account-wide default stays
+# Disabled so uploads and evidence remain deletable, and the reports and audit-anchors containers carry their own
+# WORM policies below.
 resource "azurerm_storage_account" "data" {
   #checkov:skip=CKV_AZURE_33:No queues are used; classic Storage Analytics logging needs shared keys, which are disabled
   #checkov:skip=CKV2_AZURE_1:Microsoft-managed keys plus infrastructure (double) encryption; a customer-managed key waits on the firm's key-custody decision (docs/deploy.md)
@@ -131,6 +132,16 @@ resource "azurerm_storage_container" "data" {
 # overwritten nor deleted before it ends, not even by an account owner once the policy is locked.
 resource "azurerm_storage_container_immutability_policy" "reports" {
   storage_container_resource_manager_id = azurerm_storage_container.data["reports"].id
+  immutability_period_in_days           = var.reports_retention_days
+  protected_append_writes_enabled       = false
+  protected_append_writes_all_enabled   = false
+  locked                                = var.reports_immutability_locked
+}
+
+# WORM for the audit log's hourly anchors (the head of every hash chain): the database owner can cut records off
+# the end of a chain, but not the anchors that name them, so a truncated chain fails verification.
+resource "azurerm_storage_container_immutability_policy" "audit_anchors" {
+  storage_container_resource_manager_id = azurerm_storage_container.data["audit-anchors"].id
   immutability_period_in_days           = var.reports_retention_days
   protected_append_writes_enabled       = false
   protected_append_writes_all_enabled   = false
