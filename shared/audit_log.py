@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 PLATFORM_CHAIN = "platform"
 ANCHOR_CONTAINER = "audit-anchors"
-_ANCHOR_NAME = re.compile(r"(?P<chain>[^/]+)/(?P<seq>[0-9]{16})\.json")
+_ANCHOR_NAME = re.compile(r"(?P<chain>[^/]+)/(?P<seq>[0-9]{16})-(?P<hash>[0-9a-f]{64})\.json")
 
 
 def _canonical(fields: dict[str, Any]) -> bytes:
@@ -111,18 +111,10 @@ class Verification:
     reason: str | None = None
 
 
-@dataclass(frozen=True)
-class Anchor:
-    """A chain head as copied to write-once storage."""
-
-    chain: str
-    chain_seq: int
-    hash: str
-
-
-def anchor_name(chain: str, chain_seq: int) -> str:
-    """Zero-padded, so the names of one chain's anchors sort by sequence number."""
-    return f"{chain}/{chain_seq:016d}.json"
+def anchor_name(chain: str, chain_seq: int, record_hash: str) -> str:
+    """The anchor is its name: zero-padded sequence number (names sort by it) and the record's hash, so
+    every anchor of a chain is read with one listing, without fetching each blob."""
+    return f"{chain}/{chain_seq:016d}-{record_hash}.json"
 
 
 def anchor_heads(uow: UnitOfWork, storage: BlobStorage | None = None) -> int:
@@ -141,7 +133,10 @@ def anchor_heads(uow: UnitOfWork, storage: BlobStorage | None = None) -> int:
         body = json.dumps(document, sort_keys=True).encode()
         try:
             store.put_immutable(
-                ANCHOR_CONTAINER, anchor_name(head.chain, head.chain_seq), body, content_type="application/json"
+                ANCHOR_CONTAINER,
+                anchor_name(head.chain, head.chain_seq, head.hash),
+                body,
+                content_type="application/json",
             )
         except BlobExists:
             continue  # this head was anchored by an earlier run
@@ -149,39 +144,27 @@ def anchor_heads(uow: UnitOfWork, storage: BlobStorage | None = None) -> int:
     return written
 
 
-def newest_anchor(chain: str, storage: BlobStorage | None = None) -> Anchor | None:
-    """The chain's anchor with the highest sequence number, or None before the first anchor run."""
+def chain_anchors(chain: str, storage: BlobStorage | None = None) -> dict[int, set[str]]:
+    """Every anchored (sequence number -> hashes) of a chain; more than one hash for a number means the
+    chain was rewritten and anchored again, which verification reports."""
     store = storage if storage is not None else get_storage()
-    newest: tuple[int, str] | None = None
+    anchors: dict[int, set[str]] = {}
     for blob in store.list(ANCHOR_CONTAINER, prefix=f"{chain}/"):
         match = _ANCHOR_NAME.fullmatch(blob.name)
-        if match and match["chain"] == chain and (newest is None or int(match["seq"]) > newest[0]):
-            newest = (int(match["seq"]), blob.name)
-    if newest is None:
-        return None
-    seq, name = newest
-    try:
-        document = json.loads(store.get(ANCHOR_CONTAINER, name))
-        anchor = Anchor(chain=document["chain"], chain_seq=document["chain_seq"], hash=document["hash"])
-    except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"audit anchor {name} is not a readable anchor") from error
-    if (anchor.chain, anchor.chain_seq) != (chain, seq) or not isinstance(anchor.hash, str):
-        raise ValueError(f"audit anchor {name} does not describe the record its name gives")
-    return anchor
+        if match and match["chain"] == chain:
+            anchors.setdefault(int(match["seq"]), set()).add(match["hash"])
+    return anchors
 
 
 def verify(uow: UnitOfWork, *, batch_size: int = 5000, storage: BlobStorage | None = None) -> Verification:
     """Walk the unit of work's chain in order and report the first record that does not link.
 
-    The newest anchor is read before the walk: records appended (and anchored) while the walk runs
-    then cannot look like a truncation.
+    Every anchor of the chain is listed before the walk (records appended and anchored while it runs
+    then cannot look like a truncation) and each anchored record must still carry its anchored hash, so
+    a chain cut back and grown again past an old anchor is caught as well.
     """
     chain = str(uow.firm_id) if uow.firm_id else PLATFORM_CHAIN
-    try:
-        anchor = newest_anchor(chain, storage)
-    except ValueError as error:
-        # Write-once storage holding something that is not an anchor: nothing can be vouched for.
-        return Verification(False, 0, None, str(error))
+    anchors = chain_anchors(chain, storage)
     expected_prev, expected_seq, checked = GENESIS, 1, 0
     last_seq = 0
     while True:
@@ -192,13 +175,14 @@ def verify(uow: UnitOfWork, *, batch_size: int = 5000, storage: BlobStorage | No
             .limit(batch_size)
         ).all()
         if not rows:
-            if anchor is not None and last_seq < anchor.chain_seq:
-                log.error("audit chain %s ends at %d but record %d was anchored", chain, last_seq, anchor.chain_seq)
+            missing = min((seq for seq in anchors if seq > last_seq), default=None)
+            if missing is not None:
+                log.error("audit chain %s ends at %d but record %d was anchored", chain, last_seq, missing)
                 return Verification(
                     False,
                     checked,
-                    anchor.chain_seq,
-                    f"record {anchor.chain_seq} was anchored but is missing: the chain has been truncated",
+                    missing,
+                    f"record {missing} was anchored but is missing: the chain has been truncated",
                 )
             return Verification(ok=True, checked=checked)
         for row in rows:
@@ -220,7 +204,7 @@ def verify(uow: UnitOfWork, *, batch_size: int = 5000, storage: BlobStorage | No
             )
             if recomputed != row.hash:
                 return Verification(False, checked, row.chain_seq, "content does not match its hash")
-            if anchor is not None and row.chain_seq == anchor.chain_seq and row.hash != anchor.hash:
+            if row.chain_seq in anchors and anchors[row.chain_seq] != {row.hash}:
                 return Verification(
                     False,
                     checked,

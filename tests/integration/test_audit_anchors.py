@@ -84,7 +84,12 @@ def verify(firm_id: uuid.UUID, storage: BlobStorage) -> audit_log.Verification:
 
 
 def anchors_of(firm_id: uuid.UUID, storage: BlobStorage) -> list[str]:
-    return [blob.name for blob in storage.list(audit_log.ANCHOR_CONTAINER, prefix=f"{firm_id}/")]
+    return sorted(blob.name for blob in storage.list(audit_log.ANCHOR_CONTAINER, prefix=f"{firm_id}/"))
+
+
+def anchored(firm_id: uuid.UUID, storage: BlobStorage) -> list[int]:
+    """The anchored sequence numbers of a firm's chain, from the blob names."""
+    return [int(name.split("/")[1].split("-")[0]) for name in anchors_of(firm_id, storage)]
 
 
 def as_owner(owner_url: str, statement: str, params: tuple[Any, ...]) -> int:
@@ -108,13 +113,14 @@ def test_each_head_is_anchored_once_and_a_new_head_gets_a_new_anchor(storage: Bl
     append_records(firm_id, 3)
 
     assert anchor(storage) >= 1
-    assert anchors_of(firm_id, storage) == [f"{firm_id}/{3:016d}.json"]
-    document = json.loads(storage.get(audit_log.ANCHOR_CONTAINER, f"{firm_id}/{3:016d}.json"))
     with UnitOfWork(firm_id=firm_id) as uow:
         head = uow.session.scalars(
             select(AuditRecord).where(AuditRecord.chain == str(firm_id)).order_by(AuditRecord.chain_seq.desc())
         ).first()
     assert head is not None
+    name = audit_log.anchor_name(str(firm_id), 3, head.hash)
+    assert anchors_of(firm_id, storage) == [name]
+    document = json.loads(storage.get(audit_log.ANCHOR_CONTAINER, name))
     assert {k: document[k] for k in ("chain", "chain_seq", "hash")} == {
         "chain": str(firm_id),
         "chain_seq": 3,
@@ -126,7 +132,7 @@ def test_each_head_is_anchored_once_and_a_new_head_gets_a_new_anchor(storage: Bl
 
     append_records(firm_id, 2)
     assert anchor(storage) == 1, "only the chain that grew gets a new anchor"
-    assert anchors_of(firm_id, storage) == [f"{firm_id}/{3:016d}.json", f"{firm_id}/{5:016d}.json"]
+    assert anchored(firm_id, storage) == [3, 5]
     assert verify(firm_id, storage) == audit_log.Verification(ok=True, checked=5)
 
 
@@ -135,7 +141,7 @@ def test_an_anchor_cannot_be_replaced(storage: BlobStorage) -> None:
     append_records(firm_id, 1)
     anchor(storage)
     with pytest.raises(BlobExists):
-        storage.put_immutable(audit_log.ANCHOR_CONTAINER, f"{firm_id}/{1:016d}.json", b"{}")
+        storage.put_immutable(audit_log.ANCHOR_CONTAINER, anchors_of(firm_id, storage)[0], b"{}")
 
 
 def test_a_chain_without_anchors_still_verifies(tmp_path: Any) -> None:
@@ -152,7 +158,7 @@ def test_the_anchor_timer_anchors_every_head(storage: BlobStorage) -> None:
     firm_id = bare_firm()
     append_records(firm_id, 2)
     audit_anchor(TimerRequest(past_due=False))
-    assert anchors_of(firm_id, storage) == [f"{firm_id}/{2:016d}.json"]
+    assert anchored(firm_id, storage) == [2]
 
 
 # --- what the anchors catch ---------------------------------------------------------------------------
@@ -235,6 +241,22 @@ def test_the_newest_anchor_counts(storage: BlobStorage, owner_url: str) -> None:
     anchor(storage)
     truncate(owner_url, firm_id, after=3)
     assert verify(firm_id, storage).first_broken_seq == 4
+
+
+def test_a_chain_cut_back_and_grown_again_past_an_old_anchor_is_caught(storage: BlobStorage, owner_url: str) -> None:
+    """Truncate, append new records past the anchored number, let the next run anchor the new head:
+    the old anchor still holds the hash the chain used to have there."""
+    firm_id = bare_firm()
+    append_records(firm_id, 3)
+    anchor(storage)
+    truncate(owner_url, firm_id, after=1)
+    append_records(firm_id, 3)  # records 2, 3 and 4, with new hashes
+    anchor(storage)
+    assert anchored(firm_id, storage) == [3, 4]
+
+    result = verify(firm_id, storage)
+    assert (result.ok, result.first_broken_seq) == (False, 3)
+    assert result.reason == "record 3 differs from its anchor: the chain has been rewritten"
 
 
 # --- the heads function -----------------------------------------------------------------------------------
