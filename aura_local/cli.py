@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,12 +119,15 @@ def cmd_bus_dead_letters(args: argparse.Namespace) -> int:
 def _ensure_demo_firm() -> dict[str, str] | None:
     """Create the demo firm on a database that lacks it and return its admin's credentials.
 
-    When the firm exists but its credentials file is gone (a fresh clone against an old database),
-    the demo admin gets a new password, so `make run` always ends with a login that works.
+    When the firm exists but the credentials file is gone or no longer signs in (a fresh clone against
+    an old database, or another checkout that reset the password), the demo admin gets a new password,
+    so `make run` always ends with a login that works.
     """
     from sqlalchemy import text
 
     from functions.identity import service
+    from shared.auth.passwords import verify_password
+    from shared.db.models import User
     from shared.db.uow import UnitOfWork
 
     demo_file = STATE_DIR / "demo-login.json"
@@ -132,10 +136,14 @@ def _ensure_demo_firm() -> dict[str, str] | None:
         found = uow.session.execute(
             text("SELECT user_id, firm_id FROM aura_auth_find_user(:e)"), {"e": DEMO_EMAIL}
         ).first()
-        if found is not None and demo_file.exists():
-            return None
         if found is not None:
             uow.switch_firm(found.firm_id)
+            user = uow.session.get(User, found.user_id)
+            stored = json.loads(demo_file.read_text()).get("password", "") if demo_file.exists() else ""
+            if user is not None and stored:
+                locked = user.locked_until is not None and user.locked_until > datetime.now(UTC)
+                if user.is_active and not locked and verify_password(user.password_hash, stored):
+                    return None
             service.set_password(uow=uow, user_id=found.user_id, new_password=password)
             firm_id = str(found.firm_id)
     if found is None:

@@ -323,3 +323,24 @@ def test_the_readme_engagement_walkthrough_runs_as_written(served: Served) -> No
     assert "content changed in version 2" in result.stdout  # the edit cleared the review and approval
     assert '"status":"open"' in result.stdout  # the review note
     assert '"ready":false' in result.stdout  # no QC or report yet
+
+
+def test_a_stale_credentials_file_is_replaced_by_a_working_demo_login(
+    served: Served, database: str, tmp_path: Path
+) -> None:
+    """Another checkout on the same database reset the demo password: this checkout's file no longer
+    signs in, so the next `aura serve --demo` sets a new password and rewrites the file."""
+    state, other_checkout = tmp_path / "state", tmp_path / "other-checkout"
+    state.mkdir()
+    other_checkout.mkdir()
+    first = _start(state, database, "--demo")
+    _stop(first)
+    stale = first.demo_login()
+    other = _start(other_checkout, database, "--demo")  # no credentials file there: resets the password
+    _stop(other)
+    again = _start(state, database, "--demo")
+    try:
+        assert again.demo_login()["password"] != stale["password"]
+        assert _login(again)
+    finally:
+        _stop(again)
