@@ -32,6 +32,20 @@ class ValidationFailed(AppError):
     def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **extra: Any) -> None:
         super().__init__(detail, errors=errors or [], **extra)
 
+    @classmethod
+    def field(
+        cls,
+        *loc: str,
+        message: str,
+        detail: str | None = None,
+        type: str = "value_error",  # noqa: A002 - the key pydantic's own errors use
+        code: str | None = None,
+    ) -> ValidationFailed:
+        """A 400 about one field: `loc` says where (body, header, path, ...) and which, `message` what is wrong."""
+        return cls(
+            detail or f"{loc[-1]}: {message}", errors=[{"loc": list(loc), "msg": message, "type": type}], code=code
+        )
+
 
 class Unauthorized(AppError):
     status = 401

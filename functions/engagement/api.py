@@ -129,8 +129,7 @@ def update_client(call: Call) -> schemas.ClientRead:
 )
 def create_engagement(call: Call) -> schemas.EngagementRead:
     with call.uow() as uow:
-        engagement_id = service.create_engagement(uow=uow, principal=call.user, fields=call.body.model_dump())
-        return _access(get_engagement_or_raise(uow, principal=call.user, engagement_id=engagement_id))
+        return _access(service.create_engagement(uow=uow, principal=call.user, fields=call.body.model_dump()))
 
 
 @endpoint(

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from functions.engagement import signoff_rules
-from functions.engagement.access import EngagementAccess, get_internal_engagement_or_raise, record
+from functions.engagement.access import get_internal_engagement_or_raise, record
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.db.models import User
@@ -47,18 +47,7 @@ class NodeView:
 def invalid(field_name: str, message: str, value: Any = None) -> ValidationFailed:
     """A 400 naming the body field and the value that was refused."""
     shown = f" (got {value})" if value is not None else ""
-    return ValidationFailed(
-        f"{field_name}: {message}{shown}",
-        errors=[{"loc": ["body", field_name], "msg": f"{message}{shown}", "type": "value_error"}],
-    )
-
-
-def _writer(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> EngagementAccess:
-    return get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-
-
-def _reader(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> EngagementAccess:
-    return get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    return ValidationFailed.field("body", field_name, message=f"{message}{shown}")
 
 
 def get_node_or_raise(
@@ -130,7 +119,7 @@ def _view(uow: UnitOfWork, node: BinderNode) -> NodeView:
 
 def get_binder(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[NodeView]:
     """Every node of the engagement's binder in display order, with sign-off state and evidence."""
-    _reader(uow, principal, engagement_id)
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
     nodes = uow.session.scalars(
         select(BinderNode)
         .where(BinderNode.engagement_id == engagement_id)
@@ -157,7 +146,7 @@ def get_binder(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUI
 
 def get_node(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID) -> NodeView:
     """One node with its content."""
-    _reader(uow, principal, engagement_id)
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
     return _view(uow, get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id))
 
 
@@ -224,7 +213,7 @@ def _make_room(uow: UnitOfWork, engagement_id: uuid.UUID, parent_id: uuid.UUID |
 
 def create_node(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, fields: dict[str, Any]) -> NodeView:
     """A folder, workpaper, note or evidence node in the binder; workpapers and notes start at version 1."""
-    access = _writer(uow, principal, engagement_id)
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
     access.require(Permission.WORKPAPER_PREPARE)
     kind: str = fields["kind"]
     parent_id: uuid.UUID | None = fields.get("parent_id")
@@ -304,7 +293,7 @@ def update_node(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID, changes: dict[str, Any]
 ) -> NodeView:
     """Rename or move a node; neither changes its content version nor clears its sign-offs."""
-    access = _writer(uow, principal, engagement_id)
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
     access.require(Permission.WORKPAPER_PREPARE)
     _lock_tree(uow, engagement_id)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
@@ -356,7 +345,7 @@ def delete_node(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UU
     """Remove an empty node: no children, no active sign-offs, no review notes, no linked evidence.
 
     Its version history and cleared sign-offs go with it; the audit log keeps the deletion."""
-    access = _writer(uow, principal, engagement_id)
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
     access.require(Permission.WORKPAPER_PREPARE)
     _lock_tree(uow, engagement_id)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
@@ -422,7 +411,7 @@ def save_content(
     reason: str | None,
 ) -> NodeView:
     """Save a new version of a workpaper's or note's content, if the writer read the current one."""
-    access = _writer(uow, principal, engagement_id)
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
     access.require(Permission.WORKPAPER_PREPARE)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
     if node.kind not in CONTENT_KINDS:
@@ -461,7 +450,7 @@ def list_versions(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID
 ) -> tuple[BinderNode, list[WorkpaperVersion]]:
     """Every saved state of a workpaper or note, newest first (without content)."""
-    _reader(uow, principal, engagement_id)
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
     rows = uow.session.scalars(
         select(WorkpaperVersion).where(WorkpaperVersion.node_id == node.id).order_by(WorkpaperVersion.version.desc())
@@ -473,7 +462,7 @@ def get_version_or_raise(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID, version: int
 ) -> WorkpaperVersion:
     """One saved state, with its content."""
-    _reader(uow, principal, engagement_id)
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
     row = uow.session.scalar(
         select(WorkpaperVersion).where(WorkpaperVersion.node_id == node.id, WorkpaperVersion.version == version)
@@ -521,7 +510,7 @@ def _signable_or_raise(node: BinderNode) -> None:
 
 def sign(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID, step: str) -> Signoff:
     """Sign one step of a workpaper at its current version, in order and by a different person than its preparer."""
-    access = _writer(uow, principal, engagement_id)
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
     access.require(signoff_rules.PERMISSION_FOR_STEP[step])
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
     _signable_or_raise(node)
@@ -570,7 +559,7 @@ def list_signoffs(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID
 ) -> list[Signoff]:
     """Every sign-off of a node, the cleared ones included, in the order they were given."""
-    _reader(uow, principal, engagement_id)
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
     rows = uow.session.scalars(
         select(Signoff).where(Signoff.node_id == node.id).order_by(Signoff.signed_at, Signoff.id)
@@ -580,11 +569,13 @@ def list_signoffs(
 
 def withdraw(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID, step: str) -> None:
     """Withdraw one's own active sign-off; the later steps resting on it are cleared with it."""
-    _writer(uow, principal, engagement_id)
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
     if step not in signoff_rules.STEPS:
-        raise ValidationFailed(
-            f"step: {step!r} is not one of {', '.join(signoff_rules.STEPS)}",
-            errors=[{"loc": ["path", "step"], "msg": f"unknown step {step!r}", "type": "value_error"}],
+        raise ValidationFailed.field(
+            "path",
+            "step",
+            message=f"unknown step {step!r}",
+            detail=f"step: {step!r} is not one of {', '.join(signoff_rules.STEPS)}",
         )
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
     _signable_or_raise(node)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from functions.engagement.schemas import Strict
 from shared.http import PageQuery
 
 NodeKind = Literal["folder", "workpaper", "evidence", "note"]
@@ -17,11 +18,7 @@ Step = Literal["prepare", "review", "approve"]
 INDEX_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.\-_/]*$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class NodeCreate(_Strict):
+class NodeCreate(Strict):
     parent_id: uuid.UUID | None = Field(None, description="A folder of the same engagement; null for the top level")
     kind: NodeKind
     index_code: str | None = Field(None, min_length=1, max_length=32, pattern=INDEX_CODE_PATTERN, examples=["D-100"])
@@ -31,7 +28,7 @@ class NodeCreate(_Strict):
     evidence_id: uuid.UUID | None = Field(None, description="Required for kind evidence, refused otherwise")
 
 
-class NodeUpdate(_Strict):
+class NodeUpdate(Strict):
     """Rename and move; a field left out is kept. parent_id null moves the node to the top level."""
 
     title: str | None = Field(None, min_length=1, max_length=300)
@@ -40,7 +37,7 @@ class NodeUpdate(_Strict):
     position: int | None = Field(None, strict=True, ge=0, le=1_000_000)
 
 
-class ContentSave(_Strict):
+class ContentSave(Strict):
     content: dict[str, Any]
     version: int = Field(
         strict=True, ge=1, description="The version the writer read; a stale one gets 409 version_conflict"
@@ -48,11 +45,11 @@ class ContentSave(_Strict):
     reason: str | None = Field(None, max_length=2000)
 
 
-class SignoffCreate(_Strict):
+class SignoffCreate(Strict):
     step: Step
 
 
-class EvidenceLinkCreate(_Strict):
+class EvidenceLinkCreate(Strict):
     evidence_id: uuid.UUID
 
 
@@ -171,7 +168,7 @@ class EvidenceLinkRead(BaseModel):
     linked_at: datetime
 
 
-class EvidenceUploadCreate(_Strict):
+class EvidenceUploadCreate(Strict):
     """Announce a file to be uploaded straight to storage; size and SHA-256, if given, are checked on completion."""
 
     filename: str = Field(min_length=1, max_length=1000, examples=["bank-confirmation.pdf"])

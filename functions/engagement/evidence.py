@@ -119,12 +119,6 @@ def blob_key(firm_id: uuid.UUID, engagement_id: uuid.UUID, evidence_id: uuid.UUI
     return f"firms/{firm_id}/engagements/{engagement_id}/evidence/{evidence_id}"
 
 
-def _bad_header(header: str, message: str, code: str = "validation_error") -> ValidationFailed:
-    return ValidationFailed(
-        f"{header}: {message}", errors=[{"loc": ["header", header], "msg": message, "type": "value_error"}], code=code
-    )
-
-
 def get_evidence_file(uow: UnitOfWork, *, engagement_id: uuid.UUID, evidence_id: uuid.UUID) -> EvidenceFile | None:
     return uow.session.scalar(
         select(EvidenceFile).where(EvidenceFile.id == evidence_id, EvidenceFile.engagement_id == engagement_id)
@@ -176,7 +170,7 @@ def upload_evidence(
     name = sanitize_filename(unquote(filename or ""))
     if not name:
         shown = "missing" if not filename else f"nothing usable left of {filename[:80]!r}"
-        raise _bad_header(filename_source, f"a file name is required ({shown})")
+        raise ValidationFailed.field("header", filename_source, message=f"a file name is required ({shown})")
     if not data:
         raise ValidationFailed(
             "The body is empty: send the file's bytes",
@@ -188,11 +182,14 @@ def upload_evidence(
     if declared_sha256 is not None:
         declared = declared_sha256.strip().lower()
         if not _SHA256.match(declared):
-            raise _bad_header("X-Content-SHA256", f"not a hex SHA-256 ({declared_sha256[:80]!r})")
+            raise ValidationFailed.field(
+                "header", "X-Content-SHA256", message=f"not a hex SHA-256 ({declared_sha256[:80]!r})"
+            )
         if declared != sha256:
-            raise _bad_header(
+            raise ValidationFailed.field(
+                "header",
                 "X-Content-SHA256",
-                f"the body's SHA-256 is {sha256}, not {declared}; the file was not stored",
+                message=f"the body's SHA-256 is {sha256}, not {declared}; the file was not stored",
                 code="checksum_mismatch",
             )
     firm_id = access.engagement.firm_id
@@ -395,14 +392,6 @@ class UploadSession:
     headers: dict[str, str]
 
 
-def _body_error(field_name: str, message: str, code: str = "validation_error") -> ValidationFailed:
-    return ValidationFailed(
-        f"{field_name}: {message}",
-        errors=[{"loc": ["body", field_name], "msg": message, "type": "value_error"}],
-        code=code,
-    )
-
-
 def create_evidence_upload(
     *,
     uow: UnitOfWork,
@@ -419,16 +408,19 @@ def create_evidence_upload(
     access = _uploader_access_or_raise(uow, principal=principal, engagement_id=engagement_id)
     name = sanitize_filename(filename)
     if not name:
-        raise _body_error("filename", f"nothing usable left of {filename[:80]!r}")
+        raise ValidationFailed.field("body", "filename", message=f"nothing usable left of {filename[:80]!r}")
     media_type = content_type.split(";")[0].strip().lower()
     if media_type not in ACCEPTED_TYPES:
-        raise _body_error(
+        raise ValidationFailed.field(
+            "body",
             "content_type",
-            f"{content_type[:100]!r} is not accepted; send one of {', '.join(ACCEPTED_TYPES)}",
+            message=f"{content_type[:100]!r} is not accepted; send one of {', '.join(ACCEPTED_TYPES)}",
             code="unsupported_media_type",
         )
     if size_bytes is not None and size_bytes > MAX_BLOB_UPLOAD_BYTES:
-        raise _body_error("size_bytes", f"an evidence file may be at most {MAX_BLOB_UPLOAD_BYTES} bytes")
+        raise ValidationFailed.field(
+            "body", "size_bytes", message=f"an evidence file may be at most {MAX_BLOB_UPLOAD_BYTES} bytes"
+        )
     firm_id = access.engagement.firm_id
     upload_id = uuid.uuid4()
     now = datetime.now(UTC)
@@ -491,6 +483,12 @@ def _get_pending_upload_or_raise(
     return upload
 
 
+def _upload_refused(field_name: str, message: str, code: str) -> ValidationFailed:
+    return ValidationFailed.field(
+        "upload", field_name, message=message, detail=f"{field_name}: {message}; the upload was discarded", code=code
+    )
+
+
 def _discard(uow: UnitOfWork, upload: EvidenceUpload, storage: BlobStorage, error: AppError) -> NoReturn:
     """End the upload for good, delete whatever bytes it left, and raise why."""
     upload.status = "expired"
@@ -543,14 +541,6 @@ def _measure(stream: BinaryIO, limit: int) -> tuple[int, str | None]:
     return size, digest.hexdigest()
 
 
-def _upload_error(field_name: str, message: str, code: str) -> ValidationFailed:
-    return ValidationFailed(
-        f"{field_name}: {message}; the upload was discarded",
-        errors=[{"loc": ["upload", field_name], "msg": message, "type": "value_error"}],
-        code=code,
-    )
-
-
 def complete_evidence_upload(
     *,
     uow: UnitOfWork,
@@ -576,13 +566,13 @@ def complete_evidence_upload(
             uow, upload, storage, PayloadTooLarge(f"An evidence file may be at most {MAX_BLOB_UPLOAD_BYTES} bytes")
         )
     if size == 0:
-        _discard(uow, upload, storage, _upload_error("size_bytes", "the uploaded file is empty", "empty_file"))
+        _discard(uow, upload, storage, _upload_refused("size_bytes", "the uploaded file is empty", "empty_file"))
     if upload.expected_size_bytes is not None and size != upload.expected_size_bytes:
         message = f"the uploaded file has {size} bytes, not the declared {upload.expected_size_bytes}"
-        _discard(uow, upload, storage, _upload_error("size_bytes", message, "size_mismatch"))
+        _discard(uow, upload, storage, _upload_refused("size_bytes", message, "size_mismatch"))
     if upload.expected_sha256 is not None and sha256 != upload.expected_sha256:
         message = f"the uploaded file's SHA-256 is {sha256}, not the declared {upload.expected_sha256}"
-        _discard(uow, upload, storage, _upload_error("sha256", message, "checksum_mismatch"))
+        _discard(uow, upload, storage, _upload_refused("sha256", message, "checksum_mismatch"))
     evidence = EvidenceFile(
         id=upload.id,
         firm_id=upload.firm_id,

@@ -8,17 +8,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from functions.engagement.schemas import Strict
 from shared.http import PageQuery
 
 ReviewNoteStatus = Literal["open", "addressed", "cleared"]
 MAX_BODY = 10_000
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class ReviewNoteCreate(_Strict):
+class ReviewNoteCreate(Strict):
     node_id: uuid.UUID
     body: str = Field(min_length=1, max_length=MAX_BODY)
     blocking: bool = Field(
@@ -27,7 +24,7 @@ class ReviewNoteCreate(_Strict):
     assignee_id: uuid.UUID | None = Field(None, description="a member of the engagement team who should answer it")
 
 
-class ReviewNoteUpdate(_Strict):
+class ReviewNoteUpdate(Strict):
     body: str | None = Field(None, min_length=1, max_length=MAX_BODY)
     blocking: bool | None = Field(None, strict=True)
     assignee_id: uuid.UUID | None = Field(None, description="null takes the note off its assignee")
@@ -41,11 +38,11 @@ class ReviewNoteUpdate(_Strict):
         return self
 
 
-class ReplyCreate(_Strict):
+class ReplyCreate(Strict):
     body: str = Field(min_length=1, max_length=MAX_BODY)
 
 
-class ReviewNoteTransition(_Strict):
+class ReviewNoteTransition(Strict):
     to: ReviewNoteStatus
     comment: str | None = Field(
         None, max_length=MAX_BODY, description="kept as a reply; required when reopening a cleared note"

@@ -42,23 +42,27 @@ class NoteView:
     replies: list[ReviewNoteReply] = field(default_factory=list)
 
 
-def _invalid(loc: str, message: str, detail: str) -> ValidationFailed:
-    return ValidationFailed(detail, errors=[{"loc": ["body", loc], "msg": message, "type": "value_error"}])
-
-
 def _node_of_engagement_or_raise(uow: UnitOfWork, engagement_id: uuid.UUID, node_id: uuid.UUID) -> BinderNode:
     # A node of another engagement (or one the caller cannot see) is bad input, not a missing resource:
     # the same answer for both, so nothing leaks about engagements the caller cannot see.
     node = uow.session.get(BinderNode, node_id)
     if node is None or node.engagement_id != engagement_id:
-        raise _invalid("node_id", f"no binder node {node_id} in this engagement", "The binder node is not valid")
+        raise ValidationFailed.field(
+            "body",
+            "node_id",
+            message=f"no binder node {node_id} in this engagement",
+            detail="The binder node is not valid",
+        )
     return node
 
 
 def _check_assignee(uow: UnitOfWork, engagement_id: uuid.UUID, assignee_id: uuid.UUID | None) -> None:
     if assignee_id is not None and membership_role(uow, engagement_id=engagement_id, user_id=assignee_id) is None:
-        raise _invalid(
-            "assignee_id", f"user {assignee_id} is not on the engagement team", "The assignee must be on the team"
+        raise ValidationFailed.field(
+            "body",
+            "assignee_id",
+            message=f"user {assignee_id} is not on the engagement team",
+            detail="The assignee must be on the team",
         )
 
 
@@ -99,10 +103,6 @@ def _add_reply(uow: UnitOfWork, note: ReviewNote, author_id: uuid.UUID, body: st
 
 def _event(note: ReviewNote) -> dict[str, Any]:
     return {"engagement_id": str(note.engagement_id), "review_note_id": str(note.id), "node_id": str(note.node_id)}
-
-
-def _write_access(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> EngagementAccess:
-    return get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
 
 
 # --- reads -----------------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def create_review_note(
     assignee_id: uuid.UUID | None,
 ) -> NoteView:
     """Raise a review note on a node of the engagement, by the caller."""
-    access = _write_access(uow, principal, engagement_id)
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
     access.require(Permission.REVIEW_NOTE_WRITE)
     node = _node_of_engagement_or_raise(uow, engagement_id, node_id)
     _check_assignee(uow, engagement_id, assignee_id)
@@ -217,7 +217,7 @@ def update_review_note(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, note_id: uuid.UUID, changes: dict[str, Any]
 ) -> NoteView:
     """Reword a note, change whether it blocks, or reassign it; not once it is cleared."""
-    access = _write_access(uow, principal, engagement_id)
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
     note = _note_or_raise(uow, engagement_id, note_id, for_update=True)
     if note.author_id != principal.user_id and not access.can(Permission.REVIEW_NOTE_WRITE):
         raise Forbidden("Only the note's author or a reviewer may change it", code="forbidden")
@@ -250,7 +250,7 @@ def add_reply(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, note_id: uuid.UUID, body: str
 ) -> ReviewNoteReply:
     """Answer in a note's thread; anyone of the firm who sees the engagement may, staff included."""
-    _write_access(uow, principal, engagement_id)
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
     note = _note_or_raise(uow, engagement_id, note_id, for_update=True)
     _refuse_if_cleared(note)
     reply = _add_reply(uow, note, principal.user_id, body)
@@ -288,7 +288,7 @@ def transition_review_note(
     comment: str | None,
 ) -> NoteView:
     """Move a note along open, addressed, cleared (or back to open); a comment joins its thread."""
-    access = _write_access(uow, principal, engagement_id)
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
     note = _note_or_raise(uow, engagement_id, note_id, for_update=True)
     current = note.status
     if to not in TRANSITIONS[current]:
@@ -301,10 +301,11 @@ def transition_review_note(
         raise Forbidden(f"Your role on this engagement does not allow moving a note to {to}", code="forbidden")
     comment = (comment or "").strip()
     if current == "cleared" and len(comment) < MIN_REOPEN_REASON:
-        raise _invalid(
+        raise ValidationFailed.field(
+            "body",
             "comment",
-            f"at least {MIN_REOPEN_REASON} characters saying why the cleared note is reopened",
-            "Reopening a cleared note needs a reason",
+            message=f"at least {MIN_REOPEN_REASON} characters saying why the cleared note is reopened",
+            detail="Reopening a cleared note needs a reason",
         )
     now = datetime.now(UTC)
     if to == "addressed":

@@ -22,11 +22,13 @@ _MONTH_DAYS = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10
 _NAICS = re.compile(r"^\d{2,6}$")
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """Request bodies of this capability: unknown fields refused, text trimmed."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class Contact(_Strict):
+class Contact(Strict):
     name: str = Field(min_length=1, max_length=200)
     email: EmailStr | None = None
     phone: str | None = Field(None, max_length=40)
@@ -48,7 +50,7 @@ def _check_naics(value: str | None) -> str | None:
     return value
 
 
-class ClientCreate(_Strict):
+class ClientCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
     legal_name: str | None = Field(None, max_length=300)
     industry: str | None = Field(None, description="NAICS code, 2 to 6 digits", examples=["541211"])
@@ -60,7 +62,7 @@ class ClientCreate(_Strict):
     _naics = field_validator("industry")(_check_naics)
 
 
-class ClientUpdate(_Strict):
+class ClientUpdate(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
     legal_name: str | None = Field(None, max_length=300)
     industry: str | None = None
@@ -90,7 +92,7 @@ class ClientQuery(PageQuery):
     q: str | None = Field(None, max_length=200, description="part of the name")
 
 
-class EngagementCreate(_Strict):
+class EngagementCreate(Strict):
     client_id: uuid.UUID
     name: str = Field(min_length=1, max_length=200)
     engagement_type: EngagementType
@@ -105,7 +107,7 @@ class EngagementCreate(_Strict):
         return self
 
 
-class EngagementUpdate(_Strict):
+class EngagementUpdate(Strict):
     name: str | None = Field(None, min_length=1, max_length=200)
     engagement_type: EngagementType | None = None
     period_start: IsoDate | None = None
@@ -140,12 +142,12 @@ class EngagementQuery(PageQuery):
     period_to: IsoDate | None = Field(None, description="engagements whose period starts on or before this date")
 
 
-class MemberCreate(_Strict):
+class MemberCreate(Strict):
     user_id: uuid.UUID
     role: EngagementRole
 
 
-class MemberUpdate(_Strict):
+class MemberUpdate(Strict):
     role: EngagementRole
 
 
@@ -161,7 +163,7 @@ class TeamRead(BaseModel):
     members: list[MemberRead]
 
 
-class TransitionRequest(_Strict):
+class TransitionRequest(Strict):
     to: Status
     reason: str | None = Field(None, max_length=2000)
 

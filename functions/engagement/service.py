@@ -9,9 +9,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from functions.engagement.access import EngagementAccess, get_engagement_or_raise, is_client_user, record
+from functions.engagement.access import (
+    EngagementAccess,
+    get_engagement_or_raise,
+    get_internal_engagement_or_raise,
+    is_client_user,
+    record,
+)
 from functions.engagement.standard_binder import create_standard_sections
-from shared import gates
+from shared import audit_log, gates
 from shared.auth.permissions import CLIENT_ROLES, Permission
 from shared.auth.principal import Principal
 from shared.db.models import AuditRecord, Client, User
@@ -52,8 +58,6 @@ def create_client(*, uow: UnitOfWork, fields: dict[str, Any]) -> Client:
 
 
 def record_client(uow: UnitOfWork, action: str, client: Client, **data: Any) -> None:
-    from shared import audit_log
-
     audit_log.append(uow, action, target_type="client", target_id=client.id, data={"client_id": str(client.id), **data})
 
 
@@ -94,13 +98,12 @@ def update_client(*, uow: UnitOfWork, client_id: uuid.UUID, changes: dict[str, A
 # --- engagements -----------------------------------------------------------------------------------
 
 
-def create_engagement(*, uow: UnitOfWork, principal: Principal, fields: dict[str, Any]) -> uuid.UUID:
+def create_engagement(*, uow: UnitOfWork, principal: Principal, fields: dict[str, Any]) -> EngagementAccess:
     """A draft engagement for a client, its creator as manager, its binder's standard sections."""
     client_id = fields["client_id"]
     if uow.session.get(Client, client_id) is None:
-        raise ValidationFailed(
-            "The client does not exist",
-            errors=[{"loc": ["body", "client_id"], "msg": f"no client {client_id}", "type": "not_found"}],
+        raise ValidationFailed.field(
+            "body", "client_id", message=f"no client {client_id}", detail="The client does not exist", type="not_found"
         )
     engagement_id = uuid.uuid4()
     # Inserted without RETURNING: the new row only becomes visible to its creator once the team is
@@ -130,7 +133,7 @@ def create_engagement(*, uow: UnitOfWork, principal: Principal, fields: dict[str
     )
     uow.add_event("engagement.created", payload)
     uow.commit()
-    return engagement_id
+    return get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
 
 
 def _visible_to(principal: Principal) -> ColumnElement[bool] | None:
@@ -198,9 +201,8 @@ def update_engagement(
     start = changes.get("period_start", engagement.period_start)
     end = changes.get("period_end", engagement.period_end)
     if end <= start:
-        raise ValidationFailed(
-            "The period must end after it starts",
-            errors=[{"loc": ["body", "period_end"], "msg": f"{end} is not after {start}", "type": "value_error"}],
+        raise ValidationFailed.field(
+            "body", "period_end", message=f"{end} is not after {start}", detail="The period must end after it starts"
         )
     for field, value in changes.items():
         setattr(engagement, field, value)
@@ -220,9 +222,7 @@ def update_engagement(
 
 def finalization_readiness(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> gates.Readiness:
     """Whether the engagement could be finalized now, and what is missing."""
-    access = get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
-    if not access.internal:
-        raise NotFound("No such engagement", code="engagement_not_found")
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
     return gates.readiness(uow, engagement_id=engagement_id)
 
 
@@ -247,15 +247,11 @@ def transition(
     access.require(Permission.ENGAGEMENT_FINALIZE if to == "finalized" else Permission.ENGAGEMENT_UPDATE)
     reason = (reason or "").strip()
     if (current, to) in BACK_STEPS and len(reason) < MIN_BACK_STEP_REASON:
-        raise ValidationFailed(
-            "A step back needs a reason",
-            errors=[
-                {
-                    "loc": ["body", "reason"],
-                    "msg": f"at least {MIN_BACK_STEP_REASON} characters when going back from {current} to {to}",
-                    "type": "value_error",
-                }
-            ],
+        raise ValidationFailed.field(
+            "body",
+            "reason",
+            message=f"at least {MIN_BACK_STEP_REASON} characters when going back from {current} to {to}",
+            detail="A step back needs a reason",
         )
     if to == "finalized":
         verdict = gates.readiness(uow, engagement_id=engagement.id)
@@ -290,9 +286,7 @@ def list_members(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID
 ) -> list[tuple[EngagementMember, User]]:
     """The engagement's team, leads first."""
-    access = get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
-    if not access.internal:
-        raise NotFound("No such engagement", code="engagement_not_found")
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
     order = ("partner", "manager", "senior", "staff", "qc_reviewer")
     rows = uow.session.execute(
         select(EngagementMember, User)
@@ -329,9 +323,11 @@ def add_member(
     access.require(Permission.ENGAGEMENT_UPDATE)
     user = uow.session.get(User, user_id)
     if user is None or not user.is_active or set(user.roles) & CLIENT_ROLES:
-        raise ValidationFailed(
-            "Only active people of the firm can join a team",
-            errors=[{"loc": ["body", "user_id"], "msg": f"no active firm user {user_id}", "type": "value_error"}],
+        raise ValidationFailed.field(
+            "body",
+            "user_id",
+            message=f"no active firm user {user_id}",
+            detail="Only active people of the firm can join a team",
         )
     if uow.session.get(EngagementMember, (engagement_id, user_id)) is not None:
         raise Conflict("That user is already on the team", code="already_member")
@@ -405,9 +401,7 @@ def list_activity(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, action: str | None, offset: int, limit: int
 ) -> tuple[list[AuditRecord], int]:
     """What happened on the engagement, newest first, from the firm's audit log."""
-    access = get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
-    if not access.internal:
-        raise NotFound("No such engagement", code="engagement_not_found")
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
     conditions = [
         AuditRecord.firm_id == uow.firm_id,
         AuditRecord.data.has_key("engagement_id"),

@@ -53,19 +53,28 @@ def _check_client_binding(uow: UnitOfWork, roles: list[str], client_id: uuid.UUI
     """Client users belong to exactly one existing client of the firm; firm users to none."""
     is_client = bool(set(roles) & CLIENT_ROLES)
     if is_client and client_id is None:
-        raise ValidationFailed(
-            "Client roles need the client they belong to",
-            errors=[{"loc": ["body", "client_id"], "msg": "required for client roles", "type": "missing"}],
+        raise ValidationFailed.field(
+            "body",
+            "client_id",
+            message="required for client roles",
+            detail="Client roles need the client they belong to",
+            type="missing",
         )
     if not is_client and client_id is not None:
-        raise ValidationFailed(
-            "Only client users are bound to a client",
-            errors=[{"loc": ["body", "client_id"], "msg": "only for client roles", "type": "extra_forbidden"}],
+        raise ValidationFailed.field(
+            "body",
+            "client_id",
+            message="only for client roles",
+            detail="Only client users are bound to a client",
+            type="extra_forbidden",
         )
     if client_id is not None and uow.session.get(Client, client_id) is None:
-        raise ValidationFailed(
-            "The client does not exist",
-            errors=[{"loc": ["body", "client_id"], "msg": f"no client {client_id} in this firm", "type": "not_found"}],
+        raise ValidationFailed.field(
+            "body",
+            "client_id",
+            message=f"no client {client_id} in this firm",
+            detail="The client does not exist",
+            type="not_found",
         )
 
 
