@@ -13,11 +13,13 @@ variable "log_analytics_workspace_id" { type = string }
 variable "tags" { type = map(string) }
 
 locals {
-  # The Functions host keeps leases and timer state in blobs of the runtime account (no blob triggers or durable
-  # functions, so neither queues nor tables).
-  runtime_endpoints = var.private_networking ? toset(["blob"]) : toset([])
-  data_endpoints    = var.private_networking ? toset(["blob"]) : toset([])
-  data_containers   = toset(["uploads", "evidence", "reports", "audit-anchors"])
+  # One blob private endpoint per account (in prod), keyed by account. The Functions host keeps leases and timer
+  # state in blobs of the runtime account (no blob triggers or durable functions, so neither queues nor tables).
+  blob_endpoints = {
+    for key, account in { runtime = azurerm_storage_account.runtime, data = azurerm_storage_account.data } :
+    key => account if var.private_networking
+  }
+  data_containers = toset(["uploads", "evidence", "reports", "audit-anchors"])
 }
 
 # The Functions runtime account (AzureWebJobsStorage) and the Flex Consumption deployment packages.
@@ -148,45 +150,24 @@ resource "azurerm_storage_container_immutability_policy" "audit_anchors" {
   locked                                = var.reports_immutability_locked
 }
 
-resource "azurerm_private_endpoint" "runtime" {
-  for_each            = local.runtime_endpoints
-  name                = "pe-${azurerm_storage_account.runtime.name}-${each.key}"
+resource "azurerm_private_endpoint" "blob" {
+  for_each            = local.blob_endpoints
+  name                = "pe-${each.value.name}-blob"
   resource_group_name = var.resource_group_name
   location            = var.location
   subnet_id           = var.private_endpoint_subnet_id
   tags                = var.tags
 
   private_service_connection {
-    name                           = each.key
-    private_connection_resource_id = azurerm_storage_account.runtime.id
-    subresource_names              = [each.key]
+    name                           = "blob"
+    private_connection_resource_id = each.value.id
+    subresource_names              = ["blob"]
     is_manual_connection           = false
   }
 
   private_dns_zone_group {
-    name                 = each.key
-    private_dns_zone_ids = [var.private_dns_zone_ids[each.key]]
-  }
-}
-
-resource "azurerm_private_endpoint" "data" {
-  for_each            = local.data_endpoints
-  name                = "pe-${azurerm_storage_account.data.name}-${each.key}"
-  resource_group_name = var.resource_group_name
-  location            = var.location
-  subnet_id           = var.private_endpoint_subnet_id
-  tags                = var.tags
-
-  private_service_connection {
-    name                           = each.key
-    private_connection_resource_id = azurerm_storage_account.data.id
-    subresource_names              = [each.key]
-    is_manual_connection           = false
-  }
-
-  private_dns_zone_group {
-    name                 = each.key
-    private_dns_zone_ids = [var.private_dns_zone_ids[each.key]]
+    name                 = "blob"
+    private_dns_zone_ids = [var.private_dns_zone_ids["blob"]]
   }
 }
 
