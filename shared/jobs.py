@@ -3,6 +3,12 @@
 The request creates a job row and a job command in one transaction and answers 202 with the job id;
 the command reaches the `jobs` queue trigger, which runs the registered handler and records the
 outcome on the row. Progress is written in short transactions of its own so callers see it move.
+
+A handler runs in the firm's background scope: the request that queued it already decided who may
+ask for it, and the handler may need rows its requester could not read (a client user's upload is
+loaded into tables only the firm's people see). Row-level security still confines it to the firm.
+When a job fails for good, its kind's `on_failure` runs in a transaction of its own, because the
+handler's transaction, and whatever it wrote, is gone.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ log = logging.getLogger(__name__)
 
 MAX_DELIVERIES = 10
 JobHandler = Callable[[UnitOfWork, Job, "ProgressReporter"], dict[str, Any]]
+FailureHandler = Callable[[UnitOfWork, Job, dict[str, Any]], None]
 JOB_HANDLERS: dict[str, JobHandler] = {}
+FAILURE_HANDLERS: dict[str, FailureHandler] = {}
 
 
 class JobFailed(Exception):  # noqa: N818 - reads as the job's outcome
@@ -38,11 +46,13 @@ class JobFailed(Exception):  # noqa: N818 - reads as the job's outcome
         self.code, self.message, self.details = code, message, details or {}
 
 
-def job_handler(kind: str) -> Callable[[JobHandler], JobHandler]:
-    """Register the function that runs jobs of `kind`."""
+def job_handler(kind: str, *, on_failure: FailureHandler | None = None) -> Callable[[JobHandler], JobHandler]:
+    """Register the function that runs jobs of `kind`, and what to record when one fails for good."""
 
     def decorate(handler: JobHandler) -> JobHandler:
         JOB_HANDLERS[kind] = handler
+        if on_failure is not None:
+            FAILURE_HANDLERS[kind] = on_failure
         return handler
 
     return decorate
@@ -96,13 +106,17 @@ class ProgressReporter:
                 uow.commit()
 
 
-def _set_status(firm_id: uuid.UUID, job_id: uuid.UUID, **values: Any) -> None:
-    with UnitOfWork(firm_id=firm_id) as uow:
-        job = uow.session.get(Job, job_id)
-        if job is not None:
-            for name, value in values.items():
-                setattr(job, name, value)
-            uow.commit()
+def _fail(firm_id: uuid.UUID, job_id: uuid.UUID, error: dict[str, Any]) -> None:
+    """Mark the job failed and let its kind record the failure where its users look."""
+    with UnitOfWork(firm_id=firm_id, system=True) as uow:
+        job = uow.session.get(Job, job_id, with_for_update=True)
+        if job is None:
+            return
+        job.status, job.error, job.finished_at = "failed", error, datetime.now(UTC)
+        on_failure = FAILURE_HANDLERS.get(job.kind)
+        if on_failure is not None:
+            on_failure(uow, job, error)
+        uow.commit()
 
 
 def _start(firm_id: uuid.UUID, job_id: uuid.UUID) -> bool:
@@ -130,7 +144,7 @@ def run_job(envelope: Envelope, *, delivery_count: int) -> None:
         log.info("job %s already finished; command ignored", job_id)
         return
     try:
-        with UnitOfWork(firm_id=firm_id, correlation_id=envelope.correlation_id) as uow:
+        with UnitOfWork(firm_id=firm_id, system=True, correlation_id=envelope.correlation_id) as uow:
             job = uow.session.get(Job, job_id)
             if job is None:
                 return
@@ -139,10 +153,8 @@ def run_job(envelope: Envelope, *, delivery_count: int) -> None:
             job.finished_at = datetime.now(UTC)
             uow.commit()
     except JobFailed as failure:
-        error = {"code": failure.code, "message": failure.message, "details": failure.details}
-        _set_status(firm_id, job_id, status="failed", error=error, finished_at=datetime.now(UTC))
+        _fail(firm_id, job_id, {"code": failure.code, "message": failure.message, "details": failure.details})
     except Exception:
         if delivery_count >= MAX_DELIVERIES:
-            error = {"code": "internal_error", "message": "The job failed repeatedly", "details": {}}
-            _set_status(firm_id, job_id, status="failed", error=error, finished_at=datetime.now(UTC))
+            _fail(firm_id, job_id, {"code": "internal_error", "message": "The job failed repeatedly", "details": {}})
         raise

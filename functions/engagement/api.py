@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from functions.engagement import bp, schemas, service
-from functions.engagement.access import EngagementAccess, get_engagement_or_raise
 from shared.auth.permissions import Permission
 from shared.db.models import User
 from shared.db.models_engagement import Engagement, EngagementMember
+from shared.engagement_access import EngagementAccess, get_engagement_or_raise
 from shared.errors import Forbidden
 from shared.http import Call, Page, endpoint
 

@@ -23,12 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from functions.engagement import signoff_rules
-from functions.engagement.access import get_internal_engagement_or_raise, record
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.db.models import User
 from shared.db.models_engagement import BinderNode, NodeEvidence, ReviewNote, Signoff, WorkpaperVersion
 from shared.db.uow import UnitOfWork
+from shared.engagement_access import get_internal_engagement_or_raise, record
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 CONTENT_KINDS = frozenset({"workpaper", "note"})

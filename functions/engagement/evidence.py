@@ -38,12 +38,12 @@ from urllib.parse import unquote
 from sqlalchemy import func, select, union
 from sqlalchemy.exc import IntegrityError
 
-from functions.engagement.access import EngagementAccess, get_internal_engagement_or_raise, record
 from functions.engagement.binder import get_node_or_raise, invalid
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.db.models_engagement import BinderNode, EvidenceFile, EvidenceUpload, NodeEvidence
 from shared.db.uow import UnitOfWork
+from shared.engagement_access import EngagementAccess, get_internal_engagement_or_raise, record
 from shared.errors import AppError, Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from shared.settings import Settings, get_settings
 from shared.storage import BlobExists, BlobNotFound, BlobStorage, get_storage

@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
-from functions.engagement.access import EngagementAccess, get_internal_engagement_or_raise, membership_role, record
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.db.models_engagement import BinderNode, ReviewNote, ReviewNoteReply
 from shared.db.uow import UnitOfWork
+from shared.engagement_access import EngagementAccess, get_internal_engagement_or_raise, membership_role, record
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {

@@ -9,13 +9,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from functions.engagement.access import (
-    EngagementAccess,
-    get_engagement_or_raise,
-    get_internal_engagement_or_raise,
-    is_client_user,
-    record,
-)
 from functions.engagement.standard_binder import create_standard_sections
 from shared import audit_log, gates
 from shared.auth.permissions import CLIENT_ROLES, Permission
@@ -23,6 +16,13 @@ from shared.auth.principal import Principal
 from shared.db.models import AuditRecord, Client, User
 from shared.db.models_engagement import Engagement, EngagementMember
 from shared.db.uow import UnitOfWork
+from shared.engagement_access import (
+    EngagementAccess,
+    get_engagement_or_raise,
+    get_internal_engagement_or_raise,
+    is_client_user,
+    record,
+)
 from shared.errors import Conflict, NotFound, ValidationFailed
 
 # SPEC.md section 2: the forward path and the three back steps. Nothing leaves `finalized`.

@@ -1,5 +1,7 @@
 """Who may see and change an engagement, and the guard every write under an engagement goes through.
 
+Shared because every capability that keeps work under an engagement (binder, data, analytics) asks it.
+
 Visibility is SPEC.md section 1: firm_admin, partner and qc_reviewer see every engagement of the firm,
 client users their client's, everyone else those whose team includes them; an engagement the caller
 may not see answers 404. Row-level security enforces the same rule in the database; this module
@@ -98,7 +100,9 @@ def get_engagement_or_raise(
     engagement is finalized, and holds a share lock so a finalization cannot slip in before commit;
     `exclusive` locks the row for changing the engagement itself."""
     query = select(Engagement).where(Engagement.id == engagement_id)
-    if for_write:
+    # Client users may not change the engagement row, so they cannot share-lock it either; what they
+    # write (data uploads) carries its own lock trigger, which refuses rows under a finalized engagement.
+    if for_write and (exclusive or not is_client_user(principal)):
         query = query.with_for_update(read=not exclusive)
     engagement = uow.session.scalar(query)
     role = membership_role(uow, engagement_id=engagement_id, user_id=principal.user_id) if engagement else None

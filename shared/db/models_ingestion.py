@@ -1,0 +1,191 @@
+"""Tables of client data: datasets (one version per upload) and their lines.
+
+A dataset is one upload of a general ledger, trial balance or chart of accounts into an engagement;
+versions count up per engagement and kind, and the newest one that loaded is current. Lines are
+stored set-wise, one typed row per journal line, trial-balance account or chart account, keyed by
+dataset so one version's lines are one index range. Lines are written once, by COPY, in the
+transaction that marks their dataset loaded; they are never updated or deleted (aura_app holds no
+such grant), and they carry no foreign keys: a million referential checks would double the load,
+and nothing but the loader writes them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.db.models import Base, _created, _uuid_pk
+from shared.db.models_engagement import _engagement, _firm, _in
+
+DATASET_KINDS = ("general_ledger", "trial_balance", "chart_of_accounts")
+DATASET_STATUSES = ("queued", "succeeded", "failed")
+UPLOAD_STATUSES = ("pending", "ingested", "expired")
+MONEY = Numeric(18, 2)
+
+
+class Dataset(Base):
+    __tablename__ = "datasets"
+    __table_args__ = (
+        UniqueConstraint("engagement_id", "kind", "version", name="uq_datasets_engagement_id_kind_version"),
+        Index("ix_datasets_current", "engagement_id", "kind", "status", "version"),
+        CheckConstraint(_in("kind", DATASET_KINDS), name="kind"),
+        CheckConstraint(_in("status", DATASET_STATUSES), name="status"),
+        CheckConstraint("version > 0", name="version"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    firm_id: Mapped[uuid.UUID] = _firm()
+    engagement_id: Mapped[uuid.UUID] = _engagement()
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="queued")
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    container: Mapped[str] = mapped_column(String(63), nullable=False)
+    blob_key: Mapped[str] = mapped_column(Text, nullable=False)
+    options: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False, server_default=text("'[]'::jsonb"))
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    unbalanced: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    job_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = _created()
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IngestionUpload(Base):
+    """A large file on its way straight to storage; ingesting it makes a dataset."""
+
+    __tablename__ = "ingestion_uploads"
+    __table_args__ = (
+        Index("ix_ingestion_uploads_engagement_id", "engagement_id"),
+        CheckConstraint(_in("status", UPLOAD_STATUSES), name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    firm_id: Mapped[uuid.UUID] = _firm()
+    engagement_id: Mapped[uuid.UUID] = _engagement()
+    filename: Mapped[str] = mapped_column(String(255), nullable=False)
+    content_type: Mapped[str] = mapped_column(String(100), nullable=False)
+    expected_size_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    blob_key: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="pending")
+    dataset_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("datasets.id"))
+    created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    created_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class JournalLine(Base):
+    """SPEC.md section 3's canonical journal-entry line; amount is signed, debit positive."""
+
+    __tablename__ = "journal_lines"
+    __table_args__ = (
+        PrimaryKeyConstraint("dataset_id", "row_number", name="pk_journal_lines"),
+        Index("ix_journal_lines_journal", "dataset_id", "journal_id", "line_number"),
+        Index("ix_journal_lines_account", "dataset_id", "account_number", "effective_date"),
+        Index("ix_journal_lines_effective_date", "dataset_id", "effective_date"),
+        Index("ix_journal_lines_entered_by", "dataset_id", "entered_by"),
+        Index("ix_journal_lines_amount", "dataset_id", "amount"),
+    )
+
+    dataset_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    firm_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    engagement_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    row_number: Mapped[int] = mapped_column(BigInteger, nullable=False)  # the file's row: the header is row 1
+    journal_id: Mapped[str] = mapped_column(Text, nullable=False)
+    line_number: Mapped[int] = mapped_column(Integer, nullable=False)
+    account_number: Mapped[str] = mapped_column(Text, nullable=False)
+    amount: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+    effective_date: Mapped[date] = mapped_column(Date, nullable=False)
+    entered_date: Mapped[date | None] = mapped_column(Date)
+    entered_time: Mapped[time | None] = mapped_column(Time)
+    entered_by: Mapped[str | None] = mapped_column(Text)
+    approved_by: Mapped[str | None] = mapped_column(Text)
+    approved_date: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    header_description: Mapped[str | None] = mapped_column(Text)
+    document_date: Mapped[date | None] = mapped_column(Date)
+    fiscal_year: Mapped[int | None] = mapped_column(SmallInteger)
+    period: Mapped[str | None] = mapped_column(Text)
+    business_unit: Mapped[str | None] = mapped_column(Text)
+    currency: Mapped[str | None] = mapped_column(Text)
+    reversal_journal_id: Mapped[str | None] = mapped_column(Text)
+
+
+class TrialBalanceLine(Base):
+    __tablename__ = "trial_balance_lines"
+    __table_args__ = (
+        PrimaryKeyConstraint("dataset_id", "row_number", name="pk_trial_balance_lines"),
+        Index("ix_trial_balance_lines_account", "dataset_id", "account_number"),
+    )
+
+    dataset_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    firm_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    engagement_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    row_number: Mapped[int] = mapped_column(BigInteger, nullable=False)  # the file's row: the header is row 1
+    account_number: Mapped[str] = mapped_column(Text, nullable=False)
+    account_name: Mapped[str | None] = mapped_column(Text)
+    account_type: Mapped[str | None] = mapped_column(Text)
+    business_unit: Mapped[str | None] = mapped_column(Text)
+    fiscal_year: Mapped[int | None] = mapped_column(SmallInteger)
+    period: Mapped[str | None] = mapped_column(Text)
+    opening_balance: Mapped[Decimal | None] = mapped_column(MONEY)
+    period_debit: Mapped[Decimal | None] = mapped_column(MONEY)
+    period_credit: Mapped[Decimal | None] = mapped_column(MONEY)
+    closing_balance: Mapped[Decimal] = mapped_column(MONEY, nullable=False)
+
+
+class ChartAccount(Base):
+    __tablename__ = "chart_accounts"
+    __table_args__ = (
+        PrimaryKeyConstraint("dataset_id", "row_number", name="pk_chart_accounts"),
+        Index("ix_chart_accounts_account", "dataset_id", "account_number"),
+    )
+
+    dataset_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    firm_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    engagement_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    row_number: Mapped[int] = mapped_column(BigInteger, nullable=False)  # the file's row: the header is row 1
+    account_number: Mapped[str] = mapped_column(Text, nullable=False)
+    account_name: Mapped[str] = mapped_column(Text, nullable=False)
+    account_type: Mapped[str | None] = mapped_column(Text)
+    account_subtype: Mapped[str | None] = mapped_column(Text)
+    fs_caption: Mapped[str | None] = mapped_column(Text)
+    parent_account: Mapped[str | None] = mapped_column(Text)
+    normal_balance: Mapped[str | None] = mapped_column(String(6))
+    standard_account: Mapped[str | None] = mapped_column(Text)
+
+
+LINE_TABLES = {
+    "general_ledger": JournalLine,
+    "trial_balance": TrialBalanceLine,
+    "chart_of_accounts": ChartAccount,
+}
