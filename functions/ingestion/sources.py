@@ -289,10 +289,11 @@ def check_header(cells: list[str | None], *, header_row: int) -> list[str]:
         names.pop()
     for position, name in enumerate(names, start=1):
         if not name:
+            where = f"after {names[position - 2]!r}" if position > 1 else "the first column"
             raise IngestRejected(
                 "missing_header",
-                f"Column {position} has no name in the header row (row {header_row}), between "
-                f"{names[position - 2]!r} and the next named column; name it or remove the column.",
+                f"Column {position} ({where}) has no name in the header row (row {header_row}); "
+                "name it or remove the column.",
                 problems=[{"row": header_row, "column": None, "value": None, "reason": f"column {position} unnamed"}],
             )
     seen: dict[str, tuple[int, str]] = {}
