@@ -14,7 +14,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed
 PORT ?= 7071
 
 .PHONY: help install run test test-fast test-unit test-integration format lint type-check security-check \
-        pre-commit check ci db-migrate db-reset requirements clean bench-cold-start bench-engagement infra-check
+        pre-commit check ci db-migrate db-reset requirements clean bench-cold-start bench-engagement bench-ingest infra-check
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ bench-cold-start: install ## cold import time of function_app (python -X importt
 
 bench-engagement: install ## reads under engagement visibility (RLS) against the same reads without it, medians
 	$(BIN)/python tools/bench_engagement.py
+
+bench-ingest: install ## load 1,000,000 synthetic GL lines from CSV against a psql \copy of the same rows, medians
+	$(BIN)/python tools/bench_ingest.py
 
 $(INFRA_STAMP): infra/checkov-requirements.txt
 	test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)

@@ -115,7 +115,13 @@ def _fail(firm_id: uuid.UUID, job_id: uuid.UUID, error: dict[str, Any]) -> None:
         job.status, job.error, job.finished_at = "failed", error, datetime.now(UTC)
         on_failure = FAILURE_HANDLERS.get(job.kind)
         if on_failure is not None:
-            on_failure(uow, job, error)
+            try:
+                with uow.session.begin_nested():
+                    on_failure(uow, job, error)
+            except Exception:
+                # The job's own failed status is what its caller polls; it must be written even when
+                # the kind's extra record cannot be (its engagement was finalized meanwhile, say).
+                log.warning("the failure record of job %s could not be written", job_id, exc_info=True)
         uow.commit()
 
 

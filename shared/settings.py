@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ALL_CAPABILITIES = ("identity", "engagement")
+ALL_CAPABILITIES = ("identity", "engagement", "ingestion")
 
 # Secret fields and the Key Vault secret names they are read from when AURA_KEY_VAULT_URL is set.
 KEY_VAULT_SECRETS = {
@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     smtp_username: str = Field("", alias="AURA_SMTP_USERNAME")
     smtp_password: SecretStr = Field(SecretStr(""), alias="AURA_SMTP_PASSWORD")
     public_base_url: str = Field("http://127.0.0.1:7071", alias="AURA_PUBLIC_BASE_URL")
+    # A file sent as a request body; larger ones go straight to storage (the host's own limit is 100 MB).
+    max_direct_upload_mb: int = Field(100, alias="AURA_MAX_DIRECT_UPLOAD_MB", ge=1, le=100)
 
     applicationinsights_connection_string: SecretStr = Field(
         SecretStr(""), alias="APPLICATIONINSIGHTS_CONNECTION_STRING"

@@ -29,7 +29,7 @@ class Reply:
 
 
 @functools.cache
-def _host() -> LocalHost:
+def in_process_host() -> LocalHost:
     """The local host's view of function_app (routes resolved exactly as when served), without its loop."""
     import function_app
 
@@ -54,7 +54,7 @@ def request(
     if json_body is not None:
         body = json.dumps(json_body).encode()
         all_headers.setdefault("Content-Type", "application/json")
-    resolved = _host().resolve("/" + path, method.upper())
+    resolved = in_process_host().resolve("/" + path, method.upper())
     if isinstance(resolved, tuple):
         route, route_params = resolved
         url = f"http://localhost/api/{path}" + (f"?{urlencode(params)}" if params else "")

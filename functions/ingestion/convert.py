@@ -49,6 +49,7 @@ from functions.ingestion.problems import MAX_LISTED, MAX_WARNING_ROWS, ProblemLo
 
 DATE_ORDERS = ("dmy", "mdy")
 
+NUL_CHARACTER = "contains a NUL character, which cannot be stored"
 REQUIRED_MISSING = "required value missing"
 NOT_AN_AMOUNT = "not an amount: expected a number such as 1234.56, -1,234.56, (1 234,56), 1234.56- or € 12,50"
 AMBIGUOUS_AMOUNT = (
@@ -167,6 +168,8 @@ class Converter:
         issues = _BatchIssues(first_row)
         self._first_row = first_row
         raw = {name: self._column(batch, header) for name, header in self.plan.columns.items()}
+        for name, values in raw.items():  # PostgreSQL text cannot hold NUL; say where instead of failing the COPY
+            issues.add(pc.match_substring(values, "\x00"), values, self.plan.columns[name], NUL_CHARACTER)
         out: dict[str, pa.Array] = {"row_number": pc.add(_arange(n), pa.scalar(first_row, pa.int64()))}
 
         for target in fields.AMOUNT_TARGETS[self.kind]:

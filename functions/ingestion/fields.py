@@ -741,10 +741,10 @@ def resolve(kind: str, header: list[str] | tuple[str, ...], column_map: dict[str
     matches: dict[str, list[str]] = {}
     index = _ALIAS_INDEX[kind]
     for h in header:
-        source_field = index.get(normalize_header(h))
-        if h in taken or source_field is None or source_field in explicit:
+        alias_of = index.get(normalize_header(h))
+        if h in taken or alias_of is None or alias_of in explicit:
             continue
-        matches.setdefault(source_field, []).append(h)
+        matches.setdefault(alias_of, []).append(h)
     ambiguous: set[str] = set()
     for source_field, headers in matches.items():
         if len(headers) > 1:

@@ -19,7 +19,8 @@ def shown(value: object) -> str | None:
     """A cell value as an error message may show it: text, cut to a readable length."""
     if value is None:
         return None
-    text = str(value)
+    # NUL cannot be stored in PostgreSQL text or JSON; show it instead of failing to report it.
+    text = str(value).replace("\x00", "\\x00")
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
 
 

@@ -21,7 +21,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -30,6 +30,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from functions.ingestion.problems import IngestRejected, ProblemLog, shown
+
+# What the readers accept: a file, a blob download, or one of the wrappers below.
+ByteStream = BinaryIO | io.RawIOBase
 
 MAX_BATCH_ROWS = 65_536
 SNIFF_BYTES = 1024 * 1024
@@ -181,7 +184,7 @@ _FORMAT_NAMES = {"csv": "CSV text", "xlsx": "an Excel workbook (a ZIP archive)",
 # --- CSV -------------------------------------------------------------------------------------------------
 
 
-def open_csv(raw: BinaryIO) -> Source:
+def open_csv(raw: ByteStream) -> Source:
     """Read the header and delimiter from the first megabyte, then stream the rest through pyarrow."""
     prefixed = raw if isinstance(raw, _Prefixed) else _Prefixed(b"", raw)
     if _read_up_to(prefixed, len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
@@ -190,7 +193,7 @@ def open_csv(raw: BinaryIO) -> Source:
     return _open_csv_text(prefixed, {"encoding": "ascii", "bom": False})
 
 
-def _open_csv_text(raw: BinaryIO, details: dict[str, Any]) -> Source:
+def _open_csv_text(raw: ByteStream, details: dict[str, Any]) -> Source:
     utf8 = _ToUtf8(raw, details)
     sample = _read_up_to(utf8, SNIFF_BYTES)
     at_eof = len(sample) < SNIFF_BYTES
@@ -277,7 +280,7 @@ def _header_record(text: str, delimiter: str) -> tuple[int, list[str] | None, in
     return blank, None, len(text)
 
 
-def check_header(cells: list[str | None], *, header_row: int) -> list[str]:
+def check_header(cells: Sequence[str | None], *, header_row: int) -> list[str]:
     """Column names as the file spells them, without surrounding spaces and trailing blank cells.
 
     Refuses a blank name between named columns (the column could not be mapped or reported) and two
@@ -506,15 +509,15 @@ def without_empty_rows(batch: pa.RecordBatch, first_row: int) -> Iterator[tuple[
 
 def _runs(indices: list[int]) -> Iterator[tuple[int, int]]:
     """(start, length) of each stretch of consecutive numbers in a sorted list."""
-    start = previous = None
-    for index in indices:
-        if start is None or index != previous + 1:
-            if start is not None:
-                yield start, previous - start + 1
+    if not indices:
+        return
+    start = previous = indices[0]
+    for index in indices[1:]:
+        if index != previous + 1:
+            yield start, previous - start + 1
             start = index
         previous = index
-    if start is not None:
-        yield start, previous - start + 1
+    yield start, previous - start + 1
 
 
 # --- streams ---------------------------------------------------------------------------------------------
@@ -535,7 +538,7 @@ def prefetched(chunks: Iterator[tuple[int, pa.RecordBatch]]) -> Iterator[tuple[i
 class _Prefixed(io.RawIOBase):
     """Bytes already read, then the rest of a forward-only stream: a peek that needs no seek."""
 
-    def __init__(self, prefix: bytes, stream: BinaryIO) -> None:
+    def __init__(self, prefix: bytes, stream: ByteStream) -> None:
         self._prefix = memoryview(prefix)
         self._position = 0  # in the prefix
         self._stream = stream
@@ -576,7 +579,7 @@ class _ToUtf8(io.RawIOBase):
     their row by the reader.
     """
 
-    def __init__(self, raw: BinaryIO, details: dict[str, Any]) -> None:
+    def __init__(self, raw: ByteStream, details: dict[str, Any]) -> None:
         self._raw = raw
         self._details = details
         self.mode: str = details["encoding"]
@@ -665,7 +668,7 @@ def _rewound(stream: BinaryIO, head: bytes, start: int | None) -> BinaryIO:
     if start is not None:
         stream.seek(start)
         return stream
-    return io.BufferedReader(_Prefixed(head, stream), buffer_size=1024 * 1024)  # type: ignore[return-value]
+    return io.BufferedReader(_Prefixed(head, stream), buffer_size=1024 * 1024)
 
 
 __all__ = [

@@ -234,10 +234,10 @@ def cell_text(value: Any) -> str | None:
     if isinstance(value, float):
         return number_text(value)
     if isinstance(value, datetime):
-        value = _to_second(value)
-        if value.time() == time(0):
-            return value.date().isoformat()
-        return value.replace(tzinfo=None).isoformat(timespec="seconds")
+        moment: datetime = _to_second(value)
+        if moment.time() == time(0):
+            return moment.date().isoformat()
+        return moment.replace(tzinfo=None).isoformat(timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, time):

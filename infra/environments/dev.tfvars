@@ -4,7 +4,7 @@ location    = "westeurope"
 
 capability_groups = {
   api = {
-    capabilities           = ["identity", "engagement"]
+    capabilities           = ["identity", "engagement", "ingestion"]
     route_prefixes         = ["auth", "firm", "users", "invitations", "clients", "engagements"]
     maximum_instance_count = 10
   }

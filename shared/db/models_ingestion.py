@@ -64,7 +64,7 @@ class Dataset(Base):
     status: Mapped[str] = mapped_column(String(10), nullable=False, server_default="queued")
     filename: Mapped[str] = mapped_column(String(255), nullable=False)
     content_type: Mapped[str] = mapped_column(String(100), nullable=False)
-    size_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[str | None] = mapped_column(String(64))
     container: Mapped[str] = mapped_column(String(63), nullable=False)
     blob_key: Mapped[str] = mapped_column(Text, nullable=False)

@@ -192,6 +192,17 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
             "headers": {"Content-Type": "text/csv"},
         },
         ("POST", "/evidence/uploads/{upload_id}/complete"): {},
+        ("POST", "/datasets"): {
+            "body": b"Account,Balance\n1000,0\n",
+            "headers": {"Content-Type": "text/csv"},
+            "params": {"kind": "trial_balance"},
+        },
+        ("POST", "/uploads"): {"json_body": {"filename": "gl.csv", "content_type": "text/csv"}},
+        ("PUT", "/uploads/{upload_id}/content"): {
+            "body": b"Account,Balance\n",
+            "headers": {"Content-Type": "text/csv"},
+        },
+        ("POST", "/uploads/{upload_id}/ingest"): {"params": {"kind": "general_ledger"}},
         ("POST", "/review-notes"): {"json_body": {"node_id": node, "body": "Tie out to the bank statement"}},
         ("PATCH", "/review-notes/{note_id}"): {"json_body": {"body": "Tie out to the bank confirmation"}},
         ("POST", "/review-notes/{note_id}/replies"): {"json_body": {"body": "Done"}},

@@ -109,7 +109,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=10), server_default="queued", nullable=False),
         sa.Column("filename", sa.String(length=255), nullable=False),
         sa.Column("content_type", sa.String(length=100), nullable=False),
-        sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+        sa.Column("size_bytes", sa.BigInteger(), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=True),
         sa.Column("container", sa.String(length=63), nullable=False),
         sa.Column("blob_key", sa.Text(), nullable=False),

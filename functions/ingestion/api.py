@@ -1,0 +1,328 @@
+"""HTTP triggers of data ingestion: uploads, dataset versions, and reads of the loaded data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from functions.ingestion import bp, reads, schemas, service
+from shared.auth.permissions import Permission
+from shared.db.models import Job
+from shared.db.models_ingestion import Dataset
+from shared.errors import Forbidden
+from shared.http import Call, Page, endpoint
+
+DATA = ["data"]
+ENGAGEMENT = "engagements/{engagement_id:guid}"
+UPLOADS = ENGAGEMENT + "/uploads"
+LINE = tuple(schemas.JournalLineRead.model_fields)
+
+
+def _dataset(dataset: Dataset, job: Job | None, current: bool) -> schemas.DatasetRead:
+    values = {c.key: getattr(dataset, c.key) for c in Dataset.__table__.columns}
+    if dataset.status == "queued" and job is not None and job.status == "failed":
+        # The job gave up where the dataset row could not record it (the engagement was finalized).
+        values["status"], values["error"] = "failed", job.error
+    return schemas.DatasetRead.model_validate(
+        {
+            **values,
+            "current": current,
+            "job": None if job is None else {"id": job.id, "status": job.status, "progress": job.progress},
+        }
+    )
+
+
+def _accepted(dataset: Dataset) -> schemas.Accepted:
+    assert dataset.job_id is not None  # noqa: S101 - _queue always sets it
+    return schemas.Accepted(dataset_id=dataset.id, job_id=dataset.job_id, version=dataset.version)
+
+
+def _line(line: Any) -> dict[str, Any]:
+    values = {name: getattr(line, name, None) for name in LINE}
+    values["debit"] = max(line.amount, 0)
+    values["credit"] = max(-line.amount, 0)
+    return values
+
+
+def _ref(dataset: Dataset) -> dict[str, Any]:
+    return {"id": dataset.id, "version": dataset.version}
+
+
+@endpoint(
+    bp,
+    "POST",
+    ENGAGEMENT + "/datasets",
+    name="upload_dataset",
+    summary="Upload a general ledger, trial balance or chart of accounts as the raw body; loads in a job",
+    tags=DATA,
+    permission=Permission.DATA_UPLOAD,
+    query=schemas.LoadOptions,
+    raw_body_types=schemas.ACCEPTED_TYPES,
+    response=schemas.Accepted,
+    status=202,
+    errors=[400, 404, 409, 413, 415],
+)
+def upload_dataset(call: Call) -> schemas.Accepted:
+    with call.uow() as uow:
+        dataset = service.create_dataset(
+            uow=uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            options=call.query,
+            data=call.raw_body(),
+            content_type=service.media_type(call.request.headers.get("Content-Type")),
+        )
+        return _accepted(dataset)
+
+
+@endpoint(
+    bp,
+    "GET",
+    ENGAGEMENT + "/datasets",
+    name="list_datasets",
+    summary="The engagement's dataset versions, newest first, with status, summary and which is current",
+    tags=DATA,
+    query=schemas.DatasetQuery,
+    response=Page[schemas.DatasetRead],
+    errors=[404],
+)
+def list_datasets(call: Call) -> Page[schemas.DatasetRead]:
+    user = call.user
+    if not (user.can(Permission.ENGAGEMENT_READ) or user.can(Permission.DATA_UPLOAD)):
+        raise Forbidden("Your role does not allow this", code="forbidden")
+    query: schemas.DatasetQuery = call.query
+    with call.uow() as uow:
+        rows, total = service.list_datasets(
+            uow=uow,
+            principal=user,
+            engagement_id=call.route_uuid("engagement_id"),
+            kind=query.kind,
+            status=query.status,
+            offset=query.offset,
+            limit=query.page_size,
+        )
+        items = [_dataset(*row) for row in rows]
+        return Page(items=items, page=query.page, page_size=query.page_size, total=total)
+
+
+@endpoint(
+    bp,
+    "GET",
+    ENGAGEMENT + "/datasets/{dataset_id:guid}",
+    name="get_dataset",
+    summary="One dataset version: status, summary, warnings, or the problems that refused it",
+    tags=DATA,
+    response=schemas.DatasetRead,
+    errors=[404],
+)
+def get_dataset(call: Call) -> schemas.DatasetRead:
+    user = call.user
+    if not (user.can(Permission.ENGAGEMENT_READ) or user.can(Permission.DATA_UPLOAD)):
+        raise Forbidden("Your role does not allow this", code="forbidden")
+    with call.uow() as uow:
+        row = service.get_dataset_or_raise(
+            uow=uow,
+            principal=user,
+            engagement_id=call.route_uuid("engagement_id"),
+            dataset_id=call.route_uuid("dataset_id"),
+        )
+        return _dataset(*row)
+
+
+@endpoint(
+    bp,
+    "POST",
+    UPLOADS,
+    name="create_data_upload",
+    summary="Start an upload of a large file straight to storage; then ingest it",
+    tags=DATA,
+    permission=Permission.DATA_UPLOAD,
+    body=schemas.UploadCreate,
+    response=schemas.UploadRead,
+    status=201,
+    errors=[400, 404, 409],
+)
+def create_data_upload(call: Call) -> schemas.UploadRead:
+    body: schemas.UploadCreate = call.body
+    with call.uow() as uow:
+        upload, url, headers = service.create_upload(
+            uow=uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            filename=body.filename,
+            content_type=body.content_type,
+            size_bytes=body.size_bytes,
+        )
+    return schemas.UploadRead(upload_id=upload.id, upload_url=url, headers=headers, expires_at=upload.expires_at)
+
+
+@endpoint(
+    bp,
+    "PUT",
+    UPLOADS + "/{upload_id:guid}/content",
+    name="put_data_upload_content",
+    summary="Send a pending upload's bytes through the API, once (where storage offers no upload URL)",
+    tags=DATA,
+    permission=Permission.DATA_UPLOAD,
+    raw_body_types=schemas.ACCEPTED_TYPES,
+    status=201,
+    errors=[400, 404, 409, 413, 415],
+)
+def put_data_upload_content(call: Call) -> None:
+    with call.uow() as uow:
+        service.upload_content(
+            uow=uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            upload_id=call.route_uuid("upload_id"),
+            data=call.raw_body(),
+        )
+
+
+@endpoint(
+    bp,
+    "POST",
+    UPLOADS + "/{upload_id:guid}/ingest",
+    name="ingest_data_upload",
+    summary="Load an uploaded file as a new dataset version (same options as a direct upload)",
+    tags=DATA,
+    permission=Permission.DATA_UPLOAD,
+    query=schemas.LoadOptions,
+    response=schemas.Accepted,
+    status=202,
+    errors=[400, 404, 409],
+)
+def ingest_data_upload(call: Call) -> schemas.Accepted:
+    with call.uow() as uow:
+        dataset = service.ingest_upload(
+            uow=uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            upload_id=call.route_uuid("upload_id"),
+            options=call.query,
+        )
+        return _accepted(dataset)
+
+
+@endpoint(
+    bp,
+    "GET",
+    ENGAGEMENT + "/trial-balance",
+    name="get_trial_balance",
+    summary="The current trial balance (or ?version=N), by account, with totals",
+    tags=DATA,
+    permission=Permission.ENGAGEMENT_READ,
+    query=schemas.VersionQuery,
+    response=schemas.TrialBalancePage,
+    errors=[404],
+)
+def get_trial_balance(call: Call) -> schemas.TrialBalancePage:
+    query: schemas.VersionQuery = call.query
+    with call.uow() as uow:
+        dataset, rows, total = reads.trial_balance(
+            uow=uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            version=query.version,
+            offset=query.offset,
+            limit=query.page_size,
+        )
+        return schemas.TrialBalancePage.model_validate(
+            {
+                "dataset": _ref(dataset),
+                "totals": reads.trial_balance_totals(dataset),
+                "items": [schemas.TrialBalanceRow.model_validate(row, from_attributes=True) for row in rows],
+                "page": query.page,
+                "page_size": query.page_size,
+                "total": total,
+            }
+        )
+
+
+@endpoint(
+    bp,
+    "GET",
+    ENGAGEMENT + "/journal-entries",
+    name="list_journal_entries",
+    summary="Journal lines of the current general ledger, filtered by account, dates, user, journal, amount",
+    tags=DATA,
+    permission=Permission.ENGAGEMENT_READ,
+    query=schemas.JournalEntryQuery,
+    response=schemas.JournalLinePage,
+    errors=[404],
+)
+def list_journal_entries(call: Call) -> schemas.JournalLinePage:
+    query: schemas.JournalEntryQuery = call.query
+    filters = query.model_dump(exclude={"page", "page_size", "version"})
+    with call.uow() as uow:
+        dataset, rows, total = reads.journal_lines(
+            uow=uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            version=query.version,
+            filters=filters,
+            offset=query.offset,
+            limit=query.page_size,
+        )
+        return schemas.JournalLinePage.model_validate(
+            {
+                "dataset": _ref(dataset),
+                "items": [_line(row) for row in rows],
+                "page": query.page,
+                "page_size": query.page_size,
+                "total": total,
+            }
+        )
+
+
+@endpoint(
+    bp,
+    "GET",
+    ENGAGEMENT + "/journal-entries/{journal_id}",
+    name="get_journal_entry",
+    summary="One journal entry of the current general ledger (or ?version=N) with its lines",
+    tags=DATA,
+    permission=Permission.ENGAGEMENT_READ,
+    query=schemas.VersionQuery,
+    response=schemas.JournalEntryRead,
+    errors=[404],
+)
+def get_journal_entry(call: Call) -> schemas.JournalEntryRead:
+    query: schemas.VersionQuery = call.query
+    with call.uow() as uow:
+        dataset, rows = reads.journal_entry(
+            uow=uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            journal_id=call.request.route_params.get("journal_id", ""),
+            version=query.version,
+        )
+        lines = [_line(row) for row in rows]
+        debit, credit = sum(line["debit"] for line in lines), sum(line["credit"] for line in lines)
+        return schemas.JournalEntryRead.model_validate(
+            {
+                "dataset": _ref(dataset),
+                "journal_id": rows[0].journal_id,
+                "effective_date": rows[0].effective_date,
+                "lines": lines,
+                "debit_total": debit,
+                "credit_total": credit,
+                "balanced": debit == credit,
+            }
+        )
+
+
+@endpoint(
+    bp,
+    "GET",
+    ENGAGEMENT + "/rollforward",
+    name="get_rollforward",
+    summary="Completeness: per account, opening balance + general-ledger activity against the closing balance",
+    tags=DATA,
+    permission=Permission.ENGAGEMENT_READ,
+    response=schemas.RollforwardRead,
+    errors=[404, 409],
+)
+def get_rollforward(call: Call) -> schemas.RollforwardRead:
+    with call.uow() as uow:
+        result = reads.rollforward(uow=uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"))
+        return schemas.RollforwardRead.model_validate(result)

@@ -1,0 +1,492 @@
+"""Load one stored file into its dataset: stream, parse in chunks, validate, COPY, all or nothing.
+
+The file is read once, as a stream, in batches of typed columns; each batch goes to PostgreSQL's
+COPY as CSV the moment it is converted, inside the job's one transaction. A problem anywhere
+(an unreadable date on row 7,312, a missing column, totals that disagree with the file's own
+header) stops writing, reads on only to list the problems, and raises: the transaction rolls back,
+so not one line of the file is stored and the previous version stays current. Memory is bounded by
+the batch size, not the file size. Imported only by the job, so pyarrow stays off the cold start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, BinaryIO
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from psycopg import sql
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from functions.ingestion.convert import Converter, Options
+from functions.ingestion.fields import ALIASES, COLUMNS, normalize_header
+from functions.ingestion.problems import IngestRejected, WarningLog
+from functions.ingestion.sources import open_source
+from shared.db.models_ingestion import LINE_TABLES, Dataset
+
+log = logging.getLogger("aura.ingestion.loader")
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+KEYS = ("dataset_id", "firm_id", "engagement_id")
+
+
+class HashingReader(io.RawIOBase):
+    """Counts and hashes what the parser reads, so a file uploaded straight to storage is measured
+    by the load itself instead of by a second pass over gigabytes."""
+
+    def __init__(self, stream: BinaryIO, on_read: Callable[[int], None] | None = None) -> None:
+        self._stream, self._on_read = stream, on_read
+        self.size = 0
+        self._digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._stream.read(len(buffer))
+        count = len(data)
+        buffer[:count] = data
+        self.size += count
+        self._digest.update(data)
+        if self._on_read is not None:
+            self._on_read(self.size)
+        return count
+
+    def drain(self) -> None:
+        while self.read(1024 * 1024):
+            pass
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+@dataclass
+class LedgerTotals:
+    """What a general ledger adds up to, gathered batch by batch while it streams past."""
+
+    lines: int = 0
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    journals: dict[str, Decimal] = field(default_factory=dict)
+    accounts: set[str] = field(default_factory=set)
+    users: set[str] = field(default_factory=set)
+    periods: dict[str, list[Any]] = field(default_factory=dict)
+    first_date: date | None = None
+    last_date: date | None = None
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        table = pa.Table.from_batches([batch])
+        amount = table["amount"]
+        positive = pc.greater(amount, 0)
+        debit = pc.if_else(positive, amount, pa.scalar(Decimal(0), amount.type))
+        credit = pc.if_else(positive, pa.scalar(Decimal(0), amount.type), pc.negate(amount))
+        self.lines += table.num_rows
+        self.debit += _money(pc.sum(debit).as_py())
+        self.credit += _money(pc.sum(credit).as_py())
+        for journal, net in zip(
+            *table.group_by("journal_id").aggregate([("amount", "sum")]).to_pydict().values(), strict=True
+        ):
+            self.journals[journal] = self.journals.get(journal, ZERO) + net
+        self.accounts.update(pc.unique(table["account_number"]).to_pylist())
+        self.users.update(u for u in pc.unique(table["entered_by"]).to_pylist() if u is not None)
+        dates = pc.min_max(table["effective_date"]).as_py()
+        if dates["min"] is not None:
+            self.first_date = min(filter(None, (self.first_date, dates["min"])))
+            self.last_date = max(filter(None, (self.last_date, dates["max"])))
+        month = pc.strftime(table["effective_date"], format="%Y-%m")
+        key = pc.coalesce(table["period"], month)
+        grouped = (
+            pa.table({"key": key, "debit": debit, "credit": credit})
+            .group_by("key")
+            .aggregate([("debit", "sum"), ("credit", "sum"), ("debit", "count")])
+            .to_pydict()
+        )
+        for name, debits, credits, count in zip(
+            grouped["key"], grouped["debit_sum"], grouped["credit_sum"], grouped["debit_count"], strict=True
+        ):
+            entry = self.periods.setdefault(name, [0, ZERO, ZERO])
+            entry[0] += count
+            entry[1] += _money(debits)
+            entry[2] += _money(credits)
+
+    def summary(self) -> dict[str, Any]:
+        unbalanced = sum(1 for net in self.journals.values() if abs(net) >= CENT)
+        return {
+            "lines": self.lines,
+            "journals": len(self.journals),
+            "accounts": len(self.accounts),
+            "users": len(self.users),
+            "debit_total": str(self.debit),
+            "credit_total": str(self.credit),
+            "difference": str(self.debit - self.credit),
+            "unbalanced_journals": unbalanced,
+            "first_effective_date": self.first_date.isoformat() if self.first_date else None,
+            "last_effective_date": self.last_date.isoformat() if self.last_date else None,
+            "periods": [
+                {"period": name, "lines": v[0], "debit_total": str(v[1]), "credit_total": str(v[2])}
+                for name, v in sorted(self.periods.items(), key=lambda item: _period_order(item[0]))
+            ],
+        }
+
+
+def _period_order(name: str) -> tuple[int, str]:
+    return (int(name), name) if name.isdigit() else (10**6, name)
+
+
+@dataclass
+class BalanceTotals:
+    """What a trial balance adds up to."""
+
+    accounts: int = 0
+    closing: Decimal = ZERO
+    closing_debit: Decimal = ZERO
+    closing_credit: Decimal = ZERO
+    opening: Decimal | None = None
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        closing = batch.column(batch.schema.get_field_index("closing_balance"))
+        opening = batch.column(batch.schema.get_field_index("opening_balance"))
+        zero = pa.scalar(Decimal(0), closing.type)
+        self.accounts += batch.num_rows
+        self.closing += _money(pc.sum(closing).as_py())
+        self.closing_debit += _money(pc.sum(pc.max_element_wise(closing, zero)).as_py())
+        self.closing_credit -= _money(pc.sum(pc.min_element_wise(closing, zero)).as_py())
+        if pc.count(opening).as_py():
+            self.opening = (self.opening or ZERO) + _money(pc.sum(opening).as_py())
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "accounts": self.accounts,
+            "closing_debit_total": str(self.closing_debit),
+            "closing_credit_total": str(self.closing_credit),
+            "difference": str(self.closing),
+            "opening_balance_total": None if self.opening is None else str(self.opening),
+            "has_opening_balances": self.opening is not None,
+        }
+
+
+@dataclass
+class ChartTotals:
+    accounts: int = 0
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self.accounts += batch.num_rows
+
+    def summary(self) -> dict[str, Any]:
+        return {"accounts": self.accounts}
+
+
+TOTALS = {"general_ledger": LedgerTotals, "trial_balance": BalanceTotals, "chart_of_accounts": ChartTotals}
+
+
+@dataclass
+class Loaded:
+    summary: dict[str, Any]
+    warnings: list[dict[str, Any]]
+    unbalanced: bool
+    size_bytes: int
+    sha256: str
+
+
+class Staging:
+    """PostgreSQL refuses COPY into a table under row-level security, so lines are copied into a
+    temporary table of the same shape first and moved with one INSERT ... SELECT, which the policies
+    and the lock trigger check like any other insert. The temporary table lives in this transaction."""
+
+    def __init__(self, kind: str) -> None:
+        self.table = sql.Identifier(LINE_TABLES[kind].__tablename__)
+        self.staging = sql.Identifier(f"staging_{LINE_TABLES[kind].__tablename__}")
+        self.columns = sql.SQL(", ").join(sql.Identifier(name) for name in COLUMNS[kind])
+        self.keys = sql.SQL(", ").join(sql.Identifier(name) for name in KEYS)
+
+    def create(self) -> sql.Composed:
+        return sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+            self.staging, self.columns, self.table
+        )
+
+    def copy(self) -> sql.Composed:
+        return sql.SQL("COPY {} FROM STDIN (FORMAT csv)").format(self.staging)
+
+    def move(self) -> sql.Composed:
+        """The insert that gives every line its dataset, firm and engagement (parameters 1 to 3)."""
+        return sql.SQL("INSERT INTO {table} ({keys}, {columns}) SELECT %s, %s, %s, {columns} FROM {staging}").format(
+            table=self.table, keys=self.keys, columns=self.columns, staging=self.staging
+        )
+
+    def drop(self) -> sql.Composed:
+        return sql.SQL("DROP TABLE {}").format(self.staging)
+
+
+# A totals row at the foot of an export, compared with what the lines add up to: field -> summary key
+FOOTER_CHECKS = {
+    "general_ledger": {"debit": "debit_total", "credit": "credit_total", "amount": "difference"},
+    "trial_balance": {
+        "closing_debit": "closing_debit_total",
+        "closing_credit": "closing_credit_total",
+        "closing_balance": "difference",
+    },
+    "chart_of_accounts": {},
+}
+KEY_FIELDS = {"general_ledger": ("journal_id", "account_number"), "trial_balance": ("account_number",)}
+
+
+class Footer:
+    """Exports often end in a totals row: no journal, no account, only sums. Such rows at the very end
+    of the file are taken as the file's own control totals instead of as lines; anywhere else a row
+    without its keys is a problem like any other."""
+
+    def __init__(self, converter: Converter) -> None:
+        keys = KEY_FIELDS.get(converter.kind, ())
+        self.key_headers = [converter.plan.columns[k] for k in keys if k in converter.plan.columns]
+        self.rows: list[tuple[int, dict[str, Any]]] = []
+        self.kind = converter.kind
+
+    def split(self, first_row: int, chunk: pa.RecordBatch) -> pa.RecordBatch:
+        """The chunk without keyless rows at its end; those are held as a possible footer."""
+        if self.rows:  # rows after a held one: it was not the foot of the file
+            self.rows = [(row, {"__misplaced__": True, **cells}) for row, cells in self.rows]
+        if not self.key_headers or chunk.num_rows == 0:
+            return chunk
+        keyless = None
+        for header in self.key_headers:
+            column = chunk.column(chunk.schema.get_field_index(header))
+            blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(column), ""), True)
+            keyless = blank if keyless is None else pc.and_(keyless, blank)
+        flags = keyless.to_pylist() if keyless is not None and pc.any(keyless).as_py() else []
+        tail = 0
+        while tail < len(flags) and flags[len(flags) - 1 - tail]:
+            tail += 1
+        if not tail:
+            return chunk
+        kept = chunk.num_rows - tail
+        held = chunk.slice(kept).to_pylist()
+        self.rows.extend((first_row + kept + i, cells) for i, cells in enumerate(held))
+        return chunk.slice(0, kept)
+
+    def check(self, summary: dict[str, Any], warnings: WarningLog) -> None:
+        """Compare the footer's sums with the loaded totals; a footer that disagrees refuses the file."""
+        misplaced = [row for row, cells in self.rows if cells.get("__misplaced__")]
+        if misplaced:
+            raise IngestRejected(
+                "invalid_values",
+                f"rows without {' or '.join(self.key_headers)} in the middle of the file",
+                problems=[
+                    {"row": row, "column": self.key_headers[0], "value": None, "reason": "required value missing"}
+                    for row in misplaced[:100]
+                ],
+                problem_count=len(misplaced),
+            )
+        if not self.rows:
+            return
+        row, cells = self.rows[-1]
+        lookup = _alias_lookup(self.kind)
+        compared, problems = {}, []
+        for header, value in cells.items():
+            target = FOOTER_CHECKS[self.kind].get(lookup.get(normalize_header(header), ""))
+            stated = _decimal(value)
+            if target is None or stated is None:
+                continue
+            loaded = Decimal(summary[target])
+            matches = abs(stated) == abs(loaded) if target != "difference" else stated == loaded
+            compared[header] = str(stated)
+            if not matches:
+                reason = f"the totals row says {stated}; the lines add up to {loaded}"
+                problems.append({"row": row, "column": header, "value": str(value), "reason": reason})
+        if problems:
+            raise IngestRejected(
+                "control_totals_mismatch", "The file's lines do not add up to its totals row", problems=problems
+            )
+        summary["totals_row"] = {"row": row, **compared}
+        if len(self.rows) > 1 or not compared:
+            warnings.add(
+                "totals_row",
+                "rows without keys at the end of the file were not loaded as lines",
+                rows=[r for r, _ in self.rows],
+            )
+
+
+def _alias_lookup(kind: str) -> dict[str, str]:
+    return {normalize_header(name): field for field, names in ALIASES[kind].items() for name in (field, *names)}
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    text_value = str(value).strip().replace(",", "").replace(" ", "")
+    try:
+        return Decimal(text_value).quantize(CENT)
+    except ArithmeticError:
+        return None
+
+
+def _batches(
+    source_chunks: Iterator[tuple[int, pa.RecordBatch]], converter: Converter, footer: Footer
+) -> Iterator[pa.RecordBatch]:
+    """Typed batches while the file is clean; after the first problem, parse on only to list them."""
+    for first_row, chunk in source_chunks:
+        typed = converter.convert(first_row, footer.split(first_row, chunk))
+        if not converter.problems:
+            yield typed
+
+
+def load(
+    session: Session,
+    dataset: Dataset,
+    stream: BinaryIO,
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> Loaded:
+    """Parse the dataset's file and COPY its lines in the session's transaction; raise IngestRejected
+    (and store nothing) if the file cannot be taken whole."""
+    options = dataset.options or {}
+    expected = dataset.size_bytes or 0
+    reported = [0.0]
+
+    def on_read(size: int) -> None:
+        if progress is not None and expected and size / expected - reported[0] >= 0.05:
+            reported[0] = size / expected
+            progress(min(0.95, reported[0]))
+
+    reader = HashingReader(stream, on_read)
+    buffered = io.BufferedReader(reader, buffer_size=1024 * 1024)
+    source = open_source(buffered, kind=dataset.kind, content_type=dataset.content_type, sheet=options.get("sheet"))
+    converter = Converter(
+        source.header,
+        Options(
+            kind=dataset.kind,
+            column_map=options.get("column_map"),
+            date_order=options.get("date_order"),
+            fiscal_start=_date(options.get("fiscal_start")),
+            fiscal_end=_date(options.get("fiscal_end")),
+        ),
+    )
+    totals = TOTALS[dataset.kind]()
+    footer = Footer(converter)
+    staging = Staging(dataset.kind)
+    connection = session.connection().connection.driver_connection
+    if connection is None:
+        raise RuntimeError("the session has no database connection")
+    with connection.cursor() as cursor:
+        cursor.execute(staging.create())
+        with cursor.copy(staging.copy()) as copy:
+            for typed in _batches(source.chunks, converter, footer):
+                totals.add(typed)
+                sink = io.BytesIO()
+                pacsv.write_csv(typed, sink, pacsv.WriteOptions(include_header=False))
+                copy.write(sink.getbuffer())
+        converter.finish()
+        cursor.execute(staging.move(), (dataset.id, dataset.firm_id, dataset.engagement_id))
+        cursor.execute(staging.drop())
+    reader.drain()
+    warnings = converter.warnings
+    summary = totals.summary()
+    summary["format"] = source.format
+    summary["details"] = source.details
+    summary["columns"] = _mapping(converter)
+    footer.check(summary, warnings)
+    unbalanced = _check(session, dataset, totals, summary, warnings, source.control_totals, options)
+    return Loaded(summary, warnings.as_list(), unbalanced, reader.size, reader.sha256)
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _mapping(converter: Converter) -> dict[str, str]:
+    plan = converter.plan
+    mapping = getattr(plan, "mapping", None) or getattr(plan, "columns", None) or {}
+    return {str(k): str(v) for k, v in dict(mapping).items()}
+
+
+def _check(
+    session: Session,
+    dataset: Dataset,
+    totals: Any,
+    summary: dict[str, Any],
+    warnings: WarningLog,
+    control: dict[str, Any] | None,
+    options: dict[str, Any],
+) -> bool:
+    """The checks that need the whole file: control totals, balance, duplicates. Returns unbalanced."""
+    if dataset.kind == "general_ledger":
+        if summary["lines"] == 0:
+            raise IngestRejected("no_rows", "The file has a header but no journal lines")
+        if control:
+            _compare_control_totals(summary, control)
+        _warn_duplicates(session, dataset, warnings)
+        return False
+    if summary["accounts"] == 0:
+        raise IngestRejected("no_rows", "The file has a header but no accounts")
+    if dataset.kind == "trial_balance":
+        difference = Decimal(summary["difference"])
+        if abs(difference) > CENT:
+            message = (
+                f"The trial balance does not balance: closing debits {summary['closing_debit_total']} and "
+                f"closing credits {summary['closing_credit_total']} differ by {difference}"
+            )
+            if not options.get("allow_unbalanced"):
+                raise IngestRejected("trial_balance_unbalanced", message + "; pass allow_unbalanced=true to keep it")
+            warnings.add("unbalanced", message, count=1)
+            return True
+    return False
+
+
+def _compare_control_totals(summary: dict[str, Any], control: dict[str, Any]) -> None:
+    """A file that states its own totals (SAF-T's header) must add up to them."""
+    checks = [
+        ("number_of_entries", "journals", int),
+        ("total_debit", "debit_total", Decimal),
+        ("total_credit", "credit_total", Decimal),
+    ]
+    problems = []
+    for stated_key, loaded_key, kind in checks:
+        stated = control.get(stated_key)
+        if stated is None:
+            continue
+        if kind(stated) != kind(summary[loaded_key]):
+            problems.append(
+                {
+                    "row": None,
+                    "column": stated_key,
+                    "value": str(stated),
+                    "reason": f"the file's header says {stated}; its lines add up to {summary[loaded_key]}",
+                }
+            )
+    if problems:
+        raise IngestRejected(
+            "control_totals_mismatch", "The file's lines do not add up to the totals in its header", problems=problems
+        )
+    summary["control_totals"] = {key: str(value) for key, value in control.items()}
+
+
+def _warn_duplicates(session: Session, dataset: Dataset, warnings: WarningLog) -> None:
+    """Two lines with the same journal id and line number: kept, but an auditor should know."""
+    rows = session.execute(
+        text(
+            "SELECT min(row_number) AS first_row, count(*) OVER () AS pairs FROM journal_lines "
+            "WHERE dataset_id = :dataset GROUP BY journal_id, line_number HAVING count(*) > 1 "
+            "ORDER BY first_row LIMIT 10"
+        ),
+        {"dataset": dataset.id},
+    ).all()
+    if rows:
+        warnings.add(
+            "duplicate_line",
+            "journal lines repeat a (journal_id, line_number) pair",
+            rows=[row.first_row for row in rows],
+            count=rows[0].pairs,
+        )

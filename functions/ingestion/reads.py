@@ -1,0 +1,206 @@
+"""Reading loaded data: the trial balance, journal entries and the roll-forward between them.
+
+Reads take the current version (the newest that loaded) unless the caller names an earlier one.
+They are the firm's working material: row-level security shows journal and trial-balance lines only
+to the firm's people, and the endpoints refuse client users before that.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select, text
+
+from functions.ingestion.service import current_dataset
+from shared.auth.principal import Principal
+from shared.db.models_ingestion import Dataset, JournalLine, TrialBalanceLine
+from shared.db.uow import UnitOfWork
+from shared.engagement_access import get_internal_engagement_or_raise
+from shared.errors import Conflict, NotFound
+
+CENT = Decimal("0.01")
+NAMES = {"general_ledger": "general ledger", "trial_balance": "trial balance", "chart_of_accounts": "chart of accounts"}
+
+
+def dataset_for_read(
+    uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, kind: str, version: int | None = None
+) -> Dataset:
+    """The current dataset of this kind, or the named loaded version; 404 when there is none."""
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    if version is None:
+        dataset = current_dataset(uow, engagement_id=engagement_id, kind=kind)
+        missing = f"No {NAMES[kind]} has been loaded into this engagement"
+    else:
+        dataset = uow.session.scalar(
+            select(Dataset).where(
+                Dataset.engagement_id == engagement_id,
+                Dataset.kind == kind,
+                Dataset.version == version,
+                Dataset.status == "succeeded",
+            )
+        )
+        missing = f"No loaded {NAMES[kind]} version {version}"
+    if dataset is None:
+        raise NotFound(missing, code="dataset_not_found")
+    return dataset
+
+
+def trial_balance(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, version: int | None, offset: int, limit: int
+) -> tuple[Dataset, list[TrialBalanceLine], int]:
+    dataset = dataset_for_read(
+        uow, principal=principal, engagement_id=engagement_id, kind="trial_balance", version=version
+    )
+    rows = uow.session.scalars(
+        select(TrialBalanceLine)
+        .where(TrialBalanceLine.dataset_id == dataset.id)
+        .order_by(TrialBalanceLine.account_number, TrialBalanceLine.row_number)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return dataset, list(rows), int((dataset.summary or {}).get("accounts", 0))
+
+
+def trial_balance_totals(dataset: Dataset) -> dict[str, Any]:
+    summary = dataset.summary or {}
+    return {
+        "accounts": summary.get("accounts", 0),
+        "opening_balance": summary.get("opening_balance_total"),
+        "closing_debit": summary.get("closing_debit_total", "0"),
+        "closing_credit": summary.get("closing_credit_total", "0"),
+        "difference": summary.get("difference", "0"),
+        "unbalanced": dataset.unbalanced,
+    }
+
+
+def journal_lines(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    version: int | None,
+    filters: dict[str, Any],
+    offset: int,
+    limit: int,
+) -> tuple[Dataset, list[JournalLine], int]:
+    """Journal lines of the general ledger, filtered, in journal and line order."""
+    dataset = dataset_for_read(
+        uow, principal=principal, engagement_id=engagement_id, kind="general_ledger", version=version
+    )
+    conditions: list[ColumnElement[bool]] = [JournalLine.dataset_id == dataset.id]
+    if filters.get("account"):
+        conditions.append(JournalLine.account_number == filters["account"])
+    if filters.get("date_from"):
+        conditions.append(JournalLine.effective_date >= filters["date_from"])
+    if filters.get("date_to"):
+        conditions.append(JournalLine.effective_date <= filters["date_to"])
+    if filters.get("user"):
+        conditions.append(JournalLine.entered_by == filters["user"])
+    if filters.get("journal_id"):
+        conditions.append(JournalLine.journal_id == filters["journal_id"])
+    if filters.get("amount_min") is not None:
+        low = filters["amount_min"]
+        conditions.append((JournalLine.amount >= low) | (JournalLine.amount <= -low))
+    if filters.get("amount_max") is not None:
+        high = filters["amount_max"]
+        conditions.append(JournalLine.amount.between(-high, high))
+    total = uow.session.scalar(select(func.count()).select_from(JournalLine).where(*conditions)) or 0
+    rows = uow.session.scalars(
+        select(JournalLine)
+        .where(*conditions)
+        .order_by(JournalLine.journal_id, JournalLine.line_number, JournalLine.row_number)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return dataset, list(rows), total
+
+
+def journal_entry(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, journal_id: str, version: int | None
+) -> tuple[Dataset, list[JournalLine]]:
+    dataset = dataset_for_read(
+        uow, principal=principal, engagement_id=engagement_id, kind="general_ledger", version=version
+    )
+    rows = uow.session.scalars(
+        select(JournalLine)
+        .where(JournalLine.dataset_id == dataset.id, JournalLine.journal_id == journal_id)
+        .order_by(JournalLine.line_number, JournalLine.row_number)
+    ).all()
+    if not rows:
+        raise NotFound(
+            f"No journal {journal_id[:100]!r} in general ledger version {dataset.version}", code="journal_not_found"
+        )
+    return dataset, list(rows)
+
+
+ROLLFORWARD = text(
+    """
+    WITH tb AS (
+      SELECT account_number, max(account_name) AS account_name,
+             sum(opening_balance) AS opening, sum(closing_balance) AS closing
+      FROM trial_balance_lines WHERE dataset_id = :tb GROUP BY account_number
+    ), gl AS (
+      SELECT account_number, sum(amount) AS activity FROM journal_lines
+      WHERE dataset_id = :gl AND effective_date BETWEEN :start AND :end GROUP BY account_number
+    )
+    SELECT coalesce(tb.account_number, gl.account_number) AS account_number, tb.account_name,
+           coalesce(tb.opening, 0) AS opening, coalesce(gl.activity, 0) AS activity,
+           coalesce(tb.closing, 0) AS closing, tb.account_number IS NULL AS not_in_trial_balance
+    FROM tb FULL JOIN gl ON gl.account_number = tb.account_number
+    ORDER BY 1
+    """
+)
+
+
+def rollforward(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> dict[str, Any]:
+    """SPEC.md section 3: per account, opening balance + general-ledger activity = closing balance."""
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    tb = current_dataset(uow, engagement_id=engagement_id, kind="trial_balance")
+    gl = current_dataset(uow, engagement_id=engagement_id, kind="general_ledger")
+    missing = [NAMES[kind] for kind, dataset in (("trial_balance", tb), ("general_ledger", gl)) if dataset is None]
+    if missing or tb is None or gl is None:
+        raise Conflict(
+            f"The roll-forward needs a loaded {' and a loaded '.join(missing)}", code="rollforward_unavailable"
+        )
+    if not (tb.summary or {}).get("has_opening_balances"):
+        raise Conflict(
+            f"Trial balance version {tb.version} has no opening balances; load one with opening and closing balances",
+            code="rollforward_unavailable",
+        )
+    start = _date(gl.options.get("fiscal_start")) or access.engagement.period_start
+    end = _date(gl.options.get("fiscal_end")) or access.engagement.period_end
+    rows = uow.session.execute(ROLLFORWARD, {"tb": tb.id, "gl": gl.id, "start": start, "end": end}).all()
+    items = []
+    for row in rows:
+        difference = row.opening + row.activity - row.closing
+        items.append(
+            {
+                "account_number": row.account_number,
+                "account_name": row.account_name,
+                "opening_balance": row.opening,
+                "activity": row.activity,
+                "closing_balance": row.closing,
+                "difference": difference,
+                "status": "reconciled" if abs(difference) <= CENT else "difference",
+                "note": "posted in the general ledger, not in the trial balance" if row.not_in_trial_balance else None,
+            }
+        )
+    differing = [item for item in items if item["status"] == "difference"]
+    return {
+        "trial_balance": {"id": tb.id, "version": tb.version},
+        "general_ledger": {"id": gl.id, "version": gl.version},
+        "period_start": start,
+        "period_end": end,
+        "status": "differences" if differing else "reconciled",
+        "accounts": len(items),
+        "accounts_with_differences": len(differing),
+        "total_difference": sum((item["difference"] for item in differing), Decimal("0")),
+        "items": items,
+    }
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

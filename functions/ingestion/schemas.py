@@ -1,0 +1,239 @@
+"""Request and response models of data ingestion."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.http import PageQuery
+from shared.http.fields import IsoDate
+
+Kind = Literal["general_ledger", "trial_balance", "chart_of_accounts"]
+DateOrder = Literal["dmy", "mdy"]
+CSV, XLSX = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ACCEPTED_TYPES = (CSV, "text/plain", XLSX, "application/xml", "text/xml")
+
+
+class LoadOptions(BaseModel):
+    """How to read one file; every part is optional and the file is sniffed for the rest."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: Kind
+    column_map: dict[str, str] | None = Field(
+        None,
+        description='JSON object of canonical field -> the file\'s header, e.g. {"journal_id": "Doc No"}',
+    )
+    date_order: DateOrder | None = Field(None, description="how to read d/m/Y or m/d/Y dates; without it they fail")
+    sheet: str | None = Field(None, max_length=100, description="the workbook sheet to read (default: the first)")
+    fiscal_start: IsoDate | None = Field(None, description="default: the engagement's period start")
+    fiscal_end: IsoDate | None = Field(None, description="default: the engagement's period end")
+    allow_unbalanced: bool = Field(False, description="store a trial balance that does not balance, marked unbalanced")
+    filename: str | None = Field(None, max_length=255, description="the file's name, for the record")
+
+    @field_validator("column_map", mode="before")
+    @classmethod
+    def _column_map_from_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError as error:
+                raise ValueError("column_map must be a JSON object of field -> header") from error
+        if value is not None and not (
+            isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+        ):
+            raise ValueError("column_map must be a JSON object of field -> header (strings)")
+        if value is not None and len(value) > 50:
+            raise ValueError("column_map may name at most 50 fields")
+        return value
+
+    @model_validator(mode="after")
+    def _period(self) -> LoadOptions:
+        if self.fiscal_start and self.fiscal_end and self.fiscal_end < self.fiscal_start:
+            raise ValueError("fiscal_end is before fiscal_start")
+        return self
+
+
+class Accepted(BaseModel):
+    dataset_id: uuid.UUID
+    job_id: uuid.UUID
+    version: int
+
+
+class UploadCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    filename: str = Field(min_length=1, max_length=255)
+    content_type: str = Field(min_length=1, max_length=100)
+    size_bytes: int | None = Field(None, ge=1, strict=True)
+
+
+class UploadRead(BaseModel):
+    upload_id: uuid.UUID
+    upload_url: str
+    headers: dict[str, str]
+    expires_at: datetime
+
+
+class JobState(BaseModel):
+    id: uuid.UUID
+    status: str
+    progress: Decimal
+
+
+class DatasetRead(BaseModel):
+    id: uuid.UUID
+    kind: Kind
+    version: int
+    status: Literal["queued", "succeeded", "failed"]
+    current: bool
+    filename: str
+    content_type: str
+    size_bytes: int | None
+    sha256: str | None
+    unbalanced: bool
+    options: dict[str, Any]
+    summary: dict[str, Any] | None
+    warnings: list[dict[str, Any]]
+    error: dict[str, Any] | None
+    job: JobState | None
+    created_by: uuid.UUID | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class DatasetQuery(PageQuery):
+    model_config = ConfigDict(extra="forbid")
+    kind: Kind | None = None
+    status: Literal["queued", "succeeded", "failed"] | None = None
+
+
+class VersionQuery(PageQuery):
+    model_config = ConfigDict(extra="forbid")
+    version: int | None = Field(None, ge=1, description="an earlier version instead of the current one")
+
+
+class DatasetRef(BaseModel):
+    id: uuid.UUID
+    version: int
+
+
+class TrialBalanceRow(BaseModel):
+    row_number: int
+    account_number: str
+    account_name: str | None
+    account_type: str | None
+    business_unit: str | None
+    fiscal_year: int | None
+    period: str | None
+    opening_balance: Decimal | None
+    period_debit: Decimal | None
+    period_credit: Decimal | None
+    closing_balance: Decimal
+
+
+class TrialBalanceTotals(BaseModel):
+    accounts: int
+    opening_balance: Decimal | None
+    closing_debit: Decimal
+    closing_credit: Decimal
+    difference: Decimal
+    unbalanced: bool
+
+
+class TrialBalancePage(BaseModel):
+    dataset: DatasetRef
+    totals: TrialBalanceTotals
+    items: list[TrialBalanceRow]
+    page: int
+    page_size: int
+    total: int
+
+
+class JournalLineRead(BaseModel):
+    row_number: int
+    journal_id: str
+    line_number: int
+    account_number: str
+    amount: Decimal
+    debit: Decimal
+    credit: Decimal
+    effective_date: date
+    entered_date: date | None
+    entered_time: time | None
+    entered_by: str | None
+    approved_by: str | None
+    approved_date: date | None
+    source: str | None
+    description: str | None
+    header_description: str | None
+    document_date: date | None
+    fiscal_year: int | None
+    period: str | None
+    business_unit: str | None
+    currency: str | None
+    reversal_journal_id: str | None
+
+
+class JournalEntryQuery(VersionQuery):
+    account: str | None = Field(None, max_length=100, description="account number, exactly")
+    date_from: IsoDate | None = Field(None, description="effective date on or after")
+    date_to: IsoDate | None = Field(None, description="effective date on or before")
+    user: str | None = Field(None, max_length=200, description="entered_by, exactly")
+    journal_id: str | None = Field(None, max_length=200)
+    amount_min: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=2, description="absolute amount ≥")
+    amount_max: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=2, description="absolute amount ≤")
+
+    @model_validator(mode="after")
+    def _ranges(self) -> JournalEntryQuery:
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise ValueError("date_to is before date_from")
+        if self.amount_min is not None and self.amount_max is not None and self.amount_max < self.amount_min:
+            raise ValueError("amount_max is below amount_min")
+        return self
+
+
+class JournalLinePage(BaseModel):
+    dataset: DatasetRef
+    items: list[JournalLineRead]
+    page: int
+    page_size: int
+    total: int
+
+
+class JournalEntryRead(BaseModel):
+    dataset: DatasetRef
+    journal_id: str
+    effective_date: date
+    lines: list[JournalLineRead]
+    debit_total: Decimal
+    credit_total: Decimal
+    balanced: bool
+
+
+class RollforwardRow(BaseModel):
+    account_number: str
+    account_name: str | None
+    opening_balance: Decimal
+    activity: Decimal
+    closing_balance: Decimal
+    difference: Decimal
+    status: Literal["reconciled", "difference"]
+    note: str | None
+
+
+class RollforwardRead(BaseModel):
+    trial_balance: DatasetRef
+    general_ledger: DatasetRef
+    period_start: date = Field(description="general-ledger activity is summed over this period")
+    period_end: date
+    status: Literal["reconciled", "differences"]
+    accounts: int
+    accounts_with_differences: int
+    total_difference: Decimal
+    items: list[RollforwardRow]

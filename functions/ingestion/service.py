@@ -1,0 +1,464 @@
+"""Use cases of data ingestion: take a file in, queue its load, list the versions.
+
+The request only stores the file and queues a job; the job (loader.py) reads it. Files up to
+AURA_MAX_DIRECT_UPLOAD_MB come as the request body; larger ones go straight to storage through a
+short-lived upload URL and are then named for ingestion. Either way a dataset row gets the next
+version number of its engagement and kind at once, so the order of uploads is the order of versions,
+and the newest version that loaded is current: a failed or pending upload never displaces it.
+
+Who may upload: anyone with data.upload who can see the engagement, client users included (their
+client's engagements only, which row-level security enforces as well).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DataError
+
+from functions.ingestion.schemas import ACCEPTED_TYPES, LoadOptions
+from shared.auth.permissions import Permission
+from shared.auth.principal import Principal
+from shared.db.models import Job
+from shared.db.models_engagement import Engagement
+from shared.db.models_ingestion import Dataset, IngestionUpload
+from shared.db.uow import UnitOfWork
+from shared.engagement_access import LOCKED_STATUS, EngagementAccess, get_engagement_or_raise, record
+from shared.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from shared.jobs import JobFailed, create_job
+from shared.settings import Settings, get_settings
+from shared.storage import BlobExists, BlobNotFound, BlobStorage, get_storage
+
+log = logging.getLogger("aura.ingestion")
+
+CONTAINER = "uploads"
+JOB_KIND = "ingest_dataset"
+UPLOAD_URL_LIFETIME = timedelta(minutes=30)
+MAX_BLOB_UPLOAD_BYTES = 5000 * 1024 * 1024  # one Put Blob request
+
+
+def media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
+
+
+def _uploader_or_raise(
+    uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, for_write: bool = True
+) -> EngagementAccess:
+    access = get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=for_write)
+    access.require(Permission.DATA_UPLOAD)
+    return access
+
+
+def _next_version(uow: UnitOfWork, engagement_id: uuid.UUID, kind: str) -> int:
+    """The next version of the engagement's dataset of this kind; concurrent uploads take turns."""
+    uow.session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"dataset:{engagement_id}:{kind}"}
+    )
+    latest = uow.session.scalar(
+        select(func.max(Dataset.version)).where(Dataset.engagement_id == engagement_id, Dataset.kind == kind)
+    )
+    return (latest or 0) + 1
+
+
+def _stored_options(options: LoadOptions, access: EngagementAccess) -> dict[str, Any]:
+    """What the loader needs, with the engagement's period as the default fiscal year."""
+    engagement = access.engagement
+    return {
+        "column_map": options.column_map,
+        "date_order": options.date_order,
+        "sheet": options.sheet,
+        "fiscal_start": (options.fiscal_start or engagement.period_start).isoformat(),
+        "fiscal_end": (options.fiscal_end or engagement.period_end).isoformat(),
+        "allow_unbalanced": options.allow_unbalanced,
+    }
+
+
+def _queue(
+    uow: UnitOfWork,
+    *,
+    access: EngagementAccess,
+    principal: Principal,
+    options: LoadOptions,
+    dataset_id: uuid.UUID,
+    filename: str,
+    content_type: str,
+    blob_key: str,
+    size_bytes: int | None,
+    sha256: str | None,
+    via: str,
+) -> Dataset:
+    """Write the dataset row and its load job in the caller's transaction."""
+    dataset = Dataset(
+        id=dataset_id,
+        firm_id=access.engagement.firm_id,
+        engagement_id=access.id,
+        kind=options.kind,
+        version=_next_version(uow, access.id, options.kind),
+        status="queued",
+        filename=filename,
+        content_type=content_type,
+        size_bytes=size_bytes,
+        sha256=sha256,
+        container=CONTAINER,
+        blob_key=blob_key,
+        options=_stored_options(options, access),
+        created_by=principal.user_id,
+    )
+    uow.session.add(dataset)
+    uow.session.flush()
+    job = create_job(
+        uow,
+        kind=JOB_KIND,
+        params={"dataset_id": str(dataset.id)},
+        created_by=principal.user_id,
+        engagement_id=access.id,
+    )
+    dataset.job_id = job.id
+    record(
+        uow,
+        "dataset.uploaded",
+        engagement_id=access.id,
+        target_type="dataset",
+        target_id=dataset.id,
+        kind=options.kind,
+        version=dataset.version,
+        filename=filename,
+        size_bytes=size_bytes,
+        sha256=sha256,
+        via=via,
+    )
+    return dataset
+
+
+def blob_key(firm_id: uuid.UUID, engagement_id: uuid.UUID, file_id: uuid.UUID) -> str:
+    return f"{firm_id}/{engagement_id}/datasets/{file_id}"
+
+
+def _filename(options: LoadOptions, fallback: str) -> str:
+    name = (options.filename or "").replace("/", "_").replace("\\", "_").strip()
+    return name[:255] or fallback
+
+
+def _refuse_empty(size: int) -> None:
+    if size == 0:
+        raise ValidationFailed.field(
+            "body", message="the file is empty (0 bytes): send the file's contents", code="empty_file"
+        )
+
+
+def create_dataset(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    options: LoadOptions,
+    data: bytes,
+    content_type: str,
+    storage: BlobStorage | None = None,
+    settings: Settings | None = None,
+) -> Dataset:
+    """Store a file sent as the request body and queue its load."""
+    limit = (settings or get_settings()).max_direct_upload_mb * 1024 * 1024
+    access = _uploader_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    if len(data) > limit:
+        raise PayloadTooLarge(
+            f"A file sent as the body may be at most {limit // (1024 * 1024)} MB; "
+            f"start an upload with POST /api/engagements/{engagement_id}/uploads instead"
+        )
+    _refuse_empty(len(data))
+    dataset_id = uuid.uuid4()
+    key = blob_key(access.engagement.firm_id, engagement_id, dataset_id)
+    info = (storage or get_storage()).put(CONTAINER, key, data, content_type=content_type, overwrite=False)
+    dataset = _queue(
+        uow,
+        access=access,
+        principal=principal,
+        options=options,
+        dataset_id=dataset_id,
+        filename=_filename(options, f"{options.kind}-upload"),
+        content_type=content_type,
+        blob_key=key,
+        size_bytes=info.size,
+        sha256=info.sha256 or None,
+        via="body",
+    )
+    uow.commit()
+    return dataset
+
+
+def create_upload(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    filename: str,
+    content_type: str,
+    size_bytes: int | None,
+    storage: BlobStorage | None = None,
+    settings: Settings | None = None,
+) -> tuple[IngestionUpload, str, dict[str, str]]:
+    """Open an upload straight to storage; returns the session, where to PUT and with which headers."""
+    access = _uploader_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    kind = media_type(content_type)
+    if kind not in ACCEPTED_TYPES:
+        raise ValidationFailed.field(
+            "body",
+            "content_type",
+            message=f"{content_type[:100]!r} is not accepted; send one of {', '.join(ACCEPTED_TYPES)}",
+            code="unsupported_media_type",
+        )
+    if size_bytes is not None and size_bytes > MAX_BLOB_UPLOAD_BYTES:
+        raise ValidationFailed.field(
+            "body", "size_bytes", message=f"a file may be at most {MAX_BLOB_UPLOAD_BYTES} bytes"
+        )
+    upload_id = uuid.uuid4()
+    upload = IngestionUpload(
+        id=upload_id,
+        firm_id=access.engagement.firm_id,
+        engagement_id=engagement_id,
+        filename=filename.replace("/", "_").replace("\\", "_")[:255],
+        content_type=kind,
+        expected_size_bytes=size_bytes,
+        blob_key=blob_key(access.engagement.firm_id, engagement_id, upload_id),
+        status="pending",
+        created_by=principal.user_id,
+        expires_at=datetime.now(UTC) + UPLOAD_URL_LIFETIME,
+    )
+    uow.session.add(upload)
+    uow.session.flush()
+    url = (storage or get_storage()).upload_url(
+        CONTAINER, upload.blob_key, content_type=kind, expires_in=UPLOAD_URL_LIFETIME
+    )
+    if url is None:
+        # No storage URL (a local folder): the API's own content route stands in for it.
+        base = (settings or get_settings()).public_base_url.rstrip("/")
+        url = f"{base}/api/engagements/{engagement_id}/uploads/{upload_id}/content"
+        headers = {"Content-Type": kind, "Authorization": "Bearer <your access token>"}
+    else:
+        headers = {"x-ms-blob-type": "BlockBlob", "Content-Type": kind}
+    record(
+        uow,
+        "dataset.upload_started",
+        engagement_id=engagement_id,
+        target_type="ingestion_upload",
+        target_id=upload_id,
+        filename=upload.filename,
+        size_bytes=size_bytes,
+    )
+    uow.commit()
+    return upload, url, headers
+
+
+def _pending_upload_or_raise(uow: UnitOfWork, *, engagement_id: uuid.UUID, upload_id: uuid.UUID) -> IngestionUpload:
+    upload = uow.session.scalar(
+        select(IngestionUpload)
+        .where(IngestionUpload.id == upload_id, IngestionUpload.engagement_id == engagement_id)
+        .with_for_update()
+    )
+    if upload is None:
+        raise NotFound("No such upload", code="upload_not_found")
+    if upload.status == "ingested":
+        raise Conflict("The upload was already ingested", code="upload_ingested", dataset_id=str(upload.dataset_id))
+    if upload.status == "expired" or datetime.now(UTC) >= upload.expires_at:
+        raise Conflict("The upload has expired; start a new one", code="upload_expired")
+    return upload
+
+
+def upload_content(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    upload_id: uuid.UUID,
+    data: bytes,
+    storage: BlobStorage | None = None,
+) -> None:
+    """Store a pending upload's bytes through the API, once: the stand-in for a storage upload URL."""
+    _uploader_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    upload = _pending_upload_or_raise(uow, engagement_id=engagement_id, upload_id=upload_id)
+    _refuse_empty(len(data))
+    try:
+        (storage or get_storage()).put(
+            CONTAINER, upload.blob_key, data, content_type=upload.content_type, overwrite=False
+        )
+    except BlobExists as error:
+        raise Conflict("The file was already uploaded; ingest it", code="upload_exists") from error
+
+
+def ingest_upload(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    upload_id: uuid.UUID,
+    options: LoadOptions,
+    storage: BlobStorage | None = None,
+) -> Dataset:
+    """Queue the load of a file uploaded straight to storage; the job measures and hashes it."""
+    access = _uploader_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    upload = _pending_upload_or_raise(uow, engagement_id=engagement_id, upload_id=upload_id)
+    if not (storage or get_storage()).exists(CONTAINER, upload.blob_key):
+        raise Conflict("Nothing has been uploaded yet: PUT the file to the upload_url first", code="upload_missing")
+    dataset = _queue(
+        uow,
+        access=access,
+        principal=principal,
+        options=options,
+        dataset_id=uuid.uuid4(),
+        filename=_filename(options, upload.filename),
+        content_type=upload.content_type,
+        blob_key=upload.blob_key,
+        size_bytes=upload.expected_size_bytes,
+        sha256=None,
+        via="blob",
+    )
+    upload.status, upload.dataset_id = "ingested", dataset.id
+    uow.commit()
+    return dataset
+
+
+def current_dataset(uow: UnitOfWork, *, engagement_id: uuid.UUID, kind: str) -> Dataset | None:
+    """The newest version of this kind that loaded."""
+    return uow.session.scalar(
+        select(Dataset)
+        .where(Dataset.engagement_id == engagement_id, Dataset.kind == kind, Dataset.status == "succeeded")
+        .order_by(Dataset.version.desc())
+        .limit(1)
+    )
+
+
+def list_datasets(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    kind: str | None,
+    status: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[tuple[Dataset, Job | None, bool]], int]:
+    """The engagement's dataset versions, newest first, each with its job and whether it is current."""
+    get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    conditions = [Dataset.engagement_id == engagement_id]
+    if kind:
+        conditions.append(Dataset.kind == kind)
+    if status:
+        conditions.append(Dataset.status == status)
+    total = uow.session.scalar(select(func.count()).select_from(Dataset).where(*conditions)) or 0
+    rows = uow.session.execute(
+        select(Dataset, Job)
+        .outerjoin(Job, Job.id == Dataset.job_id)
+        .where(*conditions)
+        .order_by(Dataset.created_at.desc(), Dataset.version.desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    newest = uow.session.execute(
+        select(Dataset.kind, func.max(Dataset.version))
+        .where(Dataset.engagement_id == engagement_id, Dataset.status == "succeeded")
+        .group_by(Dataset.kind)
+    ).all()
+    current: dict[str, int] = {row[0]: row[1] for row in newest}
+    return [(d, job, current.get(d.kind) == d.version) for d, job in rows], total
+
+
+def get_dataset_or_raise(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, dataset_id: uuid.UUID
+) -> tuple[Dataset, Job | None, bool]:
+    get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    row = uow.session.execute(
+        select(Dataset, Job)
+        .outerjoin(Job, Job.id == Dataset.job_id)
+        .where(Dataset.id == dataset_id, Dataset.engagement_id == engagement_id)
+    ).first()
+    if row is None:
+        raise NotFound("No such dataset", code="dataset_not_found")
+    dataset, job = row
+    current = current_dataset(uow, engagement_id=engagement_id, kind=dataset.kind)
+    return dataset, job, current is not None and current.id == dataset.id
+
+
+def load_dataset(*, uow: UnitOfWork, dataset_id: uuid.UUID, progress: Callable[[float], None]) -> dict[str, Any]:
+    """The load job: read the stored file into the dataset's lines, all or nothing, once.
+
+    The dataset row is locked first, so a command delivered twice at once loads once: the second
+    delivery waits, then finds the version loaded and returns its summary."""
+    from functions.ingestion import loader  # pyarrow and the parsers load only where files are read
+    from functions.ingestion.problems import IngestRejected
+
+    dataset = uow.session.scalar(select(Dataset).where(Dataset.id == dataset_id).with_for_update())
+    if dataset is None:
+        raise JobFailed("dataset_not_found", "The dataset no longer exists")
+    if dataset.status == "succeeded":
+        return {"dataset_id": str(dataset.id), "version": dataset.version, **(dataset.summary or {})}
+    if dataset.status == "failed":
+        raise JobFailed("dataset_failed", "The dataset already failed to load", dataset.error or {})
+    engagement_status = uow.session.scalar(select(Engagement.status).where(Engagement.id == dataset.engagement_id))
+    if engagement_status == LOCKED_STATUS:
+        raise JobFailed("engagement_locked", "The engagement was finalized before the file was loaded")
+    try:
+        with get_storage().open(dataset.container, dataset.blob_key) as stream:
+            loaded = loader.load(uow.session, dataset, stream, progress=progress)
+    except IngestRejected as rejected:
+        error = rejected.as_error()
+        raise JobFailed(error["code"], error["message"], error["details"]) from rejected
+    except BlobNotFound as missing:
+        raise JobFailed("file_missing", "The uploaded file is no longer in storage") from missing
+    except (DataError, psycopg.DataError) as refused:
+        # What the parser let through but PostgreSQL refused: a value that can never load, so no retry.
+        cause = getattr(refused, "orig", None) or refused
+        diag = getattr(cause, "diag", None)
+        detail = (diag.message_primary if diag is not None else None) or "invalid value"
+        raise JobFailed("invalid_values", f"The database refused a value: {detail}") from refused
+    dataset.status, dataset.summary, dataset.warnings = "succeeded", loaded.summary, loaded.warnings
+    dataset.unbalanced, dataset.finished_at = loaded.unbalanced, datetime.now(UTC)
+    dataset.size_bytes, dataset.sha256 = loaded.size_bytes, loaded.sha256
+    payload = {
+        "engagement_id": str(dataset.engagement_id),
+        "kind": dataset.kind,
+        "dataset_id": str(dataset.id),
+        "version": dataset.version,
+        "summary": _event_summary(loaded.summary),
+    }
+    uow.add_event("dataset.ingested", payload)
+    record(
+        uow,
+        "dataset.ingested",
+        engagement_id=dataset.engagement_id,
+        target_type="dataset",
+        target_id=dataset.id,
+        kind=dataset.kind,
+        version=dataset.version,
+        sha256=loaded.sha256,
+        warnings=len(loaded.warnings),
+    )
+    return {"dataset_id": str(dataset.id), "version": dataset.version, **loaded.summary}
+
+
+def _event_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """The figures a consumer decides on; the per-period table stays on the dataset."""
+    return {key: value for key, value in summary.items() if key not in ("periods", "details", "columns")}
+
+
+def fail_dataset(*, uow: UnitOfWork, dataset_id: uuid.UUID, error: dict[str, Any]) -> None:
+    """Record why a load failed on its dataset; the current version stays what it was."""
+    dataset = uow.session.get(Dataset, dataset_id)
+    if dataset is None or dataset.status != "queued":
+        return
+    dataset.status, dataset.error, dataset.finished_at = "failed", error, datetime.now(UTC)
+    record(
+        uow,
+        "dataset.failed",
+        engagement_id=dataset.engagement_id,
+        target_type="dataset",
+        target_id=dataset.id,
+        kind=dataset.kind,
+        version=dataset.version,
+        code=error.get("code"),
+    )

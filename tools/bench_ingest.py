@@ -1,0 +1,195 @@
+"""Loading a general ledger: the ingestion job against a plain `psql \\copy` of the same rows (the floor).
+
+Writes a synthetic general ledger of `--lines` lines (tools/synthetic_ledger.py) as CSV, builds a
+throw-away database, and then, `--runs` times each, alternating, in the same database:
+
+- the floor: `psql -c "\\copy ..."` of the file into an equivalent table (the same typed columns as
+  the file, the same five indexes as journal_lines), a fresh table each run;
+- the ingestion job, through the real path: an upload session, the file in storage, POST .../ingest,
+  and the jobs queue trigger run in a fresh child process (so its peak memory is the job's own):
+  sniffing, parsing in chunks, validation, COPY into journal_lines under row-level security with
+  the lock trigger, summary and duplicate checks, all in one transaction.
+
+Reports medians of seconds and lines per second, the ratio to the floor, and the job's peak RSS.
+
+Usage: python tools/bench_ingest.py [--lines 1000000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+FLOOR_TABLE = """
+CREATE TABLE {name} (
+  journal_id text NOT NULL, line_number integer NOT NULL, account_number text NOT NULL, description text,
+  debit numeric(18,2), credit numeric(18,2), effective_date date NOT NULL, entered_date date, entered_time time,
+  entered_by text, approved_by text, source text, period text, fiscal_year smallint
+);
+CREATE INDEX ON {name} (journal_id, line_number);
+CREATE INDEX ON {name} (account_number, effective_date);
+CREATE INDEX ON {name} (effective_date);
+CREATE INDEX ON {name} (entered_by);
+CREATE INDEX ON {name} (debit);
+"""
+
+
+def _psql_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def floor_copy(url: str, csv_path: Path) -> float:
+    """Seconds for psql's \\copy of the file into a fresh equivalent table."""
+    name = f"floor_{uuid.uuid4().hex[:8]}"
+    psql = ["psql", _psql_url(url), "-v", "ON_ERROR_STOP=1", "-q"]
+    subprocess.run([*psql, "-c", FLOOR_TABLE.format(name=name)], check=True)  # noqa: S603
+    started = time.perf_counter()
+    subprocess.run([*psql, "-c", f"\\copy {name} FROM '{csv_path}' WITH (FORMAT csv, HEADER true)"], check=True)  # noqa: S603
+    elapsed = time.perf_counter() - started
+    subprocess.run([*psql, "-c", f"DROP TABLE {name}"], check=True)  # noqa: S603
+    return elapsed
+
+
+def run_job_in_child(job_id: str) -> tuple[float, float, dict[str, object]]:
+    """Run one queued job in a fresh interpreter; returns (seconds, peak RSS MB, job result)."""
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--child-job", job_id], check=True, capture_output=True, text=True, env=os.environ
+    )
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    return report["seconds"], report["peak_rss_mb"], report["result"]
+
+
+def child(job_id: str) -> None:
+    from azure.functions.servicebus import ServiceBusMessage
+    from sqlalchemy import select
+
+    import function_app
+    from shared.bus.envelope import Envelope
+    from shared.db.models import Job, OutboxMessage
+    from shared.db.uow import UnitOfWork
+
+    with UnitOfWork(system=True) as uow:
+        row = uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.body["payload"]["job_id"].astext == job_id)
+        ).one()
+        envelope = Envelope.model_validate(row.body)
+    trigger = next(f for f in function_app.app.get_functions() if f.get_function_name() == "jobs_worker")
+    message = ServiceBusMessage(
+        body=envelope.to_json().encode(),
+        message_id=str(envelope.id),
+        delivery_count=1,
+        application_properties={"type": envelope.type},
+        user_properties={},
+    )
+    started = time.perf_counter()
+    trigger.get_user_function()(message)
+    seconds = time.perf_counter() - started
+    with UnitOfWork(firm_id=envelope.firm_id, system=True) as uow:
+        job = uow.session.get(Job, uuid.UUID(job_id))
+        assert job is not None  # noqa: S101
+        result = {"status": job.status, "lines": (job.result or {}).get("lines"), "error": job.error}
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak, "result": result}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child-job", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_job:
+        child(args.child_job)
+        return
+
+    os.environ.setdefault("AURA_JWT_SECRET", "bench-secret-" + uuid.uuid4().hex)
+    os.environ["AURA_ENVIRONMENT"] = "test"
+    os.environ["AURA_LOG_LEVEL"] = "WARNING"
+    os.environ["AURA_BUS_TRANSPORT"] = "local"
+    from aura_local.database import create_database, drop_database, server_url
+
+    server = server_url(ROOT / ".aura")
+    name = f"aura_bench_{uuid.uuid4().hex[:10]}"
+    url = create_database(server, name, exist_ok=False)
+    os.environ["DATABASE_URL"] = url
+    with tempfile.TemporaryDirectory(prefix="aura-bench-ingest-") as folder:
+        os.environ["AURA_LOCAL_STORAGE_DIR"] = str(Path(folder) / "blobs")
+        try:
+            _run(args, url, Path(folder))
+        finally:
+            from shared.db.engine import reset_engine
+
+            reset_engine()
+            drop_database(server, name)
+
+
+def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
+    from functions.identity import service as identity
+    from functions.ingestion.service import CONTAINER, blob_key
+    from shared.db.migrate import upgrade
+    from shared.db.uow import UnitOfWork
+    from shared.storage import get_storage
+    from tests.engagement_support import new_client, new_engagement
+    from tests.support import PASSWORD, request, token_for
+    from tools.synthetic_ledger import LedgerSpec, write_general_ledger
+
+    csv_path = folder / "general_ledger.csv"
+    started = time.perf_counter()
+    facts = write_general_ledger(csv_path, LedgerSpec(lines=args.lines))
+    size_mb = csv_path.stat().st_size / 1024 / 1024
+    print(f"generated {facts.lines:,} lines, {size_mb:.0f} MB, in {time.perf_counter() - started:.1f} s")
+
+    upgrade(url)
+    admin_email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+    with UnitOfWork() as uow:
+        firm, _ = identity.create_firm(uow=uow, name="Bench CPA", admin_email=admin_email, admin_password=PASSWORD)
+    admin = token_for(admin_email)
+    engagement = new_engagement(
+        admin, new_client(admin), period_start="2025-01-01", period_end="2025-12-31", name="Bench"
+    )["id"]
+
+    def queue_load() -> str:
+        base = f"engagements/{engagement}/uploads"
+        session = request(
+            "POST", base, token=admin, json_body={"filename": "gl.csv", "content_type": "text/csv"}
+        ).json()
+        with csv_path.open("rb") as stream:  # the client's PUT to the upload URL
+            key = blob_key(firm.id, uuid.UUID(engagement), uuid.UUID(session["upload_id"]))
+            get_storage().put(CONTAINER, key, stream)
+        reply = request("POST", f"{base}/{session['upload_id']}/ingest", token=admin, params={"kind": "general_ledger"})
+        return str(reply.json()["job_id"])
+
+    floors, loads, peaks = [], [], []
+    for run in range(args.runs):
+        floors.append(floor_copy(url, csv_path))
+        seconds, peak, result = run_job_in_child(queue_load())
+        if result["status"] != "succeeded" or result["lines"] != facts.lines:
+            raise SystemExit(f"the load did not succeed: {result}")
+        loads.append(seconds)
+        peaks.append(peak)
+        print(f"run {run + 1}: psql \\copy {floors[-1]:.2f} s, ingestion job {seconds:.2f} s, peak RSS {peak:.0f} MB")
+
+    floor, load = statistics.median(floors), statistics.median(loads)
+    print()
+    print(f"| {facts.lines:,} lines ({size_mb:.0f} MB CSV) | median of {args.runs} | lines/s |")
+    print("|---|---|---|")
+    print(f"| psql \\copy into an equivalent table (floor) | {floor:.2f} s | {facts.lines / floor:,.0f} |")
+    print(f"| ingestion job (parse, validate, COPY, checks) | {load:.2f} s | {facts.lines / load:,.0f} |")
+    print(f"| ratio to the floor | {load / floor:.2f}x | |")
+    print(f"| job peak RSS (whole process) | {max(peaks):.0f} MB | |")
+
+
+if __name__ == "__main__":
+    main()
