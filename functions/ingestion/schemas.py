@@ -115,7 +115,9 @@ class DatasetQuery(PageQuery):
 
 class VersionQuery(PageQuery):
     model_config = ConfigDict(extra="forbid")
-    version: int | None = Field(None, ge=1, description="an earlier version instead of the current one")
+    version: int | None = Field(
+        None, ge=1, le=2_147_483_647, description="an earlier version instead of the current one"
+    )
 
 
 class DatasetRef(BaseModel):

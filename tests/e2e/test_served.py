@@ -258,7 +258,15 @@ def test_schemathesis_inside_a_real_engagement(served: Served, tmp_path: Path) -
         "upload_id": upload,
         "user_id": str(admin.user_id),
     }
+    data_upload = post(f"engagements/{engagement}/uploads", json={"filename": "gl.csv", "content_type": "text/csv"})[
+        "upload_id"
+    ]
     config = "[parameters]\n" + "".join(f'"path.{name}" = "{value}"\n' for name, value in ids.items())
+    # A data upload is another kind of upload session than an evidence upload, under the same name.
+    config += (
+        '\n[[operations]]\ninclude-path-regex = "^/api/engagements/\\\\{engagement_id\\\\}/uploads/"\n'
+        f'parameters = {{ "path.upload_id" = "{data_upload}" }}\n'
+    )
     (tmp_path / "schemathesis.toml").write_text(config)
     _schemathesis(served, token, tmp_path, "--include-path-regex", "^/api/(clients|engagements)")
 
@@ -323,6 +331,33 @@ def test_the_readme_engagement_walkthrough_runs_as_written(served: Served) -> No
     assert "content changed in version 2" in result.stdout  # the edit cleared the review and approval
     assert '"status":"open"' in result.stdout  # the review note
     assert '"ready":false' in result.stdout  # no QC or report yet
+
+
+def test_the_readme_client_data_walkthrough_loads_through_the_served_bus(served: Served) -> None:
+    """The README's data walkthrough: uploads answer 202, the served host's bus runs the load jobs, and
+    the trial balance, journal entries and roll-forward read back."""
+    from tests.support import PASSWORD, create_firm
+
+    admin = create_firm("Data Walkthrough CPA")
+    login = httpx.post(f"{served.base}/api/auth/login", json={"email": admin.email, "password": PASSWORD})
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Client data: a trial balance and a general ledger", 1)[1]
+    match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert match, "the data walkthrough's shell block is missing from the README"
+    script = match[1].replace("API=http://127.0.0.1:7071/api", f"API={served.base}/api")
+    prelude = 'set -euo pipefail\ncurl() { command curl --fail-with-body "$@"; }\n'
+    result = subprocess.run(  # noqa: S603 - bash running the README's own commands against a local host
+        ["/bin/bash", "-c", prelude + script],
+        env={**os.environ, "TOKEN": login.json()["access_token"]},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.count(" succeeded") == 2, result.stdout[-3000:]
+    assert '"status":"reconciled"' in result.stdout  # the roll-forward
+    assert '"journal_id":"JE-2"' in result.stdout
 
 
 def test_a_stale_credentials_file_is_replaced_by_a_working_demo_login(
