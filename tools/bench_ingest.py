@@ -3,8 +3,9 @@
 Writes a synthetic general ledger of `--lines` lines (tools/synthetic_ledger.py) as CSV, builds a
 throw-away database, and then, `--runs` times each, alternating, in the same database:
 
-- the floor: `psql -c "\\copy ..."` of the file into an equivalent table (the same typed columns as
-  the file, the same five indexes as journal_lines), a fresh table each run;
+- the floor: `psql -c "\\copy ..."` of the file into an equivalent table (the file's columns, typed,
+  with journal_lines' six indexes: a row-number primary key and the five for the read filters), a
+  fresh table each run;
 - the ingestion job, through the real path: an upload session, the file in storage, POST .../ingest,
   and the jobs queue trigger run in a fresh child process (so its peak memory is the job's own):
   sniffing, parsing in chunks, validation, COPY into journal_lines under row-level security with
@@ -34,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 FLOOR_TABLE = """
 CREATE TABLE {name} (
+  row_number bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   journal_id text NOT NULL, line_number integer NOT NULL, account_number text NOT NULL, description text,
   debit numeric(18,2), credit numeric(18,2), effective_date date NOT NULL, entered_date date, entered_time time,
   entered_by text, approved_by text, source text, period text, fiscal_year smallint
@@ -56,7 +58,10 @@ def floor_copy(url: str, csv_path: Path) -> float:
     psql = ["psql", _psql_url(url), "-v", "ON_ERROR_STOP=1", "-q"]
     subprocess.run([*psql, "-c", FLOOR_TABLE.format(name=name)], check=True)  # noqa: S603
     started = time.perf_counter()
-    subprocess.run([*psql, "-c", f"\\copy {name} FROM '{csv_path}' WITH (FORMAT csv, HEADER true)"], check=True)  # noqa: S603
+    columns = "journal_id, line_number, account_number, description, debit, credit, effective_date, entered_date, "
+    columns += "entered_time, entered_by, approved_by, source, period, fiscal_year"
+    copy = f"\\copy {name} ({columns}) FROM '{csv_path}' WITH (FORMAT csv, HEADER true)"
+    subprocess.run([*psql, "-c", copy], check=True)  # noqa: S603
     elapsed = time.perf_counter() - started
     subprocess.run([*psql, "-c", f"DROP TABLE {name}"], check=True)  # noqa: S603
     return elapsed

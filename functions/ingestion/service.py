@@ -137,7 +137,7 @@ def _queue(
 
 
 def blob_key(firm_id: uuid.UUID, engagement_id: uuid.UUID, file_id: uuid.UUID) -> str:
-    return f"{firm_id}/{engagement_id}/datasets/{file_id}"
+    return f"firms/{firm_id}/engagements/{engagement_id}/datasets/{file_id}"
 
 
 def _filename(options: LoadOptions, fallback: str) -> str:
