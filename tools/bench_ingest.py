@@ -8,8 +8,9 @@ throw-away database, and then, `--runs` times each, alternating, in the same dat
   fresh table each run;
 - the ingestion job, through the real path: an upload session, the file in storage, POST .../ingest,
   and the jobs queue trigger run in a fresh child process (so its peak memory is the job's own):
-  sniffing, parsing in chunks, validation, COPY into journal_lines under row-level security with
-  the lock trigger, summary and duplicate checks, all in one transaction.
+  sniffing, parsing in chunks, validation, COPY into the dataset's own new partition, duplicate
+  check, attaching the partition to journal_lines (its six indexes built in bulk), summary, all in
+  one transaction.
 
 Reports medians of seconds and lines per second, the ratio to the floor, and the job's peak RSS.
 

@@ -203,32 +203,51 @@ class Loaded:
 
 
 class Staging:
-    """PostgreSQL refuses COPY into a table under row-level security, so lines are copied into a
-    temporary table of the same shape first and moved with one INSERT ... SELECT, which the policies
-    and the lock trigger check like any other insert. The temporary table lives in this transaction."""
+    """Where COPY may write. PostgreSQL refuses COPY into a table under row-level security, so the
+    small tables (trial balance, chart) are copied into a temporary table of the same shape and moved
+    with one INSERT ... SELECT, which their policies and lock trigger check like any other insert."""
 
     def __init__(self, kind: str) -> None:
-        self.table = sql.Identifier(LINE_TABLES[kind].__tablename__)
-        self.staging = sql.Identifier(f"staging_{LINE_TABLES[kind].__tablename__}")
         self.columns = sql.SQL(", ").join(sql.Identifier(name) for name in COLUMNS[kind])
-        self.keys = sql.SQL(", ").join(sql.Identifier(name) for name in KEYS)
+        self.table = sql.Identifier(LINE_TABLES[kind].__tablename__)
+        self.target = sql.Identifier(f"staging_{LINE_TABLES[kind].__tablename__}")
 
-    def create(self) -> sql.Composed:
-        return sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
-            self.staging, self.columns, self.table
+    def open(self, cursor: Any, dataset: Dataset) -> None:
+        cursor.execute(
+            sql.SQL("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA").format(
+                self.target, self.columns, self.table
+            )
         )
 
     def copy(self) -> sql.Composed:
-        return sql.SQL("COPY {} FROM STDIN (FORMAT csv)").format(self.staging)
+        return sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(self.target, self.columns)
 
-    def move(self) -> sql.Composed:
-        """The insert that gives every line its dataset, firm and engagement (parameters 1 to 3)."""
-        return sql.SQL("INSERT INTO {table} ({keys}, {columns}) SELECT %s, %s, %s, {columns} FROM {staging}").format(
-            table=self.table, keys=self.keys, columns=self.columns, staging=self.staging
+    def close(self, cursor: Any, dataset: Dataset) -> None:
+        """Move the lines, giving each its dataset, firm and engagement."""
+        keys = sql.SQL(", ").join(sql.Identifier(name) for name in KEYS)
+        cursor.execute(
+            sql.SQL("INSERT INTO {} ({}, {}) SELECT %s, %s, %s, {} FROM {}").format(
+                self.table, keys, self.columns, self.columns, self.target
+            ),
+            (dataset.id, dataset.firm_id, dataset.engagement_id),
         )
+        cursor.execute(sql.SQL("DROP TABLE {}").format(self.target))
 
-    def drop(self) -> sql.Composed:
-        return sql.SQL("DROP TABLE {}").format(self.staging)
+
+class JournalPartition(Staging):
+    """A general ledger's lines go to a partition of their own (migration 0006): COPY into a new table
+    pinned to the dataset, then attached to journal_lines, with its indexes built in bulk."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.target = sql.Identifier("journal_lines")  # until opened
+
+    def open(self, cursor: Any, dataset: Dataset) -> None:
+        cursor.execute("SELECT aura_open_journal_partition(%s)", (dataset.id,))
+        self.target = sql.Identifier(cursor.fetchone()[0])
+
+    def close(self, cursor: Any, dataset: Dataset) -> None:
+        cursor.execute("SELECT aura_attach_journal_partition(%s)", (dataset.id,))
 
 
 # A totals row at the foot of an export, compared with what the lines add up to: field -> summary key
@@ -376,13 +395,13 @@ def load(
     )
     totals = TOTALS[dataset.kind]()
     footer = Footer(converter)
-    staging = Staging(dataset.kind)
+    staging = JournalPartition(dataset.kind) if dataset.kind == "general_ledger" else Staging(dataset.kind)
     connection = session.connection().connection.driver_connection
     if connection is None:
         raise RuntimeError("the session has no database connection")
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(staging.create())
+        staging.open(cursor, dataset)
         with cursor.copy(staging.copy()) as copy:
             for typed in _batches(source.chunks, converter, footer):
                 totals.add(typed)
@@ -392,8 +411,7 @@ def load(
         converter.finish()
         copied = time.perf_counter()
         duplicates = _duplicates(cursor, staging) if dataset.kind == "general_ledger" else []
-        cursor.execute(staging.move(), (dataset.id, dataset.firm_id, dataset.engagement_id))
-        cursor.execute(staging.drop())
+        staging.close(cursor, dataset)
     reader.drain()
     moved = time.perf_counter()
     warnings = converter.warnings
@@ -483,14 +501,14 @@ def _compare_control_totals(summary: dict[str, Any], control: dict[str, Any]) ->
 
 
 def _duplicates(cursor: Any, staging: Staging) -> list[tuple[int, int]]:
-    """(first row, how many pairs) of the (journal_id, line_number) pairs that repeat, found in the
-    staging table before the move: no row-level security to evaluate, and hashed in memory."""
+    """(first row, how many pairs) of the (journal_id, line_number) pairs that repeat, found before the
+    lines are moved or attached: no row-level security to evaluate, and hashed in memory."""
     cursor.execute("SET LOCAL work_mem = '64MB'")
     cursor.execute(
         sql.SQL(
             "SELECT min(row_number), count(*) OVER () FROM {} GROUP BY journal_id, line_number "
             "HAVING count(*) > 1 ORDER BY 1 LIMIT 10"
-        ).format(staging.staging)
+        ).format(staging.target)
     )
     rows = [(int(first), int(pairs)) for first, pairs in cursor.fetchall()]
     cursor.execute("RESET work_mem")

@@ -414,7 +414,7 @@ def test_a_database_failure_halfway_stores_nothing_and_the_redelivery_loads_whol
                 row[0]
                 for row in admin.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND query LIKE 'COPY %staging_journal_lines%'"
+                    "WHERE datname = current_database() AND query LIKE 'COPY %journal_lines_%'"
                 )
             )
 
@@ -501,6 +501,64 @@ def test_lines_are_hidden_from_client_users_and_from_staff_off_the_team(ws: Work
     assert ws.call("GET", "journal-entries", outsider).status == 404
     member = ws.person("member", "staff", team_role="staff")
     assert ws.call("GET", "journal-entries", member).json()["total"] == 10_000
+
+
+def test_each_general_ledger_version_is_a_partition_only_reached_through_journal_lines(
+    ws: Workspace, ledger: dict[str, Any]
+) -> None:
+    from sqlalchemy.exc import ProgrammingError
+
+    first = loaded(ws, ws.admin, "general_ledger", ledger["gl"])
+    second = loaded(ws, ws.admin, "general_ledger", ledger["gl"])
+    partitions = [f"journal_lines_{uuid.UUID(d['id']).hex}" for d in (first, second)]
+    with UnitOfWork(firm_id=ws.firm_id, system=True) as uow:
+        attached = uow.session.scalars(
+            text(
+                "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = 'journal_lines'::regclass AND c.relname = ANY(:names)"
+            ),
+            {"names": partitions},
+        ).all()
+        assert sorted(attached) == sorted(partitions)
+        for name in partitions:
+            privileges = uow.session.scalar(
+                text(
+                    "SELECT has_table_privilege('aura_app', :t, 'SELECT') OR has_table_privilege('aura_app', :t, "
+                    "'INSERT') OR has_table_privilege('aura_app', :t, 'UPDATE') OR "
+                    "has_table_privilege('aura_app', :t, 'DELETE')"
+                ),
+                {"t": name},
+            )
+            assert privileges is False, name
+            forced = uow.session.execute(
+                text("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = :t"), {"t": name}
+            ).one()
+            assert tuple(forced) == (True, True)
+        # Reading through the parent: one partition per version, pruned by dataset.
+        plan = "\n".join(
+            uow.session.scalars(
+                text(f"EXPLAIN SELECT count(*) FROM journal_lines WHERE dataset_id = '{first['id']}'")
+            ).all()
+        )
+        assert partitions[0] in plan and partitions[1] not in plan
+    with UnitOfWork(firm_id=ws.firm_id, system=True) as uow, pytest.raises(ProgrammingError):
+        uow.session.execute(text(f"SELECT count(*) FROM {partitions[0]}"))
+
+
+def test_the_partition_functions_refuse_a_dataset_the_caller_may_not_load(
+    ws: Workspace, ledger: dict[str, Any]
+) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    accepted = upload(ws, ws.admin, "general_ledger", ledger["gl"]).json()
+    other = workspace()
+    # Another firm's session cannot open a partition for this dataset, nor can a client user's.
+    for firm_id, user_id in ((other.firm_id, other.admin.user_id), (ws.firm_id, ws.client_user().user_id)):
+        with UnitOfWork(firm_id=firm_id, user_id=uuid.UUID(user_id)) as uow, pytest.raises(DBAPIError) as refused:
+            uow.session.execute(text("SELECT aura_open_journal_partition(:d)"), {"d": accepted["dataset_id"]})
+        assert "may load" in str(refused.value)
+    loaded_dataset = line_count(ws, accepted["dataset_id"])
+    assert loaded_dataset == 0
 
 
 def test_lines_cannot_be_changed_or_removed_by_the_application(ws: Workspace, ledger: dict[str, Any]) -> None:

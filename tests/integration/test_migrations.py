@@ -19,6 +19,7 @@ from sqlalchemy.pool import NullPool
 import shared.db
 from shared.db.engine import normalize_url
 from shared.db.migrate import alembic_config, downgrade, upgrade
+from shared.db.models_ingestion import is_declared
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
 
@@ -38,7 +39,8 @@ def schema_differences(url: str) -> list[Any]:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(
-                connection, opts={"compare_type": True, "compare_server_default": True}
+                connection,
+                opts={"compare_type": True, "compare_server_default": True, "include_object": is_declared},
             )
             return list(compare_metadata(context, model_metadata()))
     finally:

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from shared.db import models_engagement, models_ingestion  # noqa: F401  (registers their tables on Base.metadata)
+from shared.db.models_ingestion import is_declared
 from shared.db.engine import normalize_url
 from shared.db.models import Base
 from shared.settings import get_settings
@@ -23,13 +24,13 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is not None:
-        context.configure(connection=connectable, target_metadata=Base.metadata)
+        context.configure(connection=connectable, target_metadata=Base.metadata, include_object=is_declared)
         with context.begin_transaction():
             context.run_migrations()
         return
     engine = create_engine(normalize_url(url), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=Base.metadata)
+        context.configure(connection=connection, target_metadata=Base.metadata, include_object=is_declared)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

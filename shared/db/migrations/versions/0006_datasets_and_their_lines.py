@@ -3,8 +3,18 @@
 Secured like everything under an engagement (migration 0003), with two differences. Client users
 upload their client's data, so datasets and upload sessions follow engagement *visibility* (client
 users included) while the loaded lines follow the *internal* rule (the firm's people, and the
-loader's background scope). Lines are immutable and bulk-loaded: aura_app may only select and insert
-them, and their lock check runs once per statement over the inserted rows instead of once per row.
+loader's background scope). Lines are immutable and bulk-loaded.
+
+Journal lines are partitioned by dataset: each loaded version is one partition, so a version is
+scanned on its own and loaded at COPY speed. PostgreSQL refuses COPY into a table under row-level
+security, so the loader COPYs into a new table that only it can reach and then has it attached.
+Both steps are SECURITY DEFINER functions owned by aura_partitioner, which owns journal_lines and
+nothing else: they check that the dataset is the caller's to load (the firm in scope, an engagement
+its scope may work on, status queued, not finalized), pin every row to the dataset, firm and
+engagement with a constraint, and on attaching take away the loader's access to the partition,
+whose rows are then reached only through journal_lines and its policy. aura_app itself may only
+read journal_lines. Trial-balance and chart lines (small) are inserted through the policies, with
+their lock check run once per statement over the inserted rows.
 
 Revision ID: 0006
 Revises: 0005
@@ -68,6 +78,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.Text(), nullable=True),
         sa.Column("reversal_journal_id", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("dataset_id", "row_number", name="pk_journal_lines"),
+        postgresql_partition_by="LIST (dataset_id)",
     )
     op.create_index(
         "ix_journal_lines_account", "journal_lines", ["dataset_id", "account_number", "effective_date"], unique=False
@@ -172,7 +183,98 @@ SESSION_TABLES = ("datasets", "ingestion_uploads")
 LINE_TABLES = ("journal_lines", "trial_balance_lines", "chart_accounts")
 
 
+PARTITION_FUNCTIONS = (
+    "aura_journal_load_target(uuid)",
+    "aura_open_journal_partition(uuid)",
+    "aura_attach_journal_partition(uuid)",
+)
+
+
+def _partitioning() -> None:
+    op.execute(
+        """
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'aura_partitioner') THEN
+            CREATE ROLE aura_partitioner NOLOGIN;
+          END IF;
+          IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+            EXECUTE format('GRANT aura_partitioner TO %I', current_user);
+          END IF;
+        END $$;
+        """
+    )
+    op.execute("GRANT USAGE, CREATE ON SCHEMA public TO aura_partitioner")
+    op.execute("ALTER TABLE journal_lines OWNER TO aura_partitioner")
+    op.execute("GRANT SELECT (id, firm_id, engagement_id, kind, status) ON datasets TO aura_partitioner")
+    op.execute("GRANT SELECT (id, status) ON engagements TO aura_partitioner")
+    for table in ("datasets", "engagements"):
+        op.execute(f"CREATE POLICY partitioner ON {table} FOR SELECT TO aura_partitioner USING (true)")
+    op.execute("GRANT EXECUTE ON FUNCTION aura_internal_engagements() TO aura_partitioner")
+    op.execute(
+        """
+        -- The dataset the caller may load lines into now: its firm's, on an engagement the caller's
+        -- scope works on (aura_internal_engagements reads the caller's settings), queued, not locked.
+        CREATE FUNCTION aura_journal_load_target(p_dataset uuid, OUT firm uuid, OUT engagement uuid)
+        LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        BEGIN
+          SELECT d.firm_id, d.engagement_id INTO firm, engagement FROM datasets d
+          WHERE d.id = p_dataset AND d.kind = 'general_ledger' AND d.status = 'queued'
+            AND d.firm_id = aura_current_firm() AND d.engagement_id IN (SELECT aura_internal_engagements());
+          IF firm IS NULL THEN
+            RAISE EXCEPTION 'dataset % is not a general ledger this session may load', p_dataset
+              USING ERRCODE = '42501';
+          END IF;
+          IF EXISTS (SELECT 1 FROM engagements e WHERE e.id = engagement AND e.status = 'finalized') THEN
+            RAISE EXCEPTION 'engagement % is finalized and locked', engagement USING ERRCODE = 'AU001';
+          END IF;
+        END $$;
+
+        -- A new, empty table for one dataset's lines, which the loader may COPY into: every row is
+        -- pinned to the dataset, firm and engagement (defaults, and a constraint nothing can bypass).
+        CREATE FUNCTION aura_open_journal_partition(p_dataset uuid) RETURNS text
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        DECLARE
+          target record := aura_journal_load_target(p_dataset);
+          part text := 'journal_lines_' || replace(p_dataset::text, '-', '');
+        BEGIN
+          EXECUTE format('CREATE TABLE %I (LIKE journal_lines INCLUDING DEFAULTS)', part);
+          EXECUTE format(
+            'ALTER TABLE %I ALTER dataset_id SET DEFAULT %L, ALTER firm_id SET DEFAULT %L, '
+            'ALTER engagement_id SET DEFAULT %L, ADD CONSTRAINT %I CHECK '
+            '(dataset_id = %L AND firm_id = %L AND engagement_id = %L)',
+            part, p_dataset, target.firm, target.engagement, part || '_keys',
+            p_dataset, target.firm, target.engagement);
+          EXECUTE format('GRANT SELECT, INSERT ON %I TO aura_app', part);
+          RETURN part;
+        END $$;
+
+        -- The loaded table becomes journal_lines' partition for the dataset: the loader loses its
+        -- access, the partition's indexes are built in bulk, and its rows are reached only through
+        -- journal_lines. The lock is checked again, after the lines are in.
+        CREATE FUNCTION aura_attach_journal_partition(p_dataset uuid) RETURNS void
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+        DECLARE
+          target record := aura_journal_load_target(p_dataset);
+          part text := 'journal_lines_' || replace(p_dataset::text, '-', '');
+        BEGIN
+          IF to_regclass(part) IS NULL THEN
+            RAISE EXCEPTION 'no lines were loaded for dataset %', p_dataset USING ERRCODE = '42P01';
+          END IF;
+          EXECUTE format('REVOKE ALL ON %I FROM aura_app', part);
+          EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', part);
+          EXECUTE format('ALTER TABLE journal_lines ATTACH PARTITION %I FOR VALUES IN (%L)', part, p_dataset);
+        END $$;
+        """
+    )
+    for function in PARTITION_FUNCTIONS:
+        op.execute(f"ALTER FUNCTION {function} OWNER TO aura_partitioner")
+        op.execute(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC")
+    for function in PARTITION_FUNCTIONS[1:]:
+        op.execute(f"GRANT EXECUTE ON FUNCTION {function} TO aura_app")
+
+
 def _secure() -> None:
+    _partitioning()
     op.execute(
         """
         CREATE FUNCTION aura_refuse_finalized_rows() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
@@ -194,7 +296,8 @@ def _secure() -> None:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
     op.execute(f"GRANT SELECT, INSERT, UPDATE ON {', '.join(SESSION_TABLES)} TO aura_app")
-    op.execute(f"GRANT SELECT, INSERT ON {', '.join(LINE_TABLES)} TO aura_app")
+    op.execute("GRANT SELECT ON journal_lines TO aura_app")
+    op.execute("GRANT SELECT, INSERT ON trial_balance_lines, chart_accounts TO aura_app")
     for table in SESSION_TABLES:
         op.execute(f"CREATE POLICY visible ON {table} TO aura_app USING ({VISIBLE}) WITH CHECK ({VISIBLE})")
         op.execute(
@@ -226,4 +329,10 @@ def downgrade() -> None:
     op.drop_index("ix_chart_accounts_account", table_name="chart_accounts")
     op.drop_table("chart_accounts")
     op.execute("DROP FUNCTION IF EXISTS aura_refuse_finalized_rows()")
+    for function in reversed(PARTITION_FUNCTIONS):
+        op.execute(f"DROP FUNCTION IF EXISTS {function}")
+    op.execute("DROP POLICY IF EXISTS partitioner ON engagements")
+    op.execute("REVOKE ALL ON engagements FROM aura_partitioner")
+    op.execute("REVOKE ALL ON FUNCTION aura_internal_engagements() FROM aura_partitioner")
+    op.execute("REVOKE ALL ON SCHEMA public FROM aura_partitioner")
     # ### end Alembic commands ###
