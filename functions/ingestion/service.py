@@ -396,7 +396,7 @@ def load_dataset(*, uow: UnitOfWork, dataset_id: uuid.UUID, progress: Callable[[
     if dataset is None:
         raise JobFailed("dataset_not_found", "The dataset no longer exists")
     if dataset.status == "succeeded":
-        return {"dataset_id": str(dataset.id), "version": dataset.version, **(dataset.summary or {})}
+        return _job_result(dataset)
     if dataset.status == "failed":
         raise JobFailed("dataset_failed", "The dataset already failed to load", dataset.error or {})
     engagement_status = uow.session.scalar(select(Engagement.status).where(Engagement.id == dataset.engagement_id))
@@ -438,7 +438,17 @@ def load_dataset(*, uow: UnitOfWork, dataset_id: uuid.UUID, progress: Callable[[
         sha256=loaded.sha256,
         warnings=len(loaded.warnings),
     )
-    return {"dataset_id": str(dataset.id), "version": dataset.version, **loaded.summary}
+    return _job_result(dataset)
+
+
+def _job_result(dataset: Dataset) -> dict[str, Any]:
+    """What the job row shows when done: the dataset's figures and its warnings."""
+    return {
+        "dataset_id": str(dataset.id),
+        "version": dataset.version,
+        **(dataset.summary or {}),
+        "warnings": dataset.warnings,
+    }
 
 
 def _event_summary(summary: dict[str, Any]) -> dict[str, Any]:

@@ -99,7 +99,12 @@ def test_a_general_ledger_loads_with_its_totals_and_emits_dataset_ingested(
     assert dataset["filename"] == "gl.csv" and len(dataset["sha256"]) == 64
     assert sum(p["lines"] for p in summary["periods"]) == 10_000
     assert line_count(ws, dataset["id"]) == 10_000
-    assert job(ws, dataset["job"]["id"]).status == "succeeded"
+    finished = job(ws, dataset["job"]["id"])
+    assert finished.status == "succeeded" and finished.progress == 1
+    assert finished.result is not None
+    assert (finished.result["lines"], finished.result["journals"]) == (10_000, facts.journals)
+    assert finished.result["warnings"] == dataset["warnings"]
+    assert len(finished.result["periods"]) == 12
 
     with UnitOfWork(system=True) as uow:
         events = uow.session.scalars(
