@@ -841,6 +841,25 @@ def build_storage(settings: Settings) -> BlobStorage:
     )
 
 
+def upload_target(
+    storage: BlobStorage,
+    container: str,
+    name: str,
+    *,
+    content_type: str,
+    expires_in: timedelta,
+    stand_in_path: str,
+    settings: Settings | None = None,
+) -> tuple[str, dict[str, str]]:
+    """Where a client PUTs a new blob, and with which headers: a create-only storage URL, or where the
+    storage has none (a local folder), the API route at `stand_in_path` that takes the bytes instead."""
+    url = storage.upload_url(container, name, content_type=content_type, expires_in=expires_in)
+    if url is not None:
+        return url, {"x-ms-blob-type": "BlockBlob", "Content-Type": content_type}
+    base = (settings or get_settings()).public_base_url.rstrip("/")
+    return base + stand_in_path, {"Content-Type": content_type, "Authorization": "Bearer <your access token>"}
+
+
 @functools.cache
 def get_storage() -> BlobStorage:
     """The process-wide storage; built on first use so a bad setting never breaks import."""
@@ -861,6 +880,7 @@ __all__ = [
     "attachment_disposition",
     "build_storage",
     "get_storage",
+    "upload_target",
     "validate_blob_name",
     "validate_container_name",
 ]

@@ -45,8 +45,8 @@ from shared.db.models_engagement import BinderNode, EvidenceFile, EvidenceUpload
 from shared.db.uow import UnitOfWork
 from shared.engagement_access import EngagementAccess, get_internal_engagement_or_raise, record
 from shared.errors import AppError, Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
-from shared.settings import Settings, get_settings
-from shared.storage import BlobExists, BlobNotFound, BlobStorage, get_storage
+from shared.settings import Settings
+from shared.storage import BlobExists, BlobNotFound, BlobStorage, get_storage, upload_target
 
 log = logging.getLogger("aura.engagement.evidence")
 
@@ -439,16 +439,15 @@ def create_evidence_upload(
     )
     uow.session.add(upload)
     uow.session.flush()
-    url = (storage or get_storage()).upload_url(
-        CONTAINER, upload.blob_key, content_type=media_type, expires_in=UPLOAD_URL_LIFETIME
+    url, headers = upload_target(
+        storage or get_storage(),
+        CONTAINER,
+        upload.blob_key,
+        content_type=media_type,
+        expires_in=UPLOAD_URL_LIFETIME,
+        stand_in_path=f"/api/engagements/{engagement_id}/evidence/uploads/{upload_id}/content",
+        settings=settings,
     )
-    if url is None:
-        # No storage URL (a local folder): the API's own content route stands in for it.
-        base = (settings or get_settings()).public_base_url.rstrip("/")
-        url = f"{base}/api/engagements/{engagement_id}/evidence/uploads/{upload_id}/content"
-        headers = {"Content-Type": media_type, "Authorization": "Bearer <your access token>"}
-    else:
-        headers = {"x-ms-blob-type": "BlockBlob", "Content-Type": media_type}
     record(
         uow,
         "evidence.upload_started",

@@ -33,7 +33,7 @@ from shared.engagement_access import LOCKED_STATUS, EngagementAccess, get_engage
 from shared.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from shared.jobs import JobFailed, create_job
 from shared.settings import Settings, get_settings
-from shared.storage import BlobExists, BlobNotFound, BlobStorage, get_storage
+from shared.storage import BlobExists, BlobNotFound, BlobStorage, get_storage, upload_target
 
 log = logging.getLogger("aura.ingestion")
 
@@ -232,16 +232,15 @@ def create_upload(
     )
     uow.session.add(upload)
     uow.session.flush()
-    url = (storage or get_storage()).upload_url(
-        CONTAINER, upload.blob_key, content_type=kind, expires_in=UPLOAD_URL_LIFETIME
+    url, headers = upload_target(
+        storage or get_storage(),
+        CONTAINER,
+        upload.blob_key,
+        content_type=kind,
+        expires_in=UPLOAD_URL_LIFETIME,
+        stand_in_path=f"/api/engagements/{engagement_id}/uploads/{upload_id}/content",
+        settings=settings,
     )
-    if url is None:
-        # No storage URL (a local folder): the API's own content route stands in for it.
-        base = (settings or get_settings()).public_base_url.rstrip("/")
-        url = f"{base}/api/engagements/{engagement_id}/uploads/{upload_id}/content"
-        headers = {"Content-Type": kind, "Authorization": "Bearer <your access token>"}
-    else:
-        headers = {"x-ms-blob-type": "BlockBlob", "Content-Type": kind}
     record(
         uow,
         "dataset.upload_started",

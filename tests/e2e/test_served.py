@@ -305,18 +305,18 @@ def test_a_fresh_checkout_against_an_old_database_still_gets_a_working_demo_logi
         _stop(second)
 
 
-def test_the_readme_engagement_walkthrough_runs_as_written(served: Served) -> None:
-    """The curl walkthrough in the README, run by bash against the served host; any 4xx/5xx stops it.
-
-    It runs as the administrator of a firm of its own: other tests here may have changed the demo login."""
+def _run_readme_block(served: Served, heading: str, firm: str) -> str:
+    """The shell block under `heading` in the README, run by bash against the served host as the
+    administrator of a firm of its own (other tests may have changed the demo login); any 4xx/5xx
+    stops it. Returns what it printed."""
     from tests.support import PASSWORD, create_firm
 
-    admin = create_firm("Walkthrough CPA")
+    admin = create_firm(firm)
     login = httpx.post(f"{served.base}/api/auth/login", json={"email": admin.email, "password": PASSWORD})
     readme = (ROOT / "README.md").read_text()
-    section = readme.split("### An engagement, from client to signed-off workpaper", 1)[1]
+    section = readme.split(heading, 1)[1]
     match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
-    assert match, "the walkthrough's shell block is missing from the README"
+    assert match, f"the shell block under {heading!r} is missing from the README"
     script = match[1].replace("API=http://127.0.0.1:7071/api", f"API={served.base}/api")
     prelude = 'set -euo pipefail\ncurl() { command curl --fail-with-body "$@"; }\n'
     result = subprocess.run(  # noqa: S603 - bash running the README's own commands against a local host
@@ -328,36 +328,23 @@ def test_the_readme_engagement_walkthrough_runs_as_written(served: Served) -> No
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "content changed in version 2" in result.stdout  # the edit cleared the review and approval
-    assert '"status":"open"' in result.stdout  # the review note
-    assert '"ready":false' in result.stdout  # no QC or report yet
+    return result.stdout
+
+
+def test_the_readme_engagement_walkthrough_runs_as_written(served: Served) -> None:
+    printed = _run_readme_block(served, "### An engagement, from client to signed-off workpaper", "Walkthrough CPA")
+    assert "content changed in version 2" in printed  # the edit cleared the review and approval
+    assert '"status":"open"' in printed  # the review note
+    assert '"ready":false' in printed  # no QC or report yet
 
 
 def test_the_readme_client_data_walkthrough_loads_through_the_served_bus(served: Served) -> None:
-    """The README's data walkthrough: uploads answer 202, the served host's bus runs the load jobs, and
-    the trial balance, journal entries and roll-forward read back."""
-    from tests.support import PASSWORD, create_firm
-
-    admin = create_firm("Data Walkthrough CPA")
-    login = httpx.post(f"{served.base}/api/auth/login", json={"email": admin.email, "password": PASSWORD})
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("### Client data: a trial balance and a general ledger", 1)[1]
-    match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
-    assert match, "the data walkthrough's shell block is missing from the README"
-    script = match[1].replace("API=http://127.0.0.1:7071/api", f"API={served.base}/api")
-    prelude = 'set -euo pipefail\ncurl() { command curl --fail-with-body "$@"; }\n'
-    result = subprocess.run(  # noqa: S603 - bash running the README's own commands against a local host
-        ["/bin/bash", "-c", prelude + script],
-        env={**os.environ, "TOKEN": login.json()["access_token"]},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert result.stdout.count(" succeeded") == 2, result.stdout[-3000:]
-    assert '"status":"reconciled"' in result.stdout  # the roll-forward
-    assert '"journal_id":"JE-2"' in result.stdout
+    """Uploads answer 202, the served host's bus runs the load jobs, and the trial balance, journal
+    entries and roll-forward read back."""
+    printed = _run_readme_block(served, "### Client data: a trial balance and a general ledger", "Data CPA")
+    assert printed.count(" succeeded") == 2, printed[-3000:]
+    assert '"status":"reconciled"' in printed  # the roll-forward
+    assert '"journal_id":"JE-2"' in printed
 
 
 def test_a_stale_credentials_file_is_replaced_by_a_working_demo_login(

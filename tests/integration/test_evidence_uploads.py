@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
@@ -26,7 +25,6 @@ from shared.db.uow import UnitOfWork
 from shared.settings import get_settings
 from shared.storage import AzureBlobStorage, get_storage
 from tests.engagement_support import Person, Workspace, new_engagement, workspace
-from tests.integration.azurite import azurite_blob
 from tests.support import create_firm, token_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
@@ -278,27 +276,6 @@ def test_who_may_upload_straight_to_storage() -> None:
             assert reply.status in expected[name], (name, reply.status, reply.body)
     assert upload_status(ws, admins) == "pending"
     assert complete(ws, admins).json()["code"] == "upload_missing"
-
-
-@pytest.fixture(scope="module")
-def azurite_connection_string() -> Iterator[str]:
-    with azurite_blob() as conn:
-        yield conn
-
-
-@pytest.fixture
-def azure_storage(azurite_connection_string: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The app's storage switched to Azurite for one test, through the same settings Azure uses."""
-    monkeypatch.setenv("AURA_STORAGE_BACKEND", "azure")
-    monkeypatch.setenv("AURA_STORAGE_CONNECTION_STRING", azurite_connection_string)
-    get_settings.cache_clear()
-    get_storage.cache_clear()
-    try:
-        yield
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
-        get_storage.cache_clear()
 
 
 @pytest.mark.usefixtures("azure_storage")

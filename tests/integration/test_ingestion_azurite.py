@@ -4,42 +4,18 @@ from a forward-only blob download stream; a direct upload read back the same way
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from functions.ingestion.service import CONTAINER
-from shared.settings import get_settings
 from shared.storage import get_storage
 from tests.engagement_support import workspace
 from tests.ingestion_support import CSV, deliver, loaded
-from tests.integration.azurite import azurite_blob
 from tools.synthetic_ledger import LedgerSpec, write_general_ledger
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
-
-
-@pytest.fixture(scope="module")
-def azurite_connection_string() -> Iterator[str]:
-    with azurite_blob() as conn:
-        yield conn
-
-
-@pytest.fixture
-def azure_storage(azurite_connection_string: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The app's storage switched to Azurite, through the same settings Azure uses."""
-    monkeypatch.setenv("AURA_STORAGE_BACKEND", "azure")
-    monkeypatch.setenv("AURA_STORAGE_CONNECTION_STRING", azurite_connection_string)
-    get_settings.cache_clear()
-    get_storage.cache_clear()
-    try:
-        yield
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
-        get_storage.cache_clear()
 
 
 @pytest.fixture(scope="module")

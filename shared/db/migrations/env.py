@@ -6,9 +6,9 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from shared.db import models_engagement, models_ingestion  # noqa: F401  (registers their tables on Base.metadata)
-from shared.db.models_ingestion import is_declared
 from shared.db.engine import normalize_url
 from shared.db.models import Base
+from shared.db.models_ingestion import is_declared
 from shared.settings import get_settings
 
 config = context.config
