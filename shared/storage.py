@@ -23,6 +23,7 @@ import re
 import stat
 import tempfile
 import threading
+import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -841,6 +842,31 @@ def build_storage(settings: Settings) -> BlobStorage:
     )
 
 
+# The most one Put Blob request to Azure may carry, so the single PUT an upload session describes
+# always fits; larger files would need staged blocks.
+MAX_SINGLE_PUT_BYTES = 5000 * 1024 * 1024
+MAX_FILENAME = 255
+
+
+def sanitize_filename(raw: str) -> str:
+    """The last path segment without control or format characters, at most 255 characters.
+
+    The name is only ever shown and offered back as a download name (storage keys use the id), but
+    a name with path parts or control characters would mislead whoever saves the download.
+    """
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    name = name.strip().rstrip(". ")
+    if name in ("", ".", ".."):
+        return ""
+    if len(name) > MAX_FILENAME:
+        stem, extension = os.path.splitext(name)
+        if not 0 < len(extension) <= 16:
+            stem, extension = name, ""
+        name = stem[: MAX_FILENAME - len(extension)] + extension
+    return name
+
+
 def upload_target(
     storage: BlobStorage,
     container: str,
@@ -879,7 +905,9 @@ __all__ = [
     "LocalFolderStorage",
     "attachment_disposition",
     "build_storage",
+    "MAX_SINGLE_PUT_BYTES",
     "get_storage",
+    "sanitize_filename",
     "upload_target",
     "validate_blob_name",
     "validate_container_name",

@@ -25,9 +25,7 @@ import contextlib
 import hashlib
 import io
 import logging
-import os
 import re
-import unicodedata
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -46,21 +44,26 @@ from shared.db.uow import UnitOfWork
 from shared.engagement_access import EngagementAccess, get_internal_engagement_or_raise, record
 from shared.errors import AppError, Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from shared.settings import Settings
-from shared.storage import BlobExists, BlobNotFound, BlobStorage, get_storage, upload_target
+from shared.storage import (
+    MAX_SINGLE_PUT_BYTES,
+    BlobExists,
+    BlobNotFound,
+    BlobStorage,
+    get_storage,
+    sanitize_filename,
+    upload_target,
+)
 
 log = logging.getLogger("aura.engagement.evidence")
 
 CONTAINER = "evidence"
 MAX_EVIDENCE_BYTES = 100 * 1024 * 1024  # the Functions host's own request limit
-# The most one Put Blob request to Azure may carry, so the single PUT an upload session describes
-# always fits; larger files would need staged blocks.
-MAX_BLOB_UPLOAD_BYTES = 5000 * 1024 * 1024
+MAX_BLOB_UPLOAD_BYTES = MAX_SINGLE_PUT_BYTES
 UPLOAD_URL_LIFETIME = timedelta(minutes=15)
 # Long enough to start a download, short enough that a URL copied from a log or a browser history
 # is useless soon after; storage lets a download that started in time run to its end.
 DOWNLOAD_URL_LIFETIME = timedelta(minutes=5)
 _READ_CHUNK = 1024 * 1024
-MAX_FILENAME = 255
 ACCEPTED_TYPES = (
     "application/pdf",
     "image/png",
@@ -94,25 +97,6 @@ class EvidenceCorrupt(AppError):
 class EvidenceView:
     evidence: EvidenceFile
     node_ids: list[uuid.UUID] = field(default_factory=list)
-
-
-def sanitize_filename(raw: str) -> str:
-    """The last path segment without control or format characters, at most 255 characters.
-
-    The name is only ever shown and offered back as a download name (storage keys use the id), but
-    a name with path parts or control characters would mislead whoever saves the download.
-    """
-    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = name.strip().rstrip(". ")
-    if name in ("", ".", ".."):
-        return ""
-    if len(name) > MAX_FILENAME:
-        stem, extension = os.path.splitext(name)
-        if not 0 < len(extension) <= 16:
-            stem, extension = name, ""
-        name = stem[: MAX_FILENAME - len(extension)] + extension
-    return name
 
 
 def blob_key(firm_id: uuid.UUID, engagement_id: uuid.UUID, evidence_id: uuid.UUID) -> str:

@@ -33,14 +33,21 @@ from shared.engagement_access import LOCKED_STATUS, EngagementAccess, get_engage
 from shared.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from shared.jobs import JobFailed, create_job
 from shared.settings import Settings, get_settings
-from shared.storage import BlobExists, BlobNotFound, BlobStorage, get_storage, upload_target
+from shared.storage import (
+    MAX_SINGLE_PUT_BYTES,
+    BlobExists,
+    BlobNotFound,
+    BlobStorage,
+    get_storage,
+    sanitize_filename,
+    upload_target,
+)
 
 log = logging.getLogger("aura.ingestion")
 
 CONTAINER = "uploads"
 JOB_KIND = "ingest_dataset"
 UPLOAD_URL_LIFETIME = timedelta(minutes=30)
-MAX_BLOB_UPLOAD_BYTES = 5000 * 1024 * 1024  # one Put Blob request
 
 
 def media_type(content_type: str | None) -> str:
@@ -141,8 +148,7 @@ def blob_key(firm_id: uuid.UUID, engagement_id: uuid.UUID, file_id: uuid.UUID) -
 
 
 def _filename(options: LoadOptions, fallback: str) -> str:
-    name = (options.filename or "").replace("/", "_").replace("\\", "_").strip()
-    return name[:255] or fallback
+    return sanitize_filename(options.filename or "") or fallback
 
 
 def _refuse_empty(size: int) -> None:
@@ -213,16 +219,16 @@ def create_upload(
             message=f"{content_type[:100]!r} is not accepted; send one of {', '.join(ACCEPTED_TYPES)}",
             code="unsupported_media_type",
         )
-    if size_bytes is not None and size_bytes > MAX_BLOB_UPLOAD_BYTES:
+    if size_bytes is not None and size_bytes > MAX_SINGLE_PUT_BYTES:
         raise ValidationFailed.field(
-            "body", "size_bytes", message=f"a file may be at most {MAX_BLOB_UPLOAD_BYTES} bytes"
+            "body", "size_bytes", message=f"a file may be at most {MAX_SINGLE_PUT_BYTES} bytes"
         )
     upload_id = uuid.uuid4()
     upload = IngestionUpload(
         id=upload_id,
         firm_id=access.engagement.firm_id,
         engagement_id=engagement_id,
-        filename=filename.replace("/", "_").replace("\\", "_")[:255],
+        filename=sanitize_filename(filename) or "upload",
         content_type=kind,
         expected_size_bytes=size_bytes,
         blob_key=blob_key(access.engagement.firm_id, engagement_id, upload_id),

@@ -12,7 +12,8 @@ from urllib.parse import quote
 import pytest
 
 from functions.engagement import evidence as evidence_service
-from functions.engagement.evidence import CONTAINER, sanitize_filename
+from functions.engagement.evidence import CONTAINER
+from shared.storage import sanitize_filename
 from tests.engagement_support import Person, Workspace, new_engagement, workspace
 from tests.support import create_firm, token_for
 
