@@ -407,8 +407,12 @@ def load_dataset(*, uow: UnitOfWork, dataset_id: uuid.UUID, progress: Callable[[
     engagement_status = uow.session.scalar(select(Engagement.status).where(Engagement.id == dataset.engagement_id))
     if engagement_status == LOCKED_STATUS:
         raise JobFailed("engagement_locked", "The engagement was finalized before the file was loaded")
+    storage = get_storage()
+    if dataset.size_bytes is None:  # an upload that did not declare its size: progress needs one
+        stored = storage.list(dataset.container, prefix=dataset.blob_key)
+        dataset.size_bytes = next((blob.size for blob in stored if blob.name == dataset.blob_key), None)
     try:
-        with get_storage().open(dataset.container, dataset.blob_key) as stream:
+        with storage.open(dataset.container, dataset.blob_key) as stream:
             loaded = loader.load(uow.session, dataset, stream, progress=progress)
     except IngestRejected as rejected:
         error = rejected.as_error()

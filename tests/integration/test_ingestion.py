@@ -749,3 +749,23 @@ def test_a_body_over_the_direct_limit_is_sent_to_the_upload_route(
     monkeypatch.setattr(get_settings(), "max_direct_upload_mb", 1)
     reply = upload(ws, ws.admin, "general_ledger", b"x" * (1024 * 1024 + 1))
     assert reply.status == 413 and "/uploads" in reply.json()["detail"]
+
+
+def test_an_upload_without_a_declared_size_still_reports_progress(ws: Workspace, ledger: dict[str, Any]) -> None:
+    from functions.ingestion import service
+
+    session = ws.call("POST", "uploads", ws.admin, json_body={"filename": "gl.csv", "content_type": CSV}).json()
+    ws.call(
+        "PUT", f"uploads/{session['upload_id']}/content", ws.admin, body=ledger["gl"], headers={"Content-Type": CSV}
+    )
+    accepted = ws.call("POST", f"uploads/{session['upload_id']}/ingest", ws.admin, params={"kind": "general_ledger"})
+    seen: list[float] = []
+    with UnitOfWork(firm_id=ws.firm_id, system=True) as uow:
+        result = service.load_dataset(
+            uow=uow, dataset_id=uuid.UUID(accepted.json()["dataset_id"]), progress=seen.append
+        )
+        uow.commit()
+    assert result["lines"] == 10_000
+    assert seen and seen == sorted(seen) and all(0 < fraction <= 0.95 for fraction in seen)
+    dataset = ws.call("GET", f"datasets/{accepted.json()['dataset_id']}", ws.admin).json()
+    assert dataset["size_bytes"] == len(ledger["gl"])
