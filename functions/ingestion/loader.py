@@ -81,7 +81,8 @@ class LedgerTotals:
     lines: int = 0
     debit: Decimal = ZERO
     credit: Decimal = ZERO
-    journals: dict[str, Decimal] = field(default_factory=dict)
+    journals: int = 0  # counted in the database once loaded: one entry per journal would grow with the file
+    unbalanced: int = 0
     accounts: set[str] = field(default_factory=set)
     users: set[str] = field(default_factory=set)
     periods: dict[str, list[Any]] = field(default_factory=dict)
@@ -97,10 +98,6 @@ class LedgerTotals:
         self.lines += table.num_rows
         self.debit += _money(pc.sum(debit).as_py())
         self.credit += _money(pc.sum(credit).as_py())
-        for journal, net in zip(
-            *table.group_by("journal_id").aggregate([("amount", "sum")]).to_pydict().values(), strict=True
-        ):
-            self.journals[journal] = self.journals.get(journal, ZERO) + net
         self.accounts.update(pc.unique(table["account_number"]).to_pylist())
         self.users.update(u for u in pc.unique(table["entered_by"]).to_pylist() if u is not None)
         dates = pc.min_max(table["effective_date"]).as_py()
@@ -124,16 +121,15 @@ class LedgerTotals:
             entry[2] += _money(credits)
 
     def summary(self) -> dict[str, Any]:
-        unbalanced = sum(1 for net in self.journals.values() if abs(net) >= CENT)
         return {
             "lines": self.lines,
-            "journals": len(self.journals),
+            "journals": self.journals,
             "accounts": len(self.accounts),
             "users": len(self.users),
             "debit_total": str(self.debit),
             "credit_total": str(self.credit),
             "difference": str(self.debit - self.credit),
-            "unbalanced_journals": unbalanced,
+            "unbalanced_journals": self.unbalanced,
             "first_effective_date": self.first_date.isoformat() if self.first_date else None,
             "last_effective_date": self.last_date.isoformat() if self.last_date else None,
             "periods": [
@@ -410,7 +406,9 @@ def load(
                 copy.write(sink.getbuffer())
         converter.finish()
         copied = time.perf_counter()
-        duplicates = _duplicates(cursor, staging) if dataset.kind == "general_ledger" else []
+        duplicates: list[tuple[int, int]] = []
+        if isinstance(totals, LedgerTotals):
+            duplicates = _ledger_facts(cursor, staging, totals)
         staging.close(cursor, dataset)
     reader.drain()
     moved = time.perf_counter()
@@ -500,10 +498,19 @@ def _compare_control_totals(summary: dict[str, Any], control: dict[str, Any]) ->
     summary["control_totals"] = {key: str(value) for key, value in control.items()}
 
 
-def _duplicates(cursor: Any, staging: Staging) -> list[tuple[int, int]]:
-    """(first row, how many pairs) of the (journal_id, line_number) pairs that repeat, found before the
-    lines are moved or attached: no row-level security to evaluate, and hashed in memory."""
+def _ledger_facts(cursor: Any, staging: Staging, totals: LedgerTotals) -> list[tuple[int, int]]:
+    """Journals, unbalanced journals and repeated (journal_id, line_number) pairs, counted by the
+    database over the loaded lines before they are attached: no row-level security to evaluate, and
+    memory bounded by work_mem however many journals the file has. Returns (first row, pairs) of up
+    to 10 repeated pairs."""
     cursor.execute("SET LOCAL work_mem = '64MB'")
+    cursor.execute(
+        sql.SQL(
+            "SELECT count(*), count(*) FILTER (WHERE abs(net) >= 0.01) "
+            "FROM (SELECT sum(amount) AS net FROM {} GROUP BY journal_id) AS journals"
+        ).format(staging.target)
+    )
+    totals.journals, totals.unbalanced = cursor.fetchone()
     cursor.execute(
         sql.SQL(
             "SELECT min(row_number), count(*) OVER () FROM {} GROUP BY journal_id, line_number "
@@ -511,7 +518,7 @@ def _duplicates(cursor: Any, staging: Staging) -> list[tuple[int, int]]:
         ).format(staging.target)
     )
     rows = [(int(first), int(pairs)) for first, pairs in cursor.fetchall()]
-    cursor.execute("RESET work_mem")
+    cursor.execute("SET LOCAL work_mem TO DEFAULT")
     return rows
 
 

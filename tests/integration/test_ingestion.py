@@ -93,6 +93,7 @@ def test_a_general_ledger_loads_with_its_totals_and_emits_dataset_ingested(
     summary = dataset["summary"]
     assert summary["lines"] == facts.lines == 10_000
     assert summary["journals"] == facts.journals
+    assert summary["unbalanced_journals"] == len(facts.planted["unbalanced"]) == 4
     assert Decimal(summary["debit_total"]) == Decimal(facts.total_debit)
     assert Decimal(summary["credit_total"]) == Decimal(facts.total_credit)
     assert dataset["version"] == 1 and dataset["current"] is True
