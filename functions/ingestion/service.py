@@ -18,7 +18,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DataError
 
@@ -394,6 +393,8 @@ def load_dataset(*, uow: UnitOfWork, dataset_id: uuid.UUID, progress: Callable[[
 
     The dataset row is locked first, so a command delivered twice at once loads once: the second
     delivery waits, then finds the version loaded and returns its summary."""
+    import psycopg  # the driver's own errors, raised by the COPY; not needed on the HTTP path
+
     from functions.ingestion import loader  # pyarrow and the parsers load only where files are read
     from functions.ingestion.problems import IngestRejected
 
