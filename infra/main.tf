@@ -191,6 +191,7 @@ module "apim" {
   rate_limit_calls                       = var.api_rate_limit_calls
   rate_limit_period_seconds              = var.api_rate_limit_period_seconds
   max_request_bytes                      = var.api_max_request_bytes
+  max_upload_bytes                       = var.api_max_upload_bytes
   application_insights_id                = module.monitoring.application_insights_id
   application_insights_connection_string = module.monitoring.application_insights_connection_string
   tags                                   = local.tags

@@ -221,6 +221,12 @@ variable "api_max_request_bytes" {
   default     = 1048576
 }
 
+variable "api_max_upload_bytes" {
+  description = "Largest file API Management forwards as a raw body (evidence, client data); the Functions host's own limit is 100 MB."
+  type        = number
+  default     = 104857600
+}
+
 variable "entra_tenant_id" {
   description = "AURA_ENTRA_TENANT_ID: accept Entra ID sign-in tokens from this tenant (empty: off)."
   type        = string

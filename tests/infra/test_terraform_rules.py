@@ -389,6 +389,28 @@ def test_api_management_limits_each_caller_to_120_requests_a_minute() -> None:
     assert "set-backend-service" in policy
 
 
+def test_api_management_lets_files_through_only_on_the_raw_body_routes() -> None:
+    """The gateway allows a file-sized body (100 MB) exactly where the app takes a file as the raw body,
+    and the 1 MiB limit and content validation everywhere else."""
+    import re
+
+    from shared.http.endpoint import ENDPOINTS
+
+    importlib.import_module("function_app")  # every capability's endpoints
+    pattern = re.compile(module_locals("apim")["upload_routes"])
+    assert root_variables()["api_max_upload_bytes"]["default"] == 100 * 1024 * 1024
+    takes_files: dict[str, bool] = {}  # path -> whether any method on it takes a file as the body
+    for spec in ENDPOINTS.values():
+        concrete = "/api/" + re.sub(r"\{[^}]+\}", "0f8fad5b-d9cb-469f-a165-70867728950e", spec.route)
+        takes_files[concrete] = takes_files.get(concrete, False) or bool(spec.raw_body_types)
+    assert any(takes_files.values())
+    for path, files in takes_files.items():
+        assert bool(pattern.match(path)) is files, path
+    policy = (INFRA / "modules" / "apim" / "policy.xml.tftpl").read_text()
+    assert "${max_upload_bytes} : ${max_request_bytes}" in policy
+    assert "${upload_routes}" in policy
+
+
 def test_prod_is_private() -> None:
     prod = tfvars("prod")
     assert prod["private_networking"] is True

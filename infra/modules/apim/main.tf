@@ -15,6 +15,7 @@ variable "default_backend" { type = string }
 variable "rate_limit_calls" { type = number }
 variable "rate_limit_period_seconds" { type = number }
 variable "max_request_bytes" { type = number }
+variable "max_upload_bytes" { type = number }
 variable "tags" { type = map(string) }
 
 locals {
@@ -26,11 +27,16 @@ locals {
     for group, backend in var.backends : { for prefix in backend.route_prefixes : prefix => group }
   ]...)
 
+  # The routes that take a file as the raw body (the app's own limit: AURA_MAX_DIRECT_UPLOAD_MB).
+  upload_routes = "^/api/engagements/[^/]+/(datasets|evidence|(evidence/)?uploads/[^/]+/content)$"
+
   policy = templatefile("${path.module}/policy.xml.tftpl", {
     consumption       = local.consumption
     calls             = var.rate_limit_calls
     period            = var.rate_limit_period_seconds
     max_request_bytes = var.max_request_bytes
+    max_upload_bytes  = var.max_upload_bytes
+    upload_routes     = local.upload_routes
     routes            = local.routes
     default_backend   = var.default_backend
   })
