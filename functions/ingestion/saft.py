@@ -311,7 +311,8 @@ class _Walker:
             self.transaction_ids.setdefault(journal_id, array("q")).append(hash(transaction_id))
         shown_id = transaction_id
         if self.qualify_journal_ids and transaction_id is not None:
-            shown_id = f"{journal_id or ''}/{transaction_id}"
+            # ":" rather than "/": the id is a path segment of GET .../journal-entries/{journal_id}
+            shown_id = f"{journal_id or ''}:{transaction_id}"
 
         document_date = _text(fields, "TransactionDate")
         effective_date = _text(fields, "GLPostingDate") or document_date

@@ -277,7 +277,7 @@ def test_transaction_ids_that_repeat_across_journals_are_qualified_by_the_journa
 
     source, rows = rows_of(data, "general_ledger")
 
-    assert [row["journal_id"] for row in rows] == ["SALES/1", "SALES/1", "BANK/1", "BANK/1"]
+    assert [row["journal_id"] for row in rows] == ["SALES:1", "SALES:1", "BANK:1", "BANK:1"]
     assert [row["source"] for row in rows] == ["SALES", "SALES", "BANK", "BANK"]
     assert source.details["journal_ids_qualified_by_journal"] is True
     assert source.details["journals"] == 2
