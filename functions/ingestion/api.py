@@ -218,10 +218,11 @@ def ingest_data_upload(call: Call) -> schemas.Accepted:
 def get_trial_balance(call: Call) -> schemas.TrialBalancePage:
     query: schemas.VersionQuery = call.query
     with call.uow() as uow:
-        dataset, rows, total = reads.trial_balance(
+        dataset, rows, total = reads.accounts(
             uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
+            kind="trial_balance",
             version=query.version,
             offset=query.offset,
             limit=query.page_size,
@@ -231,6 +232,41 @@ def get_trial_balance(call: Call) -> schemas.TrialBalancePage:
                 "dataset": _ref(dataset),
                 "totals": reads.trial_balance_totals(dataset),
                 "items": [schemas.TrialBalanceRow.model_validate(row, from_attributes=True) for row in rows],
+                "page": query.page,
+                "page_size": query.page_size,
+                "total": total,
+            }
+        )
+
+
+@endpoint(
+    bp,
+    "GET",
+    ENGAGEMENT + "/chart-of-accounts",
+    name="get_chart_of_accounts",
+    summary="The current chart of accounts (or ?version=N), in account order",
+    tags=DATA,
+    permission=Permission.ENGAGEMENT_READ,
+    query=schemas.VersionQuery,
+    response=schemas.ChartPage,
+    errors=[404],
+)
+def get_chart_of_accounts(call: Call) -> schemas.ChartPage:
+    query: schemas.VersionQuery = call.query
+    with call.uow() as uow:
+        dataset, rows, total = reads.accounts(
+            uow=uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            kind="chart_of_accounts",
+            version=query.version,
+            offset=query.offset,
+            limit=query.page_size,
+        )
+        return schemas.ChartPage.model_validate(
+            {
+                "dataset": _ref(dataset),
+                "items": [schemas.ChartAccountRow.model_validate(row, from_attributes=True) for row in rows],
                 "page": query.page,
                 "page_size": query.page_size,
                 "total": total,

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, func, select, text
 
 from functions.ingestion.service import current_dataset
 from shared.auth.principal import Principal
-from shared.db.models_ingestion import Dataset, JournalLine, TrialBalanceLine
+from shared.db.models_ingestion import ChartAccount, Dataset, JournalLine, TrialBalanceLine
 from shared.db.uow import UnitOfWork
 from shared.engagement_access import get_internal_engagement_or_raise
 from shared.errors import Conflict, NotFound
@@ -48,16 +48,23 @@ def dataset_for_read(
     return dataset
 
 
-def trial_balance(
-    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, version: int | None, offset: int, limit: int
-) -> tuple[Dataset, list[TrialBalanceLine], int]:
-    dataset = dataset_for_read(
-        uow, principal=principal, engagement_id=engagement_id, kind="trial_balance", version=version
-    )
+def accounts(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    kind: str,
+    version: int | None,
+    offset: int,
+    limit: int,
+) -> tuple[Dataset, list[Any], int]:
+    """The accounts of the current (or named) trial balance or chart of accounts, in account order."""
+    dataset = dataset_for_read(uow, principal=principal, engagement_id=engagement_id, kind=kind, version=version)
+    model: type[TrialBalanceLine] | type[ChartAccount] = TrialBalanceLine if kind == "trial_balance" else ChartAccount
     rows = uow.session.scalars(
-        select(TrialBalanceLine)
-        .where(TrialBalanceLine.dataset_id == dataset.id)
-        .order_by(TrialBalanceLine.account_number, TrialBalanceLine.row_number)
+        select(model)
+        .where(model.dataset_id == dataset.id)
+        .order_by(model.account_number, model.row_number)
         .offset(offset)
         .limit(limit)
     ).all()

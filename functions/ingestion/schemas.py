@@ -157,6 +157,26 @@ class TrialBalancePage(BaseModel):
     total: int
 
 
+class ChartAccountRow(BaseModel):
+    row_number: int
+    account_number: str
+    account_name: str
+    account_type: str | None
+    account_subtype: str | None
+    fs_caption: str | None
+    parent_account: str | None
+    normal_balance: Literal["debit", "credit"] | None
+    standard_account: str | None
+
+
+class ChartPage(BaseModel):
+    dataset: DatasetRef
+    items: list[ChartAccountRow]
+    page: int
+    page_size: int
+    total: int
+
+
 class JournalLineRead(BaseModel):
     row_number: int
     journal_id: str

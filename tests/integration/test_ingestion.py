@@ -215,9 +215,16 @@ def test_a_trial_balance_without_opening_balances_cannot_roll_forward(ws: Worksp
     assert reply.status == 409 and "opening" in reply.json()["detail"]
 
 
-def test_a_chart_of_accounts_loads(ws: Workspace, ledger: dict[str, Any]) -> None:
+def test_a_chart_of_accounts_loads_and_reads_back_in_account_order(ws: Workspace, ledger: dict[str, Any]) -> None:
     dataset = loaded(ws, ws.admin, "chart_of_accounts", ledger["coa"])
-    assert dataset["summary"]["accounts"] == len(ledger["coa"].decode().splitlines()) - 1
+    rows = ledger["coa"].decode().splitlines()[1:]
+    assert dataset["summary"]["accounts"] == len(rows)
+    page = ws.call("GET", "chart-of-accounts", ws.admin, params={"page_size": "500"}).json()
+    assert page["dataset"] == {"id": dataset["id"], "version": 1} and page["total"] == len(rows)
+    numbers = [item["account_number"] for item in page["items"]]
+    assert numbers == sorted(row.split(",")[0] for row in rows)
+    assert {item["normal_balance"] for item in page["items"]} == {"debit", "credit"}
+    assert ws.call("GET", "chart-of-accounts", ws.client_user()).status == 403
 
 
 # --- rejection: whole file or nothing -------------------------------------------------------------
