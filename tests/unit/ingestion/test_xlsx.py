@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import re
 import struct
 import zipfile
 from datetime import date, datetime, time, timedelta
@@ -393,3 +396,210 @@ def test_entity_expansion_in_the_workbook_part_is_refused() -> None:
         book = book.split(b"?>", 1)[1]
     book = LAUGHS + book.replace(b"<workbookPr", b"<fileVersion appName='&lol5;'/><workbookPr", 1)
     assert rejected(replaced(data, {"xl/workbook.xml": book})).code == "unsafe_xml"
+
+
+def test_a_plain_doctype_is_refused_too() -> None:
+    data = workbook({"GL": [["a"], ["1"]]})
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    error = rejected(replaced(data, {"xl/worksheets/sheet1.xml": b"<!DOCTYPE worksheet>" + sheet}))
+    assert error.code == "unsafe_xml"
+
+
+@pytest.mark.parametrize("part", ["xl/styles.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml"])
+def test_entity_expansion_in_any_other_part_is_refused(part: str) -> None:
+    with zipfile.ZipFile(io.BytesIO(HAND_WRITTEN)) as archive:
+        content = archive.read(part)
+    content = LAUGHS + content.split(b"?>", 1)[1] if content.startswith(b"<?xml") else LAUGHS + content
+    error = rejected(replaced(HAND_WRITTEN, {part: content}))
+    assert error.code == "unsafe_xml"
+    assert "entities" in error.message
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/styles.xml", "xl/sharedStrings.xml"])
+def test_damaged_workbook_part_is_unsupported(part: str) -> None:
+    with zipfile.ZipFile(io.BytesIO(HAND_WRITTEN)) as archive:
+        content = archive.read(part)
+    error = rejected(replaced(HAND_WRITTEN, {part: content[: len(content) // 2]}))
+    assert error.code == "unsupported_format"
+    assert "could not be opened" in error.message
+
+
+def test_damaged_worksheet_xml_is_unsupported() -> None:
+    data = workbook({"GL": [["a"]] + [[str(i)] for i in range(100)]})
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    error = rejected(replaced(data, {"xl/worksheets/sheet1.xml": sheet.replace(b"</row>", b"</rov>", 50)}))
+    assert error.code == "unsupported_format"
+    assert "damaged" in error.message
+
+
+# --- cell types, styles and rows as openpyxl read them ------------------------------------------------------
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+HAND_WRITTEN_SHEET = (
+    f'<?xml version="1.0"?><worksheet xmlns="{MAIN_NS}"><dimension ref="A1:B2"/><sheetData>'
+    # the header: shared strings (plain, rich text with a phonetic run, escaped, x005F_, empty), then numbers
+    '<row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>1</v></c><c r="C2" t="s"><v>2</v></c>'
+    '<c r="D2" t="s"><v>3</v></c><c r="E2" t="s"><v>5</v></c><c r="F2"><v>1</v></c><c r="G2"><v>2</v></c>'
+    '<c r="H2"><v>3</v></c><c r="I2"><v>4</v></c><c r="J2"><v>5</v></c><c r="K2"><v>6</v></c>'
+    '<c r="L2"><v>7</v></c></row>'
+    # booleans, an error, a formula's text, an inline rich string, then one number in each cell style
+    '<row r="3"><c r="A3" t="b"><v>1</v></c><c r="B3" t="b"><v>0</v></c><c r="C3" t="e"><v>#N/A</v></c>'
+    '<c r="D3" t="str"><f>A1</f><v>formula text</v></c>'
+    '<c r="E3" t="inlineStr"><is><r><t>in</t></r><r><t>line</t></r><rPh sb="0" eb="1"><t>X</t></rPh></is></c>'
+    '<c r="F3" s="1"><v>43466</v></c><c r="G3" s="2"><v>1.2604166666666667</v></c><c r="H3" s="3"><v>43466.75</v></c>'
+    '<c r="I3" s="4"><v>3.5</v></c><c r="J3" s="5"><v>-2.5E-3</v></c><c r="K3" s="6"><v>0.5</v></c>'
+    '<c r="L3" s="7"><v>0.0104166</v></c></row>'
+    # no r attributes: the row and its cells count on
+    '<row><c t="s"><v>4</v></c><c><v/></c><c s="1"><v>0</v></c><c s="1"><v>59</v></c><c s="1"><v>61</v></c>'
+    '<c s="1"><v>1e10</v></c><c t="d"><v>2024-03-01T10:00:00</v></c><c s="1"><v>43466.99999999</v></c>'
+    '<c t="inlineStr"/><c t="str"><v></v></c><c><v>1E+22</v></c><c><v>123456789012345678</v></c></row>'
+    # a gap, then rows numbered at or below one already read, which openpyxl drops
+    '<row r="6"><c r="A6" t="str"><v>x</v></c><c r="C6" t="str"><v>z</v></c></row>'
+    '<row r="5"><c r="A5" t="str"><v>dropped</v></c></row><row r="6"><c r="A6" t="str"><v>dup</v></c></row>'
+    # a row is as wide as its last cell; a row number may be written as a float
+    '<row r="8"><c r="B8"><v>7</v></c><c r="A8"><v>8</v></c></row><row r="9.0"><c r="A9"><v>9</v></c></row>'
+    "</sheetData></worksheet>"
+)
+HAND_WRITTEN_STYLES = (
+    f'<?xml version="1.0"?><styleSheet xmlns="{MAIN_NS}"><numFmts count="5">'
+    '<numFmt numFmtId="164" formatCode="[h]:mm:ss"/><numFmt numFmtId="165" formatCode="yyyy-mm-dd hh:mm"/>'
+    '<numFmt numFmtId="166" formatCode="&quot;d&quot;0.00"/><numFmt numFmtId="167" formatCode="[Red]0.00"/>'
+    '<numFmt numFmtId="168" formatCode="hh:mm"/></numFmts><cellStyleXfs count="1"><xf numFmtId="14"/></cellStyleXfs>'
+    '<cellXfs count="8"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="164"/><xf numFmtId="165"/>'
+    '<xf numFmtId="166"/><xf numFmtId="167"/><xf numFmtId="168"/><xf numFmtId="47"/></cellXfs></styleSheet>'
+)
+HAND_WRITTEN_STRINGS = (
+    f'<?xml version="1.0"?><sst xmlns="{MAIN_NS}"><si><t>plain</t></si>'
+    '<si><r><t>rich </t></r><r><rPr><b/></rPr><t>text</t></r><rPh sb="0" eb="1"><t>PHONETIC</t></rPh></si>'
+    '<si><t xml:space="preserve">  spaced &amp; escaped  </t></si><si><t>a_x005F_x000D_b</t></si><si><t/></si>'
+    "<si><t>Æøå</t></si></sst>"
+)
+
+
+def hand_written(sheet: str = HAND_WRITTEN_SHEET, *, date1904: bool = False) -> bytes:
+    """A workbook written part by part, as other programs than openpyxl write them."""
+    rels = "http://schemas.openxmlformats.org/package/2006/relationships"
+    office = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    spreadsheet = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts = {
+        "[Content_Types].xml": '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{spreadsheet}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{spreadsheet}.worksheet+xml"/>'
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{spreadsheet}.sharedStrings+xml"/>'
+        f'<Override PartName="/xl/styles.xml" ContentType="{spreadsheet}.styles+xml"/></Types>',
+        "_rels/.rels": f'<Relationships xmlns="{rels}">'
+        f'<Relationship Id="rId1" Type="{office}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'<?xml version="1.0"?><workbook xmlns="{MAIN_NS}" xmlns:r="{office}">'
+        + ('<workbookPr date1904="1"/>' if date1904 else "<workbookPr/>")
+        + '<sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'<?xml version="1.0"?><Relationships xmlns="{rels}">'
+        f'<Relationship Id="rId1" Type="{office}/worksheet" Target="/xl/worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{office}/sharedStrings" Target="sharedStrings.xml"/>'
+        f'<Relationship Id="rId3" Type="{office}/styles" Target="styles.xml"/></Relationships>',
+        "xl/styles.xml": HAND_WRITTEN_STYLES,
+        "xl/sharedStrings.xml": HAND_WRITTEN_STRINGS,
+        "xl/worksheets/sheet1.xml": sheet,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+HAND_WRITTEN = hand_written()
+HAND_WRITTEN_HEADER = ["plain", "rich text", "spaced & escaped", "a_x000D_b", "Æøå", "1", "2", "3", "4", "5", "6", "7"]
+
+
+def hand_written_rows(dates: tuple[str, str, str, str, str]) -> list[tuple[int, list[str | None]]]:
+    """What openpyxl read from the hand-written sheet; dates differ with the date system."""
+    day, moment, before_leap, after_leap, next_day = dates
+    third: list[str | None] = ["TRUE", "FALSE", "#N/A", "formula text", "inline", day, "30:15:00", moment]
+    return [
+        (3, third + ["3.5", "-0.0025", "12:00:00", "00:15:00"]),
+        (4, [None, None, "00:00:00", before_leap, after_leap, "#VALUE!", "2024-03-01T10:00:00", next_day, None, None]
+         + ["10000000000000000000000", "123456789012345678"]),
+        (6, ["x", None, "z"] + [None] * 9),
+        (8, ["8"] + [None] * 11),
+        (9, ["9"] + [None] * 11),
+    ]  # fmt: skip
+
+
+def values_of(source: Source) -> list[tuple[int, list[str | None]]]:
+    return [(number, list(row.values())) for number, row in rows_of(source)]
+
+
+def test_cell_types_and_number_formats_read_as_openpyxl_read_them() -> None:
+    source = opened(HAND_WRITTEN)
+    assert source.header == HAND_WRITTEN_HEADER
+    assert source.details["header_row"] == 2
+    dates = ("2019-01-01", "2019-01-01T18:00:00", "1900-02-28", "1900-03-01", "2019-01-02")
+    assert values_of(source) == hand_written_rows(dates)
+    assert [(first_row, batch.num_rows) for first_row, batch in opened(HAND_WRITTEN).chunks] == [(3, 2), (6, 1), (8, 2)]
+
+
+def test_the_1904_date_system() -> None:
+    dates = ("2023-01-02", "2023-01-02T18:00:00", "1904-02-29", "1904-03-02", "2023-01-03")
+    assert values_of(opened(hand_written(date1904=True))) == hand_written_rows(dates)
+
+
+def test_prefixed_element_names_read_the_same() -> None:
+    sheet = HAND_WRITTEN_SHEET.replace(f'<worksheet xmlns="{MAIN_NS}">', f'<x:worksheet xmlns:x="{MAIN_NS}">')
+    sheet = re.sub(r"<(/?)(?!x:|\?)([a-zA-Z]+)", r"<\1x:\2", sheet)
+    assert "<x:row" in sheet
+    assert values_of(opened(hand_written(sheet))) == values_of(opened(HAND_WRITTEN))
+
+
+def test_chunk_boundaries_anywhere_read_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = workbook(
+        {"GL": [["a", "b", "c"]] + [[f"text {i} &<>", i * 1.5, date(2024, 1, 1 + i % 28)] for i in range(300)]}
+    )
+    whole = values_of(opened(data))
+    for size in (1, 7, 64, 4096):
+        monkeypatch.setattr(xlsx, "READ_CHUNK_BYTES", size)
+        assert values_of(opened(data)) == whole
+    assert whole[0] == (2, ["text 0 &<>", "0", "2024-01-01"])
+    assert len(whole) == 300
+
+
+def test_workbooks_are_read_without_openpyxl(no_openpyxl: None) -> None:
+    assert rows_of(opened(workbook({"GL": [["a"], ["1"]]}))) == [(2, {"a": "1"})]
+
+
+# Every batch of the Excel view's ledger sheet as openpyxl read it (first row, then each row's cells in
+# column order), as the SHA-256 of its JSON: reading it any other way must give the very same text.
+EXCEL_VIEW_LEDGER_SHA256 = "3816a5eef186873ede282cbaf0c4149863186bc054c45b2b7c65b306a2a19a88"
+
+
+def test_excel_view_ledger_sheet_reads_exactly_as_openpyxl_read_it(excel_view: Path) -> None:
+    with excel_view.open("rb") as stream:
+        source = open_source(stream, kind="general_ledger", content_type=XLSX_TYPE, sheet="Kontospesifikasjoner")
+        batches = [[first_row, batch.to_pylist()] for first_row, batch in source.chunks]
+    digest = hashlib.sha256(json.dumps(batches, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    rows = [row for _, batch in batches for row in batch]
+    assert [(first_row, len(batch)) for first_row, batch in batches] == [(2, 215)]
+    totals = {name: value for name, value in rows[-1].items() if value is not None}
+    assert totals == {
+        "Antall": "0",
+        "Avgiftsbeløp": "671153.25",
+        "Beløp": "0",
+        "Beløp/Deb": "9487049.35",
+        "Beløp/Kre": "-9487049.35",
+        "Dimensjonsbeløp": "4427689",
+    }
+    assert rows[-2]["Leverandørnavn"] == "Råvareleverandøren AS"
+    assert (rows[-2]["Bilagsnr."], rows[-2]["Inngående balanse"], rows[-2]["Utgående balanse"]) == (
+        "1057",
+        "-175000",
+        "-212025",
+    )
+    assert (rows[0]["Posteringsdato"], rows[0]["Dimensjonskode"], rows[0]["Avgiftsprosent"]) == (
+        "2017-01-05",
+        "Produksjon (102)",
+        "25",
+    )
+    assert digest == EXCEL_VIEW_LEDGER_SHA256
