@@ -259,7 +259,13 @@ def create_upload(
     return upload, url, headers
 
 
-def _pending_upload_or_raise(uow: UnitOfWork, *, engagement_id: uuid.UUID, upload_id: uuid.UUID) -> IngestionUpload:
+def _pending_upload_or_raise(
+    uow: UnitOfWork, *, engagement_id: uuid.UUID, upload_id: uuid.UUID, storage: BlobStorage, uploaded: bool = False
+) -> IngestionUpload:
+    """The engagement's open upload session, locked. Its lifetime bounds when the file may start to be
+    sent, not how long sending takes: with `uploaded`, a session whose file is in storage may be
+    ingested after it expired (gigabytes can take longer than the URL lives). A session found expired
+    without its file is closed for good."""
     upload = uow.session.scalar(
         select(IngestionUpload)
         .where(IngestionUpload.id == upload_id, IngestionUpload.engagement_id == engagement_id)
@@ -269,8 +275,13 @@ def _pending_upload_or_raise(uow: UnitOfWork, *, engagement_id: uuid.UUID, uploa
         raise NotFound("No such upload", code="upload_not_found")
     if upload.status == "ingested":
         raise Conflict("The upload was already ingested", code="upload_ingested", dataset_id=str(upload.dataset_id))
-    if upload.status == "expired" or datetime.now(UTC) >= upload.expires_at:
-        raise Conflict("The upload has expired; start a new one", code="upload_expired")
+    expired = Conflict("The upload has expired; start a new one", code="upload_expired")
+    if upload.status == "expired":
+        raise expired
+    if datetime.now(UTC) >= upload.expires_at and not (uploaded and storage.exists(CONTAINER, upload.blob_key)):
+        upload.status = "expired"
+        uow.commit()
+        raise expired
     return upload
 
 
@@ -285,12 +296,11 @@ def upload_content(
 ) -> None:
     """Store a pending upload's bytes through the API, once: the stand-in for a storage upload URL."""
     _uploader_or_raise(uow, principal=principal, engagement_id=engagement_id)
-    upload = _pending_upload_or_raise(uow, engagement_id=engagement_id, upload_id=upload_id)
+    storage = storage or get_storage()
+    upload = _pending_upload_or_raise(uow, engagement_id=engagement_id, upload_id=upload_id, storage=storage)
     _refuse_empty(len(data))
     try:
-        (storage or get_storage()).put(
-            CONTAINER, upload.blob_key, data, content_type=upload.content_type, overwrite=False
-        )
+        storage.put(CONTAINER, upload.blob_key, data, content_type=upload.content_type, overwrite=False)
     except BlobExists as error:
         raise Conflict("The file was already uploaded; ingest it", code="upload_exists") from error
 
@@ -306,8 +316,11 @@ def ingest_upload(
 ) -> Dataset:
     """Queue the load of a file uploaded straight to storage; the job measures and hashes it."""
     access = _uploader_or_raise(uow, principal=principal, engagement_id=engagement_id)
-    upload = _pending_upload_or_raise(uow, engagement_id=engagement_id, upload_id=upload_id)
-    if not (storage or get_storage()).exists(CONTAINER, upload.blob_key):
+    storage = storage or get_storage()
+    upload = _pending_upload_or_raise(
+        uow, engagement_id=engagement_id, upload_id=upload_id, storage=storage, uploaded=True
+    )
+    if not storage.exists(CONTAINER, upload.blob_key):
         raise Conflict("Nothing has been uploaded yet: PUT the file to the upload_url first", code="upload_missing")
     dataset = _queue(
         uow,

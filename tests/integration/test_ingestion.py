@@ -777,3 +777,46 @@ def test_an_upload_without_a_declared_size_still_reports_progress(ws: Workspace,
     assert seen and seen == sorted(seen) and all(0 < fraction <= 0.95 for fraction in seen)
     dataset = ws.call("GET", f"datasets/{accepted.json()['dataset_id']}", ws.admin).json()
     assert dataset["size_bytes"] == len(ledger["gl"])
+
+
+def _expire(ws: Workspace, upload_id: str) -> None:
+    from sqlalchemy import update
+
+    from shared.db.models_ingestion import IngestionUpload
+
+    with UnitOfWork(firm_id=ws.firm_id, system=True) as uow:
+        uow.session.execute(
+            update(IngestionUpload)
+            .where(IngestionUpload.id == uuid.UUID(upload_id))
+            .values(expires_at=text("now() - interval '1 minute'"))
+        )
+        uow.commit()
+
+
+def test_a_file_sent_in_time_may_be_ingested_after_the_upload_url_expired(
+    ws: Workspace, ledger: dict[str, Any]
+) -> None:
+    """The URL's lifetime bounds when sending may start; a multi-gigabyte PUT can outlast it."""
+    session = ws.call("POST", "uploads", ws.admin, json_body={"filename": "gl.csv", "content_type": CSV}).json()
+    put = ws.call(
+        "PUT", f"uploads/{session['upload_id']}/content", ws.admin, body=ledger["gl"], headers={"Content-Type": CSV}
+    )
+    assert put.status == 201
+    _expire(ws, session["upload_id"])
+    accepted = ws.call("POST", f"uploads/{session['upload_id']}/ingest", ws.admin, params={"kind": "general_ledger"})
+    assert accepted.status == 202, accepted.body
+
+
+def test_an_expired_upload_without_its_file_is_closed_for_good(ws: Workspace, ledger: dict[str, Any]) -> None:
+    from shared.db.models_ingestion import IngestionUpload
+
+    session = ws.call("POST", "uploads", ws.admin, json_body={"filename": "gl.csv", "content_type": CSV}).json()
+    _expire(ws, session["upload_id"])
+    late = ws.call(
+        "PUT", f"uploads/{session['upload_id']}/content", ws.admin, body=ledger["gl"], headers={"Content-Type": CSV}
+    )
+    assert late.status == 409 and late.json()["code"] == "upload_expired"
+    with UnitOfWork(firm_id=ws.firm_id, system=True) as uow:
+        assert uow.session.get(IngestionUpload, uuid.UUID(session["upload_id"])).status == "expired"
+    again = ws.call("POST", f"uploads/{session['upload_id']}/ingest", ws.admin, params={"kind": "general_ledger"})
+    assert again.status == 409 and again.json()["code"] == "upload_expired"
