@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from functions.ingestion import bp, reads, schemas, service
 from shared.auth.permissions import Permission
 from shared.db.models import Job
@@ -216,27 +218,8 @@ def ingest_data_upload(call: Call) -> schemas.Accepted:
     errors=[404],
 )
 def get_trial_balance(call: Call) -> schemas.TrialBalancePage:
-    query: schemas.VersionQuery = call.query
-    with call.uow() as uow:
-        dataset, rows, total = reads.accounts(
-            uow=uow,
-            principal=call.user,
-            engagement_id=call.route_uuid("engagement_id"),
-            kind="trial_balance",
-            version=query.version,
-            offset=query.offset,
-            limit=query.page_size,
-        )
-        return schemas.TrialBalancePage.model_validate(
-            {
-                "dataset": _ref(dataset),
-                "totals": reads.trial_balance_totals(dataset),
-                "items": [schemas.TrialBalanceRow.model_validate(row, from_attributes=True) for row in rows],
-                "page": query.page,
-                "page_size": query.page_size,
-                "total": total,
-            }
-        )
+    dataset, page = _accounts_page(call, "trial_balance", schemas.TrialBalanceRow)
+    return schemas.TrialBalancePage.model_validate({**page, "totals": reads.trial_balance_totals(dataset)})
 
 
 @endpoint(
@@ -252,26 +235,30 @@ def get_trial_balance(call: Call) -> schemas.TrialBalancePage:
     errors=[404],
 )
 def get_chart_of_accounts(call: Call) -> schemas.ChartPage:
+    _, page = _accounts_page(call, "chart_of_accounts", schemas.ChartAccountRow)
+    return schemas.ChartPage.model_validate(page)
+
+
+def _accounts_page(call: Call, kind: str, row: type[BaseModel]) -> tuple[Dataset, dict[str, Any]]:
+    """One page of a trial balance's or chart's accounts, and the dataset they were loaded from."""
     query: schemas.VersionQuery = call.query
     with call.uow() as uow:
         dataset, rows, total = reads.accounts(
             uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
-            kind="chart_of_accounts",
+            kind=kind,
             version=query.version,
             offset=query.offset,
             limit=query.page_size,
         )
-        return schemas.ChartPage.model_validate(
-            {
-                "dataset": _ref(dataset),
-                "items": [schemas.ChartAccountRow.model_validate(row, from_attributes=True) for row in rows],
-                "page": query.page,
-                "page_size": query.page_size,
-                "total": total,
-            }
-        )
+    return dataset, {
+        "dataset": _ref(dataset),
+        "items": [row.model_validate(item, from_attributes=True) for item in rows],
+        "page": query.page,
+        "page_size": query.page_size,
+        "total": total,
+    }
 
 
 @endpoint(
