@@ -8,7 +8,6 @@ from pydantic import BaseModel
 
 from functions.ingestion import bp, reads, schemas, service
 from shared.auth.permissions import Permission
-from shared.db.models import Job
 from shared.db.models_ingestion import Dataset
 from shared.errors import Forbidden
 from shared.http import Call, Page, endpoint
@@ -19,18 +18,23 @@ UPLOADS = ENGAGEMENT + "/uploads"
 LINE = tuple(schemas.JournalLineRead.model_fields)
 
 
-def _dataset(dataset: Dataset, job: Job | None, current: bool) -> schemas.DatasetRead:
-    values = {c.key: getattr(dataset, c.key) for c in Dataset.__table__.columns}
-    if dataset.status == "queued" and job is not None and job.status == "failed":
-        # The job gave up where the dataset row could not record it (the engagement was finalized).
-        values["status"], values["error"] = "failed", job.error
+def _dataset(view: service.DatasetView) -> schemas.DatasetRead:
+    job = view.job
     return schemas.DatasetRead.model_validate(
         {
-            **values,
-            "current": current,
+            **{c.key: getattr(view.dataset, c.key) for c in Dataset.__table__.columns},
+            "status": view.status,
+            "error": view.error,
+            "current": view.current,
             "job": None if job is None else {"id": job.id, "status": job.status, "progress": job.progress},
         }
     )
+
+
+def _may_see_datasets(call: Call) -> None:
+    """The firm's people, and client users (who upload): each sees the engagements they may see."""
+    if not (call.user.can(Permission.ENGAGEMENT_READ) or call.user.can(Permission.DATA_UPLOAD)):
+        raise Forbidden("Your role does not allow this", code="forbidden")
 
 
 def _accepted(dataset: Dataset) -> schemas.Accepted:
@@ -88,21 +92,19 @@ def upload_dataset(call: Call) -> schemas.Accepted:
     errors=[404],
 )
 def list_datasets(call: Call) -> Page[schemas.DatasetRead]:
-    user = call.user
-    if not (user.can(Permission.ENGAGEMENT_READ) or user.can(Permission.DATA_UPLOAD)):
-        raise Forbidden("Your role does not allow this", code="forbidden")
+    _may_see_datasets(call)
     query: schemas.DatasetQuery = call.query
     with call.uow() as uow:
-        rows, total = service.list_datasets(
+        views, total = service.list_datasets(
             uow=uow,
-            principal=user,
+            principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             kind=query.kind,
             status=query.status,
             offset=query.offset,
             limit=query.page_size,
         )
-        items = [_dataset(*row) for row in rows]
+        items = [_dataset(view) for view in views]
         return Page(items=items, page=query.page, page_size=query.page_size, total=total)
 
 
@@ -117,17 +119,15 @@ def list_datasets(call: Call) -> Page[schemas.DatasetRead]:
     errors=[404],
 )
 def get_dataset(call: Call) -> schemas.DatasetRead:
-    user = call.user
-    if not (user.can(Permission.ENGAGEMENT_READ) or user.can(Permission.DATA_UPLOAD)):
-        raise Forbidden("Your role does not allow this", code="forbidden")
+    _may_see_datasets(call)
     with call.uow() as uow:
-        row = service.get_dataset_or_raise(
+        view = service.get_dataset_or_raise(
             uow=uow,
-            principal=user,
+            principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             dataset_id=call.route_uuid("dataset_id"),
         )
-        return _dataset(*row)
+        return _dataset(view)
 
 
 @endpoint(
@@ -312,25 +312,15 @@ def list_journal_entries(call: Call) -> schemas.JournalLinePage:
 def get_journal_entry(call: Call) -> schemas.JournalEntryRead:
     query: schemas.VersionQuery = call.query
     with call.uow() as uow:
-        dataset, rows = reads.journal_entry(
+        entry = reads.journal_entry(
             uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             journal_id=call.request.route_params.get("journal_id", ""),
             version=query.version,
         )
-        lines = [_line(row) for row in rows]
-        debit, credit = sum(line["debit"] for line in lines), sum(line["credit"] for line in lines)
         return schemas.JournalEntryRead.model_validate(
-            {
-                "dataset": _ref(dataset),
-                "journal_id": rows[0].journal_id,
-                "effective_date": rows[0].effective_date,
-                "lines": lines,
-                "debit_total": debit,
-                "credit_total": credit,
-                "balanced": debit == credit,
-            }
+            {**entry, "dataset": _ref(entry["dataset"]), "lines": [_line(row) for row in entry["lines"]]}
         )
 
 

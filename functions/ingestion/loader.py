@@ -267,13 +267,12 @@ class Footer:
     def __init__(self, converter: Converter) -> None:
         keys = KEY_FIELDS.get(converter.kind, ())
         self.key_headers = [converter.plan.columns[k] for k in keys if k in converter.plan.columns]
-        self.rows: list[tuple[int, dict[str, Any]]] = []
+        self.rows: list[tuple[int, dict[str, Any]]] = []  # keyless rows seen last so far
+        self.misplaced: list[int] = []  # keyless rows that records came after
         self.kind = converter.kind
 
     def split(self, first_row: int, chunk: pa.RecordBatch) -> pa.RecordBatch:
         """The chunk without keyless rows at its end; those are held as a possible footer."""
-        if self.rows:  # rows after a held one: it was not the foot of the file
-            self.rows = [(row, {"__misplaced__": True, **cells}) for row, cells in self.rows]
         if not self.key_headers or chunk.num_rows == 0:
             return chunk
         keyless = None
@@ -281,29 +280,28 @@ class Footer:
             column = chunk.column(chunk.schema.get_field_index(header))
             blank = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(column), ""), True)
             keyless = blank if keyless is None else pc.and_(keyless, blank)
-        flags = keyless.to_pylist() if keyless is not None and pc.any(keyless).as_py() else []
-        tail = 0
-        while tail < len(flags) and flags[len(flags) - 1 - tail]:
-            tail += 1
-        if not tail:
+        last_keyed = pc.max(pc.indices_nonzero(pc.invert(keyless))).as_py()
+        kept = 0 if last_keyed is None else last_keyed + 1
+        if kept and self.rows:  # records after the held rows: those were not the foot of the file
+            self.misplaced.extend(row for row, _ in self.rows)
+            self.rows = []
+        if kept == chunk.num_rows:
             return chunk
-        kept = chunk.num_rows - tail
         held = chunk.slice(kept).to_pylist()
         self.rows.extend((first_row + kept + i, cells) for i, cells in enumerate(held))
         return chunk.slice(0, kept)
 
     def check(self, summary: dict[str, Any], warnings: WarningLog) -> None:
         """Compare the footer's sums with the loaded totals; a footer that disagrees refuses the file."""
-        misplaced = [row for row, cells in self.rows if cells.get("__misplaced__")]
-        if misplaced:
+        if self.misplaced:
             raise IngestRejected(
                 "invalid_values",
                 f"rows without {' or '.join(self.key_headers)} in the middle of the file",
                 problems=[
                     {"row": row, "column": self.key_headers[0], "value": None, "reason": "required value missing"}
-                    for row in misplaced[:100]
+                    for row in self.misplaced[:100]
                 ],
-                problem_count=len(misplaced),
+                problem_count=len(self.misplaced),
             )
         if not self.rows:
             return

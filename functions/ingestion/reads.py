@@ -127,7 +127,8 @@ def journal_lines(
 
 def journal_entry(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, journal_id: str, version: int | None
-) -> tuple[Dataset, list[JournalLine]]:
+) -> dict[str, Any]:
+    """One journal's lines in line order, with its debit and credit totals and whether they balance."""
     dataset = dataset_for_read(
         uow, principal=principal, engagement_id=engagement_id, kind="general_ledger", version=version
     )
@@ -140,7 +141,17 @@ def journal_entry(
         raise NotFound(
             f"No journal {journal_id[:100]!r} in general ledger version {dataset.version}", code="journal_not_found"
         )
-    return dataset, list(rows)
+    debit = sum((max(row.amount, Decimal(0)) for row in rows), Decimal(0))
+    credit = sum((max(-row.amount, Decimal(0)) for row in rows), Decimal(0))
+    return {
+        "dataset": dataset,
+        "journal_id": rows[0].journal_id,
+        "effective_date": rows[0].effective_date,
+        "lines": list(rows),
+        "debit_total": debit,
+        "credit_total": credit,
+        "balanced": debit == credit,
+    }
 
 
 ROLLFORWARD = text(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -350,6 +351,39 @@ def current_dataset(uow: UnitOfWork, *, engagement_id: uuid.UUID, kind: str) -> 
     )
 
 
+@dataclass
+class DatasetView:
+    """A dataset version as its users see it: with its job, and whether it is the current one."""
+
+    dataset: Dataset
+    job: Job | None
+    current: bool
+
+    @property
+    def status(self) -> str:
+        # A job that gave up where its dataset row could no longer record it (the engagement was
+        # finalized meanwhile) has failed all the same.
+        if self.dataset.status == "queued" and self.job is not None and self.job.status == "failed":
+            return "failed"
+        return self.dataset.status
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        if self.dataset.error is None and self.status == "failed" and self.job is not None:
+            return self.job.error
+        return self.dataset.error
+
+
+def _current_versions(uow: UnitOfWork, engagement_id: uuid.UUID) -> dict[str, int]:
+    """Kind -> the newest version of it that loaded."""
+    newest = uow.session.execute(
+        select(Dataset.kind, func.max(Dataset.version))
+        .where(Dataset.engagement_id == engagement_id, Dataset.status == "succeeded")
+        .group_by(Dataset.kind)
+    ).all()
+    return {row[0]: row[1] for row in newest}
+
+
 def list_datasets(
     *,
     uow: UnitOfWork,
@@ -359,8 +393,8 @@ def list_datasets(
     status: str | None,
     offset: int,
     limit: int,
-) -> tuple[list[tuple[Dataset, Job | None, bool]], int]:
-    """The engagement's dataset versions, newest first, each with its job and whether it is current."""
+) -> tuple[list[DatasetView], int]:
+    """The engagement's dataset versions, newest first."""
     get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
     conditions = [Dataset.engagement_id == engagement_id]
     if kind:
@@ -376,18 +410,13 @@ def list_datasets(
         .offset(offset)
         .limit(limit)
     ).all()
-    newest = uow.session.execute(
-        select(Dataset.kind, func.max(Dataset.version))
-        .where(Dataset.engagement_id == engagement_id, Dataset.status == "succeeded")
-        .group_by(Dataset.kind)
-    ).all()
-    current: dict[str, int] = {row[0]: row[1] for row in newest}
-    return [(d, job, current.get(d.kind) == d.version) for d, job in rows], total
+    current = _current_versions(uow, engagement_id)
+    return [DatasetView(d, job, current.get(d.kind) == d.version) for d, job in rows], total
 
 
 def get_dataset_or_raise(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, dataset_id: uuid.UUID
-) -> tuple[Dataset, Job | None, bool]:
+) -> DatasetView:
     get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
     row = uow.session.execute(
         select(Dataset, Job)
@@ -397,8 +426,7 @@ def get_dataset_or_raise(
     if row is None:
         raise NotFound("No such dataset", code="dataset_not_found")
     dataset, job = row
-    current = current_dataset(uow, engagement_id=engagement_id, kind=dataset.kind)
-    return dataset, job, current is not None and current.id == dataset.id
+    return DatasetView(dataset, job, _current_versions(uow, engagement_id).get(dataset.kind) == dataset.version)
 
 
 def load_dataset(*, uow: UnitOfWork, dataset_id: uuid.UUID, progress: Callable[[float], None]) -> dict[str, Any]:

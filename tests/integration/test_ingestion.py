@@ -820,3 +820,18 @@ def test_an_expired_upload_without_its_file_is_closed_for_good(ws: Workspace, le
         assert uow.session.get(IngestionUpload, uuid.UUID(session["upload_id"])).status == "expired"
     again = ws.call("POST", f"uploads/{session['upload_id']}/ingest", ws.admin, params={"kind": "general_ledger"})
     assert again.status == 409 and again.json()["code"] == "upload_expired"
+
+
+def test_a_keyless_row_at_a_batch_boundary_with_records_after_it_is_a_problem_not_a_footer(ws: Workspace) -> None:
+    """Row 65,537 ends the first batch of 65,536 records; records follow it, so it is no totals row."""
+    rows = ["JE Number,Account,Debit,Credit,Posting Date"]
+    for number in range(2, 70_002):
+        if number == 65_537:
+            rows.append(",,5.00,,")
+        else:
+            side = "5.00," if number % 2 else ",5.00"
+            rows.append(f"J{number // 2},1000,{side},2026-01-02")
+    failed = ingest(ws, ws.admin, "general_ledger", ("\n".join(rows) + "\n").encode())
+    assert failed["status"] == "failed"
+    problems = failed["error"]["details"]["problems"]
+    assert [(p["row"], p["column"]) for p in problems] == [(65_537, "JE Number")]
