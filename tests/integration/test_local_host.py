@@ -136,6 +136,22 @@ def _clear_recorders() -> None:
         SEEN.clear()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _quiet_bus(database: str) -> None:
+    """Start from an empty bus: earlier test modules share the database and leave messages nobody
+    relayed, which the hosts here would otherwise have to work through before their own."""
+    with UnitOfWork(system=True) as uow:
+        uow.session.execute(
+            update(OutboxMessage).where(OutboxMessage.published_at.is_(None)).values(published_at=sql_func.now())
+        )
+        uow.session.execute(
+            update(LocalDelivery)
+            .where(LocalDelivery.status == "pending")
+            .values(status="delivered", finished_at=sql_func.now())
+        )
+        uow.commit()
+
+
 @pytest.fixture(scope="module")
 def host(database: str) -> Iterator[LocalHost]:
     local_host = LocalHost(build_app(), backoff_base=0.001, backoff_cap=0.005)
