@@ -1,11 +1,15 @@
-"""The load job: the platform's jobs queue trigger runs it by its kind."""
+"""Background work: the load job (the platform's jobs queue trigger runs it by its kind) and the
+hourly sweep of abandoned upload sessions."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
-from functions.ingestion import service
+import azure.functions as func
+
+from functions.ingestion import bp, service, sweep
 from shared.db.models import Job
 from shared.db.uow import UnitOfWork
 from shared.jobs import ProgressReporter, job_handler
@@ -19,3 +23,10 @@ def _failed(uow: UnitOfWork, job: Job, error: dict[str, Any]) -> None:
 def ingest_dataset(uow: UnitOfWork, job: Job, progress: ProgressReporter) -> dict[str, Any]:
     """Load the dataset the job names."""
     return service.load_dataset(uow=uow, dataset_id=uuid.UUID(job.params["dataset_id"]), progress=progress)
+
+
+@bp.function_name("ingestion_upload_sweep")
+@bp.timer_trigger(arg_name="timer", schedule="0 20 * * * *", run_on_startup=False)
+def sweep_abandoned_uploads(timer: func.TimerRequest) -> None:
+    """Delete the files of upload sessions abandoned for a day."""
+    sweep.sweep(now=datetime.now(UTC))
