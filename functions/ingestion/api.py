@@ -38,7 +38,8 @@ def _may_see_datasets(call: Call) -> None:
 
 
 def _accepted(dataset: Dataset) -> schemas.Accepted:
-    assert dataset.job_id is not None  # noqa: S101 - _queue always sets it
+    if dataset.job_id is None:
+        raise RuntimeError(f"dataset {dataset.id} was queued without a job")
     return schemas.Accepted(dataset_id=dataset.id, job_id=dataset.job_id, version=dataset.version)
 
 

@@ -21,7 +21,7 @@ import tempfile
 from array import array
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO
-from xml.etree.ElementTree import Element, ParseError, TreeBuilder
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder  # nosec B405 - trees from DefusedXMLParser only
 from xml.parsers import expat
 
 from defusedxml import DefusedXmlException

@@ -146,7 +146,9 @@ def test_many_sessions_of_one_firm_are_closed_in_batches() -> None:
 
 def test_only_the_system_scope_may_list_firms_with_abandoned_uploads() -> None:
     ws = workspace()
-    with UnitOfWork(firm_id=ws.firm_id, user_id=uuid.UUID(ws.admin.user_id)) as uow:
-        with pytest.raises(DBAPIError) as refused:
-            uow.session.execute(text("SELECT * FROM aura_firms_with_abandoned_uploads(now())")).all()
+    with (
+        UnitOfWork(firm_id=ws.firm_id, user_id=uuid.UUID(ws.admin.user_id)) as uow,
+        pytest.raises(DBAPIError) as refused,
+    ):
+        uow.session.execute(text("SELECT * FROM aura_firms_with_abandoned_uploads(now())")).all()
     assert isinstance(refused.value.orig, psycopg.errors.InsufficientPrivilege)
