@@ -83,7 +83,7 @@ def discard_abandoned_uploads(
     return len(uploads)
 
 
-def sweep(*, now: datetime, storage: BlobStorage | None = None) -> int:
+def sweep(*, now: datetime, storage: BlobStorage | None = None, batch_size: int = BATCH_SIZE) -> int:
     """Close every abandoned session, one firm (and its own transactions) at a time; returns how many.
 
     One firm's failure is logged and does not keep the others' files; the sweep then fails as a whole
@@ -95,10 +95,10 @@ def sweep(*, now: datetime, storage: BlobStorage | None = None) -> int:
     for firm_id in firms:
         try:
             with UnitOfWork(firm_id=firm_id, system=True) as uow:
-                while (batch := discard_abandoned_uploads(uow, now=now, storage=storage)) > 0:
+                batch = batch_size
+                while batch == batch_size:  # a short batch was the last
+                    batch = discard_abandoned_uploads(uow, now=now, storage=storage, limit=batch_size)
                     closed += batch
-                    if batch < BATCH_SIZE:
-                        break
         except Exception:
             failed += 1
             log.exception("upload sweep failed for firm %s", firm_id)

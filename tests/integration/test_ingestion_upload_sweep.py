@@ -135,12 +135,7 @@ def test_many_sessions_of_one_firm_are_closed_in_batches() -> None:
     sessions = [_session(ws, with_file=False) for _ in range(5)]
     for upload_id in sessions:
         _expired_ago(ws, upload_id, timedelta(days=2))
-    original = sweep.BATCH_SIZE
-    sweep.BATCH_SIZE = 2
-    try:
-        sweep.sweep(now=datetime.now(UTC))
-    finally:
-        sweep.BATCH_SIZE = original
+    sweep.sweep(now=datetime.now(UTC), batch_size=2)  # 2, 2, then a short batch of 1
     assert {_upload(ws, upload_id).status for upload_id in sessions} == {"expired"}
 
 
