@@ -4,8 +4,8 @@ location    = "westeurope"
 
 capability_groups = {
   api = {
-    capabilities           = ["identity", "engagement", "ingestion"]
-    route_prefixes         = ["auth", "firm", "users", "invitations", "clients", "engagements"]
+    capabilities           = ["identity", "engagement", "ingestion", "analytics", "planning", "sampling"]
+    route_prefixes         = ["auth", "firm", "users", "invitations", "clients", "engagements", "analytics", "sampling"]
     maximum_instance_count = 40
   }
 }
