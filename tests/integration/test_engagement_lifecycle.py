@@ -163,6 +163,15 @@ def _write_endpoints() -> list[tuple[str, str]]:
     )
 
 
+_RISK = {
+    "area": "Revenue",
+    "assertion": "cut_off",
+    "description": "Shipments recorded before delivery",
+    "inherent_risk": "high",
+    "control_risk": "moderate",
+}
+
+
 def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, Any] | None:
     """A request that would succeed were the engagement not finalized; None for an unknown endpoint."""
     node = ids["node_id"]
@@ -207,6 +216,12 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
         ("PATCH", "/review-notes/{note_id}"): {"json_body": {"body": "Tie out to the bank confirmation"}},
         ("POST", "/review-notes/{note_id}/replies"): {"json_body": {"body": "Done"}},
         ("POST", "/review-notes/{note_id}/transitions"): {"json_body": {"to": "addressed"}},
+        ("POST", "/materiality"): {
+            "json_body": {"benchmark": "revenue", "amount": "1000000.00", "risk_level": "low", "rationale": "Stable"}
+        },
+        ("POST", "/risks"): {"json_body": _RISK},
+        ("PATCH", "/risks/{risk_id}"): {"json_body": {"inherent_risk": "low"}},
+        ("DELETE", "/risks/{risk_id}"): {},
     }
     return samples.get((method, path.removeprefix(ENGAGEMENT_PREFIX)))
 
@@ -240,6 +255,8 @@ def _children(ws: Workspace) -> dict[str, str]:
     ids["upload_id"] = upload.json()["upload_id"] if upload.status == 201 else str(uuid.uuid4())
     note = ws.call("POST", "review-notes", ws.admin, json_body={"node_id": ids["node_id"], "body": "Please expand"})
     ids["note_id"] = note.json()["id"] if note.status == 201 else str(uuid.uuid4())
+    risk = ws.call("POST", "risks", ws.admin, json_body=_RISK)
+    ids["risk_id"] = risk.json()["id"] if risk.status == 201 else str(uuid.uuid4())
     return ids
 
 
