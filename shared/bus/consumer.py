@@ -1,7 +1,8 @@
 """Service Bus trigger adapters that make consumers idempotent and tenant-scoped.
 
 The consumer records (message id, consumer) in the inbox in the same transaction as its work; a
-redelivered message finds its row and does nothing. The work runs in the message's firm. A handler
+redelivered message finds its row and does nothing. The work runs in the message's firm, in its
+background scope (as jobs do): row-level security confines it to that firm's rows. A handler
 that fails raises, so Service Bus retries and finally dead-letters the message.
 """
 
@@ -40,7 +41,7 @@ def consume(envelope: Envelope, *, consumer: str, handler: Handler) -> bool:
             correlation_id=envelope.correlation_id,
             firm_id=str(envelope.firm_id) if envelope.firm_id else None,
         ),
-        UnitOfWork(firm_id=envelope.firm_id, system=envelope.firm_id is None) as uow,
+        UnitOfWork(firm_id=envelope.firm_id, system=True) as uow,
     ):
         inserted = uow.session.execute(
             insert(InboxMessage)

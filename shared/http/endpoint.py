@@ -65,6 +65,9 @@ class EndpointSpec:
     raw_body_types: tuple[str, ...] = ()
     response_content_type: str = JSON
     route_params: tuple[str, ...] = field(default=())
+    max_body: int = DEFAULT_MAX_BODY
+    exact_numbers: bool = False
+    other_content_types: tuple[str, ...] = ()
 
 
 # function name -> spec, for the OpenAPI document; filled as capability modules are imported
@@ -122,8 +125,15 @@ def endpoint(
     errors: Sequence[int] = (),
     raw_body_types: Sequence[str] = (),
     response_content_type: str = JSON,
+    max_body: int = DEFAULT_MAX_BODY,
+    exact_numbers: bool = False,
+    other_content_types: Sequence[str] = (),
 ) -> Callable[[Handler], Handler]:
-    """Register `handler(call)` as the HTTP trigger `name` for `method /api/<route>`."""
+    """Register `handler(call)` as the HTTP trigger `name` for `method /api/<route>`.
+
+    `max_body` raises the 1 MiB limit of a JSON body; `exact_numbers` hands JSON numbers with a fraction or
+    exponent to the body model as their text, so decimal amounts are never rounded through a float;
+    `other_content_types` are media types the handler may answer with instead (a chart, a spreadsheet)."""
     spec = EndpointSpec(
         name=name,
         method=method.upper(),
@@ -140,6 +150,9 @@ def endpoint(
         raw_body_types=tuple(raw_body_types),
         response_content_type=response_content_type,
         route_params=tuple(_ROUTE_PARAM.findall(route)),
+        max_body=max_body,
+        exact_numbers=exact_numbers,
+        other_content_types=tuple(other_content_types),
     )
 
     def decorate(handler: Handler) -> Handler:
@@ -173,13 +186,13 @@ def _validation_errors(exc: ValidationError, prefix: str) -> list[dict[str, Any]
 
 def _parse_json_body(spec: EndpointSpec, req: func.HttpRequest, model: type[BaseModel]) -> BaseModel:
     raw = req.get_body() or b""
-    if len(raw) > DEFAULT_MAX_BODY:
-        raise PayloadTooLarge(f"The body may be at most {DEFAULT_MAX_BODY} bytes")
+    if len(raw) > spec.max_body:
+        raise PayloadTooLarge(f"The body may be at most {spec.max_body} bytes")
     content_type = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if content_type != JSON:
         raise UnsupportedMediaType(f"Send the body as {JSON}", code="unsupported_media_type")
     try:
-        data = json.loads(raw or b"null")
+        data = json.loads(raw or b"null", parse_float=str) if spec.exact_numbers else json.loads(raw or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValidationFailed(
             "The body is not valid JSON",

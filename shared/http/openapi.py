@@ -121,6 +121,8 @@ def build_document(*, version: str, specs: dict[str, EndpointSpec] | None = None
             success["content"] = {spec.response_content_type: {"schema": ref(spec.response, "serialization")}}
         elif spec.response_content_type != "application/json":
             success["content"] = {spec.response_content_type: {"schema": {"type": "string"}}}
+        for media_type in spec.other_content_types:
+            success.setdefault("content", {})[media_type] = {"schema": {"type": "string", "format": "binary"}}
         status = (
             204
             if spec.response is None and spec.status == 200 and spec.response_content_type == "application/json"

@@ -390,11 +390,12 @@ def test_api_management_limits_each_caller_to_120_requests_a_minute() -> None:
 
 
 def test_api_management_lets_files_through_only_on_the_raw_body_routes() -> None:
-    """The gateway allows a file-sized body (100 MB) exactly where the app takes a file as the raw body,
-    and the 1 MiB limit and content validation everywhere else."""
+    """The gateway allows a file-sized body (100 MB) exactly where the app takes a file as the raw body or
+    a large JSON body (the amounts of a Benford analysis), and the 1 MiB limit and content validation
+    everywhere else."""
     import re
 
-    from shared.http.endpoint import ENDPOINTS
+    from shared.http.endpoint import DEFAULT_MAX_BODY, ENDPOINTS
 
     importlib.import_module("function_app")  # every capability's endpoints
     pattern = re.compile(module_locals("apim")["upload_routes"])
@@ -402,7 +403,8 @@ def test_api_management_lets_files_through_only_on_the_raw_body_routes() -> None
     takes_files: dict[str, bool] = {}  # path -> whether any method on it takes a file as the body
     for spec in ENDPOINTS.values():
         concrete = "/api/" + re.sub(r"\{[^}]+\}", "0f8fad5b-d9cb-469f-a165-70867728950e", spec.route)
-        takes_files[concrete] = takes_files.get(concrete, False) or bool(spec.raw_body_types)
+        large = bool(spec.raw_body_types) or spec.max_body > DEFAULT_MAX_BODY
+        takes_files[concrete] = takes_files.get(concrete, False) or large
     assert any(takes_files.values())
     for path, files in takes_files.items():
         assert bool(pattern.match(path)) is files, path

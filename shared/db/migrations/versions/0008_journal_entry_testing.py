@@ -7,6 +7,10 @@ ever deleted. Flags and scores are insert-only, written in bulk by the run, with
 check run once per statement over the inserted rows. Dispositions are updated in place (their
 history is in the audit log).
 
+The tests group and join a whole general-ledger version, and the planner needs the new partition's
+statistics to choose hash joins over nested loops (without them, 20,000 lines took a minute): the
+attach function now analyzes the partition it attaches (about a third of a second for a million lines).
+
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-27 03:30:04.807978
@@ -122,7 +126,25 @@ ROW_TABLES = ("je_runs", "je_dispositions")
 BULK_TABLES = ("je_flags", "je_journal_risks")
 
 
+ATTACH = """
+CREATE OR REPLACE FUNCTION aura_attach_journal_partition(p_dataset uuid) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  target record := aura_journal_load_target(p_dataset);
+  part text := 'journal_lines_' || replace(p_dataset::text, '-', '');
+BEGIN
+  IF to_regclass(part) IS NULL THEN
+    RAISE EXCEPTION 'no lines were loaded for dataset %', p_dataset USING ERRCODE = '42P01';
+  END IF;
+  EXECUTE format('REVOKE ALL ON %I FROM aura_app', part);
+  EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY', part);
+  EXECUTE format('ALTER TABLE journal_lines ATTACH PARTITION %I FOR VALUES IN (%L)', part, p_dataset);{analyze}
+END $$;
+"""
+
+
 def _secure() -> None:
+    op.execute(ATTACH.format(analyze="\n  EXECUTE format('ANALYZE %I', part);"))
     for table in (*ROW_TABLES, *BULK_TABLES):
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
@@ -167,3 +189,4 @@ def downgrade() -> None:
     op.drop_table("je_dispositions")
     # ### end Alembic commands ###
     op.execute("DROP FUNCTION IF EXISTS aura_refuse_finished_run_change()")
+    op.execute(ATTACH.format(analyze=""))

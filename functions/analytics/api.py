@@ -1,0 +1,349 @@
+"""HTTP triggers of analytics: journal-entry test runs and their results, triage, exports, Benford."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import azure.functions as func
+
+from functions.analytics import benford, benford_source, bp, exports, reads, schemas, service, triage
+from shared.auth.permissions import Permission
+from shared.db.models_analytics import JeRun
+from shared.engagement_access import get_internal_engagement_or_raise
+from shared.errors import NotFound
+from shared.http import Call, Page, PageQuery, endpoint
+
+TAGS = ["analytics"]
+ENGAGEMENT = "engagements/{engagement_id:guid}"
+RUNS = ENGAGEMENT + "/je-tests"
+RUN = RUNS + "/{run_id:guid}"
+BENFORD_MAX_BODY = 64 * 1024 * 1024
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _run_read(run: JeRun) -> schemas.RunRead:
+    return schemas.RunRead.model_validate(
+        {
+            **{c.key: getattr(run, c.key) for c in JeRun.__table__.columns},
+            "requested_tests": run.tests,
+            "tests": run.results or [],
+        }
+    )
+
+
+@endpoint(
+    bp,
+    "POST",
+    RUNS,
+    name="run_je_tests",
+    summary="Run the journal-entry tests (all, or those named) on the current general ledger; runs in a job",
+    tags=TAGS,
+    permission=Permission.ANALYTICS_RUN,
+    body=schemas.RunCreate,
+    response=schemas.RunAccepted,
+    status=202,
+    errors=[400, 404, 409],
+)
+def run_je_tests(call: Call) -> schemas.RunAccepted:
+    body: schemas.RunCreate = call.body
+    with call.uow() as uow:
+        run = service.request_run(
+            uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            tests=list(body.tests) if body.tests else None,
+            overrides=body.overrides(),
+        )
+        accepted = schemas.RunAccepted(run_id=run.id, job_id=run.job_id)
+        uow.commit()
+        return accepted
+
+
+@endpoint(
+    bp,
+    "GET",
+    RUNS,
+    name="get_latest_je_tests",
+    summary="The latest journal-entry test run: its population and each test's counts and parameters",
+    tags=TAGS,
+    permission=Permission.ENGAGEMENT_READ,
+    response=schemas.RunRead,
+    errors=[404],
+)
+def get_latest_je_tests(call: Call) -> schemas.RunRead:
+    with call.uow() as uow:
+        run = service.get_run(uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"), run_id=None)
+        return _run_read(run)
+
+
+@endpoint(
+    bp,
+    "GET",
+    RUNS + "/runs",
+    name="list_je_test_runs",
+    summary="Every journal-entry test run of the engagement, newest first",
+    tags=TAGS,
+    permission=Permission.ENGAGEMENT_READ,
+    query=PageQuery,
+    response=Page[schemas.RunSummary],
+    errors=[404],
+)
+def list_je_test_runs(call: Call) -> Page[schemas.RunSummary]:
+    query: PageQuery = call.query
+    with call.uow() as uow:
+        runs, total = service.list_runs(
+            uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            offset=query.offset,
+            limit=query.page_size,
+        )
+        items = [schemas.RunSummary.model_validate(run, from_attributes=True) for run in runs]
+        return Page(items=items, page=query.page, page_size=query.page_size, total=total)
+
+
+@endpoint(
+    bp,
+    "GET",
+    RUNS + "/exceptions",
+    name="get_je_exceptions",
+    summary="The latest completed run's flagged journals by disposition: what is unresolved, and the exceptions",
+    tags=TAGS,
+    permission=Permission.ENGAGEMENT_READ,
+    response=schemas.ExceptionSummary,
+    errors=[404],
+)
+def get_je_exceptions(call: Call) -> schemas.ExceptionSummary:
+    engagement_id = call.route_uuid("engagement_id")
+    with call.uow() as uow:
+        get_internal_engagement_or_raise(uow, principal=call.user, engagement_id=engagement_id)
+        run = triage.latest_completed(uow, engagement_id)
+        if run is None:
+            raise NotFound("The engagement has no completed journal-entry test run", code="no_run")
+        return schemas.ExceptionSummary.model_validate(triage.summary(uow, run))
+
+
+@endpoint(
+    bp,
+    "GET",
+    RUN,
+    name="get_je_test_run",
+    summary="One journal-entry test run: status, population, and each test's counts, parameters and gaps",
+    tags=TAGS,
+    permission=Permission.ENGAGEMENT_READ,
+    response=schemas.RunRead,
+    errors=[404],
+)
+def get_je_test_run(call: Call) -> schemas.RunRead:
+    with call.uow() as uow:
+        run = service.get_run(
+            uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            run_id=call.route_uuid("run_id"),
+        )
+        return _run_read(run)
+
+
+def _completed(call: Call, uow: Any) -> JeRun:
+    return service.completed_run(
+        uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"), run_id=call.route_uuid("run_id")
+    )
+
+
+@endpoint(
+    bp,
+    "GET",
+    RUN + "/tests/{code}/lines",
+    name="list_je_test_lines",
+    summary="The lines one test flagged, in file order, paginated; filters by account, journal and user",
+    tags=TAGS,
+    permission=Permission.ENGAGEMENT_READ,
+    query=schemas.LineQuery,
+    response=Page[schemas.FlaggedLine],
+    errors=[404, 409],
+)
+def list_je_test_lines(call: Call) -> Page[schemas.FlaggedLine]:
+    query: schemas.LineQuery = call.query
+    code = call.request.route_params.get("code", "")
+    with call.uow() as uow:
+        run = _completed(call, uow)
+        service.test_result(run, code)
+        lines, total = reads.test_lines(
+            uow,
+            run,
+            code,
+            account_number=query.account_number,
+            journal_id=query.journal_id,
+            entered_by=query.entered_by,
+            offset=query.offset,
+            limit=query.page_size,
+        )
+        items = [schemas.FlaggedLine.model_validate(line) for line in lines]
+        return Page(items=items, page=query.page, page_size=query.page_size, total=total)
+
+
+@endpoint(
+    bp,
+    "GET",
+    RUN + "/journals",
+    name="list_je_journals",
+    summary="Flagged journals ranked by risk score (then debit total), with the tests they hit and their lines",
+    tags=TAGS,
+    permission=Permission.ENGAGEMENT_READ,
+    query=schemas.JournalQuery,
+    response=schemas.JournalPage,
+    errors=[404, 409],
+)
+def list_je_journals(call: Call) -> schemas.JournalPage:
+    query: schemas.JournalQuery = call.query
+    with call.uow() as uow:
+        run = _completed(call, uow)
+        ranked, total = reads.ranked_journals(
+            uow, run, offset=query.offset, limit=query.limit, test=query.test, disposition=query.disposition
+        )
+        items = [
+            schemas.JournalRisk.model_validate(
+                {
+                    "journal_id": r.risk.journal_id,
+                    "rank": r.risk.rank,
+                    "score": r.risk.score,
+                    "tests": r.risk.tests,
+                    "flagged_lines": r.risk.flagged_lines,
+                    "debit_total": r.risk.debit_total,
+                    "disposition": None if r.disposition is None else _disposition(r.disposition),
+                    "lines": r.lines,
+                }
+            )
+            for r in ranked
+        ]
+        return schemas.JournalPage(items=items, total=total, limit=query.limit, offset=query.offset)
+
+
+def _disposition(row: Any) -> schemas.DispositionRead:
+    return schemas.DispositionRead.model_validate(row, from_attributes=True)
+
+
+@endpoint(
+    bp,
+    "PUT",
+    RUN + "/journals/{journal_id}/disposition",
+    name="disposition_je_journal",
+    summary="Disposition a flagged journal (open, investigating, explained, exception, false_positive) with a note",
+    tags=TAGS,
+    permission=Permission.WORKPAPER_PREPARE,
+    body=schemas.DispositionUpdate,
+    response=schemas.DispositionRead,
+    errors=[400, 404, 409],
+)
+def disposition_je_journal(call: Call) -> schemas.DispositionRead:
+    body: schemas.DispositionUpdate = call.body
+    with call.uow() as uow:
+        run = _completed(call, uow)
+        row = triage.set_disposition(
+            uow,
+            principal=call.user,
+            run=run,
+            journal_id=call.request.route_params.get("journal_id", ""),
+            status=body.status,
+            note=body.note,
+            evidence_ids=body.evidence_ids,
+        )
+        read = _disposition(row)
+        uow.commit()
+        return read
+
+
+@endpoint(
+    bp,
+    "GET",
+    RUN + "/export",
+    name="export_je_tests",
+    summary="Export the flagged lines (with their tests) or the ranked journals, as CSV or XLSX",
+    tags=TAGS,
+    permission=Permission.ENGAGEMENT_READ,
+    query=schemas.ExportQuery,
+    response_content_type="text/csv",
+    other_content_types=[MEDIA["xlsx"]],
+    errors=[404, 409],
+)
+def export_je_tests(call: Call) -> func.HttpResponse:
+    query: schemas.ExportQuery = call.query
+    with call.uow() as uow:
+        run = _completed(call, uow)
+        data = exports.export(uow, run, what=query.what, fmt=query.format)
+    filename = f"je-tests-v{run.dataset_version}-{query.what}.{query.format}"
+    return func.HttpResponse(
+        body=data,
+        status_code=200,
+        headers={
+            "Content-Type": MEDIA[query.format],
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+def _benford_reply(result: benford.BenfordResult, fmt: str, title: str) -> Any:
+    if fmt == "png":
+        from functions.analytics.benford_chart import chart_png
+
+        return func.HttpResponse(
+            body=chart_png(result, title=title),
+            status_code=200,
+            headers={"Content-Type": "image/png", "Cache-Control": "private, no-store"},
+        )
+    return schemas.BenfordRead.model_validate(result.to_dict())
+
+
+@endpoint(
+    bp,
+    "POST",
+    ENGAGEMENT + "/benford",
+    name="engagement_benford",
+    summary="Benford analysis of the current general ledger's line amounts or trial balance's closing balances",
+    tags=TAGS,
+    permission=Permission.ENGAGEMENT_READ,
+    body=schemas.EngagementBenford,
+    query=schemas.BenfordQuery,
+    response=schemas.BenfordRead,
+    other_content_types=["image/png"],
+    errors=[400, 404, 409],
+)
+def engagement_benford(call: Call) -> Any:
+    body: schemas.EngagementBenford = call.body
+    engagement_id = call.route_uuid("engagement_id")
+    with call.uow() as uow:
+        get_internal_engagement_or_raise(uow, principal=call.user, engagement_id=engagement_id)
+        dataset = benford_source.current_dataset(uow, engagement_id, body.source)
+        amounts = benford.amounts_from_units(benford_source.cents(uow, dataset), 2)
+    result = benford.analyze(amounts, test=body.test, sign=body.sign, min_amount=body.min_amount)
+    title = f"{body.source.replace('_', ' ')} v{dataset.version}: {body.test.replace('_', ' ')}"
+    return _benford_reply(result, call.query.format, title)
+
+
+@endpoint(
+    bp,
+    "POST",
+    "analytics/benford",
+    name="benford",
+    summary="Benford analysis of up to 2,000,000 amounts given as JSON numbers or decimal strings (read exactly)",
+    tags=TAGS,
+    permission=Permission.ENGAGEMENT_READ,
+    body=schemas.AmountsBenford,
+    query=schemas.BenfordQuery,
+    response=schemas.BenfordRead,
+    other_content_types=["image/png"],
+    errors=[400, 413],
+    max_body=BENFORD_MAX_BODY,
+    exact_numbers=True,
+)
+def amounts_benford(call: Call) -> Any:
+    body: schemas.AmountsBenford = call.body
+    amounts = benford.amounts_from_text(body.amounts)
+    result = benford.analyze(amounts, test=body.test, sign=body.sign, min_amount=body.min_amount)
+    return _benford_reply(result, call.query.format, body.test.replace("_", " "))

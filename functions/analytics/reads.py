@@ -1,0 +1,156 @@
+"""Reads of a completed run: a test's flagged lines, and the journals ranked by risk with their lines."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, select
+
+from shared.db.models_analytics import JeDisposition, JeFlag, JeJournalRisk, JeRun
+from shared.db.models_ingestion import JournalLine
+from shared.db.uow import UnitOfWork
+
+LINE_COLUMNS = (
+    "row_number",
+    "journal_id",
+    "line_number",
+    "account_number",
+    "amount",
+    "effective_date",
+    "entered_date",
+    "entered_time",
+    "entered_by",
+    "approved_by",
+    "document_date",
+    "period",
+    "source",
+    "description",
+    "header_description",
+)
+
+
+def line_dict(line: Any, **extra: Any) -> dict[str, Any]:
+    values = {name: getattr(line, name) for name in LINE_COLUMNS}
+    values["debit"] = max(line.amount, 0)
+    values["credit"] = max(-line.amount, 0)
+    return values | extra
+
+
+def _flagged_lines(run: JeRun, test: str) -> Any:
+    return (
+        select(JournalLine, JeFlag.score)
+        .join(
+            JeFlag,
+            and_(
+                JeFlag.run_id == run.id,
+                JeFlag.test == test,
+                JournalLine.dataset_id == run.dataset_id,
+                JournalLine.row_number == JeFlag.row_number,
+            ),
+        )
+        .where(JournalLine.dataset_id == run.dataset_id)
+    )
+
+
+def test_lines(
+    uow: UnitOfWork,
+    run: JeRun,
+    test: str,
+    *,
+    account_number: str | None,
+    journal_id: str | None,
+    entered_by: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the lines a test flagged, in file order, with the test's score for each."""
+    query = _flagged_lines(run, test)
+    if account_number:
+        query = query.where(func.btrim(JournalLine.account_number) == account_number.strip())
+    if journal_id:
+        query = query.where(JournalLine.journal_id == journal_id)
+    if entered_by:
+        query = query.where(func.lower(func.btrim(JournalLine.entered_by)) == entered_by.strip().lower())
+    total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = uow.session.execute(query.order_by(JeFlag.row_number).offset(offset).limit(limit)).all()
+    return [line_dict(line, score=score) for line, score in rows], int(total)
+
+
+@dataclass
+class RankedJournal:
+    risk: JeJournalRisk
+    disposition: JeDisposition | None
+    lines: list[dict[str, Any]]
+
+
+def ranked_journals(
+    uow: UnitOfWork,
+    run: JeRun,
+    *,
+    offset: int,
+    limit: int,
+    test: str | None = None,
+    disposition: str | None = None,
+) -> tuple[list[RankedJournal], int]:
+    """Flagged journals by rank (score, then debit total), each with its disposition and all its lines."""
+    query = (
+        select(JeJournalRisk, JeDisposition)
+        .outerjoin(
+            JeDisposition,
+            and_(JeDisposition.dataset_id == run.dataset_id, JeDisposition.journal_id == JeJournalRisk.journal_id),
+        )
+        .where(JeJournalRisk.run_id == run.id)
+    )
+    if test:
+        query = query.where(JeJournalRisk.tests.contains([test]))
+    if disposition == "open":
+        query = query.where((JeDisposition.status.is_(None)) | (JeDisposition.status == "open"))
+    elif disposition:
+        query = query.where(JeDisposition.status == disposition)
+    total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = uow.session.execute(query.order_by(JeJournalRisk.rank).offset(offset).limit(limit)).all()
+    journals = [row[0].journal_id for row in rows]
+    lines = _journal_lines(uow, run, journals)
+    ranked = [RankedJournal(risk, dispo, lines.get(risk.journal_id, [])) for risk, dispo in rows]
+    return ranked, int(total)
+
+
+def _journal_lines(uow: UnitOfWork, run: JeRun, journals: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every line of these journals, with the tests each line hit in the run."""
+    if not journals:
+        return {}
+    hits: dict[int, list[str]] = defaultdict(list)
+    for row_number, test in uow.session.execute(
+        select(JeFlag.row_number, JeFlag.test)
+        .where(JeFlag.run_id == run.id, JeFlag.journal_id.in_(journals))
+        .order_by(JeFlag.row_number, JeFlag.test)
+    ):
+        hits[row_number].append(test)
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in uow.session.scalars(
+        select(JournalLine)
+        .where(JournalLine.dataset_id == run.dataset_id, JournalLine.journal_id.in_(journals))
+        .order_by(JournalLine.journal_id, JournalLine.line_number, JournalLine.row_number)
+    ):
+        found[line.journal_id].append(line_dict(line, tests=hits.get(line.row_number, [])))
+    return found
+
+
+def flagged_line_rows(uow: UnitOfWork, run: JeRun) -> Any:
+    """Every flagged line once, with the tests it hit and its journal's score and rank, in file order (export)."""
+    tests = (
+        select(JeFlag.row_number, func.array_agg(JeFlag.test).label("tests"))
+        .where(JeFlag.run_id == run.id)
+        .group_by(JeFlag.row_number)
+        .subquery()
+    )
+    return uow.session.execute(
+        select(JournalLine, tests.c.tests, JeJournalRisk.score, JeJournalRisk.rank)
+        .join(tests, and_(JournalLine.dataset_id == run.dataset_id, JournalLine.row_number == tests.c.row_number))
+        .join(JeJournalRisk, and_(JeJournalRisk.run_id == run.id, JeJournalRisk.journal_id == JournalLine.journal_id))
+        .where(JournalLine.dataset_id == run.dataset_id)
+        .order_by(JournalLine.row_number)
+        .execution_options(yield_per=10_000)
+    )

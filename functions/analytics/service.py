@@ -1,0 +1,265 @@
+"""Journal-entry test runs: queued by a user or by a general ledger's ingestion, run in a job, read back.
+
+A run is bound to one general-ledger dataset version and the parameters it was asked with (every
+test's defaults merged with the caller's overrides, stored in full), the engagement's fiscal year and
+its performance materiality at the time. Once finished it never changes; a re-run is a new run.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from functions.analytics import je_tests, runner
+from functions.analytics.je_tests import TESTS
+from shared.auth.principal import Principal
+from shared.db.models_analytics import JeRun
+from shared.db.models_engagement import Engagement
+from shared.db.models_ingestion import Dataset
+from shared.db.models_planning import Materiality
+from shared.db.uow import UnitOfWork
+from shared.engagement_access import LOCKED_STATUS, get_internal_engagement_or_raise, record
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.jobs import JobFailed, ProgressReporter, create_job
+
+JOB_KIND = "je_tests_run"
+COMPLETED_EVENT = "analytics.completed"
+
+
+def current_general_ledger(uow: UnitOfWork, engagement_id: uuid.UUID) -> Dataset | None:
+    """The newest general-ledger version that loaded."""
+    return uow.session.scalar(
+        select(Dataset)
+        .where(
+            Dataset.engagement_id == engagement_id,
+            Dataset.kind == "general_ledger",
+            Dataset.status == "succeeded",
+        )
+        .order_by(Dataset.version.desc())
+        .limit(1)
+    )
+
+
+def performance_materiality(uow: UnitOfWork, engagement_id: uuid.UUID) -> Decimal | None:
+    """The current materiality version's performance materiality, when one is set."""
+    return uow.session.scalar(
+        select(Materiality.performance_materiality)
+        .where(Materiality.engagement_id == engagement_id)
+        .order_by(Materiality.version.desc())
+        .limit(1)
+    )
+
+
+def validated(tests: list[str] | None, overrides: dict[str, dict[str, Any]] | None) -> tuple[list[str], dict[str, Any]]:
+    """The tests to run, in catalogue order, and every one's full parameters; errors name test and field."""
+    requested = tests or list(TESTS)
+    unknown = [code for code in requested if code not in TESTS]
+    if unknown:
+        raise ValidationFailed.field(
+            "body", "tests", message=f"unknown test {unknown[0]!r}; known: {', '.join(TESTS)}", code="unknown_test"
+        )
+    extra = sorted(set(overrides or {}) - set(requested))
+    if extra:
+        raise ValidationFailed.field(
+            "body", "parameters", extra[0], message=f"parameters given for {extra[0]!r}, which is not run"
+        )
+    params: dict[str, Any] = {}
+    for code in (c for c in TESTS if c in requested):
+        try:
+            params[code] = je_tests.dump(TESTS[code].params.model_validate((overrides or {}).get(code, {})))
+        except ValidationError as exc:
+            errors = [
+                {"loc": ["body", "parameters", code, *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors(include_url=False, include_input=False)
+            ]
+            first = errors[0]
+            raise ValidationFailed(
+                f"parameters.{code}.{'.'.join(str(x) for x in first['loc'][3:])}: {first['msg']}", errors=errors
+            ) from exc
+    return list(params), params
+
+
+def queue_run(
+    uow: UnitOfWork,
+    *,
+    engagement: Engagement,
+    dataset: Dataset,
+    trigger: str,
+    tests: list[str] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    created_by: uuid.UUID | None = None,
+) -> JeRun:
+    """A queued run of the dataset and the job that will execute it, in the caller's transaction."""
+    codes, params = validated(tests, overrides)
+    run = JeRun(
+        id=uuid.uuid4(),
+        firm_id=engagement.firm_id,
+        engagement_id=engagement.id,
+        dataset_id=dataset.id,
+        dataset_version=dataset.version,
+        trigger=trigger,
+        status="queued",
+        tests=codes,
+        parameters=params,
+        fiscal_start=engagement.period_start,
+        fiscal_end=engagement.period_end,
+        performance_materiality=performance_materiality(uow, engagement.id),
+        created_by=created_by,
+    )
+    uow.session.add(run)
+    uow.session.flush()
+    job = create_job(
+        uow, kind=JOB_KIND, params={"run_id": str(run.id)}, created_by=created_by, engagement_id=engagement.id
+    )
+    run.job_id = job.id
+    record(
+        uow,
+        "je_tests.queued",
+        engagement_id=engagement.id,
+        target_type="je_run",
+        target_id=run.id,
+        trigger=trigger,
+        dataset_version=dataset.version,
+        tests=codes,
+    )
+    return run
+
+
+def request_run(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    tests: list[str] | None,
+    overrides: dict[str, dict[str, Any]] | None,
+) -> JeRun:
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+    dataset = current_general_ledger(uow, engagement_id)
+    if dataset is None:
+        raise Conflict("The engagement has no general ledger loaded yet", code="no_general_ledger")
+    return queue_run(
+        uow,
+        engagement=access.engagement,
+        dataset=dataset,
+        trigger="manual",
+        tests=tests,
+        overrides=overrides,
+        created_by=principal.user_id,
+    )
+
+
+def on_dataset_ingested(uow: UnitOfWork, payload: dict[str, Any]) -> JeRun | None:
+    """The automatic run after a general ledger loads (background scope), unless it is no longer current."""
+    if payload.get("kind") != "general_ledger":
+        return None
+    engagement = uow.session.get(Engagement, uuid.UUID(str(payload["engagement_id"])))
+    dataset = uow.session.get(Dataset, uuid.UUID(str(payload["dataset_id"])))
+    if engagement is None or dataset is None or engagement.status == LOCKED_STATUS:
+        return None
+    current = current_general_ledger(uow, engagement.id)
+    if current is None or current.id != dataset.id:
+        return None
+    return queue_run(uow, engagement=engagement, dataset=dataset, trigger="automatic")
+
+
+def execute_run(uow: UnitOfWork, *, run_id: uuid.UUID, progress: ProgressReporter) -> dict[str, Any]:
+    """The job: run every test of the run and record the outcome; a redelivery of a finished run is a no-op."""
+    run = uow.session.get(JeRun, run_id, with_for_update=True)
+    if run is None:
+        raise JobFailed("run_missing", "The run no longer exists")
+    if run.status in ("completed", "failed"):
+        return _job_result(run)
+    engagement = uow.session.get(Engagement, run.engagement_id)
+    if engagement is None or engagement.status == LOCKED_STATUS:
+        raise JobFailed("engagement_locked", "The engagement is finalized and locked")
+    dataset = uow.session.get(Dataset, run.dataset_id)
+    if dataset is None or dataset.status != "succeeded":
+        raise JobFailed("dataset_unavailable", "The general ledger of this run is not loaded")
+    run.status = "running"
+    outcomes = runner.execute(uow, run, progress)
+    summary = dataset.summary or {}
+    run.population = {
+        "journals": int(summary.get("journals", 0)),
+        "lines": int(summary.get("lines", 0)),
+        "debit_total": str(summary.get("debit_total", "0")),
+        "credit_total": str(summary.get("credit_total", "0")),
+    }
+    run.results = [outcome.as_dict() for outcome in outcomes]
+    run.status, run.completed_at = "completed", datetime.now(UTC)
+    counts = {o.code: o.flagged_lines for o in outcomes if o.status == "ran"}
+    uow.add_event(
+        COMPLETED_EVENT,
+        {
+            "engagement_id": str(run.engagement_id),
+            "run_id": str(run.id),
+            "dataset_id": str(run.dataset_id),
+            "counts": counts,
+        },
+    )
+    record(
+        uow,
+        "je_tests.completed",
+        engagement_id=run.engagement_id,
+        target_type="je_run",
+        target_id=run.id,
+        counts=counts,
+    )
+    return _job_result(run)
+
+
+def fail_run(uow: UnitOfWork, *, run_id: uuid.UUID, error: dict[str, Any]) -> None:
+    run = uow.session.get(JeRun, run_id, with_for_update=True)
+    if run is not None and run.status in ("queued", "running"):
+        run.status, run.error, run.completed_at = "failed", error, datetime.now(UTC)
+
+
+def _job_result(run: JeRun) -> dict[str, Any]:
+    return {
+        "run_id": str(run.id),
+        "status": run.status,
+        "counts": {r["code"]: r["flagged_lines"] for r in run.results or [] if r["status"] == "ran"},
+    }
+
+
+def get_run(uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, run_id: uuid.UUID | None) -> JeRun:
+    """A run of the engagement, or its latest when run_id is None; 404 otherwise."""
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    query = select(JeRun).where(JeRun.engagement_id == engagement_id)
+    if run_id is None:
+        run = uow.session.scalar(query.order_by(JeRun.created_at.desc(), JeRun.id).limit(1))
+        if run is None:
+            raise NotFound("The engagement has no journal-entry test run yet", code="no_run")
+        return run
+    run = uow.session.scalar(query.where(JeRun.id == run_id))
+    if run is None:
+        raise NotFound("No run with that id", code="run_not_found")
+    return run
+
+
+def completed_run(uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, run_id: uuid.UUID) -> JeRun:
+    run = get_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
+    if run.status != "completed":
+        raise Conflict(f"The run is {run.status}; its results are not available", code="run_not_completed")
+    return run
+
+
+def test_result(run: JeRun, code: str) -> dict[str, Any]:
+    for result in run.results or []:
+        if result["code"] == code:
+            return result
+    raise NotFound(f"The run did not include the test {code!r}", code="test_not_in_run")
+
+
+def list_runs(
+    uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, offset: int, limit: int
+) -> tuple[list[JeRun], int]:
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    query = select(JeRun).where(JeRun.engagement_id == engagement_id)
+    total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    runs = uow.session.scalars(query.order_by(JeRun.created_at.desc(), JeRun.id).offset(offset).limit(limit))
+    return list(runs), int(total)
