@@ -172,6 +172,14 @@ _RISK = {
 }
 
 
+_SAMPLE = {
+    "name": "Receivables",
+    "method": "random",
+    "population": {"source": "items", "items": [{"key": "A", "book_value": "10"}, {"key": "B", "book_value": "20"}]},
+    "parameters": {"sample_size": 1},
+}
+
+
 def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, Any] | None:
     """A request that would succeed were the engagement not finalized; None for an unknown endpoint."""
     node = ids["node_id"]
@@ -222,6 +230,13 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
         ("POST", "/risks"): {"json_body": _RISK},
         ("PATCH", "/risks/{risk_id}"): {"json_body": {"inherent_risk": "low"}},
         ("DELETE", "/risks/{risk_id}"): {},
+        ("POST", "/samples"): {"json_body": _SAMPLE},
+        ("PUT", "/samples/{sample_id}/items"): {"json_body": {"items": [{"line": 1, "audited_value": "10.00"}]}},
+        ("PUT", "/samples/{sample_id}/workbook"): {
+            "body": b"PK",
+            "headers": {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+        },
+        ("POST", "/samples/{sample_id}/evaluation"): {"json_body": {}},
     }
     return samples.get((method, path.removeprefix(ENGAGEMENT_PREFIX)))
 
@@ -257,6 +272,8 @@ def _children(ws: Workspace) -> dict[str, str]:
     ids["note_id"] = note.json()["id"] if note.status == 201 else str(uuid.uuid4())
     risk = ws.call("POST", "risks", ws.admin, json_body=_RISK)
     ids["risk_id"] = risk.json()["id"] if risk.status == 201 else str(uuid.uuid4())
+    sample = ws.call("POST", "samples", ws.admin, json_body=_SAMPLE)
+    ids["sample_id"] = sample.json()["id"] if sample.status == 201 else str(uuid.uuid4())
     return ids
 
 

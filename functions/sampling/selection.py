@@ -1,0 +1,73 @@
+"""Reproducible random selection: the same seed draws the same items, on any machine, any NumPy.
+
+The bits come from NumPy's PCG64 bit generator, whose raw stream is stable across NumPy versions;
+the integers are made from it here (rejection sampling, then Floyd's algorithm for n of N without
+replacement), not by Generator methods whose algorithms NumPy may change. ALGORITHM names this
+recipe and is stored with every sample, so a recomputation years later uses the same one.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+from functions.sampling.problems import InvalidInput
+
+ALGORITHM = "pcg64-floyd-v1"
+SEED_LIMIT = 2**53  # seeds stay exact integers in JSON clients (IEEE doubles)
+_TWO_64 = 2**64
+
+
+def new_seed() -> int:
+    """A fresh seed for a sample the auditor did not give one for; it is recorded with the sample."""
+    return secrets.randbelow(SEED_LIMIT)
+
+
+def check_seed(seed: int) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
+        raise InvalidInput("seed", seed, f"must be a whole number from 0 to {SEED_LIMIT - 1}")
+    return seed
+
+
+class RandomStream:
+    """Uniform integers from PCG64(seed): r mod bound, redrawing r when it falls in the biased tail."""
+
+    def __init__(self, seed: int) -> None:
+        import numpy as np
+
+        self._bits = np.random.PCG64(check_seed(seed))
+        self._buffer: Iterator[int] = iter(())
+
+    def _raw(self) -> int:
+        for value in self._buffer:
+            return value
+        self._buffer = iter(int(v) for v in self._bits.random_raw(1024))
+        return next(self._buffer)
+
+    def below(self, bound: int) -> int:
+        """A uniform integer in [0, bound)."""
+        if bound < 1 or bound > _TWO_64:
+            raise ValueError(f"bound {bound} outside 1..2**64")
+        limit = _TWO_64 - _TWO_64 % bound
+        while True:
+            value = self._raw()
+            if value < limit:
+                return value % bound
+
+
+def simple_random(*, population_size: int, sample_size: int, seed: int) -> list[int]:
+    """n distinct positions of N (0-based, ascending), each n-subset equally likely (Floyd 1987)."""
+    if population_size < 1:
+        raise InvalidInput("population_size", population_size, "must be at least 1")
+    if not 1 <= sample_size <= population_size:
+        raise InvalidInput("sample_size", sample_size, f"must be from 1 to the population size {population_size}")
+    return draw(RandomStream(seed), population_size, sample_size)
+
+
+def draw(stream: RandomStream, population_size: int, sample_size: int) -> list[int]:
+    """Floyd's algorithm on an open stream: n distinct positions of N, ascending."""
+    chosen: set[int] = set()
+    for upper in range(population_size - sample_size, population_size):
+        pick = stream.below(upper + 1)
+        chosen.add(upper if pick in chosen else pick)
+    return sorted(chosen)
