@@ -42,12 +42,12 @@ def cents(uow: UnitOfWork, dataset: Dataset) -> npt.NDArray[np.int64]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    buffer = copy_csv(uow, SOURCES[dataset.kind], {"dataset_id": dataset.id})
-    if not buffer.getbuffer().nbytes:
-        return np.zeros(0, dtype=np.int64)
-    table = pacsv.read_csv(
-        buffer,
-        read_options=pacsv.ReadOptions(column_names=["cents"]),
-        convert_options=pacsv.ConvertOptions(column_types={"cents": pa.int64()}),
-    )
+    with copy_csv(uow, SOURCES[dataset.kind], {"dataset_id": dataset.id}) as buffer:
+        if not buffer.getbuffer().nbytes:
+            return np.zeros(0, dtype=np.int64)
+        table = pacsv.read_csv(
+            buffer,
+            read_options=pacsv.ReadOptions(column_names=["cents"]),
+            convert_options=pacsv.ConvertOptions(column_types={"cents": pa.int64()}),
+        )
     return np.asarray(table.column("cents").to_numpy(), dtype=np.int64)

@@ -9,7 +9,10 @@ from shared.db.uow import UnitOfWork
 
 
 def copy_csv(uow: UnitOfWork, query: str, params: dict[str, Any]) -> io.BytesIO:
-    """`COPY (query) TO STDOUT` as CSV bytes; psycopg binds `params` (%(name)s placeholders) client-side."""
+    """`COPY (query) TO STDOUT` as CSV bytes; psycopg binds `params` (%(name)s placeholders) client-side.
+
+    The whole result is buffered before it is parsed (a million lines are about 110 MB of CSV): Arrow
+    parses from memory on every core, twice as fast as from a stream fed row by row."""
     connection = uow.session.connection().connection.driver_connection
     if connection is None:
         raise RuntimeError("the unit of work has no database connection")

@@ -1,10 +1,10 @@
 """The journal-entry tests of SPEC.md section 4, each one SQL statement over a dataset's lines.
 
-Every test reads the population `p` (one general-ledger version's partition) and yields the lines it
-flags as (row_number, journal_id, score). Nothing loops over lines in Python: the database scans,
-groups and joins, and the runner inserts what a test yields straight into je_flags. Parameters are
-validated models; user text reaches SQL only as bound parameters, and only whitelisted column
-expressions are ever composed into the statements.
+Every test reads the population `p` (one general-ledger version, read once out of PostgreSQL into an
+Arrow table that DuckDB queries in place, on every core) and yields the lines it flags as
+(row_number, journal_id, score). Nothing loops over lines in Python. Amounts are exact: `cents` is
+the signed amount in integer cents. Parameters are validated models; user text reaches SQL only as
+bound parameters ($name), and only whitelisted column expressions are ever composed into statements.
 
 User ids and account numbers are compared trimmed, user ids case-insensitively. A date is usable when
 present and not the 1900-01-01 placeholder; a test skips lines without the fields it needs and the
@@ -23,21 +23,21 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PLACEHOLDER_DATE = date(1900, 1, 1)
-USER = "lower(btrim({0}))"
-ACCOUNT = "btrim(p.account_number)"
+USER = "lower(trim({0}))"
+ACCOUNT = "trim(p.account_number)"
 
 # What "usable" means for each optional field; the population profile counts these.
 USABLE: dict[str, str] = {
     "entered_date": "p.entered_date IS NOT NULL AND p.entered_date <> DATE '1900-01-01'",
     "entered_time": "p.entered_time IS NOT NULL",
-    "entered_by": "btrim(coalesce(p.entered_by, '')) <> ''",
-    "approved_by": "btrim(coalesce(p.approved_by, '')) <> ''",
+    "entered_by": "trim(coalesce(p.entered_by, '')) <> ''",
+    "approved_by": "trim(coalesce(p.approved_by, '')) <> ''",
     "document_date": "p.document_date IS NOT NULL AND p.document_date <> DATE '1900-01-01'",
     "effective_date": "p.effective_date <> DATE '1900-01-01'",
-    "description": "btrim(coalesce(p.description, '')) <> ''",
-    "header_description": "btrim(coalesce(p.header_description, '')) <> ''",
-    "period": "btrim(coalesce(p.period, '')) <> ''",
-    "business_unit": "btrim(coalesce(p.business_unit, '')) <> ''",
+    "description": "trim(coalesce(p.description, '')) <> ''",
+    "header_description": "trim(coalesce(p.header_description, '')) <> ''",
+    "period": "trim(coalesce(p.period, '')) <> ''",
+    "business_unit": "trim(coalesce(p.business_unit, '')) <> ''",
 }
 
 
@@ -71,14 +71,14 @@ class PeriodEndParams(Params):
 
 DUPLICATE_KEYS = {
     "account_number": ACCOUNT,
-    "period": "btrim(p.period)",
-    "amount": "p.amount",
+    "period": "trim(p.period)",
+    "amount": "p.cents",
     "effective_date": "p.effective_date",
     "entered_date": "p.entered_date",
     "entered_by": USER.format("p.entered_by"),
-    "description": "btrim(p.description)",
+    "description": "trim(p.description)",
     "document_date": "p.document_date",
-    "business_unit": "btrim(p.business_unit)",
+    "business_unit": "trim(p.business_unit)",
 }
 DuplicateKey = Literal[
     "account_number",
@@ -209,7 +209,7 @@ class JeTest:
 
 
 def _select(where: str, binds: dict[str, Any] | None = None) -> Statement:
-    return f"SELECT p.row_number, p.journal_id, NULL::float8 AS score FROM p WHERE {where}", binds or {}
+    return f"SELECT p.row_number, p.journal_id, NULL::DOUBLE AS score FROM p WHERE {where}", binds or {}
 
 
 def _usable(*fields: str) -> str:
@@ -218,8 +218,8 @@ def _usable(*fields: str) -> str:
 
 def _unbalanced(params: NoParams, ctx: Context) -> Statement:
     return (
-        "SELECT p.row_number, p.journal_id, NULL::float8 AS score FROM p JOIN ("
-        " SELECT journal_id FROM p GROUP BY journal_id HAVING round(sum(amount), 2) <> 0"
+        "SELECT p.row_number, p.journal_id, NULL::DOUBLE AS score FROM p JOIN ("
+        " SELECT journal_id FROM p GROUP BY journal_id HAVING sum(cents) <> 0"
         ") j USING (journal_id)",
         {},
     )
@@ -231,7 +231,7 @@ def _duplicates(params: DuplicateParams, ctx: Context) -> Statement:
     grouped = ", ".join(str(i + 1) for i in range(len(exprs)))
     joined = " AND ".join(f"d.k{i} = {expr}" for i, expr in enumerate(exprs))
     return (
-        "SELECT p.row_number, p.journal_id, NULL::float8 AS score FROM p JOIN ("
+        "SELECT p.row_number, p.journal_id, NULL::DOUBLE AS score FROM p JOIN ("
         f" SELECT {keys} FROM p GROUP BY {grouped} HAVING count(*) >= 2"
         f") d ON {joined}",
         {},
@@ -239,29 +239,28 @@ def _duplicates(params: DuplicateParams, ctx: Context) -> Statement:
 
 
 def _round(params: RoundParams, ctx: Context) -> Statement:
-    return _select("p.amount <> 0 AND mod(abs(p.amount), :base) = 0", {"base": params.base})
+    return _select("p.cents <> 0 AND abs(p.cents) % $base = 0", {"base": int(params.base * 100)})
 
 
 def _weekend(params: WeekendParams, ctx: Context) -> Statement:
     return _select(
-        f"{_usable('entered_date')} AND (extract(isodow FROM p.entered_date)::int = ANY(:weekend_days)"
-        " OR p.entered_date = ANY(:holidays))",
+        f"{_usable('entered_date')} AND (list_contains(CAST($weekend_days AS INTEGER[]), isodow(p.entered_date))"
+        " OR list_contains(CAST($holidays AS DATE[]), p.entered_date))",
         {"weekend_days": list(params.weekend_days), "holidays": list(params.holidays)},
     )
 
 
 def _after_hours(params: HoursParams, ctx: Context) -> Statement:
     return _select(
-        "p.entered_time IS NOT NULL AND (extract(hour FROM p.entered_time) >= :from_hour"
-        " OR extract(hour FROM p.entered_time) <= :to_hour)",
+        "p.entered_time IS NOT NULL AND (hour(p.entered_time) >= $from_hour OR hour(p.entered_time) <= $to_hour)",
         {"from_hour": params.from_hour, "to_hour": params.to_hour},
     )
 
 
 def _rare(expr: str, usable: str, max_lines: int) -> Statement:
     return (
-        "SELECT p.row_number, p.journal_id, NULL::float8 AS score FROM p JOIN ("
-        f" SELECT {expr} AS k FROM p WHERE {usable} GROUP BY 1 HAVING count(*) <= :max_lines"
+        "SELECT p.row_number, p.journal_id, NULL::DOUBLE AS score FROM p JOIN ("
+        f" SELECT {expr} AS k FROM p WHERE {usable} GROUP BY 1 HAVING count(*) <= $max_lines"
         f") r ON r.k = {expr}",
         {"max_lines": max_lines},
     )
@@ -277,28 +276,29 @@ def _rare_account(params: AccountCountParams, ctx: Context) -> Statement:
 
 def _post_dated(params: DaysParams, ctx: Context) -> Statement:
     return _select(
-        f"{_usable('document_date', 'entered_date')} AND p.document_date - p.entered_date > :days",
+        f"{_usable('document_date', 'entered_date')} AND date_diff('day', p.entered_date, p.document_date) > $days",
         {"days": params.days},
     )
 
 
 def _backdated(params: DaysParams, ctx: Context) -> Statement:
     return _select(
-        f"{_usable('entered_date', 'effective_date')} AND p.entered_date - p.effective_date > :days",
+        f"{_usable('entered_date', 'effective_date')} AND date_diff('day', p.effective_date, p.entered_date) > $days",
         {"days": params.days},
     )
 
 
 def _period_end(params: PeriodEndParams, ctx: Context) -> Statement:
     return _select(
-        "p.effective_date BETWEEN :first AND :fiscal_end",
+        "p.effective_date BETWEEN $first AND $fiscal_end",
         {"first": ctx.fiscal_end - timedelta(days=params.days), "fiscal_end": ctx.fiscal_end},
     )
 
 
 def _post_closing(params: NoParams, ctx: Context) -> Statement:
     return _select(
-        f"{_usable('entered_date')} AND p.entered_date > :fiscal_end AND p.effective_date <= :fiscal_end",
+        f"{_usable('entered_date', 'effective_date')} AND p.entered_date > $fiscal_end"
+        " AND p.effective_date <= $fiscal_end",
         {"fiscal_end": ctx.fiscal_end},
     )
 
@@ -310,7 +310,7 @@ def _missing_description(params: NoParams, ctx: Context) -> Statement:
 def _high_amount(params: HighAmountParams, ctx: Context) -> Statement:
     if params.threshold is None:
         raise ValueError("high_amount needs its threshold resolved before it runs")
-    return _select("abs(p.amount) >= :threshold", {"threshold": params.threshold})
+    return _select("abs(p.cents) >= $threshold", {"threshold": int(params.threshold * 100)})
 
 
 def _self_approved(params: NoParams, ctx: Context) -> Statement:
@@ -321,37 +321,37 @@ def _self_approved(params: NoParams, ctx: Context) -> Statement:
 
 def _account_pairs(params: PairParams, ctx: Context) -> Statement:
     return (
-        "WITH dr AS (SELECT DISTINCT p.journal_id, btrim(p.account_number) AS a FROM p WHERE p.amount > 0),"
-        " cr AS (SELECT DISTINCT p.journal_id, btrim(p.account_number) AS a FROM p WHERE p.amount < 0),"
+        "WITH dr AS (SELECT DISTINCT p.journal_id, trim(p.account_number) AS a FROM p WHERE p.cents > 0),"
+        " cr AS (SELECT DISTINCT p.journal_id, trim(p.account_number) AS a FROM p WHERE p.cents < 0),"
         " pairs AS (SELECT dr.journal_id, dr.a AS d, cr.a AS c FROM dr JOIN cr USING (journal_id)),"
-        " rare AS (SELECT d, c FROM pairs GROUP BY d, c HAVING count(*) <= :max_journals),"
+        " rare AS (SELECT d, c FROM pairs GROUP BY d, c HAVING count(*) <= $max_journals),"
         " hit AS (SELECT pairs.journal_id, pairs.d, pairs.c FROM pairs JOIN rare USING (d, c)),"
         " sides AS (SELECT journal_id, d AS a, 1 AS side FROM hit UNION SELECT journal_id, c, -1 FROM hit)"
-        " SELECT p.row_number, p.journal_id, NULL::float8 AS score FROM p JOIN sides s"
-        " ON s.journal_id = p.journal_id AND s.a = btrim(p.account_number) AND s.side = sign(p.amount)",
+        " SELECT p.row_number, p.journal_id, NULL::DOUBLE AS score FROM p JOIN sides s"
+        " ON s.journal_id = p.journal_id AND s.a = trim(p.account_number) AND s.side = sign(p.cents)",
         {"max_journals": params.max_journals},
     )
 
 
 def keyword_pattern(keywords: tuple[str, ...]) -> str:
-    """A PostgreSQL regular expression matching any keyword as whole words (\\m, \\M), spaces as any blank run."""
+    """An RE2 expression matching any keyword as whole words, case-insensitively, spaces as any blank run."""
     words = [re.escape(k).replace(r"\ ", " ").replace(" ", r"\s+") for k in keywords]
-    return r"\m(" + "|".join(words) + r")\M"
+    return r"(?i)\b(" + "|".join(words) + r")\b"
 
 
 def _keywords(params: KeywordParams, ctx: Context) -> Statement:
     return _select(
-        "concat_ws(' ', p.description, p.header_description) ~* :pattern",
+        "regexp_matches(concat_ws(' ', p.description, p.header_description), $pattern)",
         {"pattern": keyword_pattern(params.keywords)},
     )
 
 
 def _amount_outlier(params: OutlierParams, ctx: Context) -> Statement:
     return (
-        "SELECT p.row_number, p.journal_id, (p.amount::float8 - s.mean) / s.sd AS score FROM p JOIN ("
-        f" SELECT {ACCOUNT} AS a, avg(p.amount::float8) AS mean, stddev_samp(p.amount::float8) AS sd"
-        " FROM p GROUP BY 1 HAVING count(*) >= :min_lines AND stddev_samp(p.amount::float8) > 0"
-        f") s ON s.a = {ACCOUNT} WHERE abs(p.amount::float8 - s.mean) > :z * s.sd",
+        "SELECT p.row_number, p.journal_id, (p.cents / 100.0 - s.mean) / s.sd AS score FROM p JOIN ("
+        f" SELECT {ACCOUNT} AS a, avg(p.cents / 100.0) AS mean, stddev_samp(p.cents / 100.0) AS sd"
+        " FROM p GROUP BY 1 HAVING count(*) >= $min_lines AND stddev_samp(p.cents / 100.0) > 0"
+        f") s ON s.a = {ACCOUNT} WHERE abs(p.cents / 100.0 - s.mean) > $z * s.sd",
         {"min_lines": params.min_lines, "z": float(params.z)},
     )
 
@@ -370,10 +370,22 @@ TESTS: dict[str, JeTest] = {
         JeTest("after_hours", "Entered after hours", 5, HoursParams, _after_hours, ("entered_time",)),
         JeTest("rare_user", "Entered by a rare user", 8, CountParams, _rare_user, ("entered_by",)),
         JeTest("rare_account", "Posted to a rare account", 8, AccountCountParams, _rare_account),
-        JeTest("backdated", "Entered long after their effective date", 6, DaysParams, _backdated, ("entered_date",)),
-        JeTest("period_end", "Effective at the fiscal year end", 5, PeriodEndParams, _period_end),
         JeTest(
-            "post_closing", "Entered after the year end for the year", 10, NoParams, _post_closing, ("entered_date",)
+            "backdated",
+            "Entered long after their effective date",
+            6,
+            DaysParams,
+            _backdated,
+            ("entered_date", "effective_date"),
+        ),
+        JeTest("period_end", "Effective at the fiscal year end", 5, PeriodEndParams, _period_end, ("effective_date",)),
+        JeTest(
+            "post_closing",
+            "Entered after the year end for the year",
+            10,
+            NoParams,
+            _post_closing,
+            ("entered_date", "effective_date"),
         ),
         JeTest(
             "missing_description",

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from functions.analytics.je_tests import TESTS
 
 if TYPE_CHECKING:
-    from functions.analytics.runner import Run
+    import duckdb
+    import pyarrow as pa
 
 CENT = Decimal("0.01")
 
@@ -34,30 +35,29 @@ def journal_score(hit: Iterable[str], ran: Iterable[str]) -> Decimal:
     return (Decimal(100) * earned / total).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def score_journals(run: Run, ran: Iterable[str]) -> int:
-    """Write every flagged journal's score and rank for the run; returns how many journals scored."""
+def rank_journals(duck: duckdb.DuckDBPyConnection, flags: pa.Table, ran: Iterable[str]) -> pa.Table:
+    """Every flagged journal's tests, flagged lines, score (in hundredths, half up), debit total (cents)
+    and rank, computed by DuckDB over the run's flags and the population `p`."""
     counted = weights(ran)
     total = sum(counted.values())
-    result = run.execute(
-        "WITH p AS NOT MATERIALIZED (SELECT * FROM journal_lines WHERE dataset_id = :dataset_id),"
-        " w AS (SELECT * FROM unnest(CAST(:codes AS text[]), CAST(:weights AS int[])) AS w(test, weight)),"
-        " hits AS (SELECT DISTINCT journal_id, test FROM je_flags WHERE run_id = :run_id),"
-        " scored AS (SELECT h.journal_id, array_agg(h.test ORDER BY h.test) AS tests,"
-        "   coalesce(sum(w.weight), 0) AS earned FROM hits h LEFT JOIN w USING (test) GROUP BY h.journal_id),"
-        " lines AS (SELECT journal_id, count(DISTINCT row_number) AS n FROM je_flags WHERE run_id = :run_id"
-        "   GROUP BY journal_id),"
-        " debits AS (SELECT p.journal_id, coalesce(sum(p.amount) FILTER (WHERE p.amount > 0), 0) AS debit_total"
-        "   FROM p WHERE p.journal_id IN (SELECT journal_id FROM scored) GROUP BY p.journal_id),"
-        " ranked AS (SELECT s.journal_id, s.tests, l.n,"
-        "   CASE WHEN :total = 0 THEN 0 ELSE round(100 * s.earned::numeric / :total, 2) END AS score,"
-        "   coalesce(d.debit_total, 0) AS debit_total FROM scored s JOIN lines l USING (journal_id)"
-        "   LEFT JOIN debits d USING (journal_id)),"
-        " ins AS (INSERT INTO je_journal_risks"
-        "   (run_id, firm_id, engagement_id, journal_id, rank, score, tests, flagged_lines, debit_total)"
-        "   SELECT :run_id, :firm_id, :engagement_id, journal_id,"
-        "     row_number() OVER (ORDER BY score DESC, debit_total DESC, journal_id), score, tests, n, debit_total"
-        "   FROM ranked RETURNING 1)"
-        " SELECT count(*) FROM ins",
-        {"codes": list(counted), "weights": list(counted.values()), "total": total},
-    )
-    return int(result.scalar_one())
+    duck.register("f", flags)
+    try:
+        return duck.execute(
+            "WITH w AS (SELECT unnest(CAST($codes AS VARCHAR[])) AS test,"
+            "   unnest(CAST($weights AS INTEGER[])) AS weight),"
+            " pairs AS (SELECT DISTINCT journal_id, test FROM f),"
+            " scored AS (SELECT pairs.journal_id, string_agg(pairs.test, ',' ORDER BY pairs.test) AS tests,"
+            "   coalesce(sum(w.weight), 0) AS earned FROM pairs LEFT JOIN w USING (test) GROUP BY pairs.journal_id),"
+            " lines AS (SELECT journal_id, count(DISTINCT row_number) AS lines FROM f GROUP BY journal_id),"
+            " debits AS (SELECT p.journal_id, sum(CASE WHEN p.cents > 0 THEN p.cents ELSE 0 END) AS debit_cents"
+            "   FROM p SEMI JOIN scored USING (journal_id) GROUP BY p.journal_id),"
+            " ranked AS (SELECT s.journal_id, s.tests, l.lines, coalesce(d.debit_cents, 0) AS debit_cents,"
+            "   CASE WHEN $total = 0 THEN 0 ELSE (20000 * s.earned + $total) // (2 * $total) END AS hundredths"
+            "   FROM scored s JOIN lines l USING (journal_id) LEFT JOIN debits d USING (journal_id))"
+            " SELECT journal_id, CAST(row_number() OVER (ORDER BY hundredths DESC, debit_cents DESC, journal_id)"
+            "   AS INTEGER) AS rank, CAST(hundredths AS BIGINT) AS hundredths, tests, CAST(lines AS INTEGER) AS lines,"
+            "   CAST(debit_cents AS BIGINT) AS debit_cents FROM ranked ORDER BY rank",
+            {"codes": list(counted), "weights": list(counted.values()), "total": total},
+        ).to_arrow_table()
+    finally:
+        duck.unregister("f")

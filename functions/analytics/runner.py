@@ -1,40 +1,94 @@
-"""A run of the journal-entry tests: profile the population, run each test into je_flags, score journals.
+"""A run of the journal-entry tests: read the population once, run each test, write flags and scores.
 
-Everything happens in the job's one transaction, so a run is either complete (its flags, scores and
-summary all written, the run marked completed and `analytics.completed` queued) or not there at all.
+The population (one general-ledger version) is read out of PostgreSQL once, with COPY, inside the
+job's transaction and under its row-level security, into an Arrow table; DuckDB runs every test's
+statement over it in place, on all cores. What the tests flag is written back to PostgreSQL in bulk
+in the same transaction, with the journals' risk scores, so a run is either complete (flags, scores
+and summary written, `analytics.completed` queued) or not there at all.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
 from functions.analytics import je_tests, outliers, risk
+from functions.analytics.copy_out import copy_csv
 from functions.analytics.je_tests import TESTS, Context, JeTest, Params
 from shared.db.models_analytics import JeRun
 from shared.db.uow import UnitOfWork
 
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
 log = logging.getLogger(__name__)
 
-POPULATION = "p AS NOT MATERIALIZED (SELECT * FROM journal_lines WHERE dataset_id = :dataset_id)"
 GAP_RANGES_KEPT = 1000
+INSERT_BATCH = 50_000
+# The columns the tests read, as COPY writes them and Arrow types them; `cents` is the exact amount.
+# Columns whose values repeat are dictionary-encoded.
+COLUMNS = (
+    ("row_number", "int64"),
+    ("journal_id", "string"),
+    ("line_number", "int32"),
+    ("account_number", "dictionary"),
+    ("cents", "int64"),
+    ("effective_date", "date32"),
+    ("entered_date", "date32"),
+    ("entered_time", "time32[s]"),
+    ("entered_by", "dictionary"),
+    ("approved_by", "dictionary"),
+    ("document_date", "date32"),
+    ("period", "dictionary"),
+    ("business_unit", "dictionary"),
+    ("description", "dictionary"),
+    ("header_description", "dictionary"),
+)
+SELECT_COLUMNS = ", ".join("(amount * 100)::bigint AS cents" if name == "cents" else name for name, _ in COLUMNS)
 # Journal ids ending in digits, split into their prefix ("JE", "AP-2026-") and number; gaps are counted
 # within each prefix's sequence, between consecutive distinct numbers.
 GAPS = (
-    "split AS (SELECT btrim(p.journal_id) AS j, rtrim(btrim(p.journal_id), '0123456789') AS prefix,"
-    "   p.journal_id FROM p),"
-    " ids AS (SELECT prefix, substr(j, length(prefix) + 1)::bigint AS n, min(journal_id) AS id FROM split"
-    "   WHERE length(j) - length(prefix) BETWEEN 1 AND 18 GROUP BY 1, 2),"
-    " steps AS (SELECT prefix, n, id, lag(n) OVER w AS prev_n, lag(id) OVER w AS prev_id FROM ids"
-    "   WINDOW w AS (PARTITION BY prefix ORDER BY n)),"
-    " gaps AS (SELECT prefix, prev_id, id AS next_id, n FROM steps WHERE n - prev_n > 1)"
+    "WITH ids AS (SELECT DISTINCT journal_id FROM p),"
+    " split AS (SELECT journal_id, trim(journal_id) AS j, rtrim(trim(journal_id), '0123456789') AS prefix FROM ids),"
+    " numbered AS (SELECT prefix, CAST(substr(j, length(prefix) + 1) AS BIGINT) AS n, min(journal_id) AS id"
+    "   FROM split WHERE length(j) - length(prefix) BETWEEN 1 AND 18 GROUP BY 1, 2),"
+    " steps AS (SELECT prefix, n, id, lag(n) OVER w AS prev_n, lag(id) OVER w AS prev_id FROM numbered"
+    "   WINDOW w AS (PARTITION BY prefix ORDER BY n))"
+    " SELECT prefix, prev_id, id AS next_id, n, (SELECT count(*) FROM numbered) AS numeric_ids"
+    " FROM steps WHERE n - prev_n > 1 ORDER BY prefix, n"
 )
+
+
+def _arrow_type(kind: str) -> pa.DataType:
+    """Accounts, users, periods and descriptions repeat: as dictionaries a million lines take far less memory."""
+    import pyarrow as pa
+
+    return pa.dictionary(pa.int32(), pa.string()) if kind == "dictionary" else pa.type_for_alias(kind)
+
+
+def load_population(uow: UnitOfWork, dataset_id: Any) -> pa.Table:
+    """The dataset's lines as an Arrow table, read with COPY in the unit of work's transaction."""
+    import pyarrow.csv as pacsv
+
+    names = [name for name, _ in COLUMNS]
+    query = f"SELECT {SELECT_COLUMNS} FROM journal_lines WHERE dataset_id = %(dataset_id)s"  # nosec B608
+    with copy_csv(uow, query, {"dataset_id": dataset_id}) as buffer:
+        return pacsv.read_csv(
+            buffer,
+            read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: _arrow_type(kind) for name, kind in COLUMNS},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+            ),
+        )
 
 
 @dataclass
@@ -66,10 +120,12 @@ class Outcome:
 
 
 class Run:
-    """One run's execution against the database, in the caller's transaction."""
+    """One run's execution: the population in DuckDB, the flags gathered, then written to PostgreSQL."""
 
-    def __init__(self, uow: UnitOfWork, run: JeRun) -> None:
-        self.uow, self.run = uow, run
+    def __init__(self, uow: UnitOfWork, run: JeRun, population: pa.Table) -> None:
+        import duckdb
+
+        self.uow, self.run, self.population = uow, run, population
         self.context = Context(run.fiscal_start, run.fiscal_end, run.performance_materiality)
         self.binds = {
             "dataset_id": run.dataset_id,
@@ -77,12 +133,20 @@ class Run:
             "firm_id": run.firm_id,
             "engagement_id": run.engagement_id,
         }
+        self.duck: duckdb.DuckDBPyConnection = duckdb.connect(
+            config={"threads": 2, "memory_limit": "256MB", "preserve_insertion_order": False}
+        )
+        self.duck.register("p", population)
+        self.flags: list[pa.Table] = []
 
-    def execute(self, sql: str, binds: dict[str, Any] | None = None) -> Any:
-        return self.uow.session.execute(text(sql), {**self.binds, **(binds or {})})
+    def close(self) -> None:
+        self.duck.close()
+
+    def query(self, sql: str, binds: dict[str, Any] | None = None) -> pa.Table:
+        return self.duck.execute(sql, binds or {}).to_arrow_table()
 
     def profile(self, tests: list[str], params: dict[str, Params]) -> dict[str, int]:
-        """Lines, and lines usable by each field and by each test, in one scan."""
+        """Lines, and lines usable by each field and by each test, in one pass."""
         columns = {"lines": "count(*)"}
         for name, usable in je_tests.USABLE.items():
             columns[f"field:{name}"] = f"count(*) FILTER (WHERE {usable})"
@@ -91,56 +155,75 @@ class Run:
             if needs:
                 condition = " AND ".join(f"({je_tests.USABLE[f]})" for f in needs)
                 columns[f"test:{code}"] = f"count(*) FILTER (WHERE {condition})"
-        names = list(columns)
         select = ", ".join(f'{expr} AS "{i}"' for i, expr in enumerate(columns.values()))
-        row = self.execute(f"WITH {POPULATION} SELECT {select} FROM p").one()  # nosec B608
-        return dict(zip(names, (int(v) for v in row), strict=True))
+        row = self.duck.execute(f"SELECT {select} FROM p").fetchone()  # nosec B608
+        if row is None:
+            raise RuntimeError("the population profile returned nothing")
+        return dict(zip(columns, (int(v) for v in row), strict=True))
 
-    def flag(self, code: str, statement: je_tests.Statement) -> tuple[int, int]:
-        """Insert what a test's statement yields; (lines, journals) flagged."""
-        sql, binds = statement
-        counted = self.execute(
-            f"WITH {POPULATION}, flagged AS ({sql}),"  # nosec B608
-            " ins AS (INSERT INTO je_flags (run_id, firm_id, engagement_id, test, row_number, journal_id, score)"
-            " SELECT :run_id, :firm_id, :engagement_id, :test, row_number, journal_id, score FROM flagged"
-            " RETURNING journal_id)"
-            " SELECT count(*), count(DISTINCT journal_id) FROM ins",
-            {**binds, "test": code},
-        ).one()
-        return int(counted[0]), int(counted[1])
+    def flag(self, code: str, found: pa.Table) -> tuple[int, int]:
+        """Keep what a test yields (row_number, journal_id, score); (lines, journals) flagged."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        found = found.select(["row_number", "journal_id", "score"]).cast(
+            pa.schema([("row_number", pa.int64()), ("journal_id", pa.string()), ("score", pa.float64())])
+        )
+        if found.num_rows:
+            self.flags.append(found.append_column("test", pa.array([code] * found.num_rows, pa.string())))
+        return found.num_rows, int(pc.count_distinct(found.column("journal_id")).as_py()) if found.num_rows else 0
 
     def sequence_gaps(self) -> Outcome:
-        found = self.execute(
-            f"WITH {POPULATION}, {GAPS} SELECT (SELECT count(*) FROM ids), (SELECT count(*) FROM gaps),"  # nosec B608
-            " (SELECT coalesce(jsonb_agg(jsonb_build_array(prev_id, next_id) ORDER BY prefix, n), '[]')"
-            f"  FROM (SELECT * FROM gaps ORDER BY prefix, n LIMIT {GAP_RANGES_KEPT}) kept)"
-        ).one()
-        numeric, gap_count, ranges = int(found[0]), int(found[1]), found[2]
-        if numeric == 0:
+        gaps = self.query(GAPS)
+        numeric = self.duck.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT journal_id FROM p)"
+            " WHERE length(trim(journal_id)) - length(rtrim(trim(journal_id), '0123456789')) BETWEEN 1 AND 18"
+        ).fetchone()
+        if numeric is None or numeric[0] == 0:
             return Outcome("sequence_gap", "not_applicable", {}, missing_fields=["journal_id (numeric)"])
-        lines, journals = self.flag(
-            "sequence_gap",
-            (
-                f"WITH {GAPS} SELECT p.row_number, p.journal_id, NULL::float8 AS score FROM p"  # nosec B608
-                " WHERE p.journal_id IN (SELECT prev_id FROM gaps UNION SELECT next_id FROM gaps)",
-                {},
-            ),
+        ranges = [
+            [prev, nxt]
+            for prev, nxt in zip(gaps.column("prev_id").to_pylist(), gaps.column("next_id").to_pylist(), strict=True)
+        ]
+        bordering = sorted({j for pair in ranges for j in pair})
+        found = self.query(
+            "SELECT p.row_number, p.journal_id, NULL::DOUBLE AS score FROM p"
+            " WHERE list_contains(CAST($journals AS VARCHAR[]), p.journal_id)",
+            {"journals": bordering},
         )
-        extra = {"gap_count": gap_count, "gap_ranges": ranges, "gap_ranges_truncated": gap_count > len(ranges)}
+        lines, journals = self.flag("sequence_gap", found)
+        extra = {
+            "gap_count": len(ranges),
+            "gap_ranges": ranges[:GAP_RANGES_KEPT],
+            "gap_ranges_truncated": len(ranges) > GAP_RANGES_KEPT,
+        }
         return Outcome("sequence_gap", "ran", {}, lines, journals, extra=extra)
 
-    def resolve(self, code: str, params: Params) -> Params:
-        """Parameters that depend on the data or the engagement, made concrete and recorded."""
-        if isinstance(params, je_tests.HighAmountParams) and params.threshold is None:
-            if self.context.performance_materiality is not None:
-                return params.model_copy(update={"threshold": self.context.performance_materiality})
-            share = Decimal(1) - params.top_percent / 100
-            threshold = self.execute(
-                f"WITH {POPULATION} SELECT percentile_disc(:share) WITHIN GROUP (ORDER BY abs(p.amount)) FROM p",  # nosec B608
-                {"share": share},
-            ).scalar_one()
-            return params.model_copy(update={"threshold": threshold})
-        return params
+    def resolve(self, params: Params) -> tuple[Params, str | None]:
+        """Parameters that depend on the data or the engagement, made concrete; and what they rest on."""
+        if not isinstance(params, je_tests.HighAmountParams):
+            return params, None
+        if params.threshold is not None:
+            return params, "threshold"
+        if self.context.performance_materiality is not None:
+            return params.model_copy(
+                update={"threshold": self.context.performance_materiality}
+            ), "performance_materiality"
+        return params.model_copy(update={"threshold": self.top_percent_threshold(params.top_percent)}), "top_percent"
+
+    def top_percent_threshold(self, top_percent: Any) -> Any:
+        """percentile_disc(1 - top/100) of |amount|: the first value whose cumulative share reaches it."""
+        import math
+        from decimal import Decimal
+
+        import numpy as np
+
+        cents = np.abs(self.population.column("cents").to_numpy())
+        if cents.size == 0:
+            return Decimal(0)
+        share = (Decimal(100) - Decimal(top_percent)) / 100
+        position = max(math.ceil(share * cents.size), 1) - 1
+        return (Decimal(int(np.partition(cents, position)[position])) / 100).quantize(Decimal("0.01"))
 
     def run_test(self, code: str, params: Params, profile: dict[str, int]) -> Outcome:
         test = TESTS[code]
@@ -154,12 +237,72 @@ class Run:
             outcome = outliers.isolation_forest(self, params)
             outcome.skipped_lines = skipped
             return outcome
-        params = self.resolve(code, params)
+        params, basis = self.resolve(params)
         if test.sql is None:
             raise RuntimeError(f"test {code} has no statement")
-        lines, journals = self.flag(code, test.sql(params, self.context))
-        extra = {"basis": _high_amount_basis(params, self.context)} if code == "high_amount" else None
+        sql, binds = test.sql(params, self.context)
+        lines, journals = self.flag(code, self.query(sql, binds))
+        extra = {"basis": basis} if basis else None
         return Outcome(code, "ran", je_tests.dump(params), lines, journals, skipped_lines=skipped, extra=extra)
+
+    def all_flags(self) -> pa.Table:
+        import pyarrow as pa
+
+        if not self.flags:
+            return pa.table(
+                {
+                    "row_number": pa.array([], pa.int64()),
+                    "journal_id": pa.array([], pa.string()),
+                    "score": pa.array([], pa.float64()),
+                    "test": pa.array([], pa.string()),
+                }
+            )
+        return pa.concat_tables(self.flags)
+
+    def write(self, flags: pa.Table, journals: pa.Table) -> None:
+        """The run's flags and journal scores, inserted in batches through the tables' policies."""
+        for batch in _batches(flags):
+            self.uow.session.execute(
+                text(
+                    "INSERT INTO je_flags (run_id, firm_id, engagement_id, test, row_number, journal_id, score)"
+                    " SELECT :run_id, :firm_id, :engagement_id, u.test, u.row_number, u.journal_id, u.score"
+                    " FROM unnest(CAST(:tests AS text[]), CAST(:rows AS bigint[]), CAST(:journals AS text[]),"
+                    "  CAST(:scores AS float8[])) AS u(test, row_number, journal_id, score)"
+                ),
+                {
+                    **self.binds,
+                    "tests": batch.column("test").to_pylist(),
+                    "rows": batch.column("row_number").to_pylist(),
+                    "journals": batch.column("journal_id").to_pylist(),
+                    "scores": batch.column("score").to_pylist(),
+                },
+            )
+        for batch in _batches(journals):
+            self.uow.session.execute(
+                text(
+                    "INSERT INTO je_journal_risks"
+                    " (run_id, firm_id, engagement_id, journal_id, rank, score, tests, flagged_lines, debit_total)"
+                    " SELECT :run_id, :firm_id, :engagement_id, u.journal_id, u.rank, u.hundredths::numeric / 100,"
+                    "  string_to_array(u.tests, ','), u.lines, u.debit_cents::numeric / 100"
+                    " FROM unnest(CAST(:journals AS text[]), CAST(:ranks AS int[]), CAST(:hundredths AS bigint[]),"
+                    "  CAST(:tests AS text[]), CAST(:lines AS int[]), CAST(:debits AS bigint[]))"
+                    "  AS u(journal_id, rank, hundredths, tests, lines, debit_cents)"
+                ),
+                {
+                    **self.binds,
+                    "journals": batch.column("journal_id").to_pylist(),
+                    "ranks": batch.column("rank").to_pylist(),
+                    "hundredths": batch.column("hundredths").to_pylist(),
+                    "tests": batch.column("tests").to_pylist(),
+                    "lines": batch.column("lines").to_pylist(),
+                    "debits": batch.column("debit_cents").to_pylist(),
+                },
+            )
+
+
+def _batches(table: pa.Table) -> Iterator[pa.Table]:
+    for offset in range(0, table.num_rows, INSERT_BATCH):
+        yield table.slice(offset, INSERT_BATCH)
 
 
 def _missing(test: JeTest, params: Params, profile: dict[str, int]) -> list[str]:
@@ -169,26 +312,33 @@ def _missing(test: JeTest, params: Params, profile: dict[str, int]) -> list[str]
     return missing
 
 
-def _high_amount_basis(params: Params, ctx: Context) -> str:
-    if ctx.performance_materiality is not None and getattr(params, "threshold", None) == ctx.performance_materiality:
-        return "performance_materiality"
-    return "top_percent"
-
-
 def execute(uow: UnitOfWork, run: JeRun, progress: Callable[[float], None] | None = None) -> list[Outcome]:
-    """Run the run's tests in catalogue order, score the journals, and return each test's outcome."""
+    """Run the run's tests in catalogue order, score the journals, write it all; each test's outcome."""
     params = {code: TESTS[code].params.model_validate(run.parameters.get(code, {})) for code in run.tests}
-    runner = Run(uow, run)
-    profile = runner.profile(run.tests, params)
-    outcomes = []
-    for index, code in enumerate(run.tests):
+    started = time.perf_counter()
+    runner = Run(uow, run, load_population(uow, run.dataset_id))
+    try:
+        log.info("je population of %s lines read in %.2f s", runner.population.num_rows, time.perf_counter() - started)
+        profile = runner.profile(run.tests, params)
+        outcomes = []
+        for index, code in enumerate(run.tests):
+            started = time.perf_counter()
+            outcome = runner.run_test(code, params[code], profile)
+            outcome.seconds = round(time.perf_counter() - started, 3)
+            log.info("je test %s: %s lines in %.2f s", code, outcome.flagged_lines, outcome.seconds)
+            outcomes.append(outcome)
+            if progress is not None:
+                progress((index + 1) / (len(run.tests) + 2))
         started = time.perf_counter()
-        outcome = runner.run_test(code, params[code], profile)
-        outcome.seconds = round(time.perf_counter() - started, 3)
-        log.info("je test %s: %s lines in %.2f s", code, outcome.flagged_lines, outcome.seconds)
-        outcomes.append(outcome)
-        if progress is not None:
-            progress((index + 1) / (len(run.tests) + 1))
-    ran = [o.code for o in outcomes if o.status == "ran"]
-    risk.score_journals(runner, ran)
+        flags = runner.all_flags()
+        journals = risk.rank_journals(runner.duck, flags, [o.code for o in outcomes if o.status == "ran"])
+        runner.write(flags, journals)
+        log.info(
+            "%s flags and %s journal scores written in %.2f s",
+            flags.num_rows,
+            journals.num_rows,
+            time.perf_counter() - started,
+        )
+    finally:
+        runner.close()
     return outcomes
