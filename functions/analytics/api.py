@@ -241,7 +241,10 @@ def _disposition(row: Any) -> schemas.DispositionRead:
 )
 def disposition_je_journal(call: Call) -> schemas.DispositionRead:
     body: schemas.DispositionUpdate = call.body
+    engagement_id = call.route_uuid("engagement_id")
     with call.uow() as uow:
+        # A write: a finalized engagement answers engagement_locked before anything is looked up.
+        get_internal_engagement_or_raise(uow, principal=call.user, engagement_id=engagement_id, for_write=True)
         run = _completed(call, uow)
         row = triage.set_disposition(
             uow,

@@ -121,6 +121,8 @@ class WeekendParams(Params):
 
 
 class HoursParams(Params):
+    """After hours: from `from_hour` to `to_hour` inclusive, across midnight when from_hour > to_hour."""
+
     from_hour: int = Field(20, ge=0, le=23, description="flag at or after this hour")
     to_hour: int = Field(5, ge=0, le=23, description="flag at or before this hour")
 
@@ -252,7 +254,9 @@ def _weekend(params: WeekendParams, ctx: Context) -> Statement:
 
 def _after_hours(params: HoursParams, ctx: Context) -> Statement:
     return _select(
-        "p.entered_time IS NOT NULL AND (hour(p.entered_time) >= $from_hour OR hour(p.entered_time) <= $to_hour)",
+        "p.entered_time IS NOT NULL AND CASE WHEN $from_hour > $to_hour"
+        " THEN hour(p.entered_time) >= $from_hour OR hour(p.entered_time) <= $to_hour"
+        " ELSE hour(p.entered_time) BETWEEN $from_hour AND $to_hour END",
         {"from_hour": params.from_hour, "to_hour": params.to_hour},
     )
 

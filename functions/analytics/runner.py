@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -122,10 +122,12 @@ class Outcome:
 class Run:
     """One run's execution: the population in DuckDB, the flags gathered, then written to PostgreSQL."""
 
-    def __init__(self, uow: UnitOfWork, run: JeRun, population: pa.Table) -> None:
+    def __init__(
+        self, uow: UnitOfWork, run: JeRun, population: pa.Table, columns: Collection[str] | None = None
+    ) -> None:
         import duckdb
 
-        self.uow, self.run, self.population = uow, run, population
+        self.uow, self.run, self.population, self.columns = uow, run, population, columns
         self.context = Context(run.fiscal_start, run.fiscal_end, run.performance_materiality)
         self.binds = {
             "dataset_id": run.dataset_id,
@@ -227,7 +229,7 @@ class Run:
 
     def run_test(self, code: str, params: Params, profile: dict[str, int]) -> Outcome:
         test = TESTS[code]
-        missing = _missing(test, params, profile)
+        missing = _missing(test, params, profile, self.columns)
         if missing:
             return Outcome(code, "not_applicable", je_tests.dump(params), missing_fields=missing)
         skipped = profile["lines"] - profile.get(f"test:{code}", profile["lines"])
@@ -305,18 +307,31 @@ def _batches(table: pa.Table) -> Iterator[pa.Table]:
         yield table.slice(offset, INSERT_BATCH)
 
 
-def _missing(test: JeTest, params: Params, profile: dict[str, int]) -> list[str]:
-    missing = [f for f in je_tests.needed_fields(test, params) if profile[f"field:{f}"] == 0]
-    if test.needs_any and all(profile[f"field:{f}"] == 0 for f in test.needs_any):
+def _missing(test: JeTest, params: Params, profile: dict[str, int], columns: Collection[str] | None) -> list[str]:
+    """The fields the test needs that the population lacks: no value on any line, and (when the file's
+    column mapping is known) no column in the file, so a blank Description column still counts as there."""
+
+    def absent(field: str) -> bool:
+        return profile[f"field:{field}"] == 0 and (columns is None or field not in columns)
+
+    missing = [f for f in je_tests.needed_fields(test, params) if absent(f)]
+    if test.needs_any and all(absent(f) for f in test.needs_any):
         missing.extend(f for f in test.needs_any if f not in missing)
     return missing
 
 
-def execute(uow: UnitOfWork, run: JeRun, progress: Callable[[float], None] | None = None) -> list[Outcome]:
-    """Run the run's tests in catalogue order, score the journals, write it all; each test's outcome."""
+def execute(
+    uow: UnitOfWork,
+    run: JeRun,
+    progress: Callable[[float], None] | None = None,
+    *,
+    columns: Collection[str] | None = None,
+) -> list[Outcome]:
+    """Run the run's tests in catalogue order, score the journals, write it all; each test's outcome.
+    `columns` are the fields the file had a column for, when ingestion recorded them."""
     params = {code: TESTS[code].params.model_validate(run.parameters.get(code, {})) for code in run.tests}
     started = time.perf_counter()
-    runner = Run(uow, run, load_population(uow, run.dataset_id))
+    runner = Run(uow, run, load_population(uow, run.dataset_id), columns)
     try:
         log.info("je population of %s lines read in %.2f s", runner.population.num_rows, time.perf_counter() - started)
         profile = runner.profile(run.tests, params)

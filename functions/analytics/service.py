@@ -181,8 +181,9 @@ def execute_run(uow: UnitOfWork, *, run_id: uuid.UUID, progress: ProgressReporte
     if dataset is None or dataset.status != "succeeded":
         raise JobFailed("dataset_unavailable", "The general ledger of this run is not loaded")
     run.status = "running"
-    outcomes = runner.execute(uow, run, progress)
     summary = dataset.summary or {}
+    columns = summary.get("columns")
+    outcomes = runner.execute(uow, run, progress, columns=set(columns) if isinstance(columns, dict) else None)
     run.population = {
         "journals": int(summary.get("journals", 0)),
         "lines": int(summary.get("lines", 0)),

@@ -16,7 +16,7 @@ from shared.auth.principal import Principal
 from shared.db.models_analytics import DISPOSITIONS, JeDisposition, JeJournalRisk, JeRun
 from shared.db.models_engagement import EvidenceFile
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import get_internal_engagement_or_raise, record
+from shared.engagement_access import record
 from shared.errors import NotFound, ValidationFailed
 
 UNRESOLVED = ("open", "investigating")
@@ -33,8 +33,8 @@ def set_disposition(
     note: str | None,
     evidence_ids: list[uuid.UUID],
 ) -> JeDisposition:
-    """Disposition a journal the run flagged; 404 when it flagged no such journal."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=run.engagement_id, for_write=True)
+    """Disposition a journal the run flagged; 404 when it flagged no such journal (the caller has checked
+    that the engagement may be written)."""
     flagged = uow.session.scalar(
         select(JeJournalRisk.journal_id).where(JeJournalRisk.run_id == run.id, JeJournalRisk.journal_id == journal_id)
     )
