@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import select
 
-from functions.analytics.copy_out import copy_csv
+from functions.analytics.copy_out import read_table
 from shared.db.models_ingestion import Dataset
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict
@@ -40,14 +40,6 @@ def current_dataset(uow: UnitOfWork, engagement_id: uuid.UUID, kind: str) -> Dat
 def cents(uow: UnitOfWork, dataset: Dataset) -> npt.NDArray[np.int64]:
     """The dataset's amounts as an int64 numpy array of cents."""
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
-    with copy_csv(uow, SOURCES[dataset.kind], {"dataset_id": dataset.id}) as buffer:
-        if not buffer.getbuffer().nbytes:
-            return np.zeros(0, dtype=np.int64)
-        table = pacsv.read_csv(
-            buffer,
-            read_options=pacsv.ReadOptions(column_names=["cents"]),
-            convert_options=pacsv.ConvertOptions(column_types={"cents": pa.int64()}),
-        )
+    table = read_table(uow, SOURCES[dataset.kind], {"dataset_id": dataset.id}, ["cents"], {"cents": pa.int64()})
     return np.asarray(table.column("cents").to_numpy(), dtype=np.int64)

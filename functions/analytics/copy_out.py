@@ -1,24 +1,54 @@
-"""Reading a large result out of PostgreSQL with COPY, in the unit of work's transaction (and its RLS scope)."""
+"""Reading a large result out of PostgreSQL with COPY, in the unit of work's transaction (and its RLS scope).
+
+COPY hands over one row at a time; rows are gathered into blocks of about 16 MB, and each block is
+parsed by Arrow from memory on every core. Only one block of CSV is held at a time, so a million
+lines (110 MB of CSV) never sit in memory as text beside their parsed table.
+"""
 
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from shared.db.uow import UnitOfWork
 
+if TYPE_CHECKING:
+    import pyarrow as pa
 
-def copy_csv(uow: UnitOfWork, query: str, params: dict[str, Any]) -> io.BytesIO:
-    """`COPY (query) TO STDOUT` as CSV bytes; psycopg binds `params` (%(name)s placeholders) client-side.
+BLOCK_BYTES = 16 << 20
 
-    The whole result is buffered before it is parsed (a million lines are about 110 MB of CSV): Arrow
-    parses from memory on every core, twice as fast as from a stream fed row by row."""
+
+def copy_blocks(uow: UnitOfWork, query: str, params: dict[str, Any]) -> Iterator[bytes]:
+    """`COPY (query) TO STDOUT` as CSV, in blocks of whole rows; psycopg binds `params` (%(name)s) client-side."""
     connection = uow.session.connection().connection.driver_connection
     if connection is None:
         raise RuntimeError("the unit of work has no database connection")
-    buffer = io.BytesIO()
     with connection.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)", params) as copy:
-        for chunk in copy:
-            buffer.write(chunk)
-    buffer.seek(0)
-    return buffer
+        block = io.BytesIO()  # each row is copied out of psycopg's buffer at once: holding them costs 3x
+        for row in copy:
+            if block.write(row) and block.tell() >= BLOCK_BYTES:
+                yield block.getvalue()
+                block = io.BytesIO()
+        if block.tell():
+            yield block.getvalue()
+
+
+def read_table(
+    uow: UnitOfWork, query: str, params: dict[str, Any], names: list[str], types: dict[str, pa.DataType]
+) -> pa.Table:
+    """The query's result as an Arrow table with these column names and types; NULL is an unquoted empty
+    field, an empty string stays empty."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    options = pacsv.ConvertOptions(
+        column_types=types, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False
+    )
+    tables = [
+        pacsv.read_csv(pa.py_buffer(block), read_options=pacsv.ReadOptions(column_names=names), convert_options=options)
+        for block in copy_blocks(uow, query, params)
+    ]
+    if not tables:
+        return pa.table({name: pa.array([], types[name]) for name in names})
+    return pa.concat_tables(tables)

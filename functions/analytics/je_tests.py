@@ -453,3 +453,8 @@ def parse_parameters(overrides: dict[str, dict[str, Any]]) -> dict[str, Params]:
 
 def dump(params: Params) -> dict[str, Any]:
     return params.model_dump(mode="json")
+
+
+# The forest runs last: before it, the runner frees the population it no longer needs (runner.py).
+if list(TESTS)[-1] != "isolation_forest":
+    raise RuntimeError("isolation_forest must be the last test of the catalogue")

@@ -1,6 +1,6 @@
 """The Isolation Forest test: lines whose amount, timing and user pattern are easiest to isolate.
 
-Features per line (computed by DuckDB over the population in one statement): log10 of 1 + |amount|, the sign,
+Features per line (computed column-wise with numpy over the population): log10 of 1 + |amount|, the sign,
 the hour of entry (fractional), the ISO weekday of entry, days from effective to entered date, and how
 rare the line's user and account are (log10 of their line counts). Missing timing features take the
 population's median. scikit-learn's IsolationForest (Liu, Ting and Zhou 2008) scores every line with a
@@ -10,58 +10,117 @@ flagged, each with its anomaly score (higher is more anomalous, 0 to 1 as in the
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from functions.analytics.je_tests import USABLE, ForestParams, Params, dump
+from functions.analytics.je_tests import ForestParams, Params, dump
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import pyarrow as pa
+
     from functions.analytics.runner import Outcome, Run
 
+SCORING_THREADS = 2
+SCORING_MEMORY_MB = 64  # scikit-learn scores in chunks of this much working memory (its default is 1 GB)
 FEATURE_NAMES = ("log_amount", "sign", "entry_hour", "entry_weekday", "entry_lag_days", "user_rarity", "account_rarity")
-_PER_LINE = (
-    "WITH users AS (SELECT lower(trim(entered_by)) AS k, count(*) AS n FROM p GROUP BY 1),"  # nosec B608
-    " accounts AS (SELECT trim(account_number) AS k, count(*) AS n FROM p GROUP BY 1)"
-    " SELECT p.row_number, log10(1 + abs(p.cents) / 100.0) AS log_amount,"
-    " CAST(sign(p.cents) AS DOUBLE) AS sign,"
-    " hour(p.entered_time) + minute(p.entered_time) / 60.0 AS entry_hour,"
-    f" CASE WHEN {USABLE['entered_date']} THEN CAST(isodow(p.entered_date) AS DOUBLE) END AS entry_weekday,"
-    f" CASE WHEN {USABLE['entered_date']} AND {USABLE['effective_date']}"
-    "   THEN CAST(date_diff('day', p.effective_date, p.entered_date) AS DOUBLE) END AS entry_lag_days,"
-    " log10(u.n) AS user_rarity, log10(a.n) AS account_rarity"
-    " FROM p LEFT JOIN users u ON u.k = lower(trim(p.entered_by)) JOIN accounts a ON a.k = trim(p.account_number)"
-)
-# As float32, the forest's own dtype: half the memory, and no copy when it is fitted.
-FEATURES = f"SELECT row_number, {', '.join(f'CAST({n} AS FLOAT) AS {n}' for n in FEATURE_NAMES)} FROM ({_PER_LINE})"  # nosec B608
+PLACEHOLDER_DAY = -25_567  # 1900-01-01 as days since 1970-01-01
 
 
-def features(run: Run) -> tuple[Any, Any]:
-    """(row numbers, float32 feature matrix) of the population; a missing value takes its feature's median."""
+def _days(column: pa.ChunkedArray) -> npt.NDArray[np.float32]:
+    """Days since 1970-01-01; missing and placeholder dates as NaN."""
     import numpy as np
+    import pyarrow as pa
 
-    table = run.query(FEATURES)
-    rows = table.column("row_number").to_numpy()
-    matrix = np.empty((table.num_rows, len(FEATURE_NAMES)), dtype=np.float32)  # the forest's own dtype
-    for index, name in enumerate(FEATURE_NAMES):
-        values = table.column(name).to_numpy(zero_copy_only=False)
+    days: npt.NDArray[np.float32] = column.cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.float32)
+    days[days == PLACEHOLDER_DAY] = np.nan
+    return days
+
+
+def _rarity(column: pa.ChunkedArray, *, fold_case: bool) -> npt.NDArray[np.float32]:
+    """log10 of how many lines share each line's (trimmed, maybe case-folded) value; NaN where blank.
+    Works on the dictionary: the values are normalized once each, the lines only counted."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    encoded = pa.table({"v": column}).unify_dictionaries().column("v").combine_chunks()
+    if not isinstance(encoded, pa.DictionaryArray):
+        encoded = pc.dictionary_encode(encoded)
+    values = pc.utf8_trim_whitespace(encoded.dictionary)
+    if fold_case:
+        values = pc.utf8_lower(values)
+    keys, groups = np.unique(values.to_numpy(zero_copy_only=False).astype(str), return_inverse=True)
+    groups = np.where(keys[groups] == "", -1, groups)
+    indices = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False)
+    valid = ~np.asarray(encoded.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    line_groups = np.full(len(encoded), -1, dtype=np.int64)
+    line_groups[valid] = groups[indices[valid]]
+    counts = np.bincount(line_groups[line_groups >= 0], minlength=len(keys)).astype(np.float32)
+    rarity = np.full(len(encoded), np.nan, dtype=np.float32)
+    known = line_groups >= 0
+    rarity[known] = np.log10(counts[line_groups[known]])
+    return rarity
+
+
+def features(population: pa.Table) -> tuple[Any, Any]:
+    """(row numbers, float32 feature matrix, the forest's own dtype) computed column by column from the
+    population; a missing value takes its feature's median."""
+    import numpy as np
+    import pyarrow as pa
+
+    def amounts() -> Any:
+        return np.abs(population.column("cents").to_numpy()) / 100
+
+    def signs() -> Any:
+        return np.sign(population.column("cents").to_numpy())
+
+    def hours() -> Any:  # to the minute
+        seconds = population.column("entered_time").cast(pa.int32()).to_numpy(zero_copy_only=False)
+        return np.asarray(seconds, dtype=np.float32) // 60 / 60
+
+    def weekdays() -> Any:  # ISO: 1970-01-01 was a Thursday
+        entered = _days(population.column("entered_date"))
+        return np.where(np.isnan(entered), np.nan, (entered + 3) % 7 + 1)
+
+    def lags() -> Any:
+        return _days(population.column("entered_date")) - _days(population.column("effective_date"))
+
+    columns = (
+        lambda: np.log10(1 + amounts()),
+        signs,
+        hours,
+        weekdays,
+        lags,
+        lambda: _rarity(population.column("entered_by"), fold_case=True),
+        lambda: _rarity(population.column("account_number"), fold_case=False),
+    )
+    matrix = np.empty((population.num_rows, len(FEATURE_NAMES)), dtype=np.float32)
+    for index, column in enumerate(columns):  # one column at a time: the temporaries stay small
+        values = np.asarray(column(), dtype=np.float32)
         missing = np.isnan(values)
         if missing.any():
             values[missing] = np.median(values[~missing]) if (~missing).any() else 0.0
         matrix[:, index] = values
-    del table
-    return rows, matrix
+    return population.column("row_number").to_numpy(), matrix
 
 
 def isolation_forest(run: Run, params: Params) -> Outcome:
     """Score every line and flag the most anomalous `contamination` share."""
     import numpy as np
     import pyarrow as pa
-    from sklearn.ensemble import IsolationForest
 
     from functions.analytics.runner import Outcome
 
     if not isinstance(params, ForestParams):
         raise TypeError("isolation_forest takes ForestParams")
-    rows, matrix = features(run)
+    run.release_population()  # DuckDB's memory and the population's unused columns, before the forest
+    rows, matrix = features(run.population)
+    run.keep_only_journal_index()
+    from sklearn import config_context
+    from sklearn.ensemble import IsolationForest  # after the population is freed: scikit-learn itself is ~120 MB
+
     flagged = max(1, int(len(rows) * float(params.contamination))) if len(rows) else 0
     if flagged == 0:
         return Outcome("isolation_forest", "ran", dump(params))
@@ -71,7 +130,11 @@ def isolation_forest(run: Run, params: Params) -> Outcome:
         random_state=params.seed,
         n_jobs=2,
     ).fit(matrix)
-    scores = -model.score_samples(matrix)  # the paper's anomaly score s(x, n): higher is more anomalous
+    # The paper's anomaly score s(x, n), higher is more anomalous; scored in halves on two threads (the
+    # trees release the GIL), which is the same result in half the time.
+    with ThreadPoolExecutor(SCORING_THREADS) as pool, config_context(working_memory=SCORING_MEMORY_MB):
+        parts = list(pool.map(model.score_samples, np.array_split(matrix, SCORING_THREADS)))
+    scores = -np.concatenate(parts)
     top = np.argpartition(-scores, flagged - 1)[:flagged] if flagged < len(rows) else np.arange(len(rows))
     top_rows = pa.table({"row_number": rows[top], "score": scores[top].round(6)})
     run.duck.register("top_rows", top_rows)

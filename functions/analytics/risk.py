@@ -35,12 +35,13 @@ def journal_score(hit: Iterable[str], ran: Iterable[str]) -> Decimal:
     return (Decimal(100) * earned / total).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def rank_journals(duck: duckdb.DuckDBPyConnection, flags: pa.Table, ran: Iterable[str]) -> pa.Table:
+def rank_journals(duck: duckdb.DuckDBPyConnection, flags: pa.Table, debits: pa.Table, ran: Iterable[str]) -> pa.Table:
     """Every flagged journal's tests, flagged lines, score (in hundredths, half up), debit total (cents)
-    and rank, computed by DuckDB over the run's flags and the population `p`."""
+    and rank, computed by DuckDB over the run's flags and every journal's debit total."""
     counted = weights(ran)
     total = sum(counted.values())
     duck.register("f", flags)
+    duck.register("debits", debits)
     try:
         return duck.execute(
             "WITH w AS (SELECT unnest(CAST($codes AS VARCHAR[])) AS test,"
@@ -49,8 +50,6 @@ def rank_journals(duck: duckdb.DuckDBPyConnection, flags: pa.Table, ran: Iterabl
             " scored AS (SELECT pairs.journal_id, string_agg(pairs.test, ',' ORDER BY pairs.test) AS tests,"
             "   coalesce(sum(w.weight), 0) AS earned FROM pairs LEFT JOIN w USING (test) GROUP BY pairs.journal_id),"
             " lines AS (SELECT journal_id, count(DISTINCT row_number) AS lines FROM f GROUP BY journal_id),"
-            " debits AS (SELECT p.journal_id, sum(CASE WHEN p.cents > 0 THEN p.cents ELSE 0 END) AS debit_cents"
-            "   FROM p SEMI JOIN scored USING (journal_id) GROUP BY p.journal_id),"
             " ranked AS (SELECT s.journal_id, s.tests, l.lines, coalesce(d.debit_cents, 0) AS debit_cents,"
             "   CASE WHEN $total = 0 THEN 0 ELSE (20000 * s.earned + $total) // (2 * $total) END AS hundredths"
             "   FROM scored s JOIN lines l USING (journal_id) LEFT JOIN debits d USING (journal_id))"
@@ -61,3 +60,4 @@ def rank_journals(duck: duckdb.DuckDBPyConnection, flags: pa.Table, ran: Iterabl
         ).to_arrow_table()
     finally:
         duck.unregister("f")
+        duck.unregister("debits")

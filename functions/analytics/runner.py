@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 
 from functions.analytics import je_tests, outliers, risk
-from functions.analytics.copy_out import copy_csv
+from functions.analytics.copy_out import read_table
 from functions.analytics.je_tests import TESTS, Context, JeTest, Params
 from shared.db.models_analytics import JeRun
 from shared.db.uow import UnitOfWork
@@ -30,6 +30,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 GAP_RANGES_KEPT = 1000
+FOREST_COLUMNS = (
+    "row_number",
+    "journal_id",
+    "cents",
+    "effective_date",
+    "entered_date",
+    "entered_time",
+    "entered_by",
+    "account_number",
+)
+DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "threads": 2,
+    "memory_limit": "256MB",
+    "preserve_insertion_order": False,
+}
 INSERT_BATCH = 50_000
 # The columns the tests read, as COPY writes them and Arrow types them; `cents` is the exact amount.
 # Columns whose values repeat are dictionary-encoded.
@@ -74,21 +89,11 @@ def _arrow_type(kind: str) -> pa.DataType:
 
 def load_population(uow: UnitOfWork, dataset_id: Any) -> pa.Table:
     """The dataset's lines as an Arrow table, read with COPY in the unit of work's transaction."""
-    import pyarrow.csv as pacsv
-
-    names = [name for name, _ in COLUMNS]
     query = f"SELECT {SELECT_COLUMNS} FROM journal_lines WHERE dataset_id = %(dataset_id)s"  # nosec B608
-    with copy_csv(uow, query, {"dataset_id": dataset_id}) as buffer:
-        return pacsv.read_csv(
-            buffer,
-            read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: _arrow_type(kind) for name, kind in COLUMNS},
-                null_values=[""],
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+    names = [name for name, _ in COLUMNS]
+    return read_table(
+        uow, query, {"dataset_id": dataset_id}, names, {name: _arrow_type(kind) for name, kind in COLUMNS}
+    )
 
 
 @dataclass
@@ -135,14 +140,47 @@ class Run:
             "firm_id": run.firm_id,
             "engagement_id": run.engagement_id,
         }
-        self.duck: duckdb.DuckDBPyConnection = duckdb.connect(
-            config={"threads": 2, "memory_limit": "256MB", "preserve_insertion_order": False}
-        )
+        self.duck: duckdb.DuckDBPyConnection = duckdb.connect(config=DUCKDB_CONFIG)
         self.duck.register("p", population)
         self.flags: list[pa.Table] = []
+        self.debits: pa.Table | None = None
 
     def close(self) -> None:
         self.duck.close()
+
+    def journal_debits(self) -> pa.Table:
+        """Each journal's debit total in cents (for ranking), kept once computed."""
+        if self.debits is None:
+            self.debits = self.query(
+                "SELECT journal_id, sum(CASE WHEN cents > 0 THEN cents ELSE 0 END) AS debit_cents FROM p GROUP BY 1"
+            )
+        return self.debits
+
+    def reconnect(self) -> None:
+        """A new DuckDB connection over the population: DuckDB keeps what statements took (its own
+        allocator) until the connection closes."""
+        import duckdb
+
+        self.duck.close()
+        self.duck = duckdb.connect(config=DUCKDB_CONFIG)
+        self.duck.register("p", self.population)
+
+    def release_population(self) -> None:
+        """Before the memory-hungry isolation forest: keep each journal's debits (for ranking) and the
+        columns the forest reads, and free the rest and DuckDB's memory (a new connection)."""
+        import pyarrow as pa
+
+        self.journal_debits()
+        self.population = self.population.select(list(FOREST_COLUMNS))
+        self.reconnect()
+        pa.default_memory_pool().release_unused()
+        _trim_heap()
+
+    def keep_only_journal_index(self) -> None:
+        """Once the forest has its features: `p` is just each line's journal."""
+        self.population = self.population.select(["row_number", "journal_id"])
+        self.duck.unregister("p")
+        self.duck.register("p", self.population)
 
     def query(self, sql: str, binds: dict[str, Any] | None = None) -> pa.Table:
         return self.duck.execute(sql, binds or {}).to_arrow_table()
@@ -302,6 +340,18 @@ class Run:
             )
 
 
+def _trim_heap() -> None:
+    """Hand freed heap memory back to the system (glibc keeps it otherwise); a no-op elsewhere."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name:
+        libc = ctypes.CDLL(name)
+        if hasattr(libc, "malloc_trim"):
+            libc.malloc_trim(0)
+
+
 def _batches(table: pa.Table) -> Iterator[pa.Table]:
     for offset in range(0, table.num_rows, INSERT_BATCH):
         yield table.slice(offset, INSERT_BATCH)
@@ -346,7 +396,8 @@ def execute(
                 progress((index + 1) / (len(run.tests) + 2))
         started = time.perf_counter()
         flags = runner.all_flags()
-        journals = risk.rank_journals(runner.duck, flags, [o.code for o in outcomes if o.status == "ran"])
+        ran = [o.code for o in outcomes if o.status == "ran"]
+        journals = risk.rank_journals(runner.duck, flags, runner.journal_debits(), ran)
         runner.write(flags, journals)
         log.info(
             "%s flags and %s journal scores written in %.2f s",
