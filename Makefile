@@ -14,7 +14,7 @@ INFRA_STAMP := $(INFRA_VENV)/.installed
 PORT ?= 7071
 
 .PHONY: help install run test test-fast test-unit test-integration format lint type-check security-check \
-        pre-commit check ci db-migrate db-reset requirements clean bench-cold-start bench-engagement bench-ingest infra-check
+        pre-commit check ci db-migrate db-reset requirements clean bench-cold-start bench-engagement bench-ingest bench-analytics infra-check
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -80,6 +80,9 @@ bench-engagement: install ## reads under engagement visibility (RLS) against the
 
 bench-ingest: install ## load 1,000,000 synthetic GL lines from CSV against a psql \copy of the same rows, medians
 	$(BIN)/python tools/bench_ingest.py
+
+bench-analytics: install ## JE tests and Benford on 1,000,000 loaded lines against a naive pandas baseline, medians
+	$(BIN)/python tools/bench_analytics.py
 
 $(INFRA_STAMP): infra/checkov-requirements.txt
 	test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)

@@ -45,8 +45,11 @@ def read_table(
     options = pacsv.ConvertOptions(
         column_types=types, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False
     )
+    # The system allocator, whose freed memory goes back to the system (mimalloc keeps a parse's transients).
+    pool = pa.system_memory_pool()
+    read = pacsv.ReadOptions(column_names=names)
     tables = [
-        pacsv.read_csv(pa.py_buffer(block), read_options=pacsv.ReadOptions(column_names=names), convert_options=options)
+        pacsv.read_csv(pa.py_buffer(block), read_options=read, convert_options=options, memory_pool=pool)
         for block in copy_blocks(uow, query, params)
     ]
     if not tables:

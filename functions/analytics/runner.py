@@ -282,6 +282,7 @@ class Run:
             raise RuntimeError(f"test {code} has no statement")
         sql, binds = test.sql(params, self.context)
         lines, journals = self.flag(code, self.query(sql, binds))
+        self.reconnect()  # what the statement's hash tables took goes back before the next one
         extra = {"basis": basis} if basis else None
         return Outcome(code, "ran", je_tests.dump(params), lines, journals, skipped_lines=skipped, extra=extra)
 
@@ -370,27 +371,35 @@ def _missing(test: JeTest, params: Params, profile: dict[str, int], columns: Col
     return missing
 
 
+@dataclass
+class Executed:
+    outcomes: list[Outcome]
+    stages: dict[str, float]  # seconds: reading the population, profiling it, scoring and writing
+
+
 def execute(
     uow: UnitOfWork,
     run: JeRun,
     progress: Callable[[float], None] | None = None,
     *,
     columns: Collection[str] | None = None,
-) -> list[Outcome]:
-    """Run the run's tests in catalogue order, score the journals, write it all; each test's outcome.
+) -> Executed:
+    """Run the run's tests in catalogue order, score the journals, write it all.
     `columns` are the fields the file had a column for, when ingestion recorded them."""
     params = {code: TESTS[code].params.model_validate(run.parameters.get(code, {})) for code in run.tests}
+    stages: dict[str, float] = {}
     started = time.perf_counter()
     runner = Run(uow, run, load_population(uow, run.dataset_id), columns)
     try:
-        log.info("je population of %s lines read in %.2f s", runner.population.num_rows, time.perf_counter() - started)
+        stages["read"] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
         profile = runner.profile(run.tests, params)
+        stages["profile"] = round(time.perf_counter() - started, 3)
         outcomes = []
         for index, code in enumerate(run.tests):
             started = time.perf_counter()
             outcome = runner.run_test(code, params[code], profile)
             outcome.seconds = round(time.perf_counter() - started, 3)
-            log.info("je test %s: %s lines in %.2f s", code, outcome.flagged_lines, outcome.seconds)
             outcomes.append(outcome)
             if progress is not None:
                 progress((index + 1) / (len(run.tests) + 2))
@@ -399,12 +408,8 @@ def execute(
         ran = [o.code for o in outcomes if o.status == "ran"]
         journals = risk.rank_journals(runner.duck, flags, runner.journal_debits(), ran)
         runner.write(flags, journals)
-        log.info(
-            "%s flags and %s journal scores written in %.2f s",
-            flags.num_rows,
-            journals.num_rows,
-            time.perf_counter() - started,
-        )
+        stages["score_and_write"] = round(time.perf_counter() - started, 3)
     finally:
         runner.close()
-    return outcomes
+    log.info("je tests of %s lines: %s", runner.population.num_rows, stages)
+    return Executed(outcomes, stages)

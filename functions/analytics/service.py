@@ -183,7 +183,8 @@ def execute_run(uow: UnitOfWork, *, run_id: uuid.UUID, progress: ProgressReporte
     run.status = "running"
     summary = dataset.summary or {}
     columns = summary.get("columns")
-    outcomes = runner.execute(uow, run, progress, columns=set(columns) if isinstance(columns, dict) else None)
+    executed = runner.execute(uow, run, progress, columns=set(columns) if isinstance(columns, dict) else None)
+    outcomes = executed.outcomes
     run.population = {
         "journals": int(summary.get("journals", 0)),
         "lines": int(summary.get("lines", 0)),
@@ -210,7 +211,7 @@ def execute_run(uow: UnitOfWork, *, run_id: uuid.UUID, progress: ProgressReporte
         target_id=run.id,
         counts=counts,
     )
-    return _job_result(run)
+    return _job_result(run) | {"seconds": executed.stages}
 
 
 def fail_run(uow: UnitOfWork, *, run_id: uuid.UUID, error: dict[str, Any]) -> None:

@@ -349,6 +349,29 @@ def test_the_readme_client_data_walkthrough_loads_through_the_served_bus(served:
     assert '"journal_id":"JE-2"' in printed
 
 
+def test_the_readme_analytics_walkthrough_tests_the_ledger_by_itself(served: Served) -> None:
+    """Materiality, a ledger whose load starts the journal-entry tests through the served bus, triage,
+    a re-run, Benford and two sample plans, as the README shows them."""
+    printed = _run_readme_block(
+        served, "### Journal-entry testing, Benford, materiality and sampling", "Analytics CPA"
+    ).splitlines()
+    assert "7800.00" in printed  # performance materiality: 65% of 1% of 1,200,000
+    for line in (
+        "post_closing ran 2 1 []",  # JE-1005: entered 2027-01-05 for 2026-12-31
+        "self_approved ran 2 1 []",  # dfox / DFox
+        "weekend_entry ran 2 1 []",  # JE-1002 on a Saturday
+        "after_hours ran 2 1 []",  # ... at 23:40
+        "round_amount ran 2 1 []",  # 10,000.00
+        "high_amount ran 4 2 []",  # at or above the 7,800.00 performance materiality
+        "sequence_gap ran 4 2 []",  # JE-1003 and JE-1005 border the missing JE-1004
+        "post_dated not_applicable 0 0 ['document_date']",
+    ):
+        assert line in printed, line
+    assert sum(" succeeded" in line for line in printed) == 2  # the load and the re-run
+    assert "{'digits': '29', 'observed_count': 1" in " ".join(printed)  # 12.29 exactly (as a float: 1228.99.. cents)
+    assert "93" in printed and "60" in printed  # the attribute and MUS sample sizes
+
+
 def test_a_stale_credentials_file_is_replaced_by_a_working_demo_login(
     served: Served, database: str, tmp_path: Path
 ) -> None:

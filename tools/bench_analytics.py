@@ -1,0 +1,263 @@
+"""Journal-entry testing and Benford on a full year: Aura's analytics against a naive pandas baseline.
+
+Writes the synthetic general ledger (tools/synthetic_ledger.py, `--lines` lines), loads it through
+the ingestion job into a throw-away database, and then, `--runs` times, in the same database:
+
+- the whole battery of SPEC.md section 4 as one journal-entry test run: POST .../je-tests and the
+  jobs queue trigger in a fresh child process (so its peak RSS is the job's own), reporting the
+  seconds of each test as the run records them, the nine classic tests together, and the whole job;
+- the five Benford tests on every line amount: the amounts read from the database as exact cents,
+  then digits and statistics for the five tests.
+
+Beside it, in the same run, tools/analytics_baseline.py: the same tests written the way public audit
+scripts do (read_csv, pivot tables, row-wise apply), on the same CSV, timed `--baseline-runs` times.
+The flagged counts of every test must be equal, or the benchmark fails.
+
+Reports medians. Usage: python tools/bench_analytics.py [--lines 1000000] [--runs 3] [--baseline-runs 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CLASSIC = (
+    "unbalanced",
+    "sequence_gap",
+    "duplicate_lines",
+    "round_amount",
+    "post_dated",
+    "weekend_entry",
+    "after_hours",
+    "rare_user",
+    "rare_account",
+)
+
+
+def child(job_id: str) -> None:
+    """Run one queued job through the jobs queue trigger and print its outcome as JSON."""
+    from azure.functions.servicebus import ServiceBusMessage
+    from sqlalchemy import select
+
+    import function_app
+    from shared.bus.envelope import Envelope
+    from shared.db.models import Job, OutboxMessage
+    from shared.db.uow import UnitOfWork
+
+    with UnitOfWork(system=True) as uow:
+        row = uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.body["payload"]["job_id"].astext == job_id)
+        ).one()
+        envelope = Envelope.model_validate(row.body)
+    trigger = next(f for f in function_app.app.get_functions() if f.get_function_name() == "jobs_worker")
+    message = ServiceBusMessage(
+        body=envelope.to_json().encode(),
+        message_id=str(envelope.id),
+        delivery_count=1,
+        application_properties={"type": envelope.type},
+        user_properties={},
+    )
+    started = time.perf_counter()
+    trigger.get_user_function()(message)
+    seconds = time.perf_counter() - started
+    with UnitOfWork(firm_id=envelope.firm_id, system=True) as uow:
+        job = uow.session.get(Job, uuid.UUID(job_id))
+        assert job is not None  # noqa: S101
+        outcome = {"status": job.status, "result": job.result, "error": job.error}
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak, **outcome}, default=str))
+
+
+def run_job_in_child(job_id: str) -> dict[str, object]:
+    out = subprocess.run(  # noqa: S603
+        [sys.executable, __file__, "--child-job", job_id], check=True, capture_output=True, text=True, env=os.environ
+    )
+    report: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    if report["status"] != "succeeded":
+        raise SystemExit(f"the job did not succeed: {report}")
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline-runs", type=int, default=1)
+    parser.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline (a quick look only)")
+    parser.add_argument("--child-job", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_job:
+        child(args.child_job)
+        return
+
+    os.environ.setdefault("AURA_JWT_SECRET", "bench-secret-" + uuid.uuid4().hex)
+    os.environ["AURA_ENVIRONMENT"] = "test"
+    os.environ["AURA_LOG_LEVEL"] = "WARNING"
+    os.environ["AURA_BUS_TRANSPORT"] = "local"
+    from aura_local.database import create_database, drop_database, server_url
+
+    server = server_url(ROOT / ".aura")
+    name = f"aura_bench_{uuid.uuid4().hex[:10]}"
+    url = create_database(server, name, exist_ok=False)
+    os.environ["DATABASE_URL"] = url
+    with tempfile.TemporaryDirectory(prefix="aura-bench-analytics-") as folder:
+        os.environ["AURA_LOCAL_STORAGE_DIR"] = str(Path(folder) / "blobs")
+        try:
+            _run(args, url, Path(folder))
+        finally:
+            from shared.db.engine import reset_engine
+
+            reset_engine()
+            drop_database(server, name)
+
+
+def _load(url: str, csv_path: Path) -> tuple[str, str, uuid.UUID]:
+    """A firm, an engagement for fiscal 2025 and the ledger loaded: (admin token, engagement id, firm id)."""
+    from functions.identity import service as identity
+    from functions.ingestion.service import CONTAINER, blob_key
+    from shared.db.migrate import upgrade
+    from shared.db.uow import UnitOfWork
+    from shared.storage import get_storage
+    from tests.engagement_support import new_client, new_engagement
+    from tests.support import PASSWORD, request, token_for
+
+    upgrade(url)
+    admin_email = f"bench-{uuid.uuid4().hex[:8]}@example.com"
+    with UnitOfWork() as uow:
+        firm, _ = identity.create_firm(uow=uow, name="Bench CPA", admin_email=admin_email, admin_password=PASSWORD)
+    admin = token_for(admin_email)
+    engagement = new_engagement(
+        admin, new_client(admin), period_start="2025-01-01", period_end="2025-12-31", name="Bench"
+    )["id"]
+    base = f"engagements/{engagement}/uploads"
+    session = request("POST", base, token=admin, json_body={"filename": "gl.csv", "content_type": "text/csv"}).json()
+    with csv_path.open("rb") as stream:
+        get_storage().put(CONTAINER, blob_key(firm.id, uuid.UUID(engagement), uuid.UUID(session["upload_id"])), stream)
+    reply = request("POST", f"{base}/{session['upload_id']}/ingest", token=admin, params={"kind": "general_ledger"})
+    started = time.perf_counter()
+    run_job_in_child(str(reply.json()["job_id"]))
+    print(f"loaded through the ingestion job in {time.perf_counter() - started:.1f} s")
+    return admin, engagement, firm.id
+
+
+def _benford(firm_id: uuid.UUID, engagement: str) -> tuple[float, float, dict[str, list[int]]]:
+    """(seconds to read the amounts, seconds for the five tests, counts per bin of each test)."""
+    from functions.analytics import benford, benford_source
+    from shared.db.uow import UnitOfWork
+
+    started = time.perf_counter()
+    with UnitOfWork(firm_id=firm_id, system=True) as uow:
+        dataset = benford_source.current_dataset(uow, uuid.UUID(engagement), "general_ledger")
+        cents = benford_source.cents(uow, dataset)
+    read = time.perf_counter() - started
+    started = time.perf_counter()
+    results = benford.analyze_all(benford.amounts_from_units(cents, 2))
+    seconds = time.perf_counter() - started
+    return read, seconds, {test: [b.observed_count for b in result.bins] for test, result in results.items()}
+
+
+def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
+    from tests.support import request
+    from tools.synthetic_ledger import LedgerSpec, write_general_ledger
+
+    csv_path = folder / "general_ledger.csv"
+    spec = LedgerSpec(lines=args.lines)
+    facts = write_general_ledger(csv_path, spec)
+    print(f"generated {facts.lines:,} lines, {csv_path.stat().st_size / 2**20:.0f} MB")
+    admin, engagement, firm_id = _load(url, csv_path)
+
+    per_test: dict[str, list[float]] = {}
+    classic, totals, peaks, reads, analyses = [], [], [], [], []
+    counts: dict[str, tuple[int, int]] = {}
+    benford_bins: dict[str, list[int]] = {}
+    for run in range(args.runs):
+        reply = request("POST", f"engagements/{engagement}/je-tests", token=admin, json_body={})
+        report = run_job_in_child(str(reply.json()["job_id"]))
+        latest = request("GET", f"engagements/{engagement}/je-tests", token=admin).json()
+        for test in latest["tests"]:
+            per_test.setdefault(test["code"], []).append(test["seconds"])
+            if test["status"] == "ran":
+                counts[test["code"]] = (test["flagged_lines"], test["flagged_journals"])
+        stages = report["result"]["seconds"]  # type: ignore[index]
+        # "Together with the data in the database": reading the population out of PostgreSQL counts.
+        classic.append(
+            stages["read"] + stages["profile"] + sum(t["seconds"] for t in latest["tests"] if t["code"] in CLASSIC)
+        )
+        totals.append(float(report["seconds"]))  # type: ignore[arg-type]
+        peaks.append(float(report["peak_rss_mb"]))  # type: ignore[arg-type]
+        read, analysis, benford_bins = _benford(firm_id, engagement)
+        reads.append(read)
+        analyses.append(analysis)
+        print(
+            f"run {run + 1}: battery {totals[-1]:.2f} s (classic nine {classic[-1]:.2f} s),"
+            f" peak RSS {peaks[-1]:.0f} MB; Benford read {read:.2f} s + five tests {analysis:.2f} s"
+        )
+
+    baseline_times: list[float] = []
+    baseline_counts: dict[str, tuple[int, int]] = {}
+    baseline_timings: dict[str, list[float]] = {}
+    baseline_benford: list[float] = []
+    baseline_bins: dict[str, list[int]] = {}
+    for run in range(0 if args.no_baseline else args.baseline_runs):
+        from tools import analytics_baseline
+
+        started = time.perf_counter()
+        baseline_counts = analytics_baseline.run_baseline(csv_path, fiscal_end=date(2025, 12, 31))
+        baseline_times.append(time.perf_counter() - started)
+        for code, seconds in analytics_baseline.timings.items():
+            if not code.startswith("benford"):
+                baseline_timings.setdefault(code, []).append(seconds)
+        started = time.perf_counter()
+        baseline_bins = {t: list(r["counts"]) for t, r in analytics_baseline.benford_baseline(csv_path).items()}
+        baseline_benford.append(time.perf_counter() - started)
+        print(f"baseline run {run + 1}: {baseline_times[-1]:.1f} s, Benford {baseline_benford[-1]:.1f} s")
+
+    median = statistics.median
+    print()
+    print(
+        f"| {facts.lines:,} lines | Aura (median of {args.runs}) | pandas baseline | flagged lines (Aura / baseline) |"
+    )
+    print("|---|---|---|---|")
+    mismatches = []
+    for code, seconds in per_test.items():
+        ours = counts.get(code)
+        theirs = baseline_counts.get(code)
+        base = baseline_timings.get(code)
+        base_text = f"{median(base):.2f} s" if base else "n/a"
+        shown = f"{ours[0] if ours else 'n/a'} / {theirs[0] if theirs else 'n/a'}"
+        print(f"| {code} | {median(seconds):.3f} s | {base_text} | {shown} |")
+        if theirs is not None and ours != theirs:
+            mismatches.append(f"{code}: Aura {ours}, baseline {theirs}")
+    runs = range(len(baseline_times))
+    classic_base = [sum(t[i] for c, t in baseline_timings.items() if c in CLASSIC or c == "read_csv") for i in runs]
+    base_total = median(baseline_times) if baseline_times else float("nan")
+    base_classic = median(classic_base) if classic_base else float("nan")
+    print(f"| nine classic tests, reading the lines included | {median(classic):.2f} s | {base_classic:.1f} s | |")
+    print(f"| whole battery (job) | {median(totals):.2f} s | {base_total:.1f} s | |")
+    print(f"| speed-up on the battery | {base_total / median(totals):.1f}x | | |")
+    base_benford = median(baseline_benford) if baseline_benford else float("nan")
+    print(f"| five Benford tests (digits and statistics) | {median(analyses):.3f} s | {base_benford:.1f} s | |")
+    for test, bins in benford_bins.items():
+        if baseline_bins and baseline_bins.get(test) != bins:
+            mismatches.append(f"Benford {test}: bin counts differ")
+    print(f"| Benford amounts read from the database | {median(reads):.2f} s | | |")
+    print(f"| job peak RSS (whole process) | {max(peaks):.0f} MB | | |")
+    if mismatches:
+        raise SystemExit("flagged counts differ:\n" + "\n".join(mismatches))
+
+
+if __name__ == "__main__":
+    main()
