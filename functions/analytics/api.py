@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import azure.functions as func
 
-from functions.analytics import benford, benford_source, bp, exports, reads, schemas, service, triage
+from functions.analytics import bp, exports, reads, schemas, service, triage
 from shared.auth.permissions import Permission
 from shared.db.models_analytics import JeRun
 from shared.engagement_access import get_internal_engagement_or_raise
 from shared.errors import NotFound
 from shared.http import Call, Page, PageQuery, endpoint
+
+if TYPE_CHECKING:
+    from functions.analytics.benford import BenfordResult
 
 TAGS = ["analytics"]
 ENGAGEMENT = "engagements/{engagement_id:guid}"
@@ -291,7 +294,7 @@ def export_je_tests(call: Call) -> func.HttpResponse:
     )
 
 
-def _benford_reply(result: benford.BenfordResult, fmt: str, title: str) -> Any:
+def _benford_reply(result: BenfordResult, fmt: str, title: str) -> Any:
     if fmt == "png":
         from functions.analytics.benford_chart import chart_png
 
@@ -318,6 +321,8 @@ def _benford_reply(result: benford.BenfordResult, fmt: str, title: str) -> Any:
     errors=[400, 404, 409],
 )
 def engagement_benford(call: Call) -> Any:
+    from functions.analytics import benford, benford_source  # numpy: not on the cold-start path
+
     body: schemas.EngagementBenford = call.body
     engagement_id = call.route_uuid("engagement_id")
     with call.uow() as uow:
@@ -346,6 +351,8 @@ def engagement_benford(call: Call) -> Any:
     exact_numbers=True,
 )
 def amounts_benford(call: Call) -> Any:
+    from functions.analytics import benford  # numpy: not on the cold-start path
+
     body: schemas.AmountsBenford = call.body
     amounts = benford.amounts_from_text(body.amounts)
     result = benford.analyze(amounts, test=body.test, sign=body.sign, min_amount=body.min_amount)

@@ -90,7 +90,7 @@ def evaluate_attribute_sample(call: Call) -> schemas.AttributeEvaluationRead:
     risk = body.resolved_risk()
     result = _calculate(
         lambda: attribute.evaluate(
-            sample_size=body.sample_size,
+            n=body.n,
             deviations=body.deviations,
             risk=risk,
             tolerable_rate=body.tolerable_rate,
@@ -99,11 +99,12 @@ def evaluate_attribute_sample(call: Call) -> schemas.AttributeEvaluationRead:
     )
     return schemas.AttributeEvaluationRead(
         **asdict(result),
-        sample_size=body.sample_size,
+        n=body.n,
         deviations=body.deviations,
         risk=risk,
         confidence=1 - risk,
         tolerable_rate=body.tolerable_rate,
+        population_size=body.population_size,
     )
 
 

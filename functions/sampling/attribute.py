@@ -33,9 +33,9 @@ Conclusion = Literal["rely", "do_not_rely"]
 
 @dataclass(frozen=True)
 class Plan:
-    sample_size: int
+    n: int  # sample size
     allowed_deviations: int
-    achieved_risk: Decimal  # P(X <= allowed | sample_size, tolerable rate): at most the risk asked for
+    achieved_risk: Decimal  # P(X <= allowed | n, tolerable rate): at most the risk asked for
     distribution: Distribution
     formula: str
 
@@ -106,7 +106,7 @@ def plan(
         if hits.size:
             i = int(hits[0])
             return Plan(
-                sample_size=int(sizes[i]),
+                n=int(sizes[i]),
                 allowed_deviations=int(allowed[i]),
                 achieved_risk=_rate(float(risks[i]), ROUND_CEILING),
                 distribution="binomial" if population_size is None else "hypergeometric",
@@ -130,14 +130,14 @@ def _rate(value: float | Fraction, rounding: str) -> Decimal:
     return exact.quantize(RATE_PLACES, rounding=rounding)
 
 
-def _hypergeometric_upper(deviations: int, sample_size: int, population_size: int, risk: Decimal) -> int:
+def _hypergeometric_upper(deviations: int, n: int, population_size: int, risk: Decimal) -> int:
     """Largest K with P(X <= k | N, K, n) > risk (that probability falls as K grows): binary search."""
     from scipy.stats import hypergeom
 
-    low, high = deviations, population_size - (sample_size - deviations)  # K is possible only in [low, high]
+    low, high = deviations, population_size - (n - deviations)  # K is possible only in [low, high]
     while low < high:
         middle = (low + high + 1) // 2
-        if hypergeom.cdf(deviations, population_size, middle, sample_size) > float(risk):
+        if hypergeom.cdf(deviations, population_size, middle, n) > float(risk):
             low = middle
         else:
             high = middle - 1
@@ -146,7 +146,7 @@ def _hypergeometric_upper(deviations: int, sample_size: int, population_size: in
 
 def evaluate(
     *,
-    sample_size: int,
+    n: int,
     deviations: int,
     risk: Decimal,
     tolerable_rate: Decimal | None = None,
@@ -157,33 +157,29 @@ def evaluate(
 
     _check_risk(risk)
     _check_population(population_size)
-    if sample_size < 1:
-        raise InvalidInput("sample_size", sample_size, "must be at least 1")
-    if population_size is not None and sample_size > population_size:
-        raise InvalidInput("sample_size", sample_size, f"exceeds the population size {population_size}")
-    if not 0 <= deviations <= sample_size:
-        raise InvalidInput("deviations", deviations, f"must be from 0 to the sample size {sample_size}")
+    if n < 1:
+        raise InvalidInput("n", n, "must be at least 1")
+    if population_size is not None and n > population_size:
+        raise InvalidInput("n", n, f"exceeds the population size {population_size}")
+    if not 0 <= deviations <= n:
+        raise InvalidInput("deviations", deviations, f"must be from 0 to the sample size {n}")
     if tolerable_rate is not None:
         _check_rate("tolerable_rate", tolerable_rate)
 
     if population_size is None:
-        upper = (
-            1.0
-            if deviations == sample_size
-            else float(beta.ppf(1 - float(risk), deviations + 1, sample_size - deviations))
-        )
+        upper = 1.0 if deviations == n else float(beta.ppf(1 - float(risk), deviations + 1, n - deviations))
         limit = _rate(upper, ROUND_CEILING)
         formula = "p_U = Beta^-1(1 - risk; k + 1, n - k), one-sided Clopper-Pearson"
     else:
-        bound = _hypergeometric_upper(deviations, sample_size, population_size, risk)
+        bound = _hypergeometric_upper(deviations, n, population_size, risk)
         limit = _rate(Fraction(bound, population_size), ROUND_CEILING)
         formula = "p_U = K_U / N, K_U the largest K with P(X <= k | N, K, n) > risk (hypergeometric)"
-    sample_rate = _rate(Fraction(deviations, sample_size), ROUND_HALF_UP)
+    sample_rate = _rate(Fraction(deviations, n), ROUND_HALF_UP)
 
     at_tolerable: Decimal | None = None
     conclusion: Conclusion | None = None
     if tolerable_rate is not None:
-        probability = float(_cdf(deviations, sample_size, tolerable_rate, population_size))  # type: ignore[arg-type]
+        probability = float(_cdf(deviations, n, tolerable_rate, population_size))  # type: ignore[arg-type]
         at_tolerable = _rate(probability, ROUND_HALF_UP)
         conclusion = "rely" if probability <= float(risk) else "do_not_rely"
     return Evaluation(

@@ -7,6 +7,9 @@ Estimators (Cochran, Sampling Techniques, 3rd ed., chapters 2, 6; AICPA Audit Sa
 - precision = z x SE with z = Phi^-1(1 - (1 - confidence) / 2) (two-sided, normal)
 - projected misstatement = BV - Y; accept when |BV - Y| + precision <= tolerable misstatement
   (the whole interval of the misstatement lies within plus or minus the tolerable misstatement)
+- stratified (separate estimators, Cochran chapters 5 and 6): Y = sum of Y_h, each stratum estimated by
+  the method above on its own N_h, BV_h and sample; SE = sqrt(sum SE_h^2); a stratum sampled whole adds its
+  audited total with no sampling error, any other needs at least 2 items sampled
 Stratification:
 - boundaries "equal_value": items sorted by book value, cut where the running total of |book value|
   crosses each 1/L of the whole, so each stratum holds about the same value;
@@ -40,7 +43,7 @@ MAX_CLASSES = 100
 class Estimate:
     method: Method
     population_size: int
-    sample_size: int
+    n: int  # sample size
     book_value: Decimal
     point_estimate: Decimal  # estimated audited value of the population
     projected_misstatement: Decimal  # book value - estimate: positive means overstated
@@ -80,6 +83,38 @@ FORMULAS: dict[Method, str] = {
 }
 
 
+def _check_method(method: str) -> None:
+    if method not in FORMULAS:
+        raise InvalidInput("method", method, f"must be one of {', '.join(FORMULAS)}")
+
+
+def _point_and_spread(
+    method: Method,
+    population_size: int,
+    book_value: Decimal,
+    book_values: Sequence[Decimal],
+    audited: Sequence[Decimal],
+) -> tuple[Decimal, Decimal]:
+    """The estimated audited value Y and the standard deviation s behind its standard error (see FORMULAS)."""
+    if method == "mean_per_unit":
+        return Decimal(population_size) * _mean(audited), _standard_deviation(audited)
+    if method == "difference":
+        differences = [a - b for a, b in zip(audited, book_values, strict=True)]
+        return book_value + Decimal(population_size) * _mean(differences), _standard_deviation(differences)
+    book_sum = sum(book_values, Decimal(0))
+    if book_sum == 0:
+        raise InvalidInput("book_values", book_sum, "add up to 0: the ratio audited / book is undefined")
+    ratio = sum(audited, Decimal(0)) / book_sum
+    residuals = [a - ratio * b for a, b in zip(audited, book_values, strict=True)]
+    return book_value * ratio, (sum((e * e for e in residuals), Decimal(0)) / (len(audited) - 1)).sqrt()
+
+
+def _conclusion(misstatement: Decimal, precision: Decimal, tolerable_misstatement: Decimal | None) -> Conclusion | None:
+    if tolerable_misstatement is None:
+        return None
+    return "accept" if abs(misstatement) + precision <= tolerable_misstatement else "reject"
+
+
 def estimate(
     *,
     method: Method,
@@ -92,8 +127,7 @@ def estimate(
 ) -> Estimate:
     """The population's audited value estimated from the sample, its precision, and the conclusion."""
     n = len(audited_values)
-    if method not in FORMULAS:
-        raise InvalidInput("method", method, f"must be one of {', '.join(FORMULAS)}")
+    _check_method(method)
     if n < 2:
         raise InvalidInput("audited_values", n, "need at least 2 sample items to estimate a standard deviation")
     if len(book_values) != n:
@@ -105,32 +139,15 @@ def estimate(
     z = z_value(confidence)
     big_n = Decimal(population_size)
     correction = (1 - Decimal(n) / big_n).sqrt()
-    if method == "mean_per_unit":
-        point = big_n * _mean(audited_values)
-        spread = _standard_deviation(audited_values)
-    elif method == "difference":
-        differences = [a - b for a, b in zip(audited_values, book_values, strict=True)]
-        point = book_value + big_n * _mean(differences)
-        spread = _standard_deviation(differences)
-    else:
-        book_sum = sum(book_values, Decimal(0))
-        if book_sum == 0:
-            raise InvalidInput("book_values", book_sum, "add up to 0: the ratio audited / book is undefined")
-        ratio = sum(audited_values, Decimal(0)) / book_sum
-        point = book_value * ratio
-        residuals = [a - ratio * b for a, b in zip(audited_values, book_values, strict=True)]
-        spread = (sum((e * e for e in residuals), Decimal(0)) / (n - 1)).sqrt()
+    point, spread = _point_and_spread(method, population_size, book_value, book_values, audited_values)
     error = big_n * spread / Decimal(n).sqrt() * correction
     precision = (z * error).quantize(CENT, ROUND_HALF_UP)
     point = point.quantize(CENT, ROUND_HALF_UP)
     misstatement = book_value - point
-    conclusion: Conclusion | None = None
-    if tolerable_misstatement is not None:
-        conclusion = "accept" if abs(misstatement) + precision <= tolerable_misstatement else "reject"
     return Estimate(
         method=method,
         population_size=population_size,
-        sample_size=n,
+        n=n,
         book_value=book_value,
         point_estimate=point,
         projected_misstatement=misstatement,
@@ -139,8 +156,121 @@ def estimate(
         precision=precision,
         lower_limit=point - precision,
         upper_limit=point + precision,
-        conclusion=conclusion,
+        conclusion=_conclusion(misstatement, precision, tolerable_misstatement),
         formula=FORMULAS[method] + "; precision = z x SE",
+    )
+
+
+@dataclass(frozen=True)
+class StratumSample:
+    """One stratum's population (N_h items, recorded total BV_h) and its audited sample."""
+
+    number: int
+    population_size: int
+    book_value: Decimal
+    book_values: Sequence[Decimal]
+    audited_values: Sequence[Decimal]
+
+
+@dataclass(frozen=True)
+class StratumEstimate:
+    number: int
+    population_size: int
+    n: int  # sample size in the stratum
+    book_value: Decimal
+    point_estimate: Decimal
+    standard_error: Decimal  # 0 when the stratum was sampled whole
+
+
+@dataclass(frozen=True)
+class StratifiedEstimate:
+    method: Method
+    population_size: int
+    n: int  # sample size, all strata together
+    book_value: Decimal
+    point_estimate: Decimal
+    projected_misstatement: Decimal
+    standard_error: Decimal
+    z: Decimal
+    precision: Decimal
+    lower_limit: Decimal
+    upper_limit: Decimal
+    conclusion: Conclusion | None
+    strata: list[StratumEstimate]
+    formula: str
+
+
+def estimate_stratified(
+    *,
+    method: Method,
+    strata: Sequence[StratumSample],
+    confidence: Decimal,
+    tolerable_misstatement: Decimal | None = None,
+) -> StratifiedEstimate:
+    """Each stratum estimated on its own (separate estimators), the estimates and their variances added up."""
+    _check_method(method)
+    if not strata:
+        raise InvalidInput("strata", 0, "no strata to estimate")
+    if tolerable_misstatement is not None and tolerable_misstatement <= 0:
+        raise InvalidInput("tolerable_misstatement", tolerable_misstatement, "must be above 0")
+    z = z_value(confidence)
+    rows: list[StratumEstimate] = []
+    point_total = variance_total = Decimal(0)
+    for stratum in strata:
+        n_h, big_n = len(stratum.audited_values), stratum.population_size
+        if len(stratum.book_values) != n_h:
+            raise InvalidInput(
+                "book_values",
+                len(stratum.book_values),
+                f"of stratum {stratum.number} must pair with its audited values",
+            )
+        if not 1 <= n_h <= big_n:
+            raise InvalidInput("strata", stratum.number, f"stratum {stratum.number} has {n_h} of {big_n} items sampled")
+        if n_h == big_n:  # sampled whole: its audited value is known, with no sampling error
+            point, variance = sum(stratum.audited_values, Decimal(0)), Decimal(0)
+        elif n_h < 2:
+            raise InvalidInput(
+                "strata",
+                stratum.number,
+                f"stratum {stratum.number} has 1 of {big_n} items sampled: its spread needs at least 2",
+            )
+        else:
+            point, spread = _point_and_spread(
+                method, big_n, stratum.book_value, stratum.book_values, stratum.audited_values
+            )
+            variance = Decimal(big_n) ** 2 * spread**2 / n_h * (1 - Decimal(n_h) / big_n)
+        point_total += point
+        variance_total += variance
+        rows.append(
+            StratumEstimate(
+                number=stratum.number,
+                population_size=big_n,
+                n=n_h,
+                book_value=stratum.book_value,
+                point_estimate=point.quantize(CENT, ROUND_HALF_UP),
+                standard_error=variance.sqrt().quantize(CENT, ROUND_HALF_UP),
+            )
+        )
+    book_value = sum((s.book_value for s in strata), Decimal(0))
+    error = variance_total.sqrt()
+    precision = (z * error).quantize(CENT, ROUND_HALF_UP)
+    point_total = point_total.quantize(CENT, ROUND_HALF_UP)
+    misstatement = book_value - point_total
+    return StratifiedEstimate(
+        method=method,
+        population_size=sum(s.population_size for s in strata),
+        n=sum(r.n for r in rows),
+        book_value=book_value,
+        point_estimate=point_total,
+        projected_misstatement=misstatement,
+        standard_error=error.quantize(CENT, ROUND_HALF_UP),
+        z=z,
+        precision=precision,
+        lower_limit=point_total - precision,
+        upper_limit=point_total + precision,
+        conclusion=_conclusion(misstatement, precision, tolerable_misstatement),
+        strata=rows,
+        formula=f"Y = sum Y_h, Y_h by stratum: {FORMULAS[method]}; SE = sqrt(sum SE_h^2); precision = z x SE",
     )
 
 
@@ -159,7 +289,7 @@ class Stratum:
 @dataclass(frozen=True)
 class Stratification:
     boundaries: Boundaries
-    sample_size: int
+    n: int  # sample size, all strata together
     strata: list[Stratum]
     formula: str
 
@@ -202,13 +332,13 @@ def _cuts_sqrt_f(values: list[Decimal], strata: int) -> list[int]:
     return [s for s in sizes if s]
 
 
-def neyman(counts: Sequence[int], deviations: Sequence[Decimal], sample_size: int) -> list[int]:
+def neyman(counts: Sequence[int], deviations: Sequence[Decimal], n: int) -> list[int]:
     """n_h proportional to N_h x S_h, whole numbers adding to n, within 1..N_h (see module notes)."""
-    floor_each = 1 if sample_size >= len(counts) else 0
+    floor_each = 1 if n >= len(counts) else 0
     fixed: dict[int, int] = {}
     while True:
         free = [h for h in range(len(counts)) if h not in fixed]
-        remaining = sample_size - sum(fixed.values())
+        remaining = n - sum(fixed.values())
         weights = [Decimal(counts[h]) * deviations[h] for h in free]
         total = sum(weights, Decimal(0))
         shares = [
@@ -234,15 +364,15 @@ def neyman(counts: Sequence[int], deviations: Sequence[Decimal], sample_size: in
 
 
 def stratify(
-    *, items: Sequence[tuple[str, Decimal]], strata: int, sample_size: int, seed: int, boundaries: Boundaries
+    *, items: Sequence[tuple[str, Decimal]], strata: int, n: int, seed: int, boundaries: Boundaries
 ) -> Stratification:
     """Strata by book value, Neyman allocation, and a random selection in each stratum from the seed."""
     if not 1 <= strata <= 50:
         raise InvalidInput("strata", strata, "must be from 1 to 50")
     if not items:
         raise InvalidInput("items", 0, "the population is empty")
-    if not 1 <= sample_size <= len(items):
-        raise InvalidInput("sample_size", sample_size, f"must be from 1 to the population size {len(items)}")
+    if not 1 <= n <= len(items):
+        raise InvalidInput("n", n, f"must be from 1 to the population size {len(items)}")
     if boundaries not in ("equal_value", "cumulative_sqrt_f"):
         raise InvalidInput("boundaries", boundaries, "must be equal_value or cumulative_sqrt_f")
     order = sorted(range(len(items)), key=lambda i: (items[i][1], i))
@@ -253,7 +383,7 @@ def stratify(
         groups.append(order[start : start + size])
         start += size
     deviations = [_standard_deviation([items[i][1] for i in group]) for group in groups]
-    allocation = neyman([len(g) for g in groups], deviations, sample_size)
+    allocation = neyman([len(g) for g in groups], deviations, n)
     stream = RandomStream(seed)
     result = []
     for number, (group, spread, take) in enumerate(zip(groups, deviations, allocation, strict=True), start=1):
@@ -273,7 +403,7 @@ def stratify(
         )
     return Stratification(
         boundaries=boundaries,
-        sample_size=sample_size,
+        n=n,
         strata=result,
         formula="Neyman: n_h = n x N_h S_h / sum(N_h S_h); simple random selection within each stratum",
     )

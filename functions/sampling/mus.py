@@ -72,7 +72,7 @@ def _money(name: str, value: Decimal, *, positive: bool = True) -> Decimal:
 
 @dataclass(frozen=True)
 class Plan:
-    sample_size: int
+    n: int  # sample size: sampling units (monetary units) to select
     interval: Decimal
     confidence_factor: Decimal  # RF(0) as tabled (rounded up to cents)
     confidence_factor_exact: Decimal  # RF(0) used in the size, 6 places
@@ -120,7 +120,7 @@ def plan(
     if interval < CENT:
         raise InvalidInput("book_value", book_value, f"is too small for {size} sampling units of at least one cent")
     return Plan(
-        sample_size=size,
+        n=size,
         interval=interval,
         confidence_factor=confidence_factor(0, risk),
         confidence_factor_exact=exact.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP),

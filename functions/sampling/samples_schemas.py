@@ -39,11 +39,11 @@ class MusParameters(RiskOrConfidence):
 
 
 class RandomParameters(Strict):
-    sample_size: int = Field(ge=1, le=100_000, strict=True)
+    n: int = Field(ge=1, le=100_000, strict=True, description="sample size: items to select")
 
 
 class StratifiedParameters(Strict):
-    sample_size: int = Field(ge=1, le=100_000, strict=True)
+    n: int = Field(ge=1, le=100_000, strict=True, description="sample size, all strata together")
     strata: int = Field(4, ge=1, le=50, strict=True)
     boundaries: Literal["equal_value", "cumulative_sqrt_f"] = "equal_value"
 
@@ -123,10 +123,10 @@ class ItemsUpdate(Strict):
 
 
 class SampleEvaluate(RiskOrConfidence):
-    """Overrides for the evaluation; MUS and attribute samples default to their own risk, random ones to 95%."""
+    """Overrides for the evaluation; MUS and attribute samples default to their own risk, the others to 95%."""
 
     estimator: Literal["mean_per_unit", "difference", "ratio"] | None = Field(
-        None, description="random samples: the classical estimator (default difference)"
+        None, description="random and stratified samples: the classical estimator (default difference)"
     )
     tolerable_misstatement: Amount | None = Field(None, description="default: the sample's parameter, if any")
     tolerable_rate: Rate | None = Field(None, description="attribute samples; default: the sample's parameter")

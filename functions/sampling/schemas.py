@@ -91,7 +91,7 @@ class AttributePlanRequest(RiskOrConfidence):
 
 
 class AttributePlanRead(BaseModel):
-    sample_size: int
+    n: int = Field(description="sample size")
     allowed_deviations: int
     risk: Decimal
     confidence: Decimal
@@ -104,14 +104,14 @@ class AttributePlanRead(BaseModel):
 
 
 class AttributeEvaluateRequest(RiskOrConfidence):
-    sample_size: int = Field(ge=1, le=1_000_000, strict=True)
+    n: int = Field(ge=1, le=1_000_000, strict=True, description="sample size: items tested", examples=[100])
     deviations: int = Field(ge=0, strict=True)
     tolerable_rate: Rate | None = Field(None, description="when given, the conclusion rely | do_not_rely")
     population_size: int | None = Field(None, ge=1, le=1_000_000_000, strict=True)
 
 
 class AttributeEvaluationRead(BaseModel):
-    sample_size: int
+    n: int = Field(description="sample size")
     deviations: int
     risk: Decimal
     confidence: Decimal
@@ -119,6 +119,7 @@ class AttributeEvaluationRead(BaseModel):
     upper_deviation_limit: Decimal = Field(description="one-sided upper limit, rounded up to 0.01%")
     allowance_for_sampling_risk: Decimal
     tolerable_rate: Decimal | None
+    population_size: int | None
     risk_at_tolerable_rate: Decimal | None
     conclusion: Literal["rely", "do_not_rely"] | None
     distribution: Literal["binomial", "hypergeometric"]
@@ -138,7 +139,7 @@ class MusPlanRequest(RiskOrConfidence):
 
 
 class MusPlanRead(BaseModel):
-    sample_size: int
+    n: int = Field(description="sample size: monetary units to select")
     interval: Decimal
     confidence_factor: Decimal = Field(description="RF(0) as tabled, rounded up to cents")
     confidence_factor_exact: Decimal = Field(description="RF(0) = -ln(risk), the factor the size is computed with")
@@ -217,7 +218,7 @@ class ClassicalEvaluateRequest(RiskOrConfidence):
 class ClassicalEvaluationRead(BaseModel):
     method: Literal["mean_per_unit", "difference", "ratio"]
     population_size: int
-    sample_size: int
+    n: int = Field(description="sample size")
     book_value: Decimal
     point_estimate: Decimal
     projected_misstatement: Decimal

@@ -55,19 +55,19 @@ class RandomStream:
                 return value % bound
 
 
-def simple_random(*, population_size: int, sample_size: int, seed: int) -> list[int]:
+def simple_random(*, population_size: int, n: int, seed: int) -> list[int]:
     """n distinct positions of N (0-based, ascending), each n-subset equally likely (Floyd 1987)."""
     if population_size < 1:
         raise InvalidInput("population_size", population_size, "must be at least 1")
-    if not 1 <= sample_size <= population_size:
-        raise InvalidInput("sample_size", sample_size, f"must be from 1 to the population size {population_size}")
-    return draw(RandomStream(seed), population_size, sample_size)
+    if not 1 <= n <= population_size:
+        raise InvalidInput("n", n, f"must be from 1 to the population size {population_size}")
+    return draw(RandomStream(seed), population_size, n)
 
 
-def draw(stream: RandomStream, population_size: int, sample_size: int) -> list[int]:
+def draw(stream: RandomStream, population_size: int, n: int) -> list[int]:
     """Floyd's algorithm on an open stream: n distinct positions of N, ascending."""
     chosen: set[int] = set()
-    for upper in range(population_size - sample_size, population_size):
+    for upper in range(population_size - n, population_size):
         pick = stream.below(upper + 1)
         chosen.add(upper if pick in chosen else pick)
     return sorted(chosen)

@@ -219,25 +219,25 @@ def _draw(method: str, parameters: Any, population: Population, seed: int) -> tu
             expected_rate=parameters.expected_rate,
             population_size=len(members),
         )
-        positions = selection.simple_random(population_size=len(members), sample_size=plan_a.sample_size, seed=seed)
+        positions = selection.simple_random(population_size=len(members), n=plan_a.n, seed=seed)
         design = {**asdict(plan_a), "risk": risk, "population_size": len(members)}
         return design, [Drawn(p) for p in positions]
     if method == "random":
-        if parameters.sample_size > len(members):
-            raise InvalidInput("sample_size", parameters.sample_size, f"exceeds the population of {len(members)} items")
-        positions = selection.simple_random(population_size=len(members), sample_size=parameters.sample_size, seed=seed)
-        return {"sample_size": parameters.sample_size, "formula": "simple random selection without replacement"}, [
+        if parameters.n > len(members):
+            raise InvalidInput("n", parameters.n, f"exceeds the population of {len(members)} items")
+        positions = selection.simple_random(population_size=len(members), n=parameters.n, seed=seed)
+        return {"n": parameters.n, "formula": "simple random selection without replacement"}, [
             Drawn(p) for p in positions
         ]
     strata = classical.stratify(
         items=[(m.key, m.book_value) for m in members],
         strata=parameters.strata,
-        sample_size=parameters.sample_size,
+        n=parameters.n,
         seed=seed,
         boundaries=parameters.boundaries,
     )
     design = {
-        "sample_size": strata.sample_size,
+        "n": strata.n,
         "boundaries": strata.boundaries,
         "strata": [{k: v for k, v in asdict(s).items() if k != "selected"} for s in strata.strata],
         "formula": strata.formula,
@@ -472,6 +472,7 @@ def evaluate_sample(
 def _evaluate(
     sample: Sample, items: Sequence[SampleItem], data: SampleEvaluate, risk: Decimal | None
 ) -> dict[str, Any]:
+    """The evaluation with every input it used, so it can be recomputed from what is stored."""
     parameters = sample.parameters
     if sample.method == "mus":
         tolerable = data.tolerable_misstatement or Decimal(parameters["tolerable_misstatement"])
@@ -484,28 +485,60 @@ def _evaluate(
         )
         return {"method": "mus", **asdict(outcome)}
     if sample.method == "attribute":
+        used_risk = risk or _stored_risk(sample)
         tolerable_rate = data.tolerable_rate or Decimal(parameters["tolerable_rate"])
         deviations = sum(1 for i in items if i.deviation)
+        population_size = int(sample.population["count"])
         outcome_a = attribute.evaluate(
-            sample_size=len(items),
+            n=len(items),
             deviations=deviations,
-            risk=risk or _stored_risk(sample),
+            risk=used_risk,
             tolerable_rate=tolerable_rate,
-            population_size=int(sample.population["count"]),
+            population_size=population_size,
         )
-        return {"method": "attribute", "deviations": deviations, "tolerable_rate": tolerable_rate, **asdict(outcome_a)}
-    if sample.method == "stratified":
-        raise InvalidInput(
-            "estimator", data.estimator, "stratified samples are not evaluated here yet; evaluate each stratum"
-        )
+        inputs = {
+            "n": len(items),
+            "deviations": deviations,
+            "risk": used_risk,
+            "tolerable_rate": tolerable_rate,
+            "population_size": population_size,
+        }
+        return {"method": "attribute", **inputs, **asdict(outcome_a)}
     estimator = data.estimator or "difference"
+    confidence = 1 - (risk or Decimal("0.05"))
+    inputs = {"confidence": confidence, "tolerable_misstatement": data.tolerable_misstatement}
+    if sample.method == "stratified":
+        outcome_s = classical.estimate_stratified(
+            method=estimator,
+            strata=_strata_samples(sample, items),
+            confidence=confidence,
+            tolerable_misstatement=data.tolerable_misstatement,
+        )
+        return {**asdict(outcome_s), **inputs, "method": estimator}
     outcome_c = classical.estimate(
         method=estimator,
         population_size=int(sample.population["count"]),
         book_value=Decimal(sample.population["total"]),
         book_values=[i.book_value for i in items],
         audited_values=[i.audited_value or Decimal(0) for i in items],
-        confidence=1 - (risk or Decimal("0.05")),
+        confidence=confidence,
         tolerable_misstatement=data.tolerable_misstatement,
     )
-    return {"method": estimator, **asdict(outcome_c)}
+    return {**asdict(outcome_c), **inputs, "method": estimator}
+
+
+def _strata_samples(sample: Sample, items: Sequence[SampleItem]) -> list[classical.StratumSample]:
+    """Each stratum of the design (its N_h and recorded total) with the audited items drawn from it."""
+    strata = []
+    for stratum in sample.design["strata"]:
+        drawn = [i for i in items if i.stratum == stratum["number"]]
+        strata.append(
+            classical.StratumSample(
+                number=int(stratum["number"]),
+                population_size=int(stratum["count"]),
+                book_value=Decimal(stratum["total"]),
+                book_values=[i.book_value for i in drawn],
+                audited_values=[i.audited_value or Decimal(0) for i in drawn],
+            )
+        )
+    return strata

@@ -178,7 +178,7 @@ _SAMPLE = {
     "name": "Receivables",
     "method": "random",
     "population": {"source": "items", "items": [{"key": "A", "book_value": "10"}, {"key": "B", "book_value": "20"}]},
-    "parameters": {"sample_size": 1},
+    "parameters": {"n": 1},
 }
 
 

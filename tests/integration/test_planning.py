@@ -4,12 +4,14 @@ change them, the finalized lock, and risks linked to the binder workpapers that 
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from functions.planning import materiality
 from shared.db.models_engagement import BinderNode
 from shared.db.models_planning import Materiality
 from shared.db.uow import UnitOfWork
@@ -138,6 +140,44 @@ def test_a_new_determination_is_a_new_current_version_and_the_old_one_is_kept() 
     assert versions["total"] == 2
     assert [(v["version"], v["current"]) for v in versions["items"]] == [(2, True), (1, False)]
     assert versions["items"][1] == {**first, "current": False}
+
+
+def test_a_stored_version_recomputes_exactly_from_what_it_keeps() -> None:
+    ws = workspace()
+    kept = post_materiality(
+        ws,
+        benchmark="profit_before_tax",
+        amount="2468013.57",
+        percentage=4,
+        risk_level="low",
+        benchmark_amounts={"revenue": "98765432.10", "equity": "-5000.00"},
+    ).json()
+    # 2,468,013.57 x 4% = 98,720.5428 -> 98,720.54; x 75% = 74,040.405 -> 74,040.41; x 5% = 4,936.027 -> 4,936.03
+    assert (kept["overall_materiality"], kept["performance_materiality"], kept["clearly_trivial"]) == (
+        "98720.54",
+        "74040.41",
+        "4936.03",
+    )
+    # Recomputed from the stored inputs (benchmark, amount, percentage, risk level; the alternatives' amounts):
+    figures = materiality.compute(
+        kept["benchmark"], Decimal(kept["benchmark_amount"]), kept["risk_level"], Decimal(kept["percentage"])
+    )
+    assert [str(v) for v in (figures.overall, figures.performance, figures.clearly_trivial)] == [
+        kept["overall_materiality"],
+        kept["performance_materiality"],
+        kept["clearly_trivial"],
+    ]
+    assert materiality.method(figures) == kept["method"]
+    others = {row["benchmark"]: Decimal(row["benchmark_amount"]) for row in kept["alternatives"] if not row["chosen"]}
+    recomputed = [
+        {key: str(value) if isinstance(value, Decimal) else value for key, value in row.items()}
+        for row in materiality.alternatives(figures, others)
+    ]
+    assert recomputed == kept["alternatives"]
+    # Revenue at 1%: 987,654.32; x 75% = 740,740.74. Negative equity cannot serve and says why.
+    revenue = next(row for row in kept["alternatives"] if row["benchmark"] == "revenue")
+    assert (revenue["overall_materiality"], revenue["performance_materiality"]) == ("987654.32", "740740.74")
+    assert [row["usable"] for row in kept["alternatives"]] == [True, True, False]
 
 
 def test_no_materiality_yet_is_404() -> None:

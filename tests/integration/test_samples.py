@@ -3,14 +3,18 @@ by API or workbook, evaluated and stored; the firm's working papers only."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from functions.sampling import attribute, classical, mus, selection
+from functions.sampling.service import jsonable
 from tests.engagement_support import Workspace, workspace
 from tests.ingestion_support import loaded
 from tests.support import Reply
@@ -48,8 +52,8 @@ def test_mus_sample_from_a_list_is_drawn_from_its_seed_and_lists_high_value_item
     positive = sum(Decimal(i["book_value"]) for i in ITEMS if Decimal(i["book_value"]) > 0)
     design = sample["design"]
     # n = ceil(BV x 2.995732 / 30,000); interval = BV / n rounded down to the cent
-    assert design["sample_size"] == math.ceil(positive * Decimal("2.995732") / Decimal("30000"))
-    assert Decimal(design["interval"]) == (positive / design["sample_size"]).quantize(Decimal("0.01"), "ROUND_FLOOR")
+    assert design["n"] == math.ceil(positive * Decimal("2.995732") / Decimal("30000"))
+    assert Decimal(design["interval"]) == (positive / design["n"]).quantize(Decimal("0.01"), "ROUND_FLOOR")
     assert (design["confidence_factor"], design["excluded_count"]) == ("3.00", 1)
     assert sample["population"] == {
         "source": "items",
@@ -121,6 +125,71 @@ def test_findings_entered_then_evaluated_and_stored() -> None:
     )
 
 
+def test_a_stored_sample_and_its_evaluation_recompute_exactly() -> None:
+    """What a sample stores (population reference, parameters, seed, algorithm, design, audited values and
+    the evaluation's inputs) is enough to recompute it: the pure calculations, run again on the stored
+    record and the population it names, give the same design, the same items and the same evaluation."""
+    ws = workspace()
+    sample = create(
+        ws,
+        mus_body(
+            seed=20260331,
+            parameters={"confidence": "0.95", "tolerable_misstatement": "30000.00", "expected_misstatement": "2500.00"},
+        ),
+    ).json()
+    everything = sorted(sample["items"] + sample["high_value_items"], key=lambda i: i["line"])
+    # Every third item is overstated by a tenth of its book value.
+    updates = [
+        {
+            "line": i["line"],
+            "audited_value": str(
+                (Decimal(i["book_value"]) * (Decimal("0.9") if i["line"] % 3 == 0 else 1)).quantize(Decimal("0.01"))
+            ),
+        }
+        for i in everything
+    ]
+    assert ws.call("PUT", f"samples/{sample['id']}/items", ws.admin, json_body={"items": updates}).status == 200
+    assert ws.call("POST", f"samples/{sample['id']}/evaluation", ws.admin, json_body={}).status == 200
+    stored = ws.call("GET", f"samples/{sample['id']}", ws.admin).json()
+    items = sorted(stored["items"] + stored["high_value_items"], key=lambda i: i["line"])
+
+    # The population: the list whose fingerprint is stored.
+    assert (stored["seed"], stored["algorithm"]) == (20260331, selection.ALGORITHM)
+    fingerprint = hashlib.sha256("".join(f"{i['key']}\t{Decimal(i['book_value'])}\n" for i in ITEMS).encode())
+    assert stored["population"]["sha256"] == fingerprint.hexdigest()
+    population = [(i["key"], Decimal(i["book_value"])) for i in ITEMS]
+
+    # The plan, from the stored parameters (risk resolved from the confidence given) and book value.
+    parameters, design = stored["parameters"], stored["design"]
+    assert design["book_value"] == str(sum((v for _, v in population if v > 0), Decimal(0)))
+    plan = mus.plan(
+        book_value=Decimal(design["book_value"]),
+        tolerable_misstatement=Decimal(parameters["tolerable_misstatement"]),
+        expected_misstatement=Decimal(parameters["expected_misstatement"]),
+        risk=Decimal(design["risk"]),
+    )
+    assert design["risk"] == "0.05" and design["expansion_factor"] == "1.6"  # the guide's table at 5% risk
+    assert {key: design[key] for key in asdict(plan)} == jsonable(asdict(plan))
+
+    # The selection, from the seed: the same items, in the same lines, with the same hits.
+    chosen = mus.select(items=population, interval=plan.interval, seed=stored["seed"])
+    assert design["random_start"] == str(chosen.random_start)
+    again = [(s.position, s.key, s.hits, s.high_value) for s in chosen.high_value + chosen.sampled]
+    assert again == [(i["population_position"], i["key"], i["hits"], i["high_value"]) for i in items]
+
+    # The evaluation, from its stored inputs and the audited values.
+    evaluation = stored["evaluation"]
+    recomputed = mus.evaluate(
+        items=[mus.Audited(i["key"], Decimal(i["book_value"]), Decimal(i["audited_value"])) for i in items],
+        interval=Decimal(evaluation["interval"]),
+        risk=Decimal(evaluation["risk"]),
+        tolerable_misstatement=Decimal(evaluation["tolerable_misstatement"]),
+    )
+    assert evaluation["interval"] == design["interval"]
+    assert jsonable({"method": "mus", **asdict(recomputed)}) == evaluation
+    assert evaluation["lines"], "the findings above were misstatements"
+
+
 def test_workbook_round_trip() -> None:
     ws = workspace()
     sample = create(ws, mus_body(seed=7)).json()
@@ -179,7 +248,7 @@ def test_attribute_sample_of_a_small_population_and_its_evaluation() -> None:
     sample = reply.json()
     design = sample["design"]
     assert design["distribution"] == "hypergeometric" and design["population_size"] == 300
-    n = design["sample_size"]
+    n = design["n"]
     assert n < 93 and len(sample["items"]) == n  # fewer than Table A-1's 93 for an unlimited population
     lines = [i["line"] for i in sample["items"]]
     findings = [{"line": line, "deviation": line == lines[0]} for line in lines]
@@ -190,6 +259,23 @@ def test_attribute_sample_of_a_small_population_and_its_evaluation() -> None:
     # P(X <= 1) = [C(15,0) C(285,n) + C(15,1) C(285,n-1)] / C(300,n).
     chance = (math.comb(285, n) + 15 * math.comb(285, n - 1)) / math.comb(300, n)
     assert result["conclusion"] == ("rely" if chance <= 0.05 else "do_not_rely")
+    # Recomputed from what is stored: the plan, the selection from the seed, and the evaluation from its inputs.
+    plan = attribute.plan(
+        risk=Decimal("0.05"), tolerable_rate=Decimal("0.05"), expected_rate=Decimal("0.01"), population_size=300
+    )
+    assert {key: design[key] for key in asdict(plan)} == jsonable(asdict(plan))
+    positions = selection.simple_random(population_size=300, n=n, seed=sample["seed"])
+    assert positions == [i["population_position"] for i in sample["items"]]
+    inputs = {key: result[key] for key in ("n", "deviations", "risk", "tolerable_rate", "population_size")}
+    assert inputs == {"n": n, "deviations": 1, "risk": "0.05", "tolerable_rate": "0.05", "population_size": 300}
+    again = attribute.evaluate(
+        n=n,
+        deviations=1,
+        risk=Decimal(inputs["risk"]),
+        tolerable_rate=Decimal(inputs["tolerable_rate"]),
+        population_size=300,
+    )
+    assert jsonable({"method": "attribute", **inputs, **asdict(again)}) == result
     wrong = [{"line": lines[0], "audited_value": "5.00"}]
     refused = ws.call("PUT", f"samples/{sample['id']}/items", ws.admin, json_body={"items": wrong})
     assert refused.status == 400 and refused.json()["errors"][0]["loc"] == ["body", "items", "0", "audited_value"]
@@ -216,7 +302,7 @@ def test_random_sample_of_the_trial_balance_records_the_dataset_version() -> Non
         "name": "TB accounts",
         "method": "random",
         "population": {"source": "trial_balance"},
-        "parameters": {"sample_size": 3},
+        "parameters": {"n": 3},
         "seed": 5,
     }
     reply = create(ws, body)
@@ -237,7 +323,7 @@ def test_stratified_sample_of_one_ledger_account() -> None:
         "name": "Revenue lines",
         "method": "stratified",
         "population": {"source": "general_ledger", "account": "4000"},
-        "parameters": {"sample_size": 10, "strata": 2},
+        "parameters": {"n": 10, "strata": 2},
         "seed": 3,
     }
     reply = create(ws, body)
@@ -248,6 +334,46 @@ def test_stratified_sample_of_one_ledger_account() -> None:
     assert [s["count"] for s in strata] and sum(s["count"] for s in strata) == 40
     assert sum(s["allocation"] for s in strata) == 10 == len(sample["items"])
     assert all(i["stratum"] in (1, 2) and i["key"].startswith("J") for i in sample["items"])
+    assert all(s["lower"] <= s["upper"] for s in strata), "each stratum's boundaries are shown"
+
+    # Every other line was recorded 10.00 too high; evaluated by stratum with the difference estimator.
+    findings = [
+        {"line": i["line"], "audited_value": str(Decimal(i["book_value"]) - (10 if i["line"] % 2 else 0))}
+        for i in sample["items"]
+    ]
+    assert ws.call("PUT", f"samples/{sample['id']}/items", ws.admin, json_body={"items": findings}).status == 200
+    body = {"estimator": "difference", "confidence": "0.90", "tolerable_misstatement": "2000.00"}
+    reply = ws.call("POST", f"samples/{sample['id']}/evaluation", ws.admin, json_body=body)
+    assert reply.status == 200, reply.body
+    result = reply.json()["evaluation"]
+    assert (result["method"], result["confidence"], result["n"], result["population_size"]) == (
+        "difference",
+        "0.90",
+        10,
+        40,
+    )
+    assert result["book_value"] == sample["population"]["total"]
+    assert [row["n"] for row in result["strata"]] == [s["allocation"] for s in strata]
+    # The same figures from the stored design (each stratum's count and total) and the audited items.
+    by_stratum = [[i for i in sample["items"] if i["stratum"] == s["number"]] for s in strata]
+    again = classical.estimate_stratified(
+        method="difference",
+        strata=[
+            classical.StratumSample(
+                s["number"],
+                s["count"],
+                Decimal(s["total"]),
+                [Decimal(i["book_value"]) for i in chosen],
+                [Decimal(f["audited_value"]) for i in chosen for f in findings if f["line"] == i["line"]],
+            )
+            for s, chosen in zip(strata, by_stratum, strict=True)
+        ],
+        confidence=Decimal("0.90"),
+        tolerable_misstatement=Decimal("2000.00"),
+    )
+    expected = jsonable({**asdict(again), "confidence": "0.90", "tolerable_misstatement": "2000.00"})
+    assert expected == result
+    assert Decimal(result["projected_misstatement"]) > 0, "the lines were overstated"
 
 
 def test_bad_parameters_and_missing_data_name_the_field() -> None:
@@ -259,7 +385,7 @@ def test_bad_parameters_and_missing_data_name_the_field() -> None:
     assert no_risk.json()["errors"][0]["loc"] == ["body", "parameters", "risk"]
     no_tb = create(
         ws,
-        {"name": "x", "method": "random", "population": {"source": "trial_balance"}, "parameters": {"sample_size": 2}},
+        {"name": "x", "method": "random", "population": {"source": "trial_balance"}, "parameters": {"n": 2}},
     )
     assert no_tb.status == 400 and no_tb.json()["errors"][0]["loc"] == ["body", "population", "source"]
     too_many = create(
@@ -268,10 +394,10 @@ def test_bad_parameters_and_missing_data_name_the_field() -> None:
             "name": "x",
             "method": "random",
             "population": {"source": "items", "items": ITEMS[:3]},
-            "parameters": {"sample_size": 5},
+            "parameters": {"n": 5},
         },
     )
-    assert too_many.status == 400 and too_many.json()["errors"][0]["loc"] == ["body", "parameters", "sample_size"]
+    assert too_many.status == 400 and too_many.json()["errors"][0]["loc"] == ["body", "parameters", "n"]
 
 
 def test_only_the_firms_people_see_samples() -> None:

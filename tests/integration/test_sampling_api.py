@@ -29,7 +29,7 @@ def test_attribute_plan_gives_the_table_size_to_staff(ws: Workspace) -> None:
     )
     assert reply.status == 200, reply.body
     plan = reply.json()
-    assert (plan["sample_size"], plan["allowed_deviations"], plan["distribution"]) == (93, 1, "binomial")
+    assert (plan["n"], plan["allowed_deviations"], plan["distribution"]) == (93, 1, "binomial")
     assert (plan["risk"], plan["confidence"]) == ("0.05", "0.95")
     assert "ceil(n x expected_rate)" in plan["formula"]
 
@@ -39,21 +39,19 @@ def test_attribute_plan_gives_the_table_size_to_staff(ws: Workspace) -> None:
         {"risk": "0.05", "tolerable_rate": "0.05", "expected_rate": "0.01", "population_size": 200},
     )
     assert finite.json()["distribution"] == "hypergeometric"
-    assert finite.json()["sample_size"] < 93
+    assert finite.json()["n"] < 93
 
 
 def test_attribute_evaluation_and_conclusion(ws: Workspace) -> None:
     # Table A-3: 100 items, 2 deviations, 5% risk -> upper limit 6.2%
-    reply = post(
-        ws, "attribute/evaluate", {"risk": "0.05", "sample_size": 100, "deviations": 2, "tolerable_rate": "0.07"}
-    )
+    body = {"confidence": "0.95", "n": 100, "deviations": 2, "tolerable_rate": "0.07"}
+    reply = post(ws, "attribute/evaluate", body)
     assert reply.status == 200, reply.body
     result = reply.json()
+    assert (result["n"], result["deviations"], result["risk"], result["population_size"]) == (100, 2, "0.05", None)
     assert (result["sample_deviation_rate"], result["upper_deviation_limit"]) == ("0.0200", "0.0617")
     assert result["conclusion"] == "rely"
-    tighter = post(
-        ws, "attribute/evaluate", {"risk": "0.05", "sample_size": 100, "deviations": 2, "tolerable_rate": "0.06"}
-    )
+    tighter = post(ws, "attribute/evaluate", {"risk": "0.05", "n": 100, "deviations": 2, "tolerable_rate": "0.06"})
     assert tighter.json()["conclusion"] == "do_not_rely"
 
 
@@ -62,7 +60,7 @@ def test_mus_plan_and_evaluation(ws: Workspace) -> None:
     reply = post(ws, "mus/plan", {"risk": "0.10", "book_value": "1000000.00", "tolerable_misstatement": "5000.00"})
     assert reply.status == 200, reply.body
     plan = reply.json()
-    assert (plan["sample_size"], plan["interval"], plan["confidence_factor"]) == (461, "2169.19", "2.31")
+    assert (plan["n"], plan["interval"], plan["confidence_factor"]) == (461, "2169.19", "2.31")
 
     items = [
         {"key": "a", "book_value": "5000.00", "audited_value": "4000.00"},
@@ -112,7 +110,7 @@ def test_classical_difference_estimate(ws: Workspace) -> None:
         ),
         ("attribute/plan", {"tolerable_rate": "0.05"}, "risk", "neither"),
         ("attribute/plan", {"risk": "0.05", "confidence": "0.90", "tolerable_rate": "0.05"}, "confidence", "0.90"),
-        ("attribute/evaluate", {"risk": "0.05", "sample_size": 20, "deviations": 25}, "deviations", "25"),
+        ("attribute/evaluate", {"risk": "0.05", "n": 20, "deviations": 25}, "deviations", "25"),
         (
             "mus/plan",
             {

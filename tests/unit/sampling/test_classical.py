@@ -105,7 +105,7 @@ def population() -> list[tuple[str, Decimal]]:
 
 def test_equal_value_strata_hold_about_the_same_value_and_neyman_favours_spread() -> None:
     items = population()
-    result = classical.stratify(items=items, strata=3, sample_size=60, seed=5, boundaries="equal_value")
+    result = classical.stratify(items=items, strata=3, n=60, seed=5, boundaries="equal_value")
     total = sum((v for _, v in items), D(0))
     assert sum(s.count for s in result.strata) == 600
     assert sum(s.allocation for s in result.strata) == 60
@@ -133,7 +133,7 @@ def test_cumulative_sqrt_f_boundaries_by_hand() -> None:
     after class 3 (32.43), then after the 20th large item (40.43 + 20 = 60.43).
     """
     items = population()
-    result = classical.stratify(items=items, strata=3, sample_size=45, seed=5, boundaries="cumulative_sqrt_f")
+    result = classical.stratify(items=items, strata=3, n=45, seed=5, boundaries="cumulative_sqrt_f")
     shape = [(s.count, s.lower, s.upper) for s in result.strata]
     assert shape == [(486, D(100), D(2850)), (84, D(2860), D(39000)), (30, D(40000), D(69000))]
     assert sum(s.allocation for s in result.strata) == 45
@@ -141,9 +141,9 @@ def test_cumulative_sqrt_f_boundaries_by_hand() -> None:
 
 def test_stratified_selection_is_reproducible_from_the_seed() -> None:
     items = population()
-    one = classical.stratify(items=items, strata=4, sample_size=40, seed=99, boundaries="equal_value")
-    two = classical.stratify(items=items, strata=4, sample_size=40, seed=99, boundaries="equal_value")
-    three = classical.stratify(items=items, strata=4, sample_size=40, seed=100, boundaries="equal_value")
+    one = classical.stratify(items=items, strata=4, n=40, seed=99, boundaries="equal_value")
+    two = classical.stratify(items=items, strata=4, n=40, seed=99, boundaries="equal_value")
+    three = classical.stratify(items=items, strata=4, n=40, seed=100, boundaries="equal_value")
     assert one == two
     assert [s.selected for s in one.strata] != [s.selected for s in three.strata]
 
@@ -152,3 +152,66 @@ def test_neyman_never_allocates_more_than_a_stratum_holds() -> None:
     # The second stratum's spread would claim 9 of 10, but it holds only 3 items.
     assert classical.neyman([50, 3], [D(1), D(1000)], 10) == [7, 3]
     assert classical.neyman([10, 10, 10], [D(0), D(0), D(0)], 6) == [2, 2, 2]  # no spread: by size
+
+
+def stratum(number: int, size: int, total: str, book: list[str], audited: list[str]) -> classical.StratumSample:
+    return classical.StratumSample(number, size, D(total), [D(v) for v in book], [D(v) for v in audited])
+
+
+STRATA = [
+    stratum(1, 100, "50000", ["500", "400", "600", "500"], ["500", "400", "580", "480"]),
+    stratum(2, 10, "100000", ["10000", "12000"], ["10000", "11000"]),
+    stratum(3, 2, "60000", ["30000", "30000"], ["30000", "29000"]),  # sampled whole
+]
+
+
+def test_stratified_difference_estimation_by_hand() -> None:
+    """Separate difference estimates by stratum, variances added.
+
+    Stratum 1: N 100, BV 50,000; differences 0, 0, -20, -20, mean -10, s^2 = 400 / 3
+        Y_1 = 50,000 + 100 x (-10) = 49,000;   SE_1^2 = 100^2 x (400/3) / 4 x (1 - 4/100) = 320,000
+    Stratum 2: N 10, BV 100,000; differences 0, -1,000, mean -500, s^2 = 500,000
+        Y_2 = 100,000 + 10 x (-500) = 95,000;  SE_2^2 = 10^2 x 500,000 / 2 x (1 - 2/10) = 20,000,000
+    Stratum 3: both items audited: Y_3 = 30,000 + 29,000 = 59,000, no sampling error
+    Y = 203,000 against BV 210,000: projected misstatement 7,000
+    SE = sqrt(20,320,000) = 4,507.77; precision = 1.959964 x 4,507.7711 = 8,835.07
+    7,000 + 8,835.07 = 15,835.07: accept at a tolerable 16,000, reject at 15,000
+    """
+    result = classical.estimate_stratified(
+        method="difference", strata=STRATA, confidence=D("0.95"), tolerable_misstatement=D("16000")
+    )
+    assert (result.population_size, result.n, result.book_value) == (112, 8, D("210000"))
+    assert (result.point_estimate, result.projected_misstatement) == (D("203000.00"), D("7000.00"))
+    assert (result.standard_error, result.precision) == (D("4507.77"), D("8835.07"))
+    assert (result.lower_limit, result.upper_limit) == (D("194164.93"), D("211835.07"))
+    assert result.conclusion == "accept"
+    rows = [(s.number, s.n, s.point_estimate, s.standard_error) for s in result.strata]
+    assert rows == [(1, 4, D("49000.00"), D("565.69")), (2, 2, D("95000.00"), D("4472.14")), (3, 2, D("59000.00"), 0)]
+    tighter = classical.estimate_stratified(
+        method="difference", strata=STRATA, confidence=D("0.95"), tolerable_misstatement=D("15000")
+    )
+    assert tighter.conclusion == "reject"
+
+
+@pytest.mark.parametrize("method", ["mean_per_unit", "difference", "ratio"])
+def test_one_stratum_gives_the_unstratified_estimate(method: classical.Method) -> None:
+    whole = classical.estimate_stratified(
+        method=method,
+        strata=[classical.StratumSample(1, 500, D("250000"), BOOK, AUDITED)],
+        confidence=D("0.95"),
+        tolerable_misstatement=D("10000"),
+    )
+    plain = run(method)
+    same = ("point_estimate", "projected_misstatement", "standard_error", "precision", "conclusion")
+    assert [getattr(whole, name) for name in same] == [getattr(plain, name) for name in same]
+
+
+def test_a_stratum_with_one_item_of_many_cannot_be_estimated() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        classical.estimate_stratified(
+            method="difference",
+            strata=[*STRATA[:2], stratum(4, 30, "900", ["30"], ["30"])],
+            confidence=D("0.95"),
+        )
+    assert (caught.value.field, caught.value.value) == ("strata", 4)
+    assert "1 of 30" in caught.value.message

@@ -63,7 +63,7 @@ TABLE_C1_ZERO_EXPECTED = {
 def test_sample_sizes_with_no_expected_misstatement_equal_table_c1(risk: str) -> None:
     book_value = D("2000000")
     sizes = [
-        mus.plan(book_value=book_value, tolerable_misstatement=book_value * D(share), risk=D(risk)).sample_size
+        mus.plan(book_value=book_value, tolerable_misstatement=book_value * D(share), risk=D(risk)).n
         for share in TOLERABLE_SHARE
     ]
     assert sizes == TABLE_C1_ZERO_EXPECTED[risk]
@@ -73,7 +73,7 @@ def test_the_size_uses_the_unrounded_factor_as_table_c1_does() -> None:
     # 10% risk, tolerable 0.5% of BV: -ln(0.10) = 2.302585 / 0.005 = 460.5 -> 461 (Table C-1); the tabled
     # factor 2.31 would give 462. The plan shows both factors so either hand check is possible.
     result = mus.plan(book_value=D("1000000"), tolerable_misstatement=D("5000"), risk=D("0.10"))
-    assert (result.sample_size, result.confidence_factor, result.confidence_factor_exact) == (
+    assert (result.n, result.confidence_factor, result.confidence_factor_exact) == (
         461,
         D("2.31"),
         D("2.302585"),
@@ -87,13 +87,13 @@ def test_plan_with_expected_misstatement_uses_the_expansion_factor() -> None:
     five = mus.plan(
         book_value=D("2500000"), tolerable_misstatement=D("125000"), expected_misstatement=D("27722"), risk=D("0.05")
     )
-    assert (five.sample_size, five.interval, five.expansion_factor) == (93, D("26881.72"), D("1.6"))
+    assert (five.n, five.interval, five.expansion_factor) == (93, D("26881.72"), D("1.6"))
     # 10% risk: EF 1.5. n = ceil(1,000,000 x 2.302585 / (50,000 - 10,000 x 1.5)) = ceil(65.79) = 66;
     # interval 1,000,000 / 66 = 15,151.5151... -> 15,151.51
     ten = mus.plan(
         book_value=D("1000000"), tolerable_misstatement=D("50000"), expected_misstatement=D("10000"), risk=D("0.10")
     )
-    assert (ten.sample_size, ten.interval, ten.expansion_factor) == (66, D("15151.51"), D("1.5"))
+    assert (ten.n, ten.interval, ten.expansion_factor) == (66, D("15151.51"), D("1.5"))
 
 
 def test_expected_misstatement_that_eats_the_tolerable_is_refused() -> None:
