@@ -196,7 +196,8 @@ def export_sample_workbook(call: Call) -> func.HttpResponse:
     name="upload_sample_workbook",
     summary="Upload the filled-in workbook: its audited values, deviations and notes are entered by line",
     tags=SAMPLING,
-    raw_body_types=[workbook.XLSX],
+    # Browsers and some clients send a workbook as octet-stream; the body is checked to be one either way.
+    raw_body_types=[workbook.XLSX, "application/octet-stream"],
     response=schemas.SampleRead,
     errors=[400, 404, 409, 415],
 )

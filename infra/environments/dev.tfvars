@@ -11,7 +11,9 @@ capability_groups = {
 }
 
 # subscription name -> event types; must equal the code's event_consumer registrations (tests/infra).
-event_subscriptions = {}
+event_subscriptions = {
+  analytics = ["dataset.ingested"]
+}
 
 private_networking          = false
 servicebus_sku              = "Standard"
