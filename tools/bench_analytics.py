@@ -34,17 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-CLASSIC = (
-    "unbalanced",
-    "sequence_gap",
-    "duplicate_lines",
-    "round_amount",
-    "post_dated",
-    "weekend_entry",
-    "after_hours",
-    "rare_user",
-    "rare_account",
-)
+from functions.analytics.je_tests import CLASSIC  # noqa: E402 - after the path is set
 
 
 def child(job_id: str) -> None:
