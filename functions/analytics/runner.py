@@ -45,7 +45,7 @@ DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "memory_limit": "256MB",
     "preserve_insertion_order": False,
 }
-INSERT_BATCH = 50_000
+INSERT_BATCH = 10_000
 # The columns the tests read, as COPY writes them and Arrow types them; `cents` is the exact amount.
 # Columns whose values repeat are dictionary-encoded.
 COLUMNS = (
@@ -404,6 +404,8 @@ def execute(
             if progress is not None:
                 progress((index + 1) / (len(run.tests) + 2))
         started = time.perf_counter()
+        runner.reconnect()  # the last test's memory back before ranking
+        _trim_heap()
         flags = runner.all_flags()
         ran = [o.code for o in outcomes if o.status == "ran"]
         journals = risk.rank_journals(runner.duck, flags, runner.journal_debits(), ran)
