@@ -181,6 +181,7 @@ class Run:
         self.population = self.population.select(["row_number", "journal_id"])
         self.duck.unregister("p")
         self.duck.register("p", self.population)
+        _trim_heap()
 
     def query(self, sql: str, binds: dict[str, Any] | None = None) -> pa.Table:
         return self.duck.execute(sql, binds or {}).to_arrow_table()
