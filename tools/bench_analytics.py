@@ -34,8 +34,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from functions.analytics.je_tests import CLASSIC  # noqa: E402 - after the path is set
-
 
 def child(job_id: str) -> None:
     """Run one queued job through the jobs queue trigger and print its outcome as JSON."""
@@ -160,6 +158,7 @@ def _benford(firm_id: uuid.UUID, engagement: str) -> tuple[float, float, dict[st
 
 
 def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
+    from functions.analytics.je_tests import CLASSIC  # imported once the settings are in the environment
     from tests.support import request
     from tools.synthetic_ledger import LedgerSpec, write_general_ledger
 

@@ -45,7 +45,7 @@ def read_table(
     options = pacsv.ConvertOptions(
         column_types=types, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False
     )
-    # The system allocator, whose freed memory goes back to the system (mimalloc keeps a parse's transients),
+    # The system allocator, whose freed memory a heap trim hands back (mimalloc keeps a parse's transients),
     # and one thread: COPY is the slower half, so parsing on more threads gained no time and cost 50 MB.
     pool = pa.system_memory_pool()
     read = pacsv.ReadOptions(column_names=names, use_threads=False)

@@ -44,6 +44,9 @@ DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "threads": 2,
     "memory_limit": "256MB",
     "preserve_insertion_order": False,
+    # DuckDB hands freed memory back after each statement rather than keeping up to 128 MB (its default).
+    "allocator_flush_threshold": "8MB",
+    "allocator_bulk_deallocation_flush_threshold": "8MB",
 }
 INSERT_BATCH = 10_000
 # The columns the tests read, as COPY writes them and Arrow types them; `cents` is the exact amount.
@@ -157,31 +160,28 @@ class Run:
         return self.debits
 
     def reconnect(self) -> None:
-        """A new DuckDB connection over the population: DuckDB keeps what statements took (its own
-        allocator) until the connection closes."""
+        """A new DuckDB connection over the population (DuckDB keeps some of what statements took until
+        its connection closes), and what else was freed handed back to the system."""
         import duckdb
+        import pyarrow as pa
 
         self.duck.close()
         self.duck = duckdb.connect(config=DUCKDB_CONFIG)
         self.duck.register("p", self.population)
+        pa.default_memory_pool().release_unused()
+        _trim_heap()
 
     def release_population(self) -> None:
         """Before the memory-hungry isolation forest: keep each journal's debits (for ranking) and the
         columns the forest reads, and free the rest and DuckDB's memory (a new connection)."""
-        import pyarrow as pa
-
         self.journal_debits()
         self.population = self.population.select(list(FOREST_COLUMNS))
         self.reconnect()
-        pa.default_memory_pool().release_unused()
-        _trim_heap()
 
     def keep_only_journal_index(self) -> None:
         """Once the forest has its features: `p` is just each line's journal."""
         self.population = self.population.select(["row_number", "journal_id"])
-        self.duck.unregister("p")
-        self.duck.register("p", self.population)
-        _trim_heap()
+        self.reconnect()
 
     def query(self, sql: str, binds: dict[str, Any] | None = None) -> pa.Table:
         return self.duck.execute(sql, binds or {}).to_arrow_table()
@@ -283,7 +283,6 @@ class Run:
             raise RuntimeError(f"test {code} has no statement")
         sql, binds = test.sql(params, self.context)
         lines, journals = self.flag(code, self.query(sql, binds))
-        self.reconnect()  # what the statement's hash tables took goes back before the next one
         extra = {"basis": basis} if basis else None
         return Outcome(code, "ran", je_tests.dump(params), lines, journals, skipped_lines=skipped, extra=extra)
 
@@ -391,6 +390,7 @@ def execute(
     stages: dict[str, float] = {}
     started = time.perf_counter()
     runner = Run(uow, run, load_population(uow, run.dataset_id), columns)
+    _trim_heap()  # what parsing the lines took and freed
     try:
         stages["read"] = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
@@ -406,7 +406,6 @@ def execute(
                 progress((index + 1) / (len(run.tests) + 2))
         started = time.perf_counter()
         runner.reconnect()  # the last test's memory back before ranking
-        _trim_heap()
         flags = runner.all_flags()
         ran = [o.code for o in outcomes if o.status == "ran"]
         journals = risk.rank_journals(runner.duck, flags, runner.journal_debits(), ran)
