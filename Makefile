@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml package.json package-lock.json
 install: $(STAMP) ## create .venv with the project, its dev tools and Azurite
 
 run: install ## migrate, create the demo firm if the database is empty, serve on http://127.0.0.1:7071
-	$(BIN)/aura serve --demo --port $(PORT)
+	MALLOC_ARENA_MAX=2 $(BIN)/aura serve --demo --port $(PORT)
 
 test: install infra-check ## every test (unit, integration, e2e, slow included) with coverage, and infra-check
 	$(PYTEST) $(COVERAGE_ARGS)

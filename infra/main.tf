@@ -136,6 +136,9 @@ locals {
     AURA_SMTP_PORT                                = tostring(var.email.smtp_port)
     AURA_SMTP_USERNAME                            = var.email.smtp_user
     AURA_PUBLIC_BASE_URL                          = local.public_base_url
+    # glibc's malloc arenas, two instead of eight per core: the analytics job's threads otherwise each keep
+    # an arena of freed memory (measured: 495 -> 475 MB peak for a million journal lines).
+    MALLOC_ARENA_MAX = "2"
   }
 }
 

@@ -70,8 +70,10 @@ def child(job_id: str) -> None:
 
 
 def run_job_in_child(job_id: str) -> dict[str, object]:
+    # The worker's environment as the Function Apps have it (infra/main.tf): two malloc arenas.
+    env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
     out = subprocess.run(  # noqa: S603
-        [sys.executable, __file__, "--child-job", job_id], check=True, capture_output=True, text=True, env=os.environ
+        [sys.executable, __file__, "--child-job", job_id], check=True, capture_output=True, text=True, env=env
     )
     report: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
     if report["status"] != "succeeded":

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from functions.analytics.runner import Outcome, Run
 
 SCORING_THREADS = 2
-SCORING_MEMORY_MB = 64  # scikit-learn scores in chunks of this much working memory (its default is 1 GB)
+SCORING_MEMORY_MB = 16  # scikit-learn scores in chunks of this much working memory (its default is 1 GB)
 FEATURE_NAMES = ("log_amount", "sign", "entry_hour", "entry_weekday", "entry_lag_days", "user_rarity", "account_rarity")
 PLACEHOLDER_DAY = -25_567  # 1900-01-01 as days since 1970-01-01
 
@@ -128,7 +128,7 @@ def isolation_forest(run: Run, params: Params) -> Outcome:
         n_estimators=params.trees,
         max_samples=min(params.sample_size, len(rows)),
         random_state=params.seed,
-        n_jobs=2,
+        n_jobs=1,  # fitting 100 trees of 256 lines is quick; threads cost memory
     ).fit(matrix)
     # The paper's anomaly score s(x, n), higher is more anomalous; scored in halves on two threads (the
     # trees release the GIL), which is the same result in half the time.
