@@ -2,7 +2,9 @@
 
 A run tests one general-ledger dataset version with fixed parameters; once it has completed or failed
 it never changes (a trigger refuses it), and neither do its flags and scores, which are written once
-in the run's transaction. Dispositions belong to a journal of a dataset version rather than to a run,
+in the run's transaction. Like journal lines, flags and scores carry no foreign key: only the run's
+job writes them, in the transaction that completes the run, and 60,000 referential checks took a
+quarter of the write (1.0 s, now 0.73 s). Dispositions belong to a journal of a dataset version, not a run,
 so a re-run of the same version finds the auditor's triage where it was left.
 """
 
@@ -76,7 +78,7 @@ class JeFlag(Base):
         Index("ix_je_flags_journal", "run_id", "journal_id"),
     )
 
-    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("je_runs.id"), nullable=False)
+    run_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     firm_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     engagement_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     test: Mapped[str] = mapped_column(Text, nullable=False)
@@ -94,7 +96,7 @@ class JeJournalRisk(Base):
         UniqueConstraint("run_id", "rank", name="uq_je_journal_risks_run_id_rank"),
     )
 
-    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("je_runs.id"), nullable=False)
+    run_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     firm_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     engagement_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     journal_id: Mapped[str] = mapped_column(Text, nullable=False)

@@ -98,7 +98,6 @@ def upgrade() -> None:
         sa.Column("row_number", sa.BigInteger(), nullable=False),
         sa.Column("journal_id", sa.Text(), nullable=False),
         sa.Column("score", sa.Double(), nullable=True),
-        sa.ForeignKeyConstraint(["run_id"], ["je_runs.id"], name=op.f("fk_je_flags_run_id_je_runs")),
         sa.PrimaryKeyConstraint("run_id", "test", "row_number", name="pk_je_flags"),
     )
     op.create_index("ix_je_flags_journal", "je_flags", ["run_id", "journal_id"], unique=False)
@@ -113,7 +112,6 @@ def upgrade() -> None:
         sa.Column("tests", postgresql.ARRAY(sa.Text()), nullable=False),
         sa.Column("flagged_lines", sa.Integer(), nullable=False),
         sa.Column("debit_total", sa.Numeric(precision=20, scale=2), nullable=False),
-        sa.ForeignKeyConstraint(["run_id"], ["je_runs.id"], name=op.f("fk_je_journal_risks_run_id_je_runs")),
         sa.PrimaryKeyConstraint("run_id", "journal_id", name="pk_je_journal_risks"),
         sa.UniqueConstraint("run_id", "rank", name="uq_je_journal_risks_run_id_rank"),
     )
