@@ -383,3 +383,13 @@ def test_benford_takes_two_million_amounts_in_one_request() -> None:
     )
     assert reply.status == 200, reply.body[:500]
     assert reply.json()["n"] == 2_000_000
+
+
+def test_ids_that_are_no_sequence_give_every_gap_and_keep_the_first_thousand_ranges() -> None:
+    # Odd numbers only: 1, 3, ..., 2,399; each of the 1,199 steps skips one id, so every journal borders a gap.
+    rows = [line for n in range(1, 2400, 2) for line in journal(str(n), "1100", "4000", "10.01")]
+    ws = load_general_ledger(rows)
+    result = run_tests(ws, ["sequence_gap"]).results["sequence_gap"]
+    assert (result["gap_count"], result["flagged_journals"], result["flagged_lines"]) == (1199, 1200, 2400)
+    assert len(result["gap_ranges"]) == 1000 and result["gap_ranges_truncated"] is True
+    assert result["gap_ranges"][:2] == [["1", "3"], ["3", "5"]]
