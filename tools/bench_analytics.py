@@ -19,63 +19,26 @@ Reports medians. Usage: python tools/bench_analytics.py [--lines 1000000] [--run
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def child(job_id: str) -> None:
-    """Run one queued job through the jobs queue trigger and print its outcome as JSON."""
-    from azure.functions.servicebus import ServiceBusMessage
-    from sqlalchemy import select
+def run_job_in_child(job_id: str) -> dict[str, Any]:
+    """The job in a worker of its own, with the environment the Function Apps have (infra/main.tf:
+    two malloc arenas); it must succeed."""
+    from tools import job_child
 
-    import function_app
-    from shared.bus.envelope import Envelope
-    from shared.db.models import Job, OutboxMessage
-    from shared.db.uow import UnitOfWork
-
-    with UnitOfWork(system=True) as uow:
-        row = uow.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.body["payload"]["job_id"].astext == job_id)
-        ).one()
-        envelope = Envelope.model_validate(row.body)
-    trigger = next(f for f in function_app.app.get_functions() if f.get_function_name() == "jobs_worker")
-    message = ServiceBusMessage(
-        body=envelope.to_json().encode(),
-        message_id=str(envelope.id),
-        delivery_count=1,
-        application_properties={"type": envelope.type},
-        user_properties={},
-    )
-    started = time.perf_counter()
-    trigger.get_user_function()(message)
-    seconds = time.perf_counter() - started
-    with UnitOfWork(firm_id=envelope.firm_id, system=True) as uow:
-        job = uow.session.get(Job, uuid.UUID(job_id))
-        assert job is not None  # noqa: S101
-        outcome = {"status": job.status, "result": job.result, "error": job.error}
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak, **outcome}, default=str))
-
-
-def run_job_in_child(job_id: str) -> dict[str, object]:
-    # The worker's environment as the Function Apps have it (infra/main.tf): two malloc arenas.
-    env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
-    out = subprocess.run(  # noqa: S603
-        [sys.executable, __file__, "--child-job", job_id], check=True, capture_output=True, text=True, env=env
-    )
-    report: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    report = job_child.run(job_id, env={**os.environ, "MALLOC_ARENA_MAX": "2"})
     if report["status"] != "succeeded":
         raise SystemExit(f"the job did not succeed: {report}")
     return report
@@ -87,11 +50,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline-runs", type=int, default=1)
     parser.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline (a quick look only)")
-    parser.add_argument("--child-job", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child_job:
-        child(args.child_job)
-        return
 
     os.environ.setdefault("AURA_JWT_SECRET", "bench-secret-" + uuid.uuid4().hex)
     os.environ["AURA_ENVIRONMENT"] = "test"

@@ -20,9 +20,7 @@ Usage: python tools/bench_ingest.py [--lines 1000000] [--runs 3]
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -74,55 +72,18 @@ def floor_copy(url: str, csv_path: Path, *, indexes_after: bool = False) -> floa
 
 def run_job_in_child(job_id: str) -> tuple[float, float, dict[str, object]]:
     """Run one queued job in a fresh interpreter; returns (seconds, peak RSS MB, job result)."""
-    out = subprocess.run(  # noqa: S603
-        [sys.executable, __file__, "--child-job", job_id], check=True, capture_output=True, text=True, env=os.environ
-    )
-    report = json.loads(out.stdout.strip().splitlines()[-1])
-    return report["seconds"], report["peak_rss_mb"], report["result"]
+    from tools import job_child
 
-
-def child(job_id: str) -> None:
-    from azure.functions.servicebus import ServiceBusMessage
-    from sqlalchemy import select
-
-    import function_app
-    from shared.bus.envelope import Envelope
-    from shared.db.models import Job, OutboxMessage
-    from shared.db.uow import UnitOfWork
-
-    with UnitOfWork(system=True) as uow:
-        row = uow.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.body["payload"]["job_id"].astext == job_id)
-        ).one()
-        envelope = Envelope.model_validate(row.body)
-    trigger = next(f for f in function_app.app.get_functions() if f.get_function_name() == "jobs_worker")
-    message = ServiceBusMessage(
-        body=envelope.to_json().encode(),
-        message_id=str(envelope.id),
-        delivery_count=1,
-        application_properties={"type": envelope.type},
-        user_properties={},
-    )
-    started = time.perf_counter()
-    trigger.get_user_function()(message)
-    seconds = time.perf_counter() - started
-    with UnitOfWork(firm_id=envelope.firm_id, system=True) as uow:
-        job = uow.session.get(Job, uuid.UUID(job_id))
-        assert job is not None  # noqa: S101
-        result = {"status": job.status, "lines": (job.result or {}).get("lines"), "error": job.error}
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak, "result": result}))
+    report = job_child.run(job_id)
+    result = {"status": report["status"], "lines": (report["result"] or {}).get("lines"), "error": report["error"]}
+    return float(report["seconds"]), float(report["peak_rss_mb"]), result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--child-job", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child_job:
-        child(args.child_job)
-        return
 
     os.environ.setdefault("AURA_JWT_SECRET", "bench-secret-" + uuid.uuid4().hex)
     os.environ["AURA_ENVIRONMENT"] = "test"
