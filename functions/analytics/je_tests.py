@@ -20,7 +20,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+
+from shared.http.fields import IsoDate
 
 USER = "lower(trim({0}))"
 ACCOUNT = "trim(p.account_number)"
@@ -49,23 +51,25 @@ class NoParams(Params):
 
 
 class CountParams(Params):
-    max_lines: int = Field(10, ge=1, le=1_000_000, description="flag when the count is at most this")
+    max_lines: int = Field(10, ge=1, le=1_000_000, description="flag when the count is at most this", strict=True)
 
 
 class AccountCountParams(CountParams):
-    max_lines: int = Field(3, ge=1, le=1_000_000)
+    max_lines: int = Field(3, ge=1, le=1_000_000, strict=True)
 
 
 class PairParams(Params):
-    max_journals: int = Field(2, ge=1, le=1_000_000, description="flag pairs seen in at most this many journals")
+    max_journals: int = Field(
+        2, ge=1, le=1_000_000, description="flag pairs seen in at most this many journals", strict=True
+    )
 
 
 class DaysParams(Params):
-    days: int = Field(30, ge=0, le=3660)
+    days: int = Field(30, ge=0, le=3660, strict=True)
 
 
 class PeriodEndParams(Params):
-    days: int = Field(3, ge=0, le=366)
+    days: int = Field(3, ge=0, le=366, strict=True)
 
 
 DUPLICATE_KEYS = {
@@ -108,8 +112,10 @@ class RoundParams(Params):
 
 
 class WeekendParams(Params):
-    weekend_days: tuple[int, ...] = Field((6, 7), min_length=1, max_length=7, description="ISO weekdays, 1 = Monday")
-    holidays: tuple[date, ...] = Field((), max_length=400, description="dates also treated as non-working")
+    weekend_days: tuple[StrictInt, ...] = Field(
+        (6, 7), min_length=1, max_length=7, description="ISO weekdays, 1 = Monday"
+    )
+    holidays: tuple[IsoDate, ...] = Field((), max_length=400, description="dates also treated as non-working")
 
     @field_validator("weekend_days")
     @classmethod
@@ -122,8 +128,8 @@ class WeekendParams(Params):
 class HoursParams(Params):
     """After hours: from `from_hour` to `to_hour` inclusive, across midnight when from_hour > to_hour."""
 
-    from_hour: int = Field(20, ge=0, le=23, description="flag at or after this hour")
-    to_hour: int = Field(5, ge=0, le=23, description="flag at or before this hour")
+    from_hour: int = Field(20, ge=0, le=23, description="flag at or after this hour", strict=True)
+    to_hour: int = Field(5, ge=0, le=23, description="flag at or before this hour", strict=True)
 
 
 class HighAmountParams(Params):
@@ -172,14 +178,14 @@ class KeywordParams(Params):
 
 class OutlierParams(Params):
     z: Decimal = Field(Decimal(3), gt=0, le=100, description="flag when |z| exceeds this")
-    min_lines: int = Field(30, ge=3, le=1_000_000, description="accounts with fewer lines are not scored")
+    min_lines: int = Field(30, ge=3, le=1_000_000, description="accounts with fewer lines are not scored", strict=True)
 
 
 class ForestParams(Params):
     contamination: Decimal = Field(Decimal("0.001"), gt=0, le=Decimal("0.5"), description="share of lines flagged")
-    trees: int = Field(100, ge=10, le=500)
-    sample_size: int = Field(256, ge=16, le=100_000)
-    seed: int = Field(20_261_127, ge=0, le=2**31 - 1)
+    trees: int = Field(100, ge=10, le=500, strict=True)
+    sample_size: int = Field(256, ge=16, le=100_000, strict=True)
+    seed: int = Field(20_261_127, ge=0, le=2**31 - 1, strict=True)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from functions.analytics.je_tests import TESTS
 from shared.http import PageQuery
+from shared.http.fields import LocalTime
 
 TestCode = Literal[
     "unbalanced",
@@ -137,7 +138,7 @@ class FlaggedLine(BaseModel):
     credit: Decimal
     effective_date: date
     entered_date: date | None
-    entered_time: time | None
+    entered_time: LocalTime | None
     entered_by: str | None
     approved_by: str | None
     document_date: date | None

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.http import PageQuery
-from shared.http.fields import IsoDate
+from shared.http.fields import IsoDate, LocalTime
 
 Kind = Literal["general_ledger", "trial_balance", "chart_of_accounts"]
 DateOrder = Literal["dmy", "mdy"]
@@ -187,7 +187,7 @@ class JournalLineRead(BaseModel):
     credit: Decimal
     effective_date: date
     entered_date: date | None
-    entered_time: time | None
+    entered_time: LocalTime | None
     entered_by: str | None
     approved_by: str | None
     approved_date: date | None

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -28,3 +28,11 @@ def reject_null(value: Any) -> Any:
     if value is None:
         raise ValueError("may be left out but not null")
     return value
+
+
+# A time of day as recorded, without a zone (JSON Schema's `time` format requires one): HH:MM:SS.
+LocalTime = Annotated[
+    time,
+    PlainSerializer(lambda value: value.isoformat(timespec="seconds"), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{2}:\d{2}:\d{2}$", "description": "local time, HH:MM:SS"}),
+]

@@ -13,6 +13,8 @@ from shared.http.endpoint import ENDPOINTS, EndpointSpec
 from shared.http.problems import PROBLEM_CONTENT_TYPE, Problem
 
 _CONSTRAINT = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+# Route parameters the host constrains to GUIDs ({name:guid}); any other (a journal id, a test code) is text.
+_GUID_PARAM = re.compile(r"\{(\w+):guid\}")
 _ERROR_DESCRIPTIONS = {
     400: "The request is not valid (field paths in `errors`)",
     401: "Missing, expired or invalid credentials",
@@ -94,9 +96,10 @@ def build_document(*, version: str, specs: dict[str, EndpointSpec] | None = None
         }
         if spec.anonymous:
             operation["security"] = []
+        guids = set(_GUID_PARAM.findall(spec.route))
         parameters = [
             {"name": p, "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
-            if p.endswith("id")
+            if p in guids
             else {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
             for p in spec.route_params
         ]

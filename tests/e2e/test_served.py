@@ -263,6 +263,34 @@ def test_schemathesis_inside_a_real_engagement(served: Served, tmp_path: Path) -
     data_upload = post(f"engagements/{engagement}/uploads", json={"filename": "gl.csv", "content_type": "text/csv"})[
         "upload_id"
     ]
+    # A general ledger, whose load starts the journal-entry tests on the served bus, and a sample of it.
+    ledger = (
+        "JE Number,Line,Account,Debit,Credit,Posting Date,Entry Date,Entry Time,Created By,Memo\n"
+        + "".join(
+            f"J{n},1,1100,{n}000.00,,2026-03-0{n},2026-03-0{n},2{n}:00:00,ann,Sale {n}\n"
+            f"J{n},2,4000,,{n}000.00,2026-03-0{n},2026-03-0{n},2{n}:00:00,ann,Sale {n}\n"
+            for n in range(1, 4)
+        )
+    ).encode()
+    loaded = httpx.post(
+        f"{api}/engagements/{engagement}/datasets",
+        params={"kind": "general_ledger"},
+        content=ledger,
+        headers={**auth, "Content-Type": "text/csv"},
+    )
+    assert loaded.status_code == 202, loaded.text
+    deadline = time.monotonic() + 60
+    runs: list[dict[str, str]] = []
+    while not (runs and runs[0]["status"] == "completed") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        runs = httpx.get(f"{api}/engagements/{engagement}/je-tests/runs", headers=auth).json()["items"]
+    datasets = httpx.get(f"{api}/engagements/{engagement}/datasets", headers=auth).text
+    assert runs and runs[0]["status"] == "completed", (runs, datasets[:2000])
+    sample = post(
+        f"engagements/{engagement}/samples",
+        json={"name": "Sales", "method": "random", "population": {"source": "general_ledger"}, "parameters": {"n": 2}},
+    )["id"]
+    ids |= {"run_id": runs[0]["id"], "journal_id": "J1", "code": "round_amount", "sample_id": sample}
     config = "[parameters]\n" + "".join(f'"path.{name}" = "{value}"\n' for name, value in ids.items())
     # A data upload is another kind of upload session than an evidence upload, under the same name.
     config += (
