@@ -109,7 +109,7 @@ def _benford(firm_id: uuid.UUID, engagement: str) -> tuple[float, float, dict[st
 
     started = time.perf_counter()
     with UnitOfWork(firm_id=firm_id, system=True) as uow:
-        dataset = benford_source.current_dataset(uow, uuid.UUID(engagement), "general_ledger")
+        dataset = benford_source.loaded_dataset(uow, uuid.UUID(engagement), "general_ledger")
         cents = benford_source.cents(uow, dataset)
     read = time.perf_counter() - started
     started = time.perf_counter()

@@ -327,7 +327,7 @@ def engagement_benford(call: Call) -> Any:
     engagement_id = call.route_uuid("engagement_id")
     with call.uow() as uow:
         get_internal_engagement_or_raise(uow, principal=call.user, engagement_id=engagement_id)
-        dataset = benford_source.current_dataset(uow, engagement_id, body.source)
+        dataset = benford_source.loaded_dataset(uow, engagement_id, body.source)
         amounts = benford.amounts_from_units(benford_source.cents(uow, dataset), 2)
     result = benford.analyze(amounts, test=body.test, sign=body.sign, min_amount=body.min_amount)
     title = f"{body.source.replace('_', ' ')} v{dataset.version}: {body.test.replace('_', ' ')}"

@@ -10,9 +10,9 @@ import uuid
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
 
 from functions.analytics.copy_out import read_table
+from shared.datasets import current_dataset
 from shared.db.models_ingestion import Dataset
 from shared.db.uow import UnitOfWork
 from shared.errors import Conflict
@@ -25,13 +25,9 @@ SOURCES = {
 }
 
 
-def current_dataset(uow: UnitOfWork, engagement_id: uuid.UUID, kind: str) -> Dataset:
-    dataset = uow.session.scalar(
-        select(Dataset)
-        .where(Dataset.engagement_id == engagement_id, Dataset.kind == kind, Dataset.status == "succeeded")
-        .order_by(Dataset.version.desc())
-        .limit(1)
-    )
+def loaded_dataset(uow: UnitOfWork, engagement_id: uuid.UUID, kind: str) -> Dataset:
+    """The current dataset of this kind; 409 when none has loaded."""
+    dataset = current_dataset(uow, engagement_id=engagement_id, kind=kind)
     if dataset is None:
         raise Conflict(f"The engagement has no {kind.replace('_', ' ')} loaded yet", code=f"no_{kind}")
     return dataset

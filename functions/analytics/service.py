@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from functions.analytics import je_tests, runner
 from functions.analytics.je_tests import TESTS
 from shared.auth.principal import Principal
+from shared.datasets import current_dataset
 from shared.db.models_analytics import JeRun
 from shared.db.models_engagement import Engagement
 from shared.db.models_ingestion import Dataset
@@ -29,20 +30,6 @@ from shared.jobs import JobFailed, ProgressReporter, create_job
 
 JOB_KIND = "je_tests_run"
 COMPLETED_EVENT = "analytics.completed"
-
-
-def current_general_ledger(uow: UnitOfWork, engagement_id: uuid.UUID) -> Dataset | None:
-    """The newest general-ledger version that loaded."""
-    return uow.session.scalar(
-        select(Dataset)
-        .where(
-            Dataset.engagement_id == engagement_id,
-            Dataset.kind == "general_ledger",
-            Dataset.status == "succeeded",
-        )
-        .order_by(Dataset.version.desc())
-        .limit(1)
-    )
 
 
 def performance_materiality(uow: UnitOfWork, engagement_id: uuid.UUID) -> Decimal | None:
@@ -139,7 +126,7 @@ def request_run(
     overrides: dict[str, dict[str, Any]] | None,
 ) -> JeRun:
     access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    dataset = current_general_ledger(uow, engagement_id)
+    dataset = current_dataset(uow, engagement_id=engagement_id, kind="general_ledger")
     if dataset is None:
         raise Conflict("The engagement has no general ledger loaded yet", code="no_general_ledger")
     return queue_run(
@@ -161,7 +148,7 @@ def on_dataset_ingested(uow: UnitOfWork, payload: dict[str, Any]) -> JeRun | Non
     dataset = uow.session.get(Dataset, uuid.UUID(str(payload["dataset_id"])))
     if engagement is None or dataset is None or engagement.status == LOCKED_STATUS:
         return None
-    current = current_general_ledger(uow, engagement.id)
+    current = current_dataset(uow, engagement_id=engagement.id, kind="general_ledger")
     if current is None or current.id != dataset.id:
         return None
     return queue_run(uow, engagement=engagement, dataset=dataset, trigger="automatic")

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, text
 
-from functions.ingestion.service import current_dataset
 from shared.auth.principal import Principal
+from shared.datasets import current_dataset
 from shared.db.models_ingestion import ChartAccount, Dataset, JournalLine, TrialBalanceLine
 from shared.db.uow import UnitOfWork
 from shared.engagement_access import get_internal_engagement_or_raise

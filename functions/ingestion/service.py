@@ -341,16 +341,6 @@ def ingest_upload(
     return dataset
 
 
-def current_dataset(uow: UnitOfWork, *, engagement_id: uuid.UUID, kind: str) -> Dataset | None:
-    """The newest version of this kind that loaded."""
-    return uow.session.scalar(
-        select(Dataset)
-        .where(Dataset.engagement_id == engagement_id, Dataset.kind == kind, Dataset.status == "succeeded")
-        .order_by(Dataset.version.desc())
-        .limit(1)
-    )
-
-
 @dataclass
 class DatasetView:
     """A dataset version as its users see it: with its job, and whether it is the current one."""

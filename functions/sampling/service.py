@@ -30,6 +30,7 @@ from functions.sampling.samples_schemas import PARAMETERS, ItemUpdate, Populatio
 from functions.sampling.schemas import RiskOrConfidence
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
+from shared.datasets import current_dataset
 from shared.db.models_ingestion import Dataset, JournalLine, TrialBalanceLine
 from shared.db.models_sampling import Sample, SampleItem
 from shared.db.uow import UnitOfWork
@@ -82,12 +83,7 @@ class Population:
 
 
 def _current_dataset(uow: UnitOfWork, engagement_id: uuid.UUID, kind: str) -> Dataset:
-    dataset = uow.session.scalar(
-        select(Dataset)
-        .where(Dataset.engagement_id == engagement_id, Dataset.kind == kind, Dataset.status == "succeeded")
-        .order_by(Dataset.version.desc())
-        .limit(1)
-    )
+    dataset = current_dataset(uow, engagement_id=engagement_id, kind=kind)
     if dataset is None:
         raise ValidationFailed.field(
             "body", "population", "source", message=f"the engagement has no loaded {kind} to sample from (got {kind})"
