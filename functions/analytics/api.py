@@ -9,8 +9,6 @@ import azure.functions as func
 from functions.analytics import bp, exports, reads, schemas, service, triage
 from shared.auth.permissions import Permission
 from shared.db.models_analytics import JeRun
-from shared.engagement_access import get_internal_engagement_or_raise
-from shared.errors import NotFound
 from shared.http import Call, Page, PageQuery, endpoint
 
 if TYPE_CHECKING:
@@ -120,13 +118,9 @@ def list_je_test_runs(call: Call) -> Page[schemas.RunSummary]:
     errors=[404],
 )
 def get_je_exceptions(call: Call) -> schemas.ExceptionSummary:
-    engagement_id = call.route_uuid("engagement_id")
     with call.uow() as uow:
-        get_internal_engagement_or_raise(uow, principal=call.user, engagement_id=engagement_id)
-        run = triage.latest_completed(uow, engagement_id)
-        if run is None:
-            raise NotFound("The engagement has no completed journal-entry test run", code="no_run")
-        return schemas.ExceptionSummary.model_validate(triage.summary(uow, run))
+        summary = triage.summary(uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"))
+        return schemas.ExceptionSummary.model_validate(summary)
 
 
 @endpoint(
@@ -244,15 +238,12 @@ def _disposition(row: Any) -> schemas.DispositionRead:
 )
 def disposition_je_journal(call: Call) -> schemas.DispositionRead:
     body: schemas.DispositionUpdate = call.body
-    engagement_id = call.route_uuid("engagement_id")
     with call.uow() as uow:
-        # A write: a finalized engagement answers engagement_locked before anything is looked up.
-        get_internal_engagement_or_raise(uow, principal=call.user, engagement_id=engagement_id, for_write=True)
-        run = _completed(call, uow)
         row = triage.set_disposition(
             uow,
             principal=call.user,
-            run=run,
+            engagement_id=call.route_uuid("engagement_id"),
+            run_id=call.route_uuid("run_id"),
             journal_id=call.request.route_params.get("journal_id", ""),
             status=body.status,
             note=body.note,
@@ -321,16 +312,19 @@ def _benford_reply(result: BenfordResult, fmt: str, title: str) -> Any:
     errors=[400, 404, 409],
 )
 def engagement_benford(call: Call) -> Any:
-    from functions.analytics import benford, benford_source  # numpy: not on the cold-start path
+    from functions.analytics import benford_source  # numpy: not on the cold-start path
 
     body: schemas.EngagementBenford = call.body
-    engagement_id = call.route_uuid("engagement_id")
     with call.uow() as uow:
-        get_internal_engagement_or_raise(uow, principal=call.user, engagement_id=engagement_id)
-        dataset = benford_source.loaded_dataset(uow, engagement_id, body.source)
-        amounts = benford.amounts_from_units(benford_source.cents(uow, dataset), 2)
-    result = benford.analyze(amounts, test=body.test, sign=body.sign, min_amount=body.min_amount)
-    title = f"{body.source.replace('_', ' ')} v{dataset.version}: {body.test.replace('_', ' ')}"
+        result, title = benford_source.analyze_engagement(
+            uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            source=body.source,
+            test=body.test,
+            sign=body.sign,
+            min_amount=body.min_amount,
+        )
     return _benford_reply(result, call.query.format, title)
 
 

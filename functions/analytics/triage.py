@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from functions.analytics import service
 from shared.auth.principal import Principal
 from shared.db.models_analytics import DISPOSITIONS, JeDisposition, JeJournalRisk, JeRun
 from shared.db.models_engagement import EvidenceFile
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import record
+from shared.engagement_access import get_internal_engagement_or_raise, record
 from shared.errors import NotFound, ValidationFailed
 
 UNRESOLVED = ("open", "investigating")
@@ -27,14 +28,17 @@ def set_disposition(
     uow: UnitOfWork,
     *,
     principal: Principal,
-    run: JeRun,
+    engagement_id: uuid.UUID,
+    run_id: uuid.UUID,
     journal_id: str,
     status: str,
     note: str | None,
     evidence_ids: list[uuid.UUID],
 ) -> JeDisposition:
-    """Disposition a journal the run flagged; 404 when it flagged no such journal (the caller has checked
-    that the engagement may be written)."""
+    """Disposition a journal the run flagged; 404 when it flagged no such journal."""
+    # A write: a finalized engagement answers engagement_locked before anything is looked up.
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+    run = service.completed_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
     flagged = uow.session.scalar(
         select(JeJournalRisk.journal_id).where(JeJournalRisk.run_id == run.id, JeJournalRisk.journal_id == journal_id)
     )
@@ -91,8 +95,13 @@ def set_disposition(
     return row
 
 
-def summary(uow: UnitOfWork, run: JeRun) -> dict[str, Any]:
-    """Counts of the run's flagged journals by disposition (undispositioned count as open), and the exceptions."""
+def summary(uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID) -> dict[str, Any]:
+    """The latest completed run's flagged journals by disposition (undispositioned count as open), and the
+    exceptions; 404 before a run has completed."""
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    run = latest_completed(uow, engagement_id)
+    if run is None:
+        raise NotFound("The engagement has no completed journal-entry test run", code="no_run")
     status = func.coalesce(JeDisposition.status, "open")
     joined = (
         select(status.label("status"), func.count().label("n"))
