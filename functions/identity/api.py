@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from functions.identity import bp, schemas, service
+import azure.functions as func
+
+from functions.identity import bp, browser_session, schemas, service
 from shared.auth.permissions import Permission
 from shared.email import get_email_sender
+from shared.errors import Unauthorized
 from shared.http import Call, Page, PageQuery, endpoint
 
 TAGS = ["identity"]
@@ -68,6 +71,69 @@ def refresh_tokens(call: Call) -> schemas.TokenResponse:
 def logout(call: Call) -> None:
     with call.uow() as uow:
         service.logout(uow=uow, refresh_token=call.body.refresh_token)
+
+
+@endpoint(
+    bp,
+    "POST",
+    "auth/session",
+    name="start_browser_session",
+    summary="Sign in from a browser: the access token in the body, the refresh token in an httpOnly cookie",
+    tags=TAGS,
+    anonymous=True,
+    body=schemas.LoginRequest,
+    response=schemas.SessionResponse,
+    errors=[401, 429],
+)
+def start_browser_session(call: Call) -> func.HttpResponse:
+    with call.uow() as uow:
+        pair = service.login(uow=uow, email=call.body.email, password=call.body.password)
+    return browser_session.started(
+        call.request, access_token=pair.access_token, refresh=pair.refresh_token, expires_in=pair.expires_in
+    )
+
+
+@endpoint(
+    bp,
+    "POST",
+    "auth/session/refresh",
+    name="refresh_browser_session",
+    summary="A new access token for the browser session in the cookie (needs X-Requested-With); rotates the cookie",
+    tags=TAGS,
+    anonymous=True,
+    response=schemas.SessionResponse,
+    errors=[401, 403],
+)
+def refresh_browser_session(call: Call) -> func.HttpResponse:
+    token = browser_session.refresh_token(call.request)
+    with call.uow() as uow:
+        pair = service.refresh(uow=uow, refresh_token=token)
+    return browser_session.started(
+        call.request, access_token=pair.access_token, refresh=pair.refresh_token, expires_in=pair.expires_in
+    )
+
+
+@endpoint(
+    bp,
+    "DELETE",
+    "auth/session",
+    name="end_browser_session",
+    summary="Sign out the browser session in the cookie (needs X-Requested-With) and clear the cookie",
+    tags=TAGS,
+    anonymous=True,
+    errors=[403],
+)
+def end_browser_session(call: Call) -> func.HttpResponse:
+    try:
+        token = browser_session.refresh_token(call.request)
+    except Unauthorized:
+        return browser_session.ended(call.request)
+    try:
+        with call.uow() as uow:
+            service.logout(uow=uow, refresh_token=token)
+    except Unauthorized:
+        pass  # an expired or revoked session is as good as ended
+    return browser_session.ended(call.request)
 
 
 @endpoint(

@@ -48,6 +48,12 @@ class TokenResponse(BaseModel):
     expires_in: int = Field(description="Seconds until the access token expires")
 
 
+class SessionResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the scheme name, not a secret
+    expires_in: int = Field(description="Seconds until the access token expires")
+
+
 class FirmRead(BaseModel):
     id: uuid.UUID
     name: str

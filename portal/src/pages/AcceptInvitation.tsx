@@ -1,0 +1,3 @@
+export function AcceptInvitation() {
+  return <p className="muted">AcceptInvitation is being built.</p>
+}

@@ -1,0 +1,3 @@
+export function ForgotPassword() {
+  return <p className="muted">ForgotPassword is being built.</p>
+}

@@ -1,0 +1,3 @@
+export function ResetPassword() {
+  return <p className="muted">ResetPassword is being built.</p>
+}

@@ -1,0 +1,3 @@
+export function Invitations() {
+  return <p className="muted">Invitations is being built.</p>
+}

@@ -1,0 +1,3 @@
+export function Users() {
+  return <p className="muted">Users is being built.</p>
+}

@@ -1,0 +1,3 @@
+export function Binder() {
+  return <p className="muted">Binder is being built.</p>
+}

@@ -1,0 +1,3 @@
+export function Evidence() {
+  return <p className="muted">Evidence is being built.</p>
+}

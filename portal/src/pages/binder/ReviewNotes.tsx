@@ -1,0 +1,3 @@
+export function ReviewNotes() {
+  return <p className="muted">ReviewNotes is being built.</p>
+}

@@ -1,0 +1,3 @@
+export function DataPage() {
+  return <p className="muted">DataPage is being built.</p>
+}

@@ -1,0 +1,3 @@
+export function Clients() {
+  return <p className="muted">Clients is being built.</p>
+}

@@ -1,0 +1,3 @@
+export function EngagementList() {
+  return <p className="muted">EngagementList is being built.</p>
+}

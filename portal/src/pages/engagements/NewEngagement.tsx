@@ -1,0 +1,3 @@
+export function NewEngagement() {
+  return <p className="muted">NewEngagement is being built.</p>
+}

@@ -1,0 +1,59 @@
+import { useQuery } from '@tanstack/react-query'
+import { NavLink, Outlet, useParams } from 'react-router'
+import { api, ok } from '../../api/client'
+import { useAuth } from '../../auth/AuthProvider'
+import { ErrorMessage } from '../../ui/ErrorMessage'
+import { Loading, StatusBadge } from '../../ui/States'
+import { formatDate } from '../../ui/format'
+import type { EngagementContext } from './context'
+
+/** One engagement: its header and tabs; each tab is a child route. */
+export function Workspace() {
+  const { engagementId = '' } = useParams()
+  const { isClientUser } = useAuth()
+  const query = useQuery({
+    queryKey: ['engagement', engagementId],
+    queryFn: () => ok(api.GET('/api/engagements/{engagement_id}', { params: { path: { engagement_id: engagementId } } })),
+  })
+  if (query.isPending) return <Loading />
+  if (query.isError) return <ErrorMessage error={query.error} title="This engagement cannot be shown" />
+  const engagement = query.data
+  const context: EngagementContext = { engagement, refresh: () => void query.refetch() }
+  const tabs = isClientUser
+    ? [
+        ['', 'Overview'],
+        ['data', 'Data'],
+        ['evidence', 'Evidence'],
+      ]
+    : [
+        ['', 'Overview'],
+        ['data', 'Data'],
+        ['je-tests', 'JE testing'],
+        ['benford', 'Benford'],
+        ['binder', 'Binder'],
+        ['review-notes', 'Review notes'],
+        ['evidence', 'Evidence'],
+      ]
+  return (
+    <div className="workspace">
+      <div className="workspace-header">
+        <div>
+          <h1>{engagement.name}</h1>
+          <div className="muted">
+            {engagement.engagement_type} · {formatDate(engagement.period_start)} to{' '}
+            {formatDate(engagement.period_end)} · {engagement.framework}
+          </div>
+        </div>
+        <StatusBadge status={engagement.status} />
+      </div>
+      <nav className="tabs" aria-label="Engagement">
+        {tabs.map(([path, label]) => (
+          <NavLink key={path} to={path} end={path === ''}>
+            {label}
+          </NavLink>
+        ))}
+      </nav>
+      <Outlet context={context} />
+    </div>
+  )
+}

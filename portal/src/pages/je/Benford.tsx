@@ -1,0 +1,3 @@
+export function Benford() {
+  return <p className="muted">Benford is being built.</p>
+}

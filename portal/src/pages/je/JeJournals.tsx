@@ -1,0 +1,3 @@
+export function JeJournals() {
+  return <p className="muted">JeJournals is being built.</p>
+}

@@ -1,0 +1,3 @@
+export function JeSummary() {
+  return <p className="muted">JeSummary is being built.</p>
+}

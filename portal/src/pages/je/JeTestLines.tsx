@@ -1,0 +1,3 @@
+export function JeTestLines() {
+  return <p className="muted">JeTestLines is being built.</p>
+}
