@@ -30,7 +30,11 @@ const auth: Middleware = {
   },
 }
 
-export const api = createClient<paths>({ baseUrl: '' })
+export const api = createClient<paths>({
+  baseUrl: window.location.origin,
+  // Looked up per call, so the page always uses the current fetch (tests stub it).
+  fetch: (request) => globalThis.fetch(request),
+})
 api.use(auth)
 
 type Result<T> = { data?: T; error?: unknown; response: Response }

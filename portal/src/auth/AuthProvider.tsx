@@ -6,7 +6,7 @@ import { restore, session, signIn, signOut, type SessionStatus } from './session
 
 export type Me = components['schemas']['MeRead']
 
-interface AuthValue {
+export interface AuthValue {
   status: SessionStatus
   me: Me | undefined
   /** Whether the signed-in user holds a permission (see shared/auth/permissions.py). */
@@ -17,7 +17,7 @@ interface AuthValue {
   signOut: () => Promise<void>
 }
 
-const AuthContext = createContext<AuthValue | null>(null)
+export const AuthContext = createContext<AuthValue | null>(null)
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [status, setStatus] = useState<SessionStatus>(session.status)

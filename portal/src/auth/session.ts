@@ -12,7 +12,11 @@ export type SessionStatus = 'unknown' | 'signedOut' | 'signedIn' | 'expired'
 
 type Listener = (status: SessionStatus) => void
 
-const authApi = createClient<paths>({ baseUrl: '', credentials: 'same-origin' })
+const authApi = createClient<paths>({
+  baseUrl: window.location.origin,
+  credentials: 'same-origin',
+  fetch: (request) => globalThis.fetch(request),
+})
 const CSRF = { 'X-Requested-With': 'aura-portal' }
 
 let accessToken: string | null = null
