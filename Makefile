@@ -12,8 +12,12 @@ COVERAGE_ARGS := --cov --cov-report=term --cov-report=xml --cov-fail-under=80
 INFRA_VENV := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed
 PORT ?= 7071
+PORTAL := portal
+PORTAL_STAMP := $(PORTAL)/node_modules/.installed
+# Debian's chromium drives the portal's end-to-end tests (playwright-core, no downloaded browser).
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help install run test test-fast test-unit test-integration format lint type-check security-check \
+.PHONY: help install run test test-fast test-unit test-integration portal portal-api portal-install test-portal browser format lint type-check security-check \
         pre-commit check ci db-migrate db-reset requirements clean bench-cold-start bench-engagement bench-ingest bench-analytics infra-check
 
 help: ## list the targets
@@ -29,10 +33,10 @@ $(STAMP): pyproject.toml package.json package-lock.json
 
 install: $(STAMP) ## create .venv with the project, its dev tools and Azurite
 
-run: install ## migrate, create the demo firm if the database is empty, serve on http://127.0.0.1:7071
+run: install portal ## build the portal, migrate, create the demo firm if the database is empty, serve on http://127.0.0.1:7071
 	MALLOC_ARENA_MAX=2 $(BIN)/aura serve --demo --port $(PORT)
 
-test: install infra-check ## every test (unit, integration, e2e, slow included) with coverage, and infra-check
+test: install infra-check test-portal portal browser ## every test (unit, integration, e2e in chromium, slow included) with coverage, and infra-check
 	$(PYTEST) $(COVERAGE_ARGS)
 
 test-fast: install ## every test, no coverage
@@ -40,6 +44,29 @@ test-fast: install ## every test, no coverage
 
 test-unit: install ## unit tests only (no I/O)
 	$(PYTEST) -q -m unit
+
+$(PORTAL_STAMP): $(PORTAL)/package.json $(PORTAL)/package-lock.json
+	cd $(PORTAL) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(PORTAL_STAMP)
+
+portal-install: $(PORTAL_STAMP)
+
+portal-api: install portal-install ## generate the portal's typed API client from the API's OpenAPI document
+	$(BIN)/python tools/export_openapi.py $(PORTAL)/openapi.json
+	cd $(PORTAL) && npx --no-install openapi-typescript openapi.json -o src/api/schema.d.ts --silent
+
+portal: portal-api ## build the portal into portal/dist (the local host serves it at /)
+	cd $(PORTAL) && npm run --silent build -- --logLevel warn
+
+test-portal: portal-api ## the portal's type check and Vitest unit tests
+	cd $(PORTAL) && npx --no-install tsc --noEmit && npx --no-install vitest run
+
+browser: ## Debian's chromium for the portal's end-to-end tests (installed when missing, as root)
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "The portal's end-to-end tests need Debian's chromium at $(CHROMIUM): sudo apt-get install chromium"; exit 1; fi; }
+	@$(CHROMIUM) --version
 
 test-integration: install ## integration and e2e tests (PostgreSQL, Azurite, local host)
 	$(PYTEST) -q -m "integration or e2e"
@@ -101,5 +128,5 @@ requirements: install ## regenerate requirements.txt from pyproject.toml
 	$(BIN)/python tools/requirements.py
 
 clean: ## remove the virtualenv, caches and local state
-	rm -rf $(VENV) $(INFRA_VENV) node_modules .aura .pytest_cache .mypy_cache .ruff_cache .coverage coverage.xml htmlcov
+	rm -rf $(VENV) $(INFRA_VENV) node_modules $(PORTAL)/node_modules $(PORTAL)/dist .aura .pytest_cache .mypy_cache .ruff_cache .coverage coverage.xml htmlcov
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

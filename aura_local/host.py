@@ -310,6 +310,16 @@ def _content_type(mimetype: str, charset: str) -> str:
     return f"{mimetype}; charset={charset}" if mimetype.startswith("text/") else mimetype
 
 
+def _static_headers(root: Path | None) -> list[tuple[str, str]]:
+    """The security headers the portal gets in Azure (staticwebapp.config.json's globalHeaders), so the
+    portal runs locally under the same Content-Security-Policy. HSTS means nothing over plain HTTP."""
+    config = root / "staticwebapp.config.json" if root is not None else None
+    if config is None or not config.is_file():
+        return []
+    declared = json.loads(config.read_text()).get("globalHeaders", {})
+    return [(name, str(value)) for name, value in declared.items() if name.lower() != "strict-transport-security"]
+
+
 class LocalHost:
     """The app's functions, hosted: an ASGI application plus a background loop for messages and timers.
 
@@ -333,6 +343,7 @@ class LocalHost:
         self.functions: tuple[BoundFunction, ...] = bind_functions(app.get_functions())
         self.route_prefix = "/" + route_prefix.strip("/") if route_prefix.strip("/") else ""
         self.static_dir = static_dir.resolve() if static_dir is not None else None
+        self.static_headers = _static_headers(self.static_dir)
         self.max_body_bytes = max_body_bytes
         self.poll_interval = poll_interval
         self.run_bus = run_bus
@@ -554,7 +565,7 @@ class LocalHost:
         if candidate is None:
             return _problem(404, "not_found", "Not Found", "No file is served at this path.", path)
         mimetype = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
-        headers = [("content-type", _content_type(mimetype, "utf-8"))]
+        headers = [("content-type", _content_type(mimetype, "utf-8")), *self.static_headers]
         if candidate.name == "index.html":
             headers.append(("cache-control", "no-cache"))
         return 200, headers, candidate.read_bytes()

@@ -105,7 +105,7 @@ module "postgres" {
 locals {
   public_base_url = (
     var.public_base_url != "" ? var.public_base_url :
-    var.api_management_enabled ? "https://${local.apim_name}.azure-api.net" : ""
+    var.api_management_enabled ? "https://${module.portal[0].default_host_name}" : ""
   )
   apim_name = "apim-${local.base_name}-${local.suffix}"
 
@@ -198,4 +198,17 @@ module "apim" {
   application_insights_id                = module.monitoring.application_insights_id
   application_insights_connection_string = module.monitoring.application_insights_connection_string
   tags                                   = local.tags
+}
+
+module "portal" {
+  source = "./modules/static_web_app"
+  # The portal reaches the API through API Management, linked as its /api backend.
+  count = var.api_management_enabled ? 1 : 0
+
+  name                = "stapp-${local.base_name}-${local.suffix}"
+  resource_group_name = azurerm_resource_group.main.name
+  location            = var.portal_location
+  sku                 = "Standard"
+  api_management_id   = module.apim[0].id
+  tags                = local.tags
 }

@@ -55,3 +55,14 @@ output "egress_ip_address" {
   description = "The apps' fixed outbound address (private networking), e.g. for an SMTP relay's allow-list."
   value       = var.private_networking ? module.network[0].egress_ip_address : null
 }
+
+output "portal_url" {
+  description = "The portal; its /api goes to API Management (the same origin, so no CORS)."
+  value       = var.api_management_enabled ? "https://${module.portal[0].default_host_name}" : null
+}
+
+output "portal_deployment_token" {
+  description = "The Static Web App's deployment token, for the deploy workflow's portal job."
+  value       = var.api_management_enabled ? module.portal[0].deployment_token : null
+  sensitive   = true
+}

@@ -240,7 +240,7 @@ variable "entra_audience" {
 }
 
 variable "public_base_url" {
-  description = "AURA_PUBLIC_BASE_URL: base of links in e-mails (empty: the API Management gateway, else the default group's app)."
+  description = "AURA_PUBLIC_BASE_URL: the portal's address (its custom domain, if it has one); links in e-mails open its /accept-invitation and /reset-password pages. Empty: the Static Web App's own host name."
   type        = string
   default     = ""
 }
@@ -260,4 +260,14 @@ variable "email" {
     smtp_port = optional(number, 587)
     smtp_user = optional(string, "")
   })
+}
+
+variable "portal_location" {
+  description = "Region of the portal's Static Web App (offered in fewer regions than the rest: westeurope, eastus2, centralus, westus2, eastasia)."
+  type        = string
+  default     = "westeurope"
+  validation {
+    condition     = contains(["westeurope", "eastus2", "centralus", "westus2", "eastasia"], var.portal_location)
+    error_message = "Static Web Apps are offered in westeurope, eastus2, centralus, westus2 and eastasia."
+  }
 }

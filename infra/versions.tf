@@ -7,6 +7,11 @@ terraform {
       # 4.42 renamed Key Vault's RBAC switch to rbac_authorization_enabled, which the keyvault module uses.
       version = "~> 4.42"
     }
+    # For the one resource azurerm lacks: the portal's API Management backend link (modules/static_web_app).
+    azapi = {
+      source  = "Azure/azapi"
+      version = "~> 2.4"
+    }
   }
 
   # Partial configuration: the state account is given at `terraform init -backend-config=...` (docs/deploy.md).
@@ -15,6 +20,8 @@ terraform {
     use_azuread_auth = true
   }
 }
+
+provider "azapi" {}
 
 provider "azurerm" {
   features {

@@ -413,6 +413,49 @@ def test_api_management_lets_files_through_only_on_the_raw_body_routes() -> None
     assert "${upload_routes}" in policy
 
 
+def test_the_portal_is_a_static_web_app_with_api_management_as_its_same_origin_backend() -> None:
+    """The browser reaches the API at the portal's own origin under /api: no CORS, and the session cookie
+    (SameSite=Strict) stays first-party. Linking a backend needs the Standard plan."""
+    call = module_call("portal")
+    assert call["source"] == "./modules/static_web_app"
+    assert call["sku"] == "Standard"
+    assert call["api_management_id"] == "${module.apim[0].id}"
+    [(_, _, _, app)] = list(resources("azurerm_static_web_app"))
+    assert app["preview_environments_enabled"] is False
+    [(_, _, _, link)] = list(resources("azapi_resource"))
+    assert link["type"].startswith("Microsoft.Web/staticSites/linkedBackends@")
+    assert link["body"]["properties"]["backendResourceId"] == "${var.api_management_id}"
+    assert module_outputs("apim")["gateway_url"].endswith("/api"), (
+        "the API is served under /api, as the portal calls it"
+    )
+    token = parse(INFRA / "outputs.tf")["output"]
+    [deploy] = [block["portal_deployment_token"] for block in token if "portal_deployment_token" in block]
+    assert deploy["sensitive"] is True
+
+
+def test_links_in_emails_open_the_portal() -> None:
+    """Invitation and password-reset links go to the portal's pages (/accept-invitation, /reset-password)."""
+    base = module_locals("")["public_base_url"]
+    assert "module.portal[0].default_host_name" in base
+    assert "azure-api.net" not in base
+    portal_routes = (ROOT / "portal" / "src" / "App.tsx").read_text()
+    assert "path: '/accept-invitation'" in portal_routes and "path: '/reset-password'" in portal_routes
+
+
+def test_the_portal_is_served_with_a_strict_content_security_policy() -> None:
+    config = json.loads((ROOT / "portal" / "public" / "staticwebapp.config.json").read_text())
+    csp = dict(
+        (directive.split(" ", 1) + [""])[:2]
+        for directive in config["globalHeaders"]["Content-Security-Policy"].split("; ")
+    )
+    assert csp["default-src"] == "'self'"
+    assert csp["script-src"] == "'self'", "no inline or remote script"
+    assert csp["connect-src"] == "'self'", "the portal talks only to its own origin's /api"
+    assert csp["frame-ancestors"] == "'none'"
+    assert config["globalHeaders"]["X-Content-Type-Options"] == "nosniff"
+    assert "/api/*" in config["navigationFallback"]["exclude"]
+
+
 def test_prod_is_private() -> None:
     prod = tfvars("prod")
     assert prod["private_networking"] is True

@@ -32,6 +32,8 @@ from shared.db.models import InboxMessage, Job, LocalDelivery, OutboxMessage
 from shared.db.uow import UnitOfWork
 from tests.integration.localhost_support import create_firm, running_server, wait_for
 
+ROOT = Path(__file__).resolve().parents[2]
+
 pytestmark = pytest.mark.integration
 
 
@@ -279,6 +281,27 @@ def test_static_files_with_client_side_routing_and_no_escape(database: str, tmp_
         status, body = asyncio.run(_raw_get(portal, path))
         assert b"do not serve" not in body
         assert status == 404
+
+
+def test_static_files_carry_the_portals_security_headers_as_in_azure(database: str, tmp_path: Path) -> None:
+    """The portal's staticwebapp.config.json (what Azure Static Web Apps applies) is applied locally too,
+    so the browser tests run the portal under the same Content-Security-Policy."""
+    static = tmp_path / "dist"
+    static.mkdir()
+    (static / "index.html").write_text("<html>portal</html>")
+    shipped = json.loads((ROOT / "portal" / "public" / "staticwebapp.config.json").read_text())
+    (static / "staticwebapp.config.json").write_text(json.dumps(shipped))
+    portal = LocalHost(build_app(), static_dir=static, run_bus=False)
+
+    page = _request(portal, "GET", "/engagements")
+    csp = page.headers["content-security-policy"]
+    assert "connect-src 'self'" in csp and "frame-ancestors 'none'" in csp and "script-src 'self';" in csp
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert "strict-transport-security" not in page.headers  # meaningless over plain HTTP
+    # the API keeps its own headers
+    assert "content-security-policy" not in _request(portal, "GET", "/api/not-a-function").headers
+    # and Azure's fallback to index.html leaves /api alone, as the local host does
+    assert "/api/*" in shipped["navigationFallback"]["exclude"]
 
 
 async def _raw_get(app: LocalHost, path: str) -> tuple[int, bytes]:

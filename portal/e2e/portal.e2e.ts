@@ -1,0 +1,127 @@
+/**
+ * An audit senior's year-end story through the portal, then a client contact who tries another
+ * client's engagement by its URL. One browser, steps in order: each step starts where the last ended.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launch, loadConfig, newContext, screenshot, signIn, watch } from './support'
+
+const config = loadConfig()
+let browser: Browser
+let context: BrowserContext
+let page: Page
+let problems: string[]
+let engagementUrl = ''
+
+const visible = (locator: ReturnType<Page['getByText']>, timeout = 20_000) =>
+  expect.poll(() => locator.first().isVisible(), { timeout }).toBe(true)
+
+beforeAll(async () => {
+  browser = await launch(config)
+  context = await newContext(browser, config)
+  page = await context.newPage()
+  problems = watch(page)
+})
+
+afterAll(async () => {
+  await browser?.close()
+})
+
+describe('an auditor', () => {
+  it('signs in and sees the engagements', async () => {
+    await signIn(page, config.manager)
+    await screenshot(page, config, '01-engagements')
+  })
+
+  it('creates an engagement', async () => {
+    await page.getByRole('link', { name: 'New engagement' }).click()
+    await page.getByLabel('Client').selectOption({ label: config.clientName })
+    await page.getByLabel('Name', { exact: true }).fill('Northwind FY2026 audit')
+    await page.getByLabel('Period start').fill('2026-01-01')
+    await page.getByLabel('Period end').fill('2026-12-31')
+    await screenshot(page, config, '02-new-engagement')
+    await page.getByRole('button', { name: 'Create engagement' }).click()
+    await page.waitForURL(/\/engagements\/[0-9a-f-]{36}$/)
+    engagementUrl = new URL(page.url()).pathname
+    await visible(page.getByRole('heading', { name: 'Northwind FY2026 audit' }))
+    await screenshot(page, config, '03-engagement-overview')
+  })
+
+  it('uploads a general ledger and watches it load', async () => {
+    await page.getByRole('link', { name: 'Data', exact: true }).click()
+    await page.getByLabel('Kind').selectOption('general_ledger')
+    await page.getByLabel('Choose file').setInputFiles(config.generalLedger)
+    await visible(page.getByText('Column mapping'))
+    await page.getByRole('button', { name: 'Upload and load' }).click()
+    await visible(page.getByText(/loaded/i), 60_000)
+    await screenshot(page, config, '04-data-loaded')
+  })
+
+  it('sees the journal-entry test results of the run the load started', async () => {
+    await page.getByRole('link', { name: 'JE testing' }).click()
+    await visible(page.getByRole('cell', { name: 'Round amount' }), 90_000)
+    await visible(page.getByText(/completed/i), 90_000)
+    await screenshot(page, config, '05-je-tests')
+  })
+
+  it('dispositions a flagged journal as an exception with a note', async () => {
+    await page.getByRole('link', { name: 'Risk-ranked journals' }).click()
+    const journal = page.getByRole('row').filter({ hasText: 'JE-9001' })
+    await visible(journal)
+    await journal.first().click()
+    await page.getByLabel('Disposition').selectOption('exception')
+    await page.getByLabel('Note').fill('Round accrual posted after year end by its approver; proposed adjustment AJE-3.')
+    await page.getByRole('button', { name: 'Save disposition' }).click()
+    await visible(page.getByText('Saved'))
+    await screenshot(page, config, '06-journal-disposition')
+  })
+
+  it('sees the Benford chart with its MAD and conformity', async () => {
+    await page.getByRole('link', { name: 'Benford' }).click()
+    const chart = page.getByRole('img', { name: 'Benford chart: observed against expected' })
+    await visible(chart)
+    expect(await chart.locator('rect').count()).toBeGreaterThanOrEqual(9)
+    await visible(page.getByText('MAD'))
+    await screenshot(page, config, '07-benford')
+  })
+
+  it('adds a workpaper to the binder and signs it as preparer', async () => {
+    await page.getByRole('link', { name: 'Binder' }).click()
+    await page.getByRole('button', { name: 'New item' }).click()
+    await page.getByLabel('Kind').selectOption('workpaper')
+    await page.getByLabel('Title').fill('Cash lead schedule')
+    await page.getByRole('button', { name: 'Add' }).click()
+    await visible(page.getByRole('heading', { name: /Cash lead schedule/ }))
+    await page.getByRole('button', { name: 'Sign as preparer' }).click()
+    await visible(page.getByText(config.manager.name))
+    await expect.poll(() => page.getByRole('button', { name: 'Sign as preparer' }).count()).toBe(0)
+    await screenshot(page, config, '08-binder-signed')
+  })
+
+  it('signs out', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.waitForURL(/\/sign-in/)
+    // the session is over: going back to the engagement asks for sign-in again
+    await page.goto(engagementUrl)
+    await page.waitForURL(/\/sign-in/)
+    expect(problems.filter((p) => !p.includes('401'))).toEqual([])
+  })
+})
+
+describe('a client contact', () => {
+  it("sees their client's engagement and cannot open another client's by its URL", async () => {
+    const own = await newContext(browser, config)
+    const client = await own.newPage()
+    await signIn(client, config.clientUser)
+    await visible(client.getByText('Northwind FY2026 audit'))
+    expect(await client.getByText(config.otherEngagement.name).count()).toBe(0)
+    await screenshot(client, config, '09-client-engagements')
+
+    await client.goto(`/engagements/${config.otherEngagement.id}`)
+    await visible(client.getByRole('alert'))
+    await expect.poll(() => client.getByRole('alert').first().textContent()).toMatch(/cannot be shown/i)
+    expect(await client.getByText(config.otherEngagement.name).count()).toBe(0)
+    await screenshot(client, config, '10-client-refused')
+    await own.close()
+  })
+})
