@@ -37,7 +37,7 @@ run: install portal ## build the portal, migrate, create the demo firm if the da
 	MALLOC_ARENA_MAX=2 $(BIN)/aura serve --demo --port $(PORT)
 
 test: install infra-check test-portal portal browser ## every test (unit, integration, e2e in chromium, slow included) with coverage, and infra-check
-	$(PYTEST) $(COVERAGE_ARGS)
+	AURA_CHROMIUM=$(CHROMIUM) $(PYTEST) $(COVERAGE_ARGS)
 
 test-fast: install ## every test, no coverage
 	$(PYTEST) -q
