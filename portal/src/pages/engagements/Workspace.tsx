@@ -19,11 +19,11 @@ export function Workspace() {
   if (query.isError) return <ErrorMessage error={query.error} title="This engagement cannot be shown" />
   const engagement = query.data
   const context: EngagementContext = { engagement, refresh: () => void query.refetch() }
+  // Client contacts upload the data asked of them; the rest of the file (and evidence) is the firm's.
   const tabs = isClientUser
     ? [
         ['', 'Overview'],
         ['data', 'Data'],
-        ['evidence', 'Evidence'],
       ]
     : [
         ['', 'Overview'],

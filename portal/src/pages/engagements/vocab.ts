@@ -1,0 +1,113 @@
+/**
+ * The words of engagements and roles as the API defines them (functions/engagement/schemas.py,
+ * shared/auth/permissions.py), with the labels people read. The `satisfies Record<…>` checks keep
+ * every list complete against the generated API types.
+ */
+import type { components } from '../../api/schema'
+
+type Schemas = components['schemas']
+export type Status = Schemas['EngagementRead']['status']
+export type EngagementType = Schemas['EngagementRead']['engagement_type']
+export type Framework = Schemas['EngagementRead']['framework']
+export type TeamRole = Schemas['MemberCreate']['role']
+export type UserRole = Schemas['RolesUpdate']['roles'][number]
+export type EntityType = Schemas['ClientRead']['entity_type']
+
+export const STATUS_LABELS = {
+  draft: 'Draft',
+  planning: 'Planning',
+  fieldwork: 'Fieldwork',
+  review: 'Review',
+  finalized: 'Finalized',
+} as const satisfies Record<Status, string>
+/** The lifecycle in order (SPEC.md section 2). */
+export const STATUSES = Object.keys(STATUS_LABELS) as Status[]
+
+export const TYPE_LABELS = {
+  audit: 'Audit',
+  review: 'Review',
+  compilation: 'Compilation',
+  agreed_upon_procedures: 'Agreed-upon procedures',
+} as const satisfies Record<EngagementType, string>
+export const TYPES = Object.keys(TYPE_LABELS) as EngagementType[]
+
+export const FRAMEWORK_LABELS = {
+  us_gaap: 'US GAAP',
+  ifrs: 'IFRS',
+  tax_basis: 'Tax basis',
+  cash_basis: 'Cash basis',
+} as const satisfies Record<Framework, string>
+export const FRAMEWORKS = Object.keys(FRAMEWORK_LABELS) as Framework[]
+
+export const TEAM_ROLE_LABELS = {
+  partner: 'Partner',
+  manager: 'Manager',
+  senior: 'Senior',
+  staff: 'Staff',
+  qc_reviewer: 'QC reviewer',
+} as const satisfies Record<TeamRole, string>
+export const TEAM_ROLES = Object.keys(TEAM_ROLE_LABELS) as TeamRole[]
+
+export const ENTITY_TYPE_LABELS = {
+  non_issuer: 'Non-issuer',
+  issuer: 'Issuer',
+} as const satisfies Record<EntityType, string>
+export const ENTITY_TYPES = Object.keys(ENTITY_TYPE_LABELS) as EntityType[]
+
+export const FIRM_ROLE_LABELS = {
+  firm_admin: 'Firm admin',
+  partner: 'Partner',
+  manager: 'Manager',
+  senior: 'Senior',
+  staff: 'Staff',
+  qc_reviewer: 'QC reviewer',
+} as const
+export const CLIENT_ROLE_LABELS = {
+  client_admin: 'Client admin',
+  client_user: 'Client user',
+} as const
+export const USER_ROLE_LABELS = { ...FIRM_ROLE_LABELS, ...CLIENT_ROLE_LABELS } satisfies Record<UserRole, string>
+export const FIRM_ROLES = Object.keys(FIRM_ROLE_LABELS) as UserRole[]
+export const CLIENT_ROLES = Object.keys(CLIENT_ROLE_LABELS) as UserRole[]
+export const isClientRole = (role: string) => role === 'client_admin' || role === 'client_user'
+
+export function label<K extends string>(labels: Record<K, string>, code: string | null | undefined): string {
+  if (!code) return ''
+  return (labels as Record<string, string>)[code] ?? code.replace(/_/g, ' ')
+}
+
+/** The moves the engagement service allows from a status: one step forward, one step back. */
+export function nextSteps(status: Status): { forward: Status | null; back: Status | null } {
+  if (status === 'finalized') return { forward: null, back: null }
+  const index = STATUSES.indexOf(status)
+  return {
+    forward: STATUSES[index + 1] ?? null,
+    back: index > 0 ? STATUSES[index - 1] : null,
+  }
+}
+
+/** A step back needs a reason this long (MIN_BACK_STEP_REASON in functions/engagement/service.py). */
+export const MIN_BACK_STEP_REASON = 10
+
+/** What each team role grants on its engagement, of the permissions this portal asks about. */
+const TEAM_ROLE_GRANTS: Record<TeamRole, readonly string[]> = {
+  partner: ['engagement.update', 'engagement.finalize'],
+  manager: ['engagement.update'],
+  senior: ['engagement.update'],
+  staff: [],
+  qc_reviewer: [],
+}
+
+/**
+ * Whether the caller may do something on one engagement, as shared/engagement_access.py decides:
+ * on the team, their team role's grants (plus their firm role's when they see every engagement);
+ * otherwise their firm role's.
+ */
+export function mayOnEngagement(
+  permission: 'engagement.update' | 'engagement.finalize',
+  myRole: TeamRole | null | undefined,
+  can: (permission: string) => boolean,
+): boolean {
+  if (!myRole) return can(permission)
+  return TEAM_ROLE_GRANTS[myRole].includes(permission) || (can('engagement.read_all') && can(permission))
+}
