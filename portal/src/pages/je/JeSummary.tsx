@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useEffect, useRef, useState, type ReactNode } from 'react'
+import { useEffect, useState, type ReactNode } from 'react'
 import { Link, useNavigate, useParams } from 'react-router'
 import { api, ok } from '../../api/client'
 import { download } from '../../api/transfer'
@@ -126,16 +126,16 @@ export function JeSummary() {
     queryFn: () => ok(api.GET('/api/engagements/{engagement_id}/je-tests/runs', { params: { path: { engagement_id: engagement.id }, query: { page: 1, page_size: 100 } } })),
   })
 
-  // A run that finishes changes the list of runs and the triage summary.
+  // A run that has moved on since the list was read (it finished, or failed) refreshes the list of runs
+  // and the triage summary.
   const status = run.data?.status
-  const previous = useRef(status)
+  const listed = runs.data?.items.find((item) => item.id === run.data?.id)?.status
   useEffect(() => {
-    if (previous.current && isActive(previous.current) && status && !isActive(status)) {
+    if (status && listed && listed !== status) {
       void queryClient.invalidateQueries({ queryKey: runsKey(engagement.id) })
       void queryClient.invalidateQueries({ queryKey: exceptionsKey(engagement.id) })
     }
-    previous.current = status
-  }, [status, engagement.id, queryClient])
+  }, [status, listed, engagement.id, queryClient])
 
   const start = useMutation({
     mutationFn: () =>
