@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from functions.ingestion import bp, reads, schemas, service
+from functions.ingestion import bp, preview, reads, schemas, service
 from shared.auth.permissions import Permission
 from shared.db.models_ingestion import Dataset
 from shared.errors import Forbidden
@@ -79,6 +79,31 @@ def upload_dataset(call: Call) -> schemas.Accepted:
             content_type=service.media_type(call.request.headers.get("Content-Type")),
         )
         return _accepted(dataset)
+
+
+@endpoint(
+    bp,
+    "POST",
+    ENGAGEMENT + "/datasets/preview",
+    name="preview_dataset",
+    summary="How a file's header maps to the kind's fields, with its first rows; the beginning of the file "
+    "as the raw body (a CSV's first few hundred KB, a workbook or SAF-T file whole); nothing is stored",
+    tags=DATA,
+    permission=Permission.DATA_UPLOAD,
+    query=preview.PreviewOptions,
+    raw_body_types=schemas.ACCEPTED_TYPES,
+    response=preview.PreviewRead,
+    errors=[400, 404, 409, 413, 415],
+)
+def preview_dataset(call: Call) -> preview.PreviewRead:
+    with call.uow() as uow:  # the access check only: the file is read after the transaction has ended
+        period = preview.uploader_period(uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"))
+    return preview.preview(
+        options=call.query,
+        data=call.raw_body(),
+        content_type=service.media_type(call.request.headers.get("Content-Type")),
+        period=period,
+    )
 
 
 @endpoint(

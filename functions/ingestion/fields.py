@@ -43,7 +43,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from functions.ingestion.problems import ProblemLog
+from functions.ingestion.problems import IngestRejected, ProblemLog
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
@@ -698,9 +698,53 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
 
 
+@dataclass(frozen=True)
+class Match:
+    """What the header matching found, before anything is refused: the plan as far as it goes, the
+    header problems (unknown or unmatched column-map entries, ambiguous headers, missing required
+    columns) and the refusal code each problem adds. The preview shows it; the load refuses on it."""
+
+    plan: Plan
+    problems: ProblemLog
+    codes: tuple[str, ...]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The required source fields (or amount parts) no header was found for, in field order."""
+        order = {name: i for i, name in enumerate(source_fields(self.plan.kind))}
+        return tuple(
+            sorted(
+                (p["column"] for p in self.problems.problems if p["reason"].startswith("required column")),
+                key=lambda name: order.get(name, len(order)),
+            )
+        )
+
+    def rejection(self) -> IngestRejected:
+        kind, header = self.plan.kind, self.plan.header
+        code = next(c for c in ("invalid_column_map", "ambiguous_columns", "missing_columns") if c in self.codes)
+        if code == "missing_columns":
+            message = (
+                f"required columns not found: {', '.join(self.missing)}. The file's headers: {_listing(header)}. "
+                f"Rename the headers or pass a column map."
+            )
+        else:
+            message = f"the file's columns cannot be read as a {kind.replace('_', ' ')}: " + "; ".join(
+                f"{p['column']}: {p['reason']}" for p in self.problems.problems[:5]
+            )
+        return self.problems.reject(code, message)
+
+
 def resolve(kind: str, header: list[str] | tuple[str, ...], column_map: dict[str, str] | None = None) -> Plan:
     """Decide the plan or refuse the file with every header problem at once, so one upload round
     is enough to fix the export or the column map."""
+    found = match(kind, header, column_map)
+    if found.problems:
+        raise found.rejection()
+    return found.plan
+
+
+def match(kind: str, header: list[str] | tuple[str, ...], column_map: dict[str, str] | None = None) -> Match:
+    """Match the header against the alias table and the column map, collecting every problem."""
     _check_kind(kind)
     header = tuple("" if h is None else str(h) for h in header)
     problems = ProblemLog()
@@ -792,27 +836,10 @@ def resolve(kind: str, header: list[str] | tuple[str, ...], column_map: dict[str
             _missing(problems, kind, required, header, None)
             codes.append("missing_columns")
 
-    if problems:
-        code = next(c for c in ("invalid_column_map", "ambiguous_columns", "missing_columns") if c in codes)
-        order = {name: i for i, name in enumerate(source_fields(kind))}
-        missing = sorted(
-            (p["column"] for p in problems.problems if p["reason"].startswith("required column")),
-            key=lambda name: order.get(name, len(order)),
-        )
-        if code == "missing_columns":
-            message = (
-                f"required columns not found: {', '.join(missing)}. The file's headers: {_listing(header)}. "
-                f"Rename the headers or pass a column map."
-            )
-        else:
-            message = f"the file's columns cannot be read as a {kind.replace('_', ' ')}: " + "; ".join(
-                f"{p['column']}: {p['reason']}" for p in problems.problems[:5]
-            )
-        raise problems.reject(code, message)
-
     used = set(columns.values())
     unmapped = tuple(h for h in header if h not in used and h.strip())
-    return Plan(kind=kind, header=header, columns=columns, amount_forms=amount_forms, unmapped=unmapped)
+    plan = Plan(kind=kind, header=header, columns=columns, amount_forms=amount_forms, unmapped=unmapped)
+    return Match(plan=plan, problems=problems, codes=tuple(codes))
 
 
 def _closing_from_plain_debit_credit(columns: dict[str, str], explicit: set[str]) -> None:

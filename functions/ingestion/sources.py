@@ -350,25 +350,28 @@ def _csv_chunks(
             )
         return "skip"
 
-    reader = pacsv.open_csv(
-        data,
-        read_options=pacsv.ReadOptions(column_names=column_names, block_size=CSV_BLOCK_BYTES, use_threads=False),
-        parse_options=pacsv.ParseOptions(
-            delimiter=delimiter,
-            quote_char='"',
-            double_quote=True,
-            newlines_in_values=True,
-            ignore_empty_lines=False,  # a blank line is a row of nulls, so it keeps its number
-            invalid_row_handler=on_invalid,
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(column_names, pa.string()),
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-            check_utf8=False,  # checked per batch below, where the row of a bad byte is known
-        ),
-    )
+    try:  # pyarrow parses the first block here already
+        reader = pacsv.open_csv(
+            data,
+            read_options=pacsv.ReadOptions(column_names=column_names, block_size=CSV_BLOCK_BYTES, use_threads=False),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char='"',
+                double_quote=True,
+                newlines_in_values=True,
+                ignore_empty_lines=False,  # a blank line is a row of nulls, so it keeps its number
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(column_names, pa.string()),
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                check_utf8=False,  # checked per batch below, where the row of a bad byte is known
+            ),
+        )
+    except pa.ArrowInvalid as error:
+        raise IngestRejected("malformed_row", f"The CSV could not be read after row {header_row}: {error}") from error
     record = 1  # pyarrow's number of the next record: the first after the header
     skip_at = 0
     rows = 0
@@ -559,10 +562,10 @@ class _Prefixed(io.RawIOBase):
             buffer[:size] = self._prefix[self._position : self._position + size]
             self._position += size
             return size
-        self._past_prefix = True
         data = self._stream.read(len(buffer))
         if not data:
             return 0
+        self._past_prefix = True  # only once the stream has given more: a file shorter than a peek can rewind
         buffer[: len(data)] = data
         return len(data)
 
