@@ -77,4 +77,5 @@ export async function signIn(page: Page, person: Person): Promise<void> {
   await page.getByLabel('Password').fill(person.password)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await expect.poll(() => page.getByRole('heading', { name: 'Engagements' }).isVisible(), { timeout: 20_000 }).toBe(true)
+  await expect.poll(() => page.getByText(/^Loading/).count(), { timeout: 20_000 }).toBe(0)
 }

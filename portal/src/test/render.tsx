@@ -84,8 +84,12 @@ interface Options {
   /** The route pattern the page is mounted at (for useParams). */
   route?: string
   me?: Me
+  /** The session's state (default: signed in). */
+  status?: AuthValue['status']
   /** Mount the page inside an engagement workspace (useEngagement). */
   engagement?: Engagement
+  /** History state of the first entry (e.g. where sign-in returns to). */
+  state?: unknown
   /** Other routes, to check where the page navigates. */
   extraRoutes?: RouteObject[]
 }
@@ -94,7 +98,7 @@ export function renderPage(page: ReactElement, options: Options = {}) {
   const me = options.me ?? makeMe()
   const permissions = new Set(me.permissions)
   const auth: AuthValue = {
-    status: 'signedIn',
+    status: options.status ?? 'signedIn',
     me,
     can: (permission) => permissions.has(permission),
     isClientUser: me.roles.some((role) => role.startsWith('client_')),
@@ -113,7 +117,8 @@ export function renderPage(page: ReactElement, options: Options = {}) {
         ...(options.extraRoutes ?? []),
       ]
     : [{ path: route, element: page }, ...(options.extraRoutes ?? [])]
-  const router = createMemoryRouter(routes, { initialEntries: [options.path ?? route] })
+  const start = options.path ?? route
+  const router = createMemoryRouter(routes, { initialEntries: [options.state ? { pathname: start, state: options.state } : start] })
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } })
   const result = render(
     <QueryClientProvider client={queryClient}>
