@@ -57,10 +57,3 @@ export function networkError(err: unknown): ApiError {
     code: 'network_error',
   })
 }
-
-/** A thrown value as something a person can read. */
-export function messageOf(err: unknown): string {
-  if (err instanceof ApiError) return err.message
-  if (err instanceof Error) return err.message
-  return String(err)
-}

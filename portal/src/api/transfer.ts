@@ -85,7 +85,12 @@ export async function download(url: string, fallbackName: string): Promise<strin
     throw new ApiError(response.status, problemFrom(response.status, body, response.statusText))
   }
   const name = filenameFrom(response.headers.get('Content-Disposition'), fallbackName)
-  const blob = await response.blob()
+  saveFile(await response.blob(), name)
+  return name
+}
+
+/** Hand a blob to the browser as a download named `name`. */
+export function saveFile(blob: Blob, name: string) {
   const href = URL.createObjectURL(blob)
   const link = document.createElement('a')
   link.href = href
@@ -94,5 +99,4 @@ export async function download(url: string, fallbackName: string): Promise<strin
   link.click()
   link.remove()
   setTimeout(() => URL.revokeObjectURL(href), 10_000)
-  return name
 }

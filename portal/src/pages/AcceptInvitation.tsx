@@ -2,35 +2,25 @@ import { useState, type FormEvent } from 'react'
 import { Link, useSearchParams } from 'react-router'
 import { api, ok } from '../api/client'
 import { ErrorMessage } from '../ui/ErrorMessage'
-import { MIN_PASSWORD_LENGTH, passwordProblem } from './passwordPolicy'
+import { useAction } from '../ui/useAction'
+import { NewPasswordFields, useNewPassword } from './NewPassword'
 
 /** Join the firm from an invitation e-mail: choose a name and a password. */
 export function AcceptInvitation() {
   const [params] = useSearchParams()
   const token = params.get('token') ?? ''
   const [displayName, setDisplayName] = useState('')
-  const [password, setPassword] = useState('')
-  const [repeat, setRepeat] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [problem, setProblem] = useState<string | null>(null)
-  const [error, setError] = useState<unknown>(null)
+  const newPassword = useNewPassword()
+  const { busy, error, run, clearError } = useAction()
   const [email, setEmail] = useState<string | null>(null)
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault()
-    setError(null)
-    const wrong = passwordProblem(password, repeat)
-    setProblem(wrong)
-    if (wrong) return
-    setBusy(true)
-    try {
-      const user = await ok(api.POST('/api/invitations/accept', { body: { token, password, display_name: displayName.trim() } }))
+    if (!newPassword.check()) return clearError()
+    void run(async () => {
+      const user = await ok(api.POST('/api/invitations/accept', { body: { token, password: newPassword.password, display_name: displayName.trim() } }))
       setEmail(user.email)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   if (!token) {
@@ -68,22 +58,7 @@ export function AcceptInvitation() {
               Your name
               <input autoComplete="name" value={displayName} onChange={(e) => setDisplayName(e.target.value)} maxLength={200} autoFocus />
             </label>
-            <label>
-              Password
-              <input type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} required aria-describedby="accept-password-hint" />
-            </label>
-            <span id="accept-password-hint" className="muted small">
-              At least {MIN_PASSWORD_LENGTH} characters.
-            </span>
-            <label>
-              Repeat password
-              <input type="password" autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.target.value)} required />
-            </label>
-            {problem && (
-              <div className="error" role="alert">
-                {problem}
-              </div>
-            )}
+            <NewPasswordFields state={newPassword} label="Password" hintId="accept-password-hint" />
             <ErrorMessage error={error} title="The invitation could not be accepted" />
             <button type="submit" className="primary" disabled={busy}>
               {busy ? 'Accepting…' : 'Accept invitation'}

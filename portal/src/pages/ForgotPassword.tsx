@@ -2,26 +2,20 @@ import { useState, type FormEvent } from 'react'
 import { Link } from 'react-router'
 import { api, ok } from '../api/client'
 import { ErrorMessage } from '../ui/ErrorMessage'
+import { useAction } from '../ui/useAction'
 
 /** Ask for a reset link; the answer is the same whether or not the address has an account. */
 export function ForgotPassword() {
   const [email, setEmail] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(null)
+  const { busy, error, run } = useAction()
   const [answer, setAnswer] = useState<string | null>(null)
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
+    void run(async () => {
       const accepted = await ok(api.POST('/api/auth/password-reset', { body: { email: email.trim() } }))
       setAnswer(accepted?.detail || 'If the address belongs to an active account, a reset link is on its way')
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   return (

@@ -2,34 +2,24 @@ import { useState, type FormEvent } from 'react'
 import { Link, useSearchParams } from 'react-router'
 import { api, ok } from '../api/client'
 import { ErrorMessage } from '../ui/ErrorMessage'
-import { MIN_PASSWORD_LENGTH, passwordProblem } from './passwordPolicy'
+import { useAction } from '../ui/useAction'
+import { NewPasswordFields, useNewPassword } from './NewPassword'
 
 /** Choose a new password with the one-time token of a reset e-mail. */
 export function ResetPassword() {
   const [params] = useSearchParams()
   const token = params.get('token') ?? ''
-  const [password, setPassword] = useState('')
-  const [repeat, setRepeat] = useState('')
-  const [busy, setBusy] = useState(false)
-  const [problem, setProblem] = useState<string | null>(null)
-  const [error, setError] = useState<unknown>(null)
+  const newPassword = useNewPassword()
+  const { busy, error, run, clearError } = useAction()
   const [done, setDone] = useState(false)
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault()
-    setError(null)
-    const wrong = passwordProblem(password, repeat)
-    setProblem(wrong)
-    if (wrong) return
-    setBusy(true)
-    try {
-      await ok(api.POST('/api/auth/password-reset/confirm', { body: { token, new_password: password } }))
+    if (!newPassword.check()) return clearError()
+    void run(async () => {
+      await ok(api.POST('/api/auth/password-reset/confirm', { body: { token, new_password: newPassword.password } }))
       setDone(true)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   if (!token) {
@@ -59,22 +49,7 @@ export function ResetPassword() {
           </>
         ) : (
           <>
-            <label>
-              New password
-              <input type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} required autoFocus aria-describedby="reset-password-hint" />
-            </label>
-            <span id="reset-password-hint" className="muted small">
-              At least {MIN_PASSWORD_LENGTH} characters.
-            </span>
-            <label>
-              Repeat password
-              <input type="password" autoComplete="new-password" value={repeat} onChange={(e) => setRepeat(e.target.value)} required />
-            </label>
-            {problem && (
-              <div className="error" role="alert">
-                {problem}
-              </div>
-            )}
+            <NewPasswordFields state={newPassword} label="New password" hintId="reset-password-hint" autoFocus />
             <ErrorMessage error={error} title="The password was not set" />
             <button type="submit" className="primary" disabled={busy}>
               {busy ? 'Setting…' : 'Set password'}

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react'
 import { Link, useLocation, useNavigate } from 'react-router'
 import { useAuth } from '../auth/AuthProvider'
 import { ErrorMessage } from '../ui/ErrorMessage'
+import { useAction } from '../ui/useAction'
 
 /** Sign-in; after an expired session it says so and returns to the page the user was on. */
 export function SignIn() {
@@ -10,22 +11,15 @@ export function SignIn() {
   const location = useLocation()
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, run } = useAction()
   const from = (location.state as { from?: string } | null)?.from
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
+    void run(async () => {
       await signIn(email, password)
       navigate(from && from !== '/sign-in' ? from : '/engagements', { replace: true })
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   return (

@@ -35,3 +35,39 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
     </div>
   )
 }
+
+/**
+ * The buttons at the foot of a dialog's form: the main action (a submit button, or with `onConfirm` a
+ * plain one), which reads `busyLabel` and is disabled while `busy`, then Cancel. `className` is the
+ * page's layout class for a row of buttons.
+ */
+export function DialogActions({
+  label,
+  busyLabel = label,
+  busy,
+  disabled = false,
+  onCancel,
+  onConfirm,
+  variant = 'primary',
+  className = 'form-actions',
+}: {
+  label: string
+  busyLabel?: string
+  busy: boolean
+  disabled?: boolean
+  onCancel: () => void
+  onConfirm?: () => void
+  variant?: 'primary' | 'danger'
+  className?: string
+}) {
+  return (
+    <div className={className}>
+      <button type={onConfirm ? 'button' : 'submit'} className={variant} disabled={busy || disabled} onClick={onConfirm}>
+        {busy ? busyLabel : label}
+      </button>
+      <button type="button" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  )
+}

@@ -3,8 +3,9 @@ import { useState, type FormEvent } from 'react'
 import { api, ok } from '../../api/client'
 import type { components } from '../../api/schema'
 import { useAuth } from '../../auth/AuthProvider'
+import { CodeOptions } from '../../ui/CodeOptions'
 import { DataTable, Pager, type Column } from '../../ui/DataTable'
-import { Dialog } from '../../ui/Dialog'
+import { Dialog, DialogActions } from '../../ui/Dialog'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading, PageHeader } from '../../ui/States'
 import { formatDateTime } from '../../ui/format'
@@ -77,11 +78,7 @@ export function Users() {
           Role
           <select value={role} onChange={(e) => { setRole(e.target.value as UserRole | ''); setPage(1) }}>
             <option value="">All roles</option>
-            {(Object.keys(USER_ROLE_LABELS) as UserRole[]).map((r) => (
-              <option key={r} value={r}>
-                {USER_ROLE_LABELS[r]}
-              </option>
-            ))}
+            <CodeOptions codes={Object.keys(USER_ROLE_LABELS) as UserRole[]} label={(r) => USER_ROLE_LABELS[r]} />
           </select>
         </label>
         <label>
@@ -227,14 +224,13 @@ function UserDialog({ user: opened, mayManage, clients, onClose }: { user: User;
                   ? `Deactivate ${user.email}? They are signed out at once and cannot sign in until reactivated.`
                   : `Reactivate ${user.email}? They can sign in again with their password.`}
               </p>
-              <div className="form-actions">
-                <button type="button" className={user.is_active ? 'danger' : 'primary'} disabled={activation.isPending} onClick={() => activation.mutate(!user.is_active)}>
-                  {user.is_active ? 'Yes, deactivate' : 'Yes, reactivate'}
-                </button>
-                <button type="button" onClick={() => setConfirming(false)}>
-                  Cancel
-                </button>
-              </div>
+              <DialogActions
+                label={user.is_active ? 'Yes, deactivate' : 'Yes, reactivate'}
+                variant={user.is_active ? 'danger' : 'primary'}
+                busy={activation.isPending}
+                onConfirm={() => activation.mutate(!user.is_active)}
+                onCancel={() => setConfirming(false)}
+              />
             </div>
           ) : (
             <div className="form-actions">
@@ -322,14 +318,7 @@ function CreateUserDialog({
           </div>
         )}
         <ErrorMessage error={create.error} title="The user was not created" />
-        <div className="form-actions">
-          <button type="submit" className="primary" disabled={create.isPending}>
-            {create.isPending ? 'Creating…' : 'Create user'}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions label="Create user" busyLabel="Creating…" busy={create.isPending} onCancel={onClose} />
       </form>
     </Dialog>
   )

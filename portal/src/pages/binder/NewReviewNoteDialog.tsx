@@ -1,8 +1,9 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { api, ok } from '../../api/client'
-import { Dialog } from '../../ui/Dialog'
+import { Dialog, DialogActions } from '../../ui/Dialog'
 import { ErrorMessage } from '../../ui/ErrorMessage'
+import { submitOnCtrlEnter } from '../../ui/keys'
 import { keys, nodeLabel, useTeam, type ReviewNoteDetail, type TreeNode } from './common'
 
 /**
@@ -70,12 +71,7 @@ export function NewReviewNoteDialog({
             required
             maxLength={10000}
             rows={5}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-                e.preventDefault()
-                e.currentTarget.form?.requestSubmit()
-              }
-            }}
+            onKeyDown={submitOnCtrlEnter}
           />
         </label>
         <label className="bn-check">
@@ -94,14 +90,14 @@ export function NewReviewNoteDialog({
           </select>
         </label>
         <ErrorMessage error={create.error} title="The note was not raised" />
-        <div className="bn-actions">
-          <button type="submit" className="primary" disabled={create.isPending || !nodeId || !body.trim()}>
-            {create.isPending ? 'Raising…' : 'Raise note'}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions
+          label="Raise note"
+          busyLabel="Raising…"
+          busy={create.isPending}
+          disabled={!nodeId || !body.trim()}
+          onCancel={onClose}
+          className="bn-actions"
+        />
       </form>
     </Dialog>
   )

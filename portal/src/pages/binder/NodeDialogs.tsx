@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState, type ReactNode } from 'react'
 import { api, ok } from '../../api/client'
 import type { components } from '../../api/schema'
-import { Dialog } from '../../ui/Dialog'
+import { Dialog, DialogActions } from '../../ui/Dialog'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { keys, nodeLabel, partial, type FlatNode, type NodeDetail, type NodeKind } from './common'
 
@@ -100,14 +100,7 @@ export function NewNodeDialog({
           <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={300} />
         </label>
         <ErrorMessage error={create.error} />
-        <div className="bn-actions">
-          <button type="submit" className="primary" disabled={create.isPending || !title.trim()}>
-            {create.isPending ? 'Adding…' : 'Add'}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions label="Add" busyLabel="Adding…" busy={create.isPending} disabled={!title.trim()} onCancel={onClose} className="bn-actions" />
       </form>
     </Dialog>
   )
@@ -154,14 +147,7 @@ export function RenameDialog({ engagementId, node, onClose }: { engagementId: st
           <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={300} />
         </label>
         <ErrorMessage error={rename.error} />
-        <div className="bn-actions">
-          <button type="submit" className="primary" disabled={rename.isPending || !title.trim()}>
-            {rename.isPending ? 'Saving…' : 'Save'}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions label="Save" busyLabel="Saving…" busy={rename.isPending} disabled={!title.trim()} onCancel={onClose} className="bn-actions" />
       </form>
     </Dialog>
   )
@@ -190,14 +176,15 @@ export function ConfirmDialog({
       <div className="form">
         <div>{children}</div>
         <ErrorMessage error={error} />
-        <div className="bn-actions">
-          <button type="button" className="danger" disabled={pending} onClick={onConfirm}>
-            {pending ? 'Working…' : confirm}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions
+          label={confirm}
+          busyLabel="Working…"
+          busy={pending}
+          variant="danger"
+          onConfirm={onConfirm}
+          onCancel={onClose}
+          className="bn-actions"
+        />
       </div>
     </Dialog>
   )

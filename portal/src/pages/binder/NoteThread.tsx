@@ -4,9 +4,11 @@ import { Link } from 'react-router'
 import { api, ok } from '../../api/client'
 import type { components } from '../../api/schema'
 import { useAuth } from '../../auth/AuthProvider'
+import { DialogActions } from '../../ui/Dialog'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading, StatusBadge } from '../../ui/States'
 import { formatDateTime } from '../../ui/format'
+import { submitOnCtrlEnter } from '../../ui/keys'
 import { keys, noteNodeLabel, partial, useTeam, type NoteStatus, type ReviewNoteRead } from './common'
 
 type NoteUpdate = components['schemas']['ReviewNoteUpdate']
@@ -197,12 +199,7 @@ export function NoteThread({
               onChange={(e) => setReply(e.target.value)}
               maxLength={10000}
               rows={3}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-                  e.preventDefault()
-                  e.currentTarget.form?.requestSubmit()
-                }
-              }}
+              onKeyDown={submitOnCtrlEnter}
             />
           </label>
           <div className="bn-actions">
@@ -310,14 +307,14 @@ function EditNote({
         </select>
       </label>
       <ErrorMessage error={save.error} title="The note was not changed" />
-      <div className="bn-actions">
-        <button type="submit" className="primary" disabled={save.isPending || !body.trim()}>
-          {save.isPending ? 'Saving…' : 'Save changes'}
-        </button>
-        <button type="button" onClick={() => onDone(false)}>
-          Cancel
-        </button>
-      </div>
+      <DialogActions
+        label="Save changes"
+        busyLabel="Saving…"
+        busy={save.isPending}
+        disabled={!body.trim()}
+        onCancel={() => onDone(false)}
+        className="bn-actions"
+      />
     </form>
   )
 }

@@ -3,6 +3,7 @@ import { useMemo, useState } from 'react'
 import { useParams, useSearchParams } from 'react-router'
 import { api, ok } from '../../api/client'
 import { useAuth } from '../../auth/AuthProvider'
+import { CodeOptions } from '../../ui/CodeOptions'
 import { DataTable, Pager, type Column } from '../../ui/DataTable'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading, StatusBadge } from '../../ui/States'
@@ -94,11 +95,7 @@ export function ReviewNotes() {
           Status
           <select value={status ?? ''} onChange={(e) => change({ status: e.target.value, page: null })}>
             <option value="">All</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s.charAt(0).toUpperCase() + s.slice(1)}
-              </option>
-            ))}
+            <CodeOptions codes={STATUSES} label={(s) => s.charAt(0).toUpperCase() + s.slice(1)} />
           </select>
         </label>
       </div>

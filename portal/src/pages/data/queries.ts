@@ -5,7 +5,6 @@ import type { components } from '../../api/schema'
 import { contentTypeOf, previewPart, readBytes, type DatasetKind, type Preview } from './mapping'
 
 export type Dataset = components['schemas']['DatasetRead']
-export type DatasetPage = components['schemas']['Page_DatasetRead_']
 export type Job = components['schemas']['JobRead']
 export type Accepted = components['schemas']['functions__ingestion__schemas__Accepted']
 export type Rollforward = components['schemas']['RollforwardRead']

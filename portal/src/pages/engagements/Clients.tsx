@@ -3,8 +3,9 @@ import { useState, type FormEvent } from 'react'
 import { api, ok } from '../../api/client'
 import type { components } from '../../api/schema'
 import { useAuth } from '../../auth/AuthProvider'
+import { CodeOptions } from '../../ui/CodeOptions'
 import { DataTable, Pager, type Column } from '../../ui/DataTable'
-import { Dialog } from '../../ui/Dialog'
+import { Dialog, DialogActions } from '../../ui/Dialog'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading, PageHeader } from '../../ui/States'
 import './engagements.css'
@@ -181,22 +182,11 @@ function ClientDialog({ client, onClose, onSaved }: { client: Client | null; onC
         <label>
           Entity type
           <select value={entityType} onChange={(e) => setEntityType(e.target.value as EntityType)}>
-            {ENTITY_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {ENTITY_TYPE_LABELS[t]}
-              </option>
-            ))}
+            <CodeOptions codes={ENTITY_TYPES} label={(t) => ENTITY_TYPE_LABELS[t]} />
           </select>
         </label>
         <ErrorMessage error={save.error} title="The client was not saved" />
-        <div className="form-actions">
-          <button type="submit" className="primary" disabled={save.isPending}>
-            {save.isPending ? 'Saving…' : 'Save client'}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions label="Save client" busyLabel="Saving…" busy={save.isPending} onCancel={onClose} />
       </form>
     </Dialog>
   )

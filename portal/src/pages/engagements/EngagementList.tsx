@@ -3,6 +3,7 @@ import { useMemo } from 'react'
 import { Link, useNavigate, useSearchParams } from 'react-router'
 import { api, ok } from '../../api/client'
 import { useAuth } from '../../auth/AuthProvider'
+import { CodeOptions } from '../../ui/CodeOptions'
 import { DataTable, Pager, type Column } from '../../ui/DataTable'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading, PageHeader, StatusBadge } from '../../ui/States'
@@ -108,11 +109,7 @@ export function EngagementList() {
           Status
           <select value={status} onChange={(e) => set('status', e.target.value)}>
             <option value="">All statuses</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABELS[s]}
-              </option>
-            ))}
+            <CodeOptions codes={STATUSES} label={(s) => STATUS_LABELS[s]} />
           </select>
         </label>
         <label>

@@ -3,8 +3,10 @@ import { useState, type FormEvent } from 'react'
 import { Link, useNavigate } from 'react-router'
 import { api, ok } from '../../api/client'
 import { useAuth } from '../../auth/AuthProvider'
+import { CodeOptions } from '../../ui/CodeOptions'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading, PageHeader } from '../../ui/States'
+import { useAction } from '../../ui/useAction'
 import './engagements.css'
 import { useClients } from './useClients'
 import { FRAMEWORKS, FRAMEWORK_LABELS, TYPES, TYPE_LABELS, type EngagementType, type Framework } from './vocab'
@@ -24,8 +26,7 @@ export function NewEngagement() {
   const [periodEnd, setPeriodEnd] = useState('')
   const [framework, setFramework] = useState<Framework>('us_gaap')
   const [problem, setProblem] = useState<string | null>(null)
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, run, clearError } = useAction()
   const mayAddClient = can('client.manage')
 
   if (!can('engagement.create')) {
@@ -37,15 +38,14 @@ export function NewEngagement() {
     )
   }
 
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault()
-    setError(null)
+    clearError()
     setProblem(null)
     if (newClient ? !clientName.trim() : !clientId) return setProblem(newClient ? 'Enter the new client’s name.' : 'Choose the client.')
     if (!periodStart || !periodEnd) return setProblem('Enter the start and the end of the period.')
     if (periodEnd <= periodStart) return setProblem('The period must end after it starts.')
-    setBusy(true)
-    try {
+    void run(async () => {
       let client = clientId
       if (newClient) {
         const created = await ok(
@@ -75,11 +75,7 @@ export function NewEngagement() {
       )
       void queryClient.invalidateQueries({ queryKey: ['engagements'] })
       navigate(`/engagements/${engagement.id}`)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
+    })
   }
 
   return (
@@ -134,21 +130,13 @@ export function NewEngagement() {
           <label>
             Type
             <select value={type} onChange={(e) => setType(e.target.value as EngagementType)}>
-              {TYPES.map((t) => (
-                <option key={t} value={t}>
-                  {TYPE_LABELS[t]}
-                </option>
-              ))}
+              <CodeOptions codes={TYPES} label={(t) => TYPE_LABELS[t]} />
             </select>
           </label>
           <label>
             Framework
             <select value={framework} onChange={(e) => setFramework(e.target.value as Framework)}>
-              {FRAMEWORKS.map((f) => (
-                <option key={f} value={f}>
-                  {FRAMEWORK_LABELS[f]}
-                </option>
-              ))}
+              <CodeOptions codes={FRAMEWORKS} label={(f) => FRAMEWORK_LABELS[f]} />
             </select>
           </label>
         </div>

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react'
 import { api, ok } from '../../api/client'
 import type { components } from '../../api/schema'
 import { useAuth } from '../../auth/AuthProvider'
+import { CodeOptions } from '../../ui/CodeOptions'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading } from '../../ui/States'
 import { formatDate } from '../../ui/format'
@@ -123,11 +124,7 @@ export function Team({ engagement, query }: { engagement: Engagement; query: Use
                           update.mutate({ member: m, to: e.target.value as TeamRole })
                         }}
                       >
-                        {TEAM_ROLES.map((r) => (
-                          <option key={r} value={r}>
-                            {TEAM_ROLE_LABELS[r]}
-                          </option>
-                        ))}
+                        <CodeOptions codes={TEAM_ROLES} label={(r) => TEAM_ROLE_LABELS[r]} />
                       </select>
                     ) : (
                       TEAM_ROLE_LABELS[m.role]
@@ -184,11 +181,7 @@ export function Team({ engagement, query }: { engagement: Engagement; query: Use
             <label>
               Engagement role
               <select value={role} onChange={(e) => setRole(e.target.value as TeamRole)}>
-                {TEAM_ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {TEAM_ROLE_LABELS[r]}
-                  </option>
-                ))}
+                <CodeOptions codes={TEAM_ROLES} label={(r) => TEAM_ROLE_LABELS[r]} />
               </select>
             </label>
             <button type="submit" disabled={busy || !person}>

@@ -13,6 +13,9 @@ export type TeamRole = Schemas['MemberCreate']['role']
 export type UserRole = Schemas['RolesUpdate']['roles'][number]
 export type EntityType = Schemas['ClientRead']['entity_type']
 
+/** The codes of a label map, in its order. */
+const codes = <K extends string>(labels: Record<K, string>) => Object.keys(labels) as K[]
+
 export const STATUS_LABELS = {
   draft: 'Draft',
   planning: 'Planning',
@@ -21,7 +24,7 @@ export const STATUS_LABELS = {
   finalized: 'Finalized',
 } as const satisfies Record<Status, string>
 /** The lifecycle in order (SPEC.md section 2). */
-export const STATUSES = Object.keys(STATUS_LABELS) as Status[]
+export const STATUSES = codes(STATUS_LABELS)
 
 export const TYPE_LABELS = {
   audit: 'Audit',
@@ -29,7 +32,7 @@ export const TYPE_LABELS = {
   compilation: 'Compilation',
   agreed_upon_procedures: 'Agreed-upon procedures',
 } as const satisfies Record<EngagementType, string>
-export const TYPES = Object.keys(TYPE_LABELS) as EngagementType[]
+export const TYPES = codes(TYPE_LABELS)
 
 export const FRAMEWORK_LABELS = {
   us_gaap: 'US GAAP',
@@ -37,7 +40,7 @@ export const FRAMEWORK_LABELS = {
   tax_basis: 'Tax basis',
   cash_basis: 'Cash basis',
 } as const satisfies Record<Framework, string>
-export const FRAMEWORKS = Object.keys(FRAMEWORK_LABELS) as Framework[]
+export const FRAMEWORKS = codes(FRAMEWORK_LABELS)
 
 export const TEAM_ROLE_LABELS = {
   partner: 'Partner',
@@ -46,13 +49,13 @@ export const TEAM_ROLE_LABELS = {
   staff: 'Staff',
   qc_reviewer: 'QC reviewer',
 } as const satisfies Record<TeamRole, string>
-export const TEAM_ROLES = Object.keys(TEAM_ROLE_LABELS) as TeamRole[]
+export const TEAM_ROLES = codes(TEAM_ROLE_LABELS)
 
 export const ENTITY_TYPE_LABELS = {
   non_issuer: 'Non-issuer',
   issuer: 'Issuer',
 } as const satisfies Record<EntityType, string>
-export const ENTITY_TYPES = Object.keys(ENTITY_TYPE_LABELS) as EntityType[]
+export const ENTITY_TYPES = codes(ENTITY_TYPE_LABELS)
 
 export const FIRM_ROLE_LABELS = {
   firm_admin: 'Firm admin',
@@ -67,8 +70,8 @@ export const CLIENT_ROLE_LABELS = {
   client_user: 'Client user',
 } as const
 export const USER_ROLE_LABELS = { ...FIRM_ROLE_LABELS, ...CLIENT_ROLE_LABELS } satisfies Record<UserRole, string>
-export const FIRM_ROLES = Object.keys(FIRM_ROLE_LABELS) as UserRole[]
-export const CLIENT_ROLES = Object.keys(CLIENT_ROLE_LABELS) as UserRole[]
+export const FIRM_ROLES: UserRole[] = codes(FIRM_ROLE_LABELS)
+export const CLIENT_ROLES: UserRole[] = codes(CLIENT_ROLE_LABELS)
 export const isClientRole = (role: string) => role === 'client_admin' || role === 'client_user'
 
 export function label<K extends string>(labels: Record<K, string>, code: string | null | undefined): string {

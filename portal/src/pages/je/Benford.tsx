@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { api, ok } from '../../api/client'
 import type { components } from '../../api/schema'
+import { saveFile } from '../../api/transfer'
 import { DataTable, type Column } from '../../ui/DataTable'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading } from '../../ui/States'
@@ -40,17 +41,6 @@ export const CONFORMITY_TEXT: Record<NonNullable<Result['conformity']>, string> 
 }
 
 const AMOUNT = /^\d+(\.\d+)?$/
-
-function saveBlob(blob: Blob, name: string) {
-  const href = URL.createObjectURL(blob)
-  const link = document.createElement('a')
-  link.href = href
-  link.download = name
-  document.body.appendChild(link)
-  link.click()
-  link.remove()
-  setTimeout(() => URL.revokeObjectURL(href), 10_000)
-}
 
 const binColumns: Column<Bin>[] = [
   { key: 'digits', header: 'Digits', render: (b) => b.digits, sortValue: (b) => Number(b.digits) },
@@ -91,7 +81,7 @@ export function Benford() {
         }),
       )
       const name = `benford-${request.source}-${request.test}.png`
-      saveBlob(blob as unknown as Blob, name)
+      saveFile(blob as unknown as Blob, name)
       return name
     },
   })
@@ -118,36 +108,9 @@ export function Benford() {
         <h2 id="benford-title">Benford analysis</h2>
       </div>
       <form className="toolbar panel" onSubmit={onSubmit} aria-label="Benford options">
-        <label>
-          Test
-          <select value={form.test} onChange={(e) => setForm({ ...form, test: e.target.value as Request['test'] })}>
-            {BENFORD_TESTS.map((t) => (
-              <option key={t.value} value={t.value}>
-                {t.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Source
-          <select value={form.source} onChange={(e) => setForm({ ...form, source: e.target.value as Request['source'] })}>
-            {SOURCES.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Sign
-          <select value={form.sign} onChange={(e) => setForm({ ...form, sign: e.target.value as Request['sign'] })}>
-            {SIGNS.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <Choice label="Test" value={form.test} options={BENFORD_TESTS} onChange={(test) => setForm({ ...form, test })} />
+        <Choice label="Source" value={form.source} options={SOURCES} onChange={(source) => setForm({ ...form, source })} />
+        <Choice label="Sign" value={form.sign} options={SIGNS} onChange={(sign) => setForm({ ...form, sign })} />
         <label>
           Minimum amount
           <input
@@ -180,6 +143,21 @@ export function Benford() {
         <BenfordResult result={result} axis={testInfo.axis} source={SOURCES.find((s) => s.value === submitted.source)?.label ?? submitted.source} />
       )}
     </section>
+  )
+}
+
+function Choice<T extends string>({ label, value, options, onChange }: { label: string; value: T; options: readonly { value: T; label: string }[]; onChange: (value: T) => void }) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value as T)}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
   )
 }
 

@@ -1,9 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { api, ok } from '../../api/client'
+import { CodeOptions } from '../../ui/CodeOptions'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { StatusBadge } from '../../ui/States'
 import { formatDateTime, humanize } from '../../ui/format'
+import { submitOnCtrlEnter } from '../../ui/keys'
 import { DISPOSITIONS, NEEDS_NOTE, exceptionsKey, journalsKey, type Disposition, type JournalRisk } from './shared'
 
 /** The auditor's conclusion on a flagged journal: status, note (required to conclude) and evidence links. */
@@ -85,11 +87,7 @@ export function DispositionForm({ engagementId, runId, journal, canEdit }: { eng
             touched()
           }}
         >
-          {DISPOSITIONS.map((d) => (
-            <option key={d} value={d}>
-              {humanize(d)}
-            </option>
-          ))}
+          <CodeOptions codes={DISPOSITIONS} label={humanize} />
         </select>
       </label>
       <div className="je-field">
@@ -104,12 +102,7 @@ export function DispositionForm({ engagementId, runId, journal, canEdit }: { eng
             setNote(e.target.value)
             touched()
           }}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-              e.preventDefault()
-              e.currentTarget.form?.requestSubmit()
-            }
-          }}
+          onKeyDown={submitOnCtrlEnter}
         />
         <span className="muted small" id={`${noteId}-hint`}>
           Explained, exception and false positive need a note. Ctrl+Enter saves.

@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query'
 import { Link, useParams, useSearchParams } from 'react-router'
 import { api, ok } from '../../api/client'
 import { useAuth } from '../../auth/AuthProvider'
+import { CodeOptions } from '../../ui/CodeOptions'
 import { DataTable, Pager, type Column } from '../../ui/DataTable'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading, StatusBadge } from '../../ui/States'
@@ -106,22 +107,14 @@ export function JeJournals() {
           Test
           <select value={test ?? ''} onChange={(e) => update({ test: e.target.value || null, page: null })}>
             <option value="">All tests</option>
-            {testOptions.map((code) => (
-              <option key={code} value={code}>
-                {testName(code)}
-              </option>
-            ))}
+            <CodeOptions codes={testOptions} label={testName} />
           </select>
         </label>
         <label>
           Disposition
           <select value={disposition ?? ''} onChange={(e) => update({ disposition: e.target.value || null, page: null })}>
             <option value="">All dispositions</option>
-            {DISPOSITIONS.map((d) => (
-              <option key={d} value={d}>
-                {humanize(d)}
-              </option>
-            ))}
+            <CodeOptions codes={DISPOSITIONS} label={humanize} />
           </select>
         </label>
         <span className="muted small">Enter or click a journal to see its lines and disposition it.</span>

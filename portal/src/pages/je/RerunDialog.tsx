@@ -3,7 +3,7 @@ import { useMemo, useState, type FormEvent } from 'react'
 import { api, ok } from '../../api/client'
 import { ApiError } from '../../api/errors'
 import type { components } from '../../api/schema'
-import { Dialog } from '../../ui/Dialog'
+import { Dialog, DialogActions } from '../../ui/Dialog'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { humanize } from '../../ui/format'
 import { buildRerun, fieldKey, fieldsOf, initialValue, parseField, type FieldValue, type ParamField } from './params'
@@ -136,14 +136,7 @@ export function RerunDialog({ run, engagementId, onClose, onStarted }: { run: Ru
           </div>
         )}
         <ErrorMessage error={start.error} title="The run could not be started" />
-        <div className="je-actions">
-          <button type="submit" className="primary" disabled={start.isPending}>
-            {start.isPending ? 'Starting…' : 'Start run'}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions label="Start run" busyLabel="Starting…" busy={start.isPending} onCancel={onClose} className="je-actions" />
       </form>
     </Dialog>
   )

@@ -33,8 +33,6 @@ export const isDisposition = (value: string | null | undefined): value is Dispos
 /** A test's name for people: "round_amount" -> "Round amount". */
 export const testName = (code: string) => humanize(code)
 
-export const dispositionLabel = (status: string) => humanize(status)
-
 export const runKey = (engagementId: string, runId: string | undefined) => ['je-run', engagementId, runId ?? 'latest'] as const
 export const runsKey = (engagementId: string) => ['je-runs', engagementId] as const
 export const exceptionsKey = (engagementId: string) => ['je-exceptions', engagementId] as const
