@@ -216,6 +216,12 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
             "headers": {"Content-Type": "text/csv"},
             "params": {"kind": "trial_balance"},
         },
+        # Nothing is written by a preview, but it is the first step of an upload, which the lock refuses.
+        ("POST", "/datasets/preview"): {
+            "body": b"Account,Balance\n1000,0\n",
+            "headers": {"Content-Type": "text/csv"},
+            "params": {"kind": "trial_balance"},
+        },
         ("POST", "/uploads"): {"json_body": {"filename": "gl.csv", "content_type": "text/csv"}},
         ("PUT", "/uploads/{upload_id}/content"): {
             "body": b"Account,Balance\n",
