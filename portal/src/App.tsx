@@ -1,26 +1,18 @@
+import type { ComponentType } from 'react'
 import { Navigate, Outlet, createBrowserRouter, useLocation, type RouteObject } from 'react-router'
 import { useAuth } from './auth/AuthProvider'
 import { Shell } from './layout/Shell'
-import { AcceptInvitation } from './pages/AcceptInvitation'
-import { ForgotPassword } from './pages/ForgotPassword'
-import { ResetPassword } from './pages/ResetPassword'
 import { SignIn } from './pages/SignIn'
-import { Invitations } from './pages/admin/Invitations'
-import { Users } from './pages/admin/Users'
-import { Binder } from './pages/binder/Binder'
-import { Evidence } from './pages/binder/Evidence'
-import { ReviewNotes } from './pages/binder/ReviewNotes'
-import { DataPage } from './pages/data/DataPage'
-import { Clients } from './pages/engagements/Clients'
 import { EngagementList } from './pages/engagements/EngagementList'
-import { NewEngagement } from './pages/engagements/NewEngagement'
-import { Overview } from './pages/engagements/Overview'
 import { Workspace } from './pages/engagements/Workspace'
-import { Benford } from './pages/je/Benford'
-import { JeJournals } from './pages/je/JeJournals'
-import { JeSummary } from './pages/je/JeSummary'
-import { JeTestLines } from './pages/je/JeTestLines'
 import { Loading } from './ui/States'
+
+type Module = Record<string, unknown>
+
+/** A page loaded when first visited (its own chunk), so signing in downloads only what sign-in needs. */
+function page(load: () => Promise<Module>, name: string) {
+  return async () => ({ Component: (await load())[name] as ComponentType })
+}
 
 /** Pages behind sign-in: an expired or missing session goes to sign-in, remembering where it was. */
 function RequireSession() {
@@ -42,9 +34,9 @@ function NotFound() {
 
 export const routes: RouteObject[] = [
   { path: '/sign-in', element: <SignIn /> },
-  { path: '/forgot-password', element: <ForgotPassword /> },
-  { path: '/reset-password', element: <ResetPassword /> },
-  { path: '/accept-invitation', element: <AcceptInvitation /> },
+  { path: '/forgot-password', lazy: page(() => import('./pages/ForgotPassword'), 'ForgotPassword') },
+  { path: '/reset-password', lazy: page(() => import('./pages/ResetPassword'), 'ResetPassword') },
+  { path: '/accept-invitation', lazy: page(() => import('./pages/AcceptInvitation'), 'AcceptInvitation') },
   {
     element: <RequireSession />,
     children: [
@@ -53,27 +45,27 @@ export const routes: RouteObject[] = [
         children: [
           { index: true, element: <Navigate to="/engagements" replace /> },
           { path: 'engagements', element: <EngagementList /> },
-          { path: 'engagements/new', element: <NewEngagement /> },
+          { path: 'engagements/new', lazy: page(() => import('./pages/engagements/NewEngagement'), 'NewEngagement') },
           {
             path: 'engagements/:engagementId',
             element: <Workspace />,
             children: [
-              { index: true, element: <Overview /> },
-              { path: 'data', element: <DataPage /> },
-              { path: 'je-tests', element: <JeSummary /> },
-              { path: 'je-tests/:runId', element: <JeSummary /> },
-              { path: 'je-tests/:runId/tests/:code', element: <JeTestLines /> },
-              { path: 'je-tests/:runId/journals', element: <JeJournals /> },
-              { path: 'benford', element: <Benford /> },
-              { path: 'binder', element: <Binder /> },
-              { path: 'binder/:nodeId', element: <Binder /> },
-              { path: 'review-notes', element: <ReviewNotes /> },
-              { path: 'evidence', element: <Evidence /> },
+              { index: true, lazy: page(() => import('./pages/engagements/Overview'), 'Overview') },
+              { path: 'data', lazy: page(() => import('./pages/data/DataPage'), 'DataPage') },
+              { path: 'je-tests', lazy: page(() => import('./pages/je/JeSummary'), 'JeSummary') },
+              { path: 'je-tests/:runId', lazy: page(() => import('./pages/je/JeSummary'), 'JeSummary') },
+              { path: 'je-tests/:runId/tests/:code', lazy: page(() => import('./pages/je/JeTestLines'), 'JeTestLines') },
+              { path: 'je-tests/:runId/journals', lazy: page(() => import('./pages/je/JeJournals'), 'JeJournals') },
+              { path: 'benford', lazy: page(() => import('./pages/je/Benford'), 'Benford') },
+              { path: 'binder', lazy: page(() => import('./pages/binder/Binder'), 'Binder') },
+              { path: 'binder/:nodeId', lazy: page(() => import('./pages/binder/Binder'), 'Binder') },
+              { path: 'review-notes', lazy: page(() => import('./pages/binder/ReviewNotes'), 'ReviewNotes') },
+              { path: 'evidence', lazy: page(() => import('./pages/binder/Evidence'), 'Evidence') },
             ],
           },
-          { path: 'clients', element: <Clients /> },
-          { path: 'admin/users', element: <Users /> },
-          { path: 'admin/invitations', element: <Invitations /> },
+          { path: 'clients', lazy: page(() => import('./pages/engagements/Clients'), 'Clients') },
+          { path: 'admin/users', lazy: page(() => import('./pages/admin/Users'), 'Users') },
+          { path: 'admin/invitations', lazy: page(() => import('./pages/admin/Invitations'), 'Invitations') },
           { path: '*', element: <NotFound /> },
         ],
       },
