@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
-COVERAGE_ARGS := --cov --cov-report=term --cov-report=xml --cov-fail-under=80
+COVERAGE_ARGS := --cov --cov-report=term --cov-report=xml --cov-fail-under=80 --durations=15
 # checkov pins its own dependencies, which would clash with the app's: it gets a virtualenv of its own.
 INFRA_VENV := .venv-infra
 INFRA_STAMP := $(INFRA_VENV)/.installed
