@@ -192,7 +192,8 @@ def _schemathesis(served: Served, token: str, workdir: Path, *extra: str) -> Non
         ],
         capture_output=True,
         text=True,
-        timeout=240,
+        # Generous: on this 2-core machine a run has taken 205 s when the machine was slow.
+        timeout=600,
         check=False,
         cwd=workdir,
     )
