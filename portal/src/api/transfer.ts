@@ -3,7 +3,7 @@
  * reports upload progress, fetch does not) and an authorised download saved as a file. Both use
  * documented API routes only, with the same token and refresh rules as the typed client.
  */
-import { expire, refresh, session } from '../auth/session'
+import { authorised, session } from '../auth/session'
 import { ApiError, networkError, problemFrom } from './errors'
 
 export interface UploadOptions {
@@ -41,9 +41,7 @@ function sendOnce(url: string, body: Blob, options: UploadOptions): Promise<{ st
 
 /** POST a file as the raw body; the parsed JSON answer, or an ApiError naming what was wrong. */
 export async function uploadRaw<T>(url: string, body: Blob, options: UploadOptions = {}): Promise<T> {
-  let answer = await sendOnce(url, body, options)
-  if (answer.status === 401 && (await refresh())) answer = await sendOnce(url, body, options)
-  if (answer.status === 401) expire()
+  const answer = await authorised(() => sendOnce(url, body, options))
   if (answer.status < 200 || answer.status >= 300) {
     throw new ApiError(answer.status, problemFrom(answer.status, answer.body, answer.statusText))
   }
@@ -71,9 +69,7 @@ async function getOnce(url: string): Promise<Response> {
 
 /** GET a file with the access token and hand it to the browser as a download. */
 export async function download(url: string, fallbackName: string): Promise<string> {
-  let response = await getOnce(url)
-  if (response.status === 401 && (await refresh())) response = await getOnce(url)
-  if (response.status === 401) expire()
+  const response = await authorised(() => getOnce(url))
   if (!response.ok) {
     const text = await response.text()
     let body: unknown = text

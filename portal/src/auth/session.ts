@@ -115,6 +115,17 @@ export async function signOut(): Promise<void> {
   }
 }
 
+/**
+ * Send a request with the current token; on a 401, refresh once and send it again; a second 401 ends
+ * the session. For the raw transfers the typed client's middleware does not see.
+ */
+export async function authorised<T extends { status: number }>(send: () => Promise<T>): Promise<T> {
+  let answer = await send()
+  if (answer.status === 401 && (await refresh())) answer = await send()
+  if (answer.status === 401) expire()
+  return answer
+}
+
 /** The API refused the token and a refresh did not help. */
 export function expire(): void {
   if (status === 'signedIn') forget('expired')

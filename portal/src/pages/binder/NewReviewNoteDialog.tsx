@@ -1,3 +1,4 @@
+import { NoteRoutingFields } from './NoteFields'
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { api, ok } from '../../api/client'
@@ -74,21 +75,14 @@ export function NewReviewNoteDialog({
             onKeyDown={submitOnCtrlEnter}
           />
         </label>
-        <label className="bn-check">
-          <input type="checkbox" checked={blocking} onChange={(e) => setBlocking(e.target.checked)} />
-          Blocks finalization
-        </label>
-        <label>
-          Assign to
-          <select value={assigneeId} onChange={(e) => setAssigneeId(e.target.value)}>
-            <option value="">Nobody yet</option>
-            {members.map((member) => (
-              <option key={member.user_id} value={member.user_id}>
-                {member.display_name || member.email} ({member.role})
-              </option>
-            ))}
-          </select>
-        </label>
+        <NoteRoutingFields
+          blocking={blocking}
+          onBlocking={setBlocking}
+          assigneeId={assigneeId}
+          onAssignee={setAssigneeId}
+          members={members}
+          nobody="Nobody yet"
+        />
         <ErrorMessage error={create.error} title="The note was not raised" />
         <DialogActions
           label="Raise note"

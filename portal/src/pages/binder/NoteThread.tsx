@@ -1,3 +1,4 @@
+import { NoteRoutingFields } from './NoteFields'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link } from 'react-router'
@@ -290,22 +291,15 @@ function EditNote({
         Note text
         <textarea value={body} onChange={(e) => setBody(e.target.value)} required maxLength={10000} rows={4} />
       </label>
-      <label className="bn-check">
-        <input type="checkbox" checked={blocking} onChange={(e) => setBlocking(e.target.checked)} />
-        Blocks finalization
-      </label>
-      <label>
-        Assign to
-        <select value={assigneeId} onChange={(e) => setAssigneeId(e.target.value)}>
-          <option value="">Nobody</option>
-          {members.map((member) => (
-            <option key={member.user_id} value={member.user_id}>
-              {member.display_name || member.email} ({member.role})
-            </option>
-          ))}
-          {note.assignee_id && !members.some((m) => m.user_id === note.assignee_id) && <option value={note.assignee_id}>current assignee</option>}
-        </select>
-      </label>
+      <NoteRoutingFields
+        blocking={blocking}
+        onBlocking={setBlocking}
+        assigneeId={assigneeId}
+        onAssignee={setAssigneeId}
+        members={members}
+        nobody="Nobody"
+        current={note.assignee_id}
+      />
       <ErrorMessage error={save.error} title="The note was not changed" />
       <DialogActions
         label="Save changes"
