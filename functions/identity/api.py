@@ -7,7 +7,6 @@ import azure.functions as func
 from functions.identity import bp, browser_session, schemas, service
 from shared.auth.permissions import Permission
 from shared.email import get_email_sender
-from shared.errors import Unauthorized
 from shared.http import Call, Page, PageQuery, endpoint
 
 TAGS = ["identity"]
@@ -124,15 +123,10 @@ def refresh_browser_session(call: Call) -> func.HttpResponse:
     errors=[403],
 )
 def end_browser_session(call: Call) -> func.HttpResponse:
-    try:
-        token = browser_session.refresh_token(call.request)
-    except Unauthorized:
-        return browser_session.ended(call.request)
-    try:
+    token = browser_session.presented_token(call.request)
+    if token is not None:
         with call.uow() as uow:
-            service.logout(uow=uow, refresh_token=token)
-    except Unauthorized:
-        pass  # an expired or revoked session is as good as ended
+            service.end_session(uow=uow, refresh_token=token)
     return browser_session.ended(call.request)
 
 

@@ -51,17 +51,23 @@ def _cookie(request: func.HttpRequest, value: str, max_age: int) -> str:
     return morsel.OutputString()
 
 
-def refresh_token(request: func.HttpRequest) -> str:
-    """The refresh token from the session cookie, after the same-origin header check."""
+def presented_token(request: func.HttpRequest) -> str | None:
+    """The refresh token in the session cookie (None without one), after the same-origin header check."""
     if not request.headers.get(CSRF_HEADER):
         raise Forbidden(f"The {CSRF_HEADER} header is required on session requests", code="csrf_header_missing")
     jar: SimpleCookie = SimpleCookie()
     with contextlib.suppress(CookieError):
         jar.load(request.headers.get("Cookie") or "")
     morsel = jar.get(COOKIE)
-    if morsel is None or not morsel.value:
+    return morsel.value if morsel is not None and morsel.value else None
+
+
+def refresh_token(request: func.HttpRequest) -> str:
+    """The refresh token from the session cookie; 401 without one."""
+    token = presented_token(request)
+    if token is None:
         raise Unauthorized("There is no session; sign in", code="no_session")
-    return morsel.value
+    return token
 
 
 def started(request: func.HttpRequest, *, access_token: str, refresh: str, expires_in: int) -> func.HttpResponse:

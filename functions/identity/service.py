@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 import uuid
@@ -205,6 +206,13 @@ def logout(*, uow: UnitOfWork, refresh_token: str) -> None:
     _revoke_family(uow, row.family_id, _now())
     audit_log.append(uow, "auth.logout", target_type="user", target_id=row.user_id, actor_id=row.user_id)
     uow.commit()
+
+
+def end_session(*, uow: UnitOfWork, refresh_token: str) -> None:
+    """Sign-out that cannot fail: a token that is invalid, expired or revoked belongs to a session already over.
+    `logout` refuses such a token before it writes anything."""
+    with contextlib.suppress(Unauthorized):
+        logout(uow=uow, refresh_token=refresh_token)
 
 
 # --- the firm and its users ------------------------------------------------------------------------
