@@ -22,7 +22,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from datetime import date
@@ -52,25 +51,10 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline (a quick look only)")
     args = parser.parse_args()
 
-    os.environ.setdefault("AURA_JWT_SECRET", "bench-secret-" + uuid.uuid4().hex)
-    os.environ["AURA_ENVIRONMENT"] = "test"
-    os.environ["AURA_LOG_LEVEL"] = "WARNING"
-    os.environ["AURA_BUS_TRANSPORT"] = "local"
-    from aura_local.database import create_database, drop_database, server_url
+    from tools.bench_env import scratch
 
-    server = server_url(ROOT / ".aura")
-    name = f"aura_bench_{uuid.uuid4().hex[:10]}"
-    url = create_database(server, name, exist_ok=False)
-    os.environ["DATABASE_URL"] = url
-    with tempfile.TemporaryDirectory(prefix="aura-bench-analytics-") as folder:
-        os.environ["AURA_LOCAL_STORAGE_DIR"] = str(Path(folder) / "blobs")
-        try:
-            _run(args, url, Path(folder))
-        finally:
-            from shared.db.engine import reset_engine
-
-            reset_engine()
-            drop_database(server, name)
+    with scratch("analytics") as (url, folder):
+        _run(args, url, folder)
 
 
 def _load(url: str, csv_path: Path) -> tuple[str, str, uuid.UUID]:
