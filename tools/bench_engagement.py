@@ -15,7 +15,6 @@ Usage: python tools/bench_engagement.py [--engagements 300] [--nodes 2000] [--ru
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -44,22 +43,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
 
-    os.environ.setdefault("AURA_JWT_SECRET", "bench-secret-" + uuid.uuid4().hex)
-    os.environ["AURA_ENVIRONMENT"] = "test"
-    os.environ["AURA_LOG_LEVEL"] = "WARNING"
-    from aura_local.database import create_database, drop_database, server_url
+    from tools.bench_env import scratch
 
-    server = server_url(ROOT / ".aura")
-    name = f"aura_bench_{uuid.uuid4().hex[:10]}"
-    url = create_database(server, name, exist_ok=False)
-    os.environ["DATABASE_URL"] = url
-    try:
+    with scratch("engagement"):
         _run(args)
-    finally:
-        from shared.db.engine import reset_engine
-
-        reset_engine()
-        drop_database(server, name)
 
 
 def _run(args: argparse.Namespace) -> None:
