@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 120_000,
     fileParallelism: false,
+    // A page waits on the server: expect.poll gets 20 s instead of its default 1 s.
+    expect: { poll: { timeout: 20_000, interval: 100 } },
     sequence: { concurrent: false },
     reporters: ['verbose'],
   },

@@ -69,7 +69,7 @@ describe('an auditor', () => {
   it('sees the journal-entry test results of the run the load started', async () => {
     await page.getByRole('link', { name: 'JE testing' }).click()
     await visible(page.getByRole('row').filter({ hasText: 'Round amount' }), 90_000)
-    await visible(page.getByText(/completed/i), 90_000)
+    await visible(page.getByText(/^completed$/i), 90_000)
     await visible(page.getByRole('heading', { name: /Triage/ }))
     await expect.poll(() => page.getByText(/^Loading/).count()).toBe(0)
     await screenshot(page, config, '05-je-tests')
