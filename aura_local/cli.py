@@ -155,9 +155,27 @@ def _ensure_demo_firm() -> dict[str, str] | None:
     return credentials
 
 
+def served_base_url(host: str, port: int) -> str:
+    """The address a browser reaches `aura serve --host H --port N` at (a wildcard host: this machine)."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104  # nosec B104 - comparing, not binding
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _links_follow_the_port(host: str, port: int) -> None:
+    """Links in e-mails and local upload URLs point at the port served, unless AURA_PUBLIC_BASE_URL is
+    configured (in the environment or .env): that one names the portal's own address and wins."""
+    from shared.settings import Settings, get_settings
+
+    if "public_base_url" not in Settings().model_fields_set:
+        os.environ["AURA_PUBLIC_BASE_URL"] = served_base_url(host, port)
+        get_settings.cache_clear()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from aura_local.host import serve
 
+    _links_follow_the_port(args.host, args.port)
     if not args.no_migrate:
         _upgrade()
     created = _ensure_demo_firm() if args.demo else None

@@ -153,6 +153,56 @@ def test_an_invitation_by_email_through_http(served: Served) -> None:
     assert login.status_code == 200
 
 
+def test_links_and_upload_urls_point_at_the_port_served(served: Served) -> None:
+    """Served on a port other than 7071 with no AURA_PUBLIC_BASE_URL set, the invitation e-mail's link
+    and a local upload URL point at that port, and the upload URL takes the file."""
+    from tests.support import PASSWORD, create_firm
+
+    assert not served.base.endswith(":7071")
+    admin = create_firm("Port CPA")
+    token = httpx.post(f"{served.base}/api/auth/login", json={"email": admin.email, "password": PASSWORD}).json()[
+        "access_token"
+    ]
+    auth = {"Authorization": f"Bearer {token}"}
+    invited = f"port-{time.time_ns()}@example.com"
+    created = httpx.post(f"{served.base}/api/invitations", json={"email": invited, "roles": ["staff"]}, headers=auth)
+    assert created.status_code == 201, created.text
+    [mail] = [
+        m
+        for m in (
+            email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in (served.state / "mail").glob("*.eml")
+        )
+        if m["To"] == invited
+    ]
+    assert f"{served.base}/accept-invitation?token=" in mail.get_content()
+
+    client = httpx.post(f"{served.base}/api/clients", json={"name": "Port Co"}, headers=auth).json()["id"]
+    engagement = httpx.post(
+        f"{served.base}/api/engagements",
+        json={
+            "client_id": client,
+            "name": "FY2026 audit",
+            "engagement_type": "audit",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "framework": "us_gaap",
+        },
+        headers=auth,
+    ).json()["id"]
+    upload = httpx.post(
+        f"{served.base}/api/engagements/{engagement}/evidence/uploads",
+        json={"filename": "confirmation.txt", "content_type": "text/plain"},
+        headers=auth,
+    )
+    assert upload.status_code == 201, upload.text
+    assert upload.json()["upload_url"].startswith(f"{served.base}/api/engagements/{engagement}/evidence/uploads/")
+    sent = httpx.put(
+        upload.json()["upload_url"], content=b"bank confirmation", headers={**auth, "Content-Type": "text/plain"}
+    )
+    assert sent.is_success, sent.text
+
+
 def test_health_answers_503_when_the_database_is_down(tmp_path: Path) -> None:
     host = _start(tmp_path, "postgresql://postgres@127.0.0.1:1/unreachable")
     try:
