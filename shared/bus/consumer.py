@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from shared import context
 from shared.bus.envelope import Envelope
+from shared.bus.events import Event
 from shared.db.models import InboxMessage
 from shared.db.uow import UnitOfWork
 from shared.settings import get_settings
@@ -58,10 +59,11 @@ def consume(envelope: Envelope, *, consumer: str, handler: Handler) -> bool:
 
 
 def event_consumer(
-    bp: func.Blueprint, *, name: str, subscription: str, events: Collection[str]
+    bp: func.Blueprint, *, name: str, subscription: str, events: Collection[str | type[Event]]
 ) -> Callable[[Handler], Handler]:
-    """Register `handler(uow, envelope)` for some event types on the `events` topic."""
-    wanted = frozenset(events)
+    """Register `handler(uow, envelope)` for some event types (models of shared.bus.events, or their
+    type strings) on the `events` topic; the handler reads the payload with `envelope.payload_as`."""
+    wanted = frozenset(event if isinstance(event, str) else event.type for event in events)
 
     def decorate(handler: Handler) -> Handler:
         # Two functions on one Service Bus subscription compete for its messages, so one would

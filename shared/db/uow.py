@@ -21,6 +21,7 @@ from shared.db.engine import get_session_factory
 if TYPE_CHECKING:
     from shared.auth.principal import Principal
     from shared.bus.envelope import Envelope
+    from shared.bus.events import Command, Event
 
 
 class UnitOfWork:
@@ -99,8 +100,18 @@ class UnitOfWork:
         self.firm_id = firm_id
         self._apply_context()
 
+    def publish(self, event: Event, *, actor: str | None = None) -> Envelope:
+        """Queue a typed event (shared.bus.events) for the topic, committed with the work."""
+        return self.add_event(event.type, event.to_payload(), actor=actor)
+
+    def send(self, command: Command, *, actor: str | None = None) -> Envelope:
+        """Queue a typed job command (shared.bus.events) for the jobs queue, committed with the work."""
+        return self.add_command(command.type, command.to_payload(), actor=actor)
+
     def add_event(self, event_type: str, payload: dict[str, Any], *, actor: str | None = None) -> Envelope:
-        """Queue an event for the topic; it reaches the outbox only if this unit of work commits."""
+        """Queue an event for the topic; it reaches the outbox only if this unit of work commits.
+
+        The untyped form, for the bus's own tests; capabilities publish the models of shared.bus.events."""
         from shared.bus.envelope import make_envelope
         from shared.settings import get_settings
 
@@ -109,7 +120,7 @@ class UnitOfWork:
         return envelope
 
     def add_command(self, command: str, payload: dict[str, Any], *, actor: str | None = None) -> Envelope:
-        """Queue a job command for the jobs queue, committed with the work."""
+        """Queue a job command for the jobs queue, committed with the work (untyped, like add_event)."""
         from shared.bus.envelope import make_envelope
         from shared.settings import get_settings
 
