@@ -22,6 +22,12 @@ KEY_VAULT_SECRETS = {
 }
 
 
+# The production cost of a password hash (argon2-cffi's defaults, RFC 9106 low-memory profile).
+ARGON2_TIME_COST = 3
+ARGON2_MEMORY_KIB = 64 * 1024
+ARGON2_PARALLELISM = 4
+
+
 class Settings(BaseSettings):
     """Every setting the app reads; names are the environment variable names, case-insensitive."""
 
@@ -41,6 +47,11 @@ class Settings(BaseSettings):
     jwt_issuer: str = Field("aura", alias="AURA_JWT_ISSUER")
     access_token_minutes: int = Field(15, alias="AURA_ACCESS_TOKEN_MINUTES", ge=1, le=60)
     refresh_token_hours: int = Field(8, alias="AURA_REFRESH_TOKEN_HOURS", ge=1, le=24)
+    # The cost of a password hash. Production keeps the defaults; the tests set cheap ones, since they hash
+    # thousands of passwords and a strong hash costs about 0.1 s of CPU.
+    argon2_time_cost: int = Field(ARGON2_TIME_COST, alias="AURA_ARGON2_TIME_COST", ge=1, le=20)
+    argon2_memory_kib: int = Field(ARGON2_MEMORY_KIB, alias="AURA_ARGON2_MEMORY_KIB", ge=8, le=4 * 1024 * 1024)
+    argon2_parallelism: int = Field(ARGON2_PARALLELISM, alias="AURA_ARGON2_PARALLELISM", ge=1, le=16)
     entra_tenant_id: str = Field("", alias="AURA_ENTRA_TENANT_ID")
     entra_audience: str = Field("", alias="AURA_ENTRA_AUDIENCE")
 

@@ -24,6 +24,11 @@ os.environ.update(
         "AURA_CAPABILITIES": "all",
         "AURA_BUS_TRANSPORT": "local",
         "AURA_LOG_LEVEL": "WARNING",
+        # The cheapest argon2id: the tests hash thousands of passwords, each 0.1 s or more at production cost.
+        # tests/unit/test_password_cost.py proves production keeps the strong cost.
+        "AURA_ARGON2_TIME_COST": "1",
+        "AURA_ARGON2_MEMORY_KIB": "8",
+        "AURA_ARGON2_PARALLELISM": "1",
     }
 )
 

@@ -8,19 +8,26 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from shared.errors import ValidationFailed
+from shared.settings import get_settings
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
 
 
 @functools.cache
+def _hasher_costing(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
 def _hasher() -> PasswordHasher:
-    return PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
+    """argon2id at the cost the settings give: RFC 9106's low-memory profile unless the tests lower it."""
+    settings = get_settings()
+    return _hasher_costing(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
 
 
 @functools.cache
-def _dummy_hash() -> str:
-    return _hasher().hash("not-a-real-password-used-for-timing")
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash("not-a-real-password-used-for-timing")
 
 
 def validate_password(password: str, *, field: str = "password") -> None:
@@ -45,7 +52,8 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when the password matches; with no hash, spends the same time and answers False."""
     try:
-        return _hasher().verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        hasher = _hasher()
+        return hasher.verify(password_hash or _dummy_hash(hasher), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
