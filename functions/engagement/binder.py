@@ -384,6 +384,29 @@ def delete_node(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UU
 # --- content and versions --------------------------------------------------------------------------
 
 
+def stale_version(uow: UnitOfWork, node: BinderNode, shown: int, what_to_do: str) -> Conflict:
+    """The 409 for a writer or signer who acts on a version that is no longer current: it names the
+    current version and who saved it when, so the person can see what changed under them."""
+    row = uow.session.execute(
+        select(WorkpaperVersion.changed_by, WorkpaperVersion.changed_at, User.display_name, User.email)
+        .outerjoin(User, User.id == WorkpaperVersion.changed_by)
+        .where(WorkpaperVersion.node_id == node.id, WorkpaperVersion.version == node.version)
+    ).first()
+    changed_by, changed_at, name = (row[0], row[1], row[2] or row[3]) if row else (None, None, None)
+    when = f" at {changed_at:%Y-%m-%d %H:%M} UTC" if changed_at else ""
+    who = f" by {name}" if name else ""
+    return Conflict(
+        f"The {node.kind} you were shown is version {shown}; it has since changed to version {node.version}"
+        f"{who}{when}. Reload it and {what_to_do}.",
+        code="version_conflict",
+        current_version=node.version,
+        your_version=shown,
+        changed_by=str(changed_by) if changed_by else None,
+        changed_by_name=name,
+        changed_at=changed_at.isoformat() if changed_at else None,
+    )
+
+
 def _add_version(uow: UnitOfWork, node: BinderNode, *, reason: str, editor: uuid.UUID) -> None:
     uow.session.add(
         WorkpaperVersion(
@@ -417,12 +440,7 @@ def save_content(
     if node.kind not in CONTENT_KINDS:
         raise Conflict(f"A {node.kind} has no content; only workpapers and notes do", code="no_content")
     if version != node.version:
-        raise Conflict(
-            f"The workpaper changed since version {version}: it is at version {node.version}; reload and merge",
-            code="version_conflict",
-            current_version=node.version,
-            your_version=version,
-        )
+        raise stale_version(uow, node, version, "merge your change into it")
     reason = (reason or "").strip() or None
     node.content = content
     node.version += 1
@@ -508,12 +526,18 @@ def _signable_or_raise(node: BinderNode) -> None:
         raise Conflict(f"Only workpapers are signed off, not a {node.kind}", code="not_signable")
 
 
-def sign(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID, step: str) -> Signoff:
-    """Sign one step of a workpaper at its current version, in order and by a different person than its preparer."""
+def sign(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID, step: str, version: int
+) -> Signoff:
+    """Sign one step of a workpaper at the version the signer was shown, in order and by a different
+    person than its preparer. A sign-off is evidence of what the signer looked at, so a version that
+    changed under them is refused rather than signed in their name."""
     access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
     access.require(signoff_rules.PERMISSION_FOR_STEP[step])
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
     _signable_or_raise(node)
+    if version != node.version:
+        raise stale_version(uow, node, version, f"look at it again before you {step} it")
     active = _active_signoff_rows(uow, node.id)
     refusal = signoff_rules.refusal_to_sign(step, principal.user_id, {s: row.user_id for s, row in active.items()})
     if refusal is not None:

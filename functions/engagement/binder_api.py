@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
 import azure.functions as func
+from pydantic import BaseModel
 
 from functions.engagement import binder, bp, evidence
 from functions.engagement import binder_schemas as schemas
@@ -99,6 +101,20 @@ def _evidence(view: EvidenceView) -> schemas.EvidenceRead:
     )
 
 
+def _conditional(call: Call, model: BaseModel) -> func.HttpResponse:
+    """The response with an ETag of its body, or 304 when the caller already holds that body.
+
+    Screens poll the binder and the open node every few seconds so that nobody acts on an old view;
+    a 304 keeps that polling cheap on the wire and tells the portal nothing changed."""
+    payload = model.model_dump_json(by_alias=True)
+    etag = '"' + hashlib.sha256(payload.encode()).hexdigest()[:32] + '"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    held = {tag.strip().removeprefix("W/") for tag in (call.request.headers.get("If-None-Match") or "").split(",")}
+    if etag in held or "*" in held:
+        return func.HttpResponse(status_code=304, headers=headers)
+    return func.HttpResponse(payload, status_code=200, headers={**headers, "Content-Type": "application/json"})
+
+
 def _ids(call: Call, *names: str) -> dict[str, uuid.UUID]:
     return {name: call.route_uuid(name) for name in names}
 
@@ -111,17 +127,20 @@ def _ids(call: Call, *names: str) -> dict[str, uuid.UUID]:
     "GET",
     ENGAGEMENT + "/binder",
     name="get_binder",
-    summary="The engagement's binder as a tree, with sign-off state and linked evidence",
+    summary=(
+        "The engagement's binder as a tree, with sign-off state and linked evidence; answers with an ETag, "
+        "and 304 to an If-None-Match that still matches"
+    ),
     tags=BINDER,
     permission=Permission.ENGAGEMENT_READ,
     response=schemas.BinderRead,
     errors=[404],
 )
-def get_binder(call: Call) -> schemas.BinderRead:
+def get_binder(call: Call) -> func.HttpResponse:
     engagement_id = call.route_uuid("engagement_id")
     with call.uow() as uow:
         views = binder.get_binder(uow=uow, principal=call.user, engagement_id=engagement_id)
-        return schemas.BinderRead(engagement_id=engagement_id, nodes=_tree(views))
+        return _conditional(call, schemas.BinderRead(engagement_id=engagement_id, nodes=_tree(views)))
 
 
 @endpoint(
@@ -150,15 +169,16 @@ def create_binder_node(call: Call) -> schemas.NodeDetail:
     "GET",
     NODE,
     name="get_binder_node",
-    summary="One binder node with its content",
+    summary="One binder node with its content; answers with an ETag, and 304 to an If-None-Match that still matches",
     tags=BINDER,
     permission=Permission.ENGAGEMENT_READ,
     response=schemas.NodeDetail,
     errors=[404],
 )
-def get_binder_node(call: Call) -> schemas.NodeDetail:
+def get_binder_node(call: Call) -> func.HttpResponse:
     with call.uow() as uow:
-        return _detail(binder.get_node(uow=uow, principal=call.user, **_ids(call, "engagement_id", "node_id")))
+        view = binder.get_node(uow=uow, principal=call.user, **_ids(call, "engagement_id", "node_id"))
+        return _conditional(call, _detail(view))
 
 
 @endpoint(
@@ -285,7 +305,10 @@ def get_workpaper_version(call: Call) -> schemas.VersionDetail:
 )
 def sign_workpaper(call: Call) -> schemas.SignoffRead:
     with call.uow() as uow:
-        row = binder.sign(uow=uow, principal=call.user, step=call.body.step, **_ids(call, "engagement_id", "node_id"))
+        body: schemas.SignoffCreate = call.body
+        row = binder.sign(
+            uow=uow, principal=call.user, step=body.step, version=body.version, **_ids(call, "engagement_id", "node_id")
+        )
         return _signoff(row)
 
 

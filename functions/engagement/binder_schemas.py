@@ -47,6 +47,11 @@ class ContentSave(Strict):
 
 class SignoffCreate(Strict):
     step: Step
+    version: int = Field(
+        strict=True,
+        ge=1,
+        description="The workpaper version the signer was shown; if it has changed since, 409 version_conflict",
+    )
 
 
 class EvidenceLinkCreate(Strict):

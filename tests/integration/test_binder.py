@@ -176,7 +176,9 @@ def test_only_empty_nodes_are_deleted_and_the_refusal_says_what_is_in_the_way() 
     assert full.status == 409 and full.json()["code"] == "node_not_empty"
     assert full.json()["blocking"] == {"children": 1}
 
-    prepared = ws.call("POST", f"binder/nodes/{paper['id']}/signoffs", ws.admin, json_body={"step": "prepare"})
+    prepared = ws.call(
+        "POST", f"binder/nodes/{paper['id']}/signoffs", ws.admin, json_body={"step": "prepare", "version": 1}
+    )
     assert prepared.status == 201, prepared.body
     signed = ws.call("DELETE", f"binder/nodes/{paper['id']}", ws.admin)
     assert signed.status == 409 and signed.json()["blocking"] == {"active_signoffs": 1}
@@ -191,7 +193,7 @@ def test_only_empty_nodes_are_deleted_and_the_refusal_says_what_is_in_the_way() 
     # A workpaper with only history (versions, a cleared sign-off) is empty.
     plain = created(ws, folder["id"], "workpaper", "Scratch")
     ws.call("PUT", f"binder/nodes/{plain['id']}/content", ws.admin, json_body={"content": {"a": 1}, "version": 1})
-    ws.call("POST", f"binder/nodes/{plain['id']}/signoffs", ws.admin, json_body={"step": "prepare"})
+    ws.call("POST", f"binder/nodes/{plain['id']}/signoffs", ws.admin, json_body={"step": "prepare", "version": 2})
     ws.call("DELETE", f"binder/nodes/{plain['id']}/signoffs/prepare", ws.admin)
     gone = ws.call("DELETE", f"binder/nodes/{plain['id']}", ws.admin)
     assert gone.status == 204, gone.body
@@ -244,7 +246,7 @@ def test_a_node_of_one_engagement_is_not_found_under_another() -> None:
     assert ws2.call("PATCH", path, ws.admin, json_body={"title": "x"}).status == 404
     assert ws2.call("DELETE", path, ws.admin).status == 404
     assert ws2.call("PUT", path + "/content", ws.admin, json_body={"content": {}, "version": 1}).status == 404
-    assert ws2.call("POST", path + "/signoffs", ws.admin, json_body={"step": "prepare"}).status == 404
+    assert ws2.call("POST", path + "/signoffs", ws.admin, json_body={"step": "prepare", "version": 1}).status == 404
     assert ws2.call("GET", path + "/versions", ws.admin).status == 404
 
 
@@ -259,7 +261,7 @@ def test_binder_writes_under_a_finalized_engagement_are_locked_and_reads_still_w
         ("PATCH", path, {"json_body": {"title": "Late"}}),
         ("DELETE", path, {}),
         ("PUT", path + "/content", {"json_body": {"content": {}, "version": 1}}),
-        ("POST", path + "/signoffs", {"json_body": {"step": "prepare"}}),
+        ("POST", path + "/signoffs", {"json_body": {"step": "prepare", "version": 1}}),
         ("DELETE", path + "/signoffs/prepare", {}),
     ]
     for method, sub_path, kwargs in writes:

@@ -197,7 +197,7 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
         ("PATCH", "/binder/nodes/{node_id}"): {"json_body": {"title": "Renamed"}},
         ("DELETE", "/binder/nodes/{node_id}"): {},
         ("PUT", "/binder/nodes/{node_id}/content"): {"json_body": {"content": {"x": 1}, "version": 1}},
-        ("POST", "/binder/nodes/{node_id}/signoffs"): {"json_body": {"step": "prepare"}},
+        ("POST", "/binder/nodes/{node_id}/signoffs"): {"json_body": {"step": "prepare", "version": 1}},
         ("DELETE", "/binder/nodes/{node_id}/signoffs/{step}"): {},
         ("POST", "/binder/nodes/{node_id}/evidence"): {"json_body": {"evidence_id": ids["evidence_id"]}},
         ("DELETE", "/binder/nodes/{node_id}/evidence/{evidence_id}"): {},

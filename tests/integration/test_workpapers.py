@@ -38,8 +38,11 @@ def save(
     return ws.call("PUT", f"binder/nodes/{node}/content", who, json_body=body)
 
 
-def sign(ws: Workspace, node: str, who: Person, step: str) -> Any:
-    return ws.call("POST", f"binder/nodes/{node}/signoffs", who, json_body={"step": step})
+def sign(ws: Workspace, node: str, who: Person, step: str, version: int | None = None) -> Any:
+    """Sign at `version`, by default the version the signer is shown right now."""
+    if version is None:
+        version = ws.call("GET", f"binder/nodes/{node}", ws.admin).json().get("version", 1)
+    return ws.call("POST", f"binder/nodes/{node}/signoffs", who, json_body={"step": step, "version": version})
 
 
 def history(ws: Workspace, node: str) -> list[dict[str, Any]]:
