@@ -123,6 +123,35 @@ def get_internal_engagement_or_raise(
     return access
 
 
+def require(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    write: bool = False,
+    permission: Permission | tuple[Permission, ...] | None = None,
+    clients: bool = False,
+    exclusive: bool = False,
+    refusal: str = "Your role on this engagement does not allow this",
+) -> EngagementAccess:
+    """The one check every use case under an engagement starts with, so no capability words its own.
+
+    Not visible to the caller: 404 (and, unless `clients`, client users see none of the firm's working
+    papers). A `write` on a finalized engagement: 409, with the share lock of get_engagement_or_raise
+    (`exclusive` for changing the engagement row itself). A role on the engagement that grants none of
+    `permission`: 403 saying `refusal`.
+    """
+    access = get_engagement_or_raise(
+        uow, principal=principal, engagement_id=engagement_id, for_write=write, exclusive=exclusive
+    )
+    if not clients and not access.internal:
+        raise NotFound("No such engagement", code="engagement_not_found")
+    wanted = (permission,) if isinstance(permission, Permission) else permission
+    if wanted is not None and not any(access.can(p) for p in wanted):
+        raise Forbidden(refusal, code="forbidden")
+    return access
+
+
 def record(
     uow: UnitOfWork,
     action: str,

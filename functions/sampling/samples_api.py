@@ -6,64 +6,15 @@ import azure.functions as func
 
 from functions.sampling import bp, service, workbook
 from functions.sampling import samples_schemas as schemas
-from shared.db.models_sampling import Sample, SampleItem
-from shared.db.uow import UnitOfWork
-from shared.http import Call, Page, endpoint
+from shared.http import Call, Page, endpoint, file_response
 
 SAMPLING = ["sampling"]
 SAMPLES = "engagements/{engagement_id:guid}/samples"
 ONE = SAMPLES + "/{sample_id:guid}"
 
 
-def _item(item: SampleItem) -> schemas.SampleItemRead:
-    return schemas.SampleItemRead(
-        line=item.line,
-        population_position=item.population_position,
-        key=item.item_key,
-        description=item.description,
-        book_value=item.book_value,
-        high_value=item.high_value,
-        hits=item.hits,
-        stratum=item.stratum,
-        audited_value=item.audited_value,
-        deviation=item.deviation,
-        note=item.note,
-        audited_at=item.audited_at,
-    )
-
-
-def _summary_fields(sample: Sample, item_count: int, audited_count: int) -> dict[str, object]:
-    return {
-        "id": sample.id,
-        "engagement_id": sample.engagement_id,
-        "name": sample.name,
-        "method": sample.method,
-        "population": sample.population,
-        "parameters": sample.parameters,
-        "design": sample.design,
-        "seed": sample.seed,
-        "algorithm": sample.algorithm,
-        "evaluation": sample.evaluation,
-        "evaluated_at": sample.evaluated_at,
-        "item_count": item_count,
-        "audited_count": audited_count,
-        "created_at": sample.created_at,
-        "updated_at": sample.updated_at,
-    }
-
-
-def _read(sample: Sample, items: list[SampleItem]) -> schemas.SampleRead:
-    audited = sum(1 for i in items if i.audited_value is not None or i.deviation is not None)
-    return schemas.SampleRead(
-        **_summary_fields(sample, len(items), audited),
-        items=[_item(i) for i in items if not i.high_value],
-        high_value_items=[_item(i) for i in items if i.high_value],
-    )
-
-
-def _reloaded(uow: UnitOfWork, sample: Sample) -> schemas.SampleRead:
-    uow.session.refresh(sample)
-    return _read(sample, service.items_of(uow, sample.id))
+def _read(view: service.SampleView) -> schemas.SampleRead:
+    return schemas.SampleRead.of_items(view.sample, view.items)
 
 
 @endpoint(
@@ -82,11 +33,10 @@ def _reloaded(uow: UnitOfWork, sample: Sample) -> schemas.SampleRead:
 )
 def create_sample(call: Call) -> schemas.SampleRead:
     with call.uow() as uow:
-        sample = service.create_sample(
+        view = service.create_sample(
             uow=uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"), data=call.body
         )
-        uow.commit()
-        return _reloaded(uow, sample)
+    return _read(view)
 
 
 @endpoint(
@@ -110,8 +60,8 @@ def list_samples(call: Call) -> Page[schemas.SampleSummary]:
             offset=query.offset,
             limit=query.page_size,
         )
-        items = [schemas.SampleSummary(**_summary_fields(s, n, a)) for s, n, a in rows]
-        return Page(items=items, page=query.page, page_size=query.page_size, total=total)
+    items = [schemas.SampleSummary.of(row.sample, row.item_count, row.audited_count) for row in rows]
+    return Page(items=items, page=query.page, page_size=query.page_size, total=total)
 
 
 @endpoint(
@@ -126,13 +76,13 @@ def list_samples(call: Call) -> Page[schemas.SampleSummary]:
 )
 def get_sample(call: Call) -> schemas.SampleRead:
     with call.uow() as uow:
-        sample, items = service.get_sample_or_raise(
+        view = service.get_sample_or_raise(
             uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             sample_id=call.route_uuid("sample_id"),
         )
-        return _read(sample, items)
+    return _read(view)
 
 
 @endpoint(
@@ -151,15 +101,14 @@ def get_sample(call: Call) -> schemas.SampleRead:
 def update_sample_items(call: Call) -> schemas.SampleRead:
     body: schemas.ItemsUpdate = call.body
     with call.uow() as uow:
-        sample = service.update_items(
+        view = service.update_items(
             uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             sample_id=call.route_uuid("sample_id"),
             updates=body.items,
         )
-        uow.commit()
-        return _reloaded(uow, sample)
+    return _read(view)
 
 
 @endpoint(
@@ -174,19 +123,13 @@ def update_sample_items(call: Call) -> schemas.SampleRead:
 )
 def export_sample_workbook(call: Call) -> func.HttpResponse:
     with call.uow() as uow:
-        sample, items = service.get_sample_or_raise(
+        book = service.get_sample_workbook_or_raise(
             uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             sample_id=call.route_uuid("sample_id"),
         )
-        data = workbook.export(sample, items)
-    filename = f"sample-{sample.id}.xlsx"
-    return func.HttpResponse(
-        body=data,
-        status_code=200,
-        headers={"Content-Type": workbook.XLSX, "Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return file_response(book.content, content_type=workbook.XLSX, filename=book.filename)
 
 
 @endpoint(
@@ -202,20 +145,15 @@ def export_sample_workbook(call: Call) -> func.HttpResponse:
     errors=[400, 404, 409, 415],
 )
 def upload_sample_workbook(call: Call) -> schemas.SampleRead:
-    engagement_id, sample_id = call.route_uuid("engagement_id"), call.route_uuid("sample_id")
     with call.uow() as uow:
-        items = service.items_for_update(uow=uow, principal=call.user, engagement_id=engagement_id, sample_id=sample_id)
-        updates = workbook.read_filled(call.raw_body(), items)
-        sample = service.update_items(
+        view = service.update_items_from_workbook(
             uow=uow,
             principal=call.user,
-            engagement_id=engagement_id,
-            sample_id=sample_id,
-            updates=updates,
-            where=("body", "workbook"),
+            engagement_id=call.route_uuid("engagement_id"),
+            sample_id=call.route_uuid("sample_id"),
+            data=call.raw_body(),
         )
-        uow.commit()
-        return _reloaded(uow, sample)
+    return _read(view)
 
 
 @endpoint(
@@ -232,12 +170,11 @@ def upload_sample_workbook(call: Call) -> schemas.SampleRead:
 )
 def evaluate_sample(call: Call) -> schemas.SampleRead:
     with call.uow() as uow:
-        sample = service.evaluate_sample(
+        view = service.evaluate_sample(
             uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             sample_id=call.route_uuid("sample_id"),
             data=call.body,
         )
-        uow.commit()
-        return _reloaded(uow, sample)
+    return _read(view)

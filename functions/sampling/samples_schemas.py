@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from functions.sampling.schemas import Amount, AmountOrZero, Rate, RateOrZero, RiskOrConfidence, SignedAmount, Strict
 from functions.sampling.selection import SEED_LIMIT
+from shared.db.models_sampling import Sample, SampleItem
 from shared.http import PageQuery
 
 Method = Literal["mus", "random", "stratified", "attribute"]
@@ -83,6 +84,23 @@ class SampleItemRead(BaseModel):
     note: str | None
     audited_at: datetime | None
 
+    @classmethod
+    def of(cls, item: SampleItem) -> SampleItemRead:
+        return cls(
+            line=item.line,
+            population_position=item.population_position,
+            key=item.item_key,
+            description=item.description,
+            book_value=item.book_value,
+            high_value=item.high_value,
+            hits=item.hits,
+            stratum=item.stratum,
+            audited_value=item.audited_value,
+            deviation=item.deviation,
+            note=item.note,
+            audited_at=item.audited_at,
+        )
+
 
 class SampleSummary(BaseModel):
     id: uuid.UUID
@@ -101,10 +119,33 @@ class SampleSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @staticmethod
+    def fields_of(sample: Sample, item_count: int, audited_count: int) -> dict[str, Any]:
+        columns = ("id", "engagement_id", "name", "method", "population", "parameters", "design", "seed")
+        more = ("algorithm", "evaluation", "evaluated_at", "created_at", "updated_at")
+        return {
+            **{name: getattr(sample, name) for name in columns + more},
+            "item_count": item_count,
+            "audited_count": audited_count,
+        }
+
+    @classmethod
+    def of(cls, sample: Sample, item_count: int, audited_count: int) -> SampleSummary:
+        return cls(**cls.fields_of(sample, item_count, audited_count))
+
 
 class SampleRead(SampleSummary):
     items: list[SampleItemRead] = Field(description="selected items below the interval (or all, for other methods)")
     high_value_items: list[SampleItemRead] = Field(description="MUS: items at or above the interval, all selected")
+
+    @classmethod
+    def of_items(cls, sample: Sample, items: list[SampleItem]) -> SampleRead:
+        audited = sum(1 for i in items if i.audited_value is not None or i.deviation is not None)
+        return cls(
+            **cls.fields_of(sample, len(items), audited),
+            items=[SampleItemRead.of(i) for i in items if not i.high_value],
+            high_value_items=[SampleItemRead.of(i) for i in items if i.high_value],
+        )
 
 
 class SampleQuery(PageQuery):

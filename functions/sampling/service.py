@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from functions.sampling import attribute, classical, mus, selection
+from functions.sampling import attribute, classical, mus, selection, workbook
 from functions.sampling.problems import InvalidInput
 from functions.sampling.samples_schemas import PARAMETERS, ItemUpdate, PopulationSpec, SampleCreate, SampleEvaluate
 from functions.sampling.schemas import RiskOrConfidence
@@ -34,23 +34,37 @@ from shared.datasets import current_dataset
 from shared.db.models_ingestion import Dataset, JournalLine, TrialBalanceLine
 from shared.db.models_sampling import Sample, SampleItem
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import EngagementAccess, get_internal_engagement_or_raise, record
+from shared.engagement_access import record, require
 from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.http.problems import validation_failed
 
 MAX_POPULATION = 2_000_000
 TARGET = "sample"
+WRITE = Permission.WORKPAPER_PREPARE
+READ = Permission.ENGAGEMENT_READ
 
 
-def _writer_or_raise(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> EngagementAccess:
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    access.require(Permission.WORKPAPER_PREPARE)
-    return access
+@dataclass(frozen=True)
+class SampleView:
+    """A sample with its items in line order: what every read and write of one sample answers."""
+
+    sample: Sample
+    items: list[SampleItem]
 
 
-def _reader_or_raise(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> EngagementAccess:
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
-    access.require(Permission.ENGAGEMENT_READ)
-    return access
+@dataclass(frozen=True)
+class SampleCount:
+    """A sample in a list, with how many items it has and how many are audited."""
+
+    sample: Sample
+    item_count: int
+    audited_count: int
+
+
+@dataclass(frozen=True)
+class SampleWorkbook:
+    filename: str
+    content: bytes
 
 
 def jsonable(value: Any) -> Any:
@@ -166,11 +180,7 @@ def _validated_parameters(method: str, raw: dict[str, Any]) -> Any:
     try:
         return model.model_validate(raw)
     except ValidationError as error:
-        errors = [
-            {"loc": ["body", "parameters", *e["loc"]], "msg": e["msg"], "type": e["type"]}
-            for e in error.errors(include_url=False, include_input=False)
-        ]
-        raise ValidationFailed("The sample's parameters are not valid", errors=errors) from error
+        raise validation_failed(error, "body", "parameters", detail="The sample's parameters are not valid") from error
 
 
 def _risk(parameters: RiskOrConfidence) -> Decimal:
@@ -242,9 +252,9 @@ def _draw(method: str, parameters: Any, population: Population, seed: int) -> tu
     return design, drawn
 
 
-def create_sample(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, data: SampleCreate) -> Sample:
+def create_sample(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, data: SampleCreate) -> SampleView:
     """Draw a sample from the population with the seed given (or a new one, recorded) and store it."""
-    access = _writer_or_raise(uow, principal, engagement_id)
+    access = require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=WRITE)
     parameters = _validated_parameters(data.method, data.parameters)
     population = load_population(uow, engagement_id=engagement_id, spec=data.population)
     seed = data.seed if data.seed is not None else selection.new_seed()
@@ -298,7 +308,7 @@ def create_sample(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.
         seed=seed,
         items=len(drawn),
     )
-    return sample
+    return _committed(uow, sample)
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -312,26 +322,41 @@ def _sample_or_raise(uow: UnitOfWork, engagement_id: uuid.UUID, sample_id: uuid.
     return sample
 
 
-def items_of(uow: UnitOfWork, sample_id: uuid.UUID) -> list[SampleItem]:
+def _items_of(uow: UnitOfWork, sample_id: uuid.UUID) -> list[SampleItem]:
     return list(
         uow.session.scalars(select(SampleItem).where(SampleItem.sample_id == sample_id).order_by(SampleItem.line))
     )
 
 
+def _committed(uow: UnitOfWork, sample: Sample) -> SampleView:
+    """Commit the change and answer the sample as stored (its updated_at is the database's)."""
+    uow.commit()
+    uow.session.refresh(sample)
+    return SampleView(sample, _items_of(uow, sample.id))
+
+
 def get_sample_or_raise(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, sample_id: uuid.UUID
-) -> tuple[Sample, list[SampleItem]]:
+) -> SampleView:
     """A sample with its items, in line order."""
-    _reader_or_raise(uow, principal, engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id, permission=READ)
     sample = _sample_or_raise(uow, engagement_id, sample_id)
-    return sample, items_of(uow, sample.id)
+    return SampleView(sample, _items_of(uow, sample.id))
+
+
+def get_sample_workbook_or_raise(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, sample_id: uuid.UUID
+) -> SampleWorkbook:
+    """The sample as an .xlsx for fieldwork, named for the sample."""
+    view = get_sample_or_raise(uow=uow, principal=principal, engagement_id=engagement_id, sample_id=sample_id)
+    return SampleWorkbook(f"sample-{view.sample.id}.xlsx", workbook.export(view.sample, view.items))
 
 
 def list_samples(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, offset: int, limit: int
-) -> tuple[list[tuple[Sample, int, int]], int]:
+) -> tuple[list[SampleCount], int]:
     """The engagement's samples, newest first, with their item and audited counts."""
-    _reader_or_raise(uow, principal, engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id, permission=READ)
     total = uow.session.scalar(select(func.count()).select_from(Sample).where(Sample.engagement_id == engagement_id))
     counts = (
         select(
@@ -352,18 +377,10 @@ def list_samples(
         .offset(offset)
         .limit(limit)
     ).all()
-    return [(r[0], int(r[1]), int(r[2])) for r in rows], int(total or 0)
+    return [SampleCount(r[0], int(r[1]), int(r[2])) for r in rows], int(total or 0)
 
 
 # --- entering what was found ----------------------------------------------------------------------
-
-
-def items_for_update(
-    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, sample_id: uuid.UUID
-) -> list[SampleItem]:
-    """The items of a sample the caller may enter findings on (checked before a workbook is read)."""
-    _writer_or_raise(uow, principal, engagement_id)
-    return items_of(uow, _sample_or_raise(uow, engagement_id, sample_id).id)
 
 
 def update_items(
@@ -373,12 +390,30 @@ def update_items(
     engagement_id: uuid.UUID,
     sample_id: uuid.UUID,
     updates: Sequence[ItemUpdate],
-    where: Sequence[str] = ("body", "items"),
-) -> Sample:
+) -> SampleView:
     """Record audited values, deviations and notes by line; the stored evaluation no longer holds."""
-    _writer_or_raise(uow, principal, engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=WRITE)
     sample = _sample_or_raise(uow, engagement_id, sample_id, lock=True)
-    by_line = {item.line: item for item in items_of(uow, sample.id)}
+    _enter_findings(uow, principal, sample, updates, where=("body", "items"))
+    return _committed(uow, sample)
+
+
+def update_items_from_workbook(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, sample_id: uuid.UUID, data: bytes
+) -> SampleView:
+    """Enter what the filled-in workbook records, by line; the caller's right to is checked before it is read."""
+    require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=WRITE)
+    sample = _sample_or_raise(uow, engagement_id, sample_id, lock=True)
+    updates = workbook.read_filled(data, _items_of(uow, sample.id))
+    _enter_findings(uow, principal, sample, updates, where=("body", "workbook"))
+    return _committed(uow, sample)
+
+
+def _enter_findings(
+    uow: UnitOfWork, principal: Principal, sample: Sample, updates: Sequence[ItemUpdate], *, where: Sequence[str]
+) -> None:
+    engagement_id = sample.engagement_id
+    by_line = {item.line: item for item in _items_of(uow, sample.id)}
     now = datetime.now(UTC)
     for index, update in enumerate(updates):
         item = by_line.get(update.line)
@@ -418,7 +453,6 @@ def update_items(
         target_id=sample.id,
         lines=len(updates),
     )
-    return sample
 
 
 # --- evaluating -----------------------------------------------------------------------------------
@@ -434,11 +468,11 @@ def _stored_risk(sample: Sample) -> Decimal:
 
 def evaluate_sample(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, sample_id: uuid.UUID, data: SampleEvaluate
-) -> Sample:
+) -> SampleView:
     """Evaluate the audited sample by its method and store the result with the figures it came from."""
-    _writer_or_raise(uow, principal, engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=WRITE)
     sample = _sample_or_raise(uow, engagement_id, sample_id, lock=True)
-    items = items_of(uow, sample.id)
+    items = _items_of(uow, sample.id)
     missing = _missing(items, sample.method == "attribute")
     if missing:
         shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
@@ -462,7 +496,7 @@ def evaluate_sample(
         target_id=sample.id,
         conclusion=result.get("conclusion"),
     )
-    return sample
+    return _committed(uow, sample)
 
 
 def _evaluate(

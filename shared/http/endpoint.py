@@ -36,7 +36,7 @@ from shared.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from shared.http.problems import problem_response
+from shared.http.problems import problem_response, validation_failed
 
 log = logging.getLogger("aura.http")
 
@@ -177,13 +177,6 @@ def _correlation_id(req: func.HttpRequest) -> str:
     return supplied if _CORRELATION_ID.match(supplied) else str(uuid.uuid4())
 
 
-def _validation_errors(exc: ValidationError, prefix: str) -> list[dict[str, Any]]:
-    return [
-        {"loc": [prefix, *error["loc"]], "msg": error["msg"], "type": error["type"]}
-        for error in exc.errors(include_url=False, include_input=False)
-    ]
-
-
 def _parse_json_body(spec: EndpointSpec, req: func.HttpRequest, model: type[BaseModel]) -> BaseModel:
     raw = req.get_body() or b""
     if len(raw) > spec.max_body:
@@ -202,7 +195,7 @@ def _parse_json_body(spec: EndpointSpec, req: func.HttpRequest, model: type[Base
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed("The body is not valid", errors=_validation_errors(exc, "body")) from exc
+        raise validation_failed(exc, "body", detail="The body is not valid") from exc
 
 
 def _reject_unstorable(value: Any, loc: list[str | int]) -> None:
@@ -243,7 +236,7 @@ def _parse_query(req: func.HttpRequest, model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(dict(req.params))
     except ValidationError as exc:
-        raise ValidationFailed("The query string is not valid", errors=_validation_errors(exc, "query")) from exc
+        raise validation_failed(exc, "query", detail="The query string is not valid") from exc
 
 
 def _render(spec: EndpointSpec, result: Any, correlation_id: str) -> func.HttpResponse:

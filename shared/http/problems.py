@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 import azure.functions as func
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from shared.errors import AppError, TooManyRequests
+from shared.errors import AppError, TooManyRequests, ValidationFailed
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -32,6 +32,22 @@ class Problem(BaseModel):
     instance: str | None = None
     correlation_id: str | None = None
     errors: list[ProblemError] | None = None
+
+
+def validation_failed(exc: ValidationError, *loc: str | int, detail: str | None = None) -> ValidationFailed:
+    """Pydantic's complaint as a 400 whose `errors` name each field from where the request holds it.
+
+    `loc` is where the validated value sits (body, query, body/parameters/<test>); without `detail`
+    the first error is the message, e.g. "parameters.gaps.min_gap: Input should be greater than 0".
+    """
+    errors = [
+        {"loc": [*loc, *error["loc"]], "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors(include_url=False, include_input=False)
+    ]
+    if detail is None:
+        first = errors[0]
+        detail = f"{'.'.join(str(part) for part in first['loc'][1:])}: {first['msg']}"
+    return ValidationFailed(detail, errors=errors)
 
 
 def problem_body(error: AppError, *, instance: str | None, correlation_id: str | None) -> dict[str, Any]:

@@ -233,6 +233,17 @@ def test_workbook_round_trip() -> None:
     assert refused.json()["errors"][0]["loc"] == ["body", "row 3", "Book value"]
 
 
+def test_the_workbook_download_is_kept_by_no_cache_and_sniffed_by_no_browser() -> None:
+    ws = workspace()
+    sample = create(ws, mus_body(seed=7)).json()
+    exported = ws.call("GET", f"samples/{sample['id']}/workbook", ws.admin)
+    assert exported.status == 200
+    assert exported.headers["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in exported.headers["Cache-Control"].split(", ")
+    name = f"sample-{sample['id']}.xlsx"
+    assert exported.headers["Content-Disposition"] == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+
+
 def test_attribute_sample_of_a_small_population_and_its_evaluation() -> None:
     ws = workspace()
     population = [{"key": f"PO-{i}", "book_value": "1.00"} for i in range(300)]
