@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import azure.functions as func
 
+from functions.identity.schemas import SessionResponse
 from shared.errors import Forbidden, Unauthorized
 from shared.settings import get_settings
 
@@ -72,7 +73,7 @@ def refresh_token(request: func.HttpRequest) -> str:
 
 def started(request: func.HttpRequest, *, access_token: str, refresh: str, expires_in: int) -> func.HttpResponse:
     """200 with the access token in the body and the refresh token in the cookie."""
-    body = {"access_token": access_token, "token_type": "bearer", "expires_in": expires_in}
+    body = SessionResponse(access_token=access_token, expires_in=expires_in).model_dump()
     max_age = get_settings().refresh_token_hours * 3600
     return func.HttpResponse(
         json.dumps(body),
