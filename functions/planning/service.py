@@ -26,23 +26,14 @@ from shared.auth.principal import Principal
 from shared.db.models_engagement import BinderNode
 from shared.db.models_planning import Materiality, Risk
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import EngagementAccess, get_internal_engagement_or_raise, record
+from shared.engagement_access import record, require
 from shared.errors import NotFound, ValidationFailed
+from shared.materiality import current_materiality
 
 PROCEDURE_KINDS = ("workpaper",)
 RESPONSE_INPUTS = ("inherent_risk", "control_risk", "fraud_risk", "significant_risk")
-
-
-def _writer_or_raise(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> EngagementAccess:
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    access.require(Permission.ENGAGEMENT_UPDATE)
-    return access
-
-
-def _reader_or_raise(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> EngagementAccess:
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
-    access.require(Permission.ENGAGEMENT_READ)
-    return access
+WRITE = Permission.ENGAGEMENT_UPDATE
+READ = Permission.ENGAGEMENT_READ
 
 
 # --- materiality -----------------------------------------------------------------------------------
@@ -66,16 +57,6 @@ def _jsonable(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{key: str(value) if isinstance(value, Decimal) else value for key, value in row.items()} for row in rows]
 
 
-def current_materiality(uow: UnitOfWork, engagement_id: uuid.UUID) -> Materiality | None:
-    """The engagement's current materiality version (the highest), or None."""
-    return uow.session.scalar(
-        select(Materiality)
-        .where(Materiality.engagement_id == engagement_id)
-        .order_by(Materiality.version.desc())
-        .limit(1)
-    )
-
-
 def create_materiality(
     *,
     uow: UnitOfWork,
@@ -89,7 +70,7 @@ def create_materiality(
     rationale: str,
 ) -> Materiality:
     """Determine materiality and keep it as the engagement's next version, which becomes current."""
-    access = _writer_or_raise(uow, principal, engagement_id)
+    access = require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=WRITE)
     if amount is None:
         raise ValidationFailed.field(
             "body",
@@ -149,8 +130,8 @@ def create_materiality(
 
 def get_current_materiality_or_raise(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> Materiality:
     """The current version, or 404 `no_materiality` when none was determined yet."""
-    _reader_or_raise(uow, principal, engagement_id)
-    row = current_materiality(uow, engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id, permission=READ)
+    row = current_materiality(uow, engagement_id=engagement_id)
     if row is None:
         raise NotFound("No materiality has been determined for this engagement", code="no_materiality")
     return row
@@ -160,7 +141,7 @@ def list_materiality_versions(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, offset: int, limit: int
 ) -> tuple[list[Materiality], int]:
     """Every version, newest first."""
-    _reader_or_raise(uow, principal, engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id, permission=READ)
     condition = Materiality.engagement_id == engagement_id
     total = uow.session.scalar(select(func.count()).select_from(Materiality).where(condition)) or 0
     rows = uow.session.scalars(
@@ -255,7 +236,7 @@ def list_risks(
     limit: int,
 ) -> tuple[list[RiskView], int]:
     """The engagement's risks by area and assertion."""
-    _reader_or_raise(uow, principal, engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id, permission=READ)
     conditions: list[ColumnElement[bool]] = [Risk.engagement_id == engagement_id]
     if area is not None:
         conditions.append(Risk.area == area)
@@ -278,13 +259,13 @@ def get_risk_or_raise(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, risk_id: uuid.UUID
 ) -> RiskView:
     """One risk with its procedures."""
-    _reader_or_raise(uow, principal, engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id, permission=READ)
     return _views(uow, [_risk_or_raise(uow, engagement_id, risk_id, for_update=False)])[0]
 
 
 def create_risk(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, fields: dict[str, Any]) -> RiskView:
     """Assess a risk of material misstatement and plan the response to it."""
-    access = _writer_or_raise(uow, principal, engagement_id)
+    access = require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=WRITE)
     procedures = _procedures_or_raise(uow, engagement_id, fields.get("procedure_node_ids", []))
     created = Risk(
         firm_id=access.engagement.firm_id,
@@ -320,7 +301,7 @@ def update_risk(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, risk_id: uuid.UUID, changes: dict[str, Any]
 ) -> RiskView:
     """Change a risk's assessment or its procedures; the planned response follows the assessment."""
-    _writer_or_raise(uow, principal, engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=WRITE)
     target = _risk_or_raise(uow, engagement_id, risk_id, for_update=True)
     if "procedure_node_ids" in changes:
         changes = {
@@ -353,7 +334,7 @@ def update_risk(
 
 def delete_risk(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, risk_id: uuid.UUID) -> None:
     """Remove a risk from the assessment; the audit log keeps what it was."""
-    _writer_or_raise(uow, principal, engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=WRITE)
     target = _risk_or_raise(uow, engagement_id, risk_id, for_update=True)
     record(
         uow,
