@@ -44,7 +44,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from functions.ingestion import fields
+from functions.ingestion import aliases, fields, header_match
 from functions.ingestion.problems import MAX_LISTED, MAX_WARNING_ROWS, ProblemLog, WarningLog
 
 DATE_ORDERS = ("dmy", "mdy")
@@ -145,7 +145,7 @@ class Converter:
             raise ValueError(f"date_order must be one of {', '.join(DATE_ORDERS)} or None")
         self.options = options
         self.kind = options.kind
-        self.plan = fields.resolve(options.kind, header, options.column_map)
+        self.plan = header_match.resolve(options.kind, header, options.column_map)
         self.problems = ProblemLog()
         self.warnings = WarningLog()
         self.schema = fields.arrow_schema(self.kind)
@@ -400,8 +400,8 @@ class Converter:
         return pc.cast(lines, pa.int32())
 
 
-_DEBIT_SET = pa.array(sorted(fields.DEBIT_VALUES), _STRING)
-_CREDIT_SET = pa.array(sorted(fields.CREDIT_VALUES), _STRING)
+_DEBIT_SET = pa.array(sorted(aliases.DEBIT_VALUES), _STRING)
+_CREDIT_SET = pa.array(sorted(aliases.CREDIT_VALUES), _STRING)
 _ARANGE: list[pa.Array] = [pa.array([], pa.int64())]
 
 

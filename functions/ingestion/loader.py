@@ -26,8 +26,9 @@ import pyarrow.csv as pacsv
 from psycopg import sql
 from sqlalchemy.orm import Session
 
+from functions.ingestion.aliases import ALIASES, normalize_header
 from functions.ingestion.convert import Converter, Options
-from functions.ingestion.fields import ALIASES, COLUMNS, normalize_header
+from functions.ingestion.fields import COLUMNS
 from functions.ingestion.problems import IngestRejected, WarningLog
 from functions.ingestion.sources import open_source
 from shared.db.models_ingestion import LINE_TABLES, Dataset

@@ -4,7 +4,7 @@ The portal sends the beginning of a file (a CSV's first few hundred kilobytes; a
 file whole, as a ZIP or XML cannot be read from its start alone) and gets back the header as read,
 which header each known field of the kind was matched to, what was left unmapped, which required
 fields are missing, a workbook's sheets, and the first rows as the file's strings. The same readers
-and the same header matching as the load are used (sources.open_source and fields.match, with the
+and the same header matching as the load are used (sources.open_source and header_match.match, with the
 column map), so what the preview shows is what the load will do; nothing is parsed into the
 database and nothing is stored.
 
@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from functions.ingestion import fields
+from functions.ingestion import fields, header_match
 from functions.ingestion.problems import IngestRejected
 from functions.ingestion.schemas import DateOrder, Kind, LoadOptions
 from shared.auth.permissions import Permission
@@ -188,7 +188,7 @@ def preview(
     except IngestRejected as rejected:
         raise _refusal(rejected) from rejected
 
-    found = fields.match(options.kind, source.header, options.column_map)
+    found = header_match.match(options.kind, source.header, options.column_map)
     if "invalid_column_map" in found.codes:
         raise _bad_column_map(found.problems.problems)
     plan = found.plan
@@ -245,7 +245,7 @@ def _cells(sample: list[tuple[int, Any]], width: int) -> list[tuple[int, list[st
     return rows
 
 
-def _fields(plan: fields.Plan) -> list[PreviewField]:
+def _fields(plan: header_match.Plan) -> list[PreviewField]:
     parts: dict[str, tuple[str, str]] = {}
     for target in fields.AMOUNT_TARGETS[plan.kind]:
         parts[target.debit] = (target.target, "debit")

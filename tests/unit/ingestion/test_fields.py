@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from functions.ingestion import fields
+from functions.ingestion import aliases, fields, header_match
 from functions.ingestion.problems import IngestRejected
 
 pytestmark = pytest.mark.unit
@@ -25,9 +25,9 @@ SAFT_ACCOUNTS_HEADER = [
 ]  # fmt: skip
 
 
-def test_fields_module_does_not_import_pyarrow():
-    # fields is on the HTTP cold-start path; importing it must not drag pyarrow in
-    code = "import sys, functions.ingestion.fields; print('pyarrow' in sys.modules)"
+def test_header_matching_does_not_import_pyarrow():
+    # header matching is on the HTTP cold-start path; importing it must not drag pyarrow in
+    code = "import sys, functions.ingestion.header_match; print('pyarrow' in sys.modules)"
     import subprocess
 
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)  # noqa: S603
@@ -49,12 +49,12 @@ def test_fields_module_does_not_import_pyarrow():
     ],
 )
 def test_normalize_header_ignores_case_spacing_and_punctuation(header, normal):
-    assert fields.normalize_header(header) == normal
+    assert aliases.normalize_header(header) == normal
 
 
 @pytest.mark.parametrize("spelling", ["JE Number", "Journal_ID", "Entry No", "journal id", "BELNR", "Belegnummer"])
 def test_spec_and_erp_spellings_map_to_journal_id(spelling):
-    plan = fields.resolve("general_ledger", [spelling, "Account", "Amount", "Posting Date"])
+    plan = header_match.resolve("general_ledger", [spelling, "Account", "Amount", "Posting Date"])
     assert plan.columns["journal_id"] == spelling
 
 
@@ -65,7 +65,7 @@ def test_ads_gl_detail_header_resolves():
         "Entered_By", "Approved_By", "Approved_Date", "GL_Account_Number", "Amount",
         "Amount_Credit_Debit_Indicator", "Amount_Currency", "Reversal_Journal_ID", "Document_Date", "Segment01",
     ]  # fmt: skip
-    plan = fields.resolve("general_ledger", header)
+    plan = header_match.resolve("general_ledger", header)
     assert plan.amount_form == fields.INDICATOR
     assert plan.columns == {
         "journal_id": "Journal_ID",
@@ -93,13 +93,15 @@ def test_ads_gl_detail_header_resolves():
 
 
 def test_ads_je_line_number_spelling_is_accepted():
-    plan = fields.resolve("general_ledger", ["Journal_ID", "JE_Line_Number", "GL_Account_Number", "Amount", "Date"])
+    plan = header_match.resolve(
+        "general_ledger", ["Journal_ID", "JE_Line_Number", "GL_Account_Number", "Amount", "Date"]
+    )
     assert plan.columns["line_number"] == "JE_Line_Number"
 
 
 def test_ads_trial_balance_header_resolves():
     header = ["GL_Account_Number", "Business_Unit_Code", "Fiscal_Year", "Period", "Amount_Beginning", "Amount_Ending"]
-    plan = fields.resolve("trial_balance", header)
+    plan = header_match.resolve("trial_balance", header)
     assert plan.columns["opening_balance"] == "Amount_Beginning"
     assert plan.columns["closing_balance"] == "Amount_Ending"
     assert plan.amount_forms == {"closing_balance": fields.SIGNED, "opening_balance": fields.SIGNED}
@@ -107,7 +109,7 @@ def test_ads_trial_balance_header_resolves():
 
 def test_ads_trial_balance_with_indicator():
     header = ["GL_Account_Number", "Amount_Ending", "Amount_Credit_Debit_Indicator"]
-    plan = fields.resolve("trial_balance", header)
+    plan = header_match.resolve("trial_balance", header)
     assert plan.amount_forms["closing_balance"] == fields.INDICATOR
     assert plan.columns["closing_indicator"] == "Amount_Credit_Debit_Indicator"
 
@@ -117,7 +119,7 @@ def test_ads_chart_of_accounts_header_resolves():
         "GL_Account_Number", "GL_Account_Name", "Account_Type", "Account_Subtype", "FS_Caption",
         "Parent_GL_Account_Number", "GL_Account_Description",
     ]  # fmt: skip
-    plan = fields.resolve("chart_of_accounts", header)
+    plan = header_match.resolve("chart_of_accounts", header)
     assert plan.columns == {
         "account_number": "GL_Account_Number",
         "account_name": "GL_Account_Name",
@@ -130,7 +132,7 @@ def test_ads_chart_of_accounts_header_resolves():
 
 
 def test_quickbooks_xero_style_header_uses_debit_and_credit():
-    plan = fields.resolve(
+    plan = header_match.resolve(
         "general_ledger", ["Trans #", "Date", "Memo", "Account Code", "Debit", "Credit", "Created By"]
     )
     assert plan.amount_form == fields.DEBIT_CREDIT
@@ -139,14 +141,16 @@ def test_quickbooks_xero_style_header_uses_debit_and_credit():
 
 
 def test_sap_style_header_uses_amount_with_soll_haben_indicator():
-    plan = fields.resolve("general_ledger", ["Belegnummer", "Buchungskreis", "Sachkonto", "Betrag", "S/H", "BUDAT"])
+    plan = header_match.resolve(
+        "general_ledger", ["Belegnummer", "Buchungskreis", "Sachkonto", "Betrag", "S/H", "BUDAT"]
+    )
     assert plan.amount_form == fields.INDICATOR
     assert plan.columns["business_unit"] == "Buchungskreis"
     assert plan.columns["indicator"] == "S/H"
 
 
 def test_signed_amount_wins_over_debit_credit_and_they_are_reported_unmapped():
-    plan = fields.resolve("general_ledger", ["JE", "Account", "Debit", "Credit", "Amount", "Date"])
+    plan = header_match.resolve("general_ledger", ["JE", "Account", "Debit", "Credit", "Amount", "Date"])
     assert plan.amount_form == fields.SIGNED
     assert "debit" not in plan.columns
     assert plan.columns["journal_id"] == "JE"
@@ -155,20 +159,20 @@ def test_signed_amount_wins_over_debit_credit_and_they_are_reported_unmapped():
 
 def test_explicit_column_map_overrides_aliases():
     header = ["Voucher", "JE Number", "Account", "Amount", "Date"]
-    plan = fields.resolve("general_ledger", header, {"journal_id": "Voucher"})
+    plan = header_match.resolve("general_ledger", header, {"journal_id": "Voucher"})
     assert plan.columns["journal_id"] == "Voucher"
     assert "JE Number" in plan.unmapped
 
 
 def test_explicit_column_map_naming_debit_selects_debit_credit_form():
     header = ["JE", "Account", "Amount", "Dr", "Cr", "Date"]
-    plan = fields.resolve("general_ledger", header, {"journal_id": "JE", "debit": "Dr", "credit": "Cr"})
+    plan = header_match.resolve("general_ledger", header, {"journal_id": "JE", "debit": "Dr", "credit": "Cr"})
     assert plan.amount_form == fields.DEBIT_CREDIT
 
 
 def test_column_map_with_unknown_field_or_header_is_refused():
     with pytest.raises(IngestRejected) as caught:
-        fields.resolve(
+        header_match.resolve(
             "general_ledger",
             ["JE", "Account", "Amount", "Date"],
             {"jorunal_id": "JE", "journal_id": "Voucher No"},
@@ -182,7 +186,7 @@ def test_column_map_with_unknown_field_or_header_is_refused():
 
 def test_missing_required_columns_name_the_fields_and_list_the_headers():
     with pytest.raises(IngestRejected) as caught:
-        fields.resolve("general_ledger", ["JE Number", "Description", "Foo"])
+        header_match.resolve("general_ledger", ["JE Number", "Description", "Foo"])
     rejected = caught.value
     assert rejected.code == "missing_columns"
     assert "account_number, amount, effective_date" in rejected.message
@@ -195,7 +199,7 @@ def test_missing_required_columns_name_the_fields_and_list_the_headers():
 
 def test_two_headers_for_one_field_are_ambiguous():
     with pytest.raises(IngestRejected) as caught:
-        fields.resolve("general_ledger", ["JE Number", "Journal_ID", "Account", "Amount", "Date"])
+        header_match.resolve("general_ledger", ["JE Number", "Journal_ID", "Account", "Amount", "Date"])
     assert caught.value.code == "ambiguous_columns"
     [problem] = caught.value.problems
     assert problem["column"] == "journal_id"
@@ -203,31 +207,31 @@ def test_two_headers_for_one_field_are_ambiguous():
 
 
 def test_trial_balance_with_only_debit_and_credit_reads_closing_balances():
-    plan = fields.resolve("trial_balance", ["Account", "Name", "Debit", "Credit"])
+    plan = header_match.resolve("trial_balance", ["Account", "Name", "Debit", "Credit"])
     assert plan.amount_forms == {"closing_balance": fields.DEBIT_CREDIT}
     assert (plan.columns["closing_debit"], plan.columns["closing_credit"]) == ("Debit", "Credit")
 
 
 def test_trial_balance_debit_and_credit_beside_balances_are_period_activity():
-    plan = fields.resolve("trial_balance", ["Account", "Opening Balance", "Debit", "Credit", "Closing Balance"])
+    plan = header_match.resolve("trial_balance", ["Account", "Opening Balance", "Debit", "Credit", "Closing Balance"])
     assert plan.columns["period_debit"] == "Debit"
     assert plan.amount_forms == {"closing_balance": fields.SIGNED, "opening_balance": fields.SIGNED}
 
 
 def test_trial_balance_without_closing_balance_is_refused():
     with pytest.raises(IngestRejected) as caught:
-        fields.resolve("trial_balance", ["Account", "Opening Balance"])
+        header_match.resolve("trial_balance", ["Account", "Opening Balance"])
     assert [p["column"] for p in caught.value.problems] == ["closing_balance"]
 
 
 def test_chart_of_accounts_requires_a_name():
     with pytest.raises(IngestRejected) as caught:
-        fields.resolve("chart_of_accounts", ["Account"])
+        header_match.resolve("chart_of_accounts", ["Account"])
     assert [p["column"] for p in caught.value.problems] == ["account_name"]
 
 
 def test_saft_excel_view_general_ledger_sheet_resolves_without_a_column_map():
-    plan = fields.resolve("general_ledger", SAFT_GL_HEADER)
+    plan = header_match.resolve("general_ledger", SAFT_GL_HEADER)
     assert plan.amount_form == fields.SIGNED
     assert {
         k: plan.columns[k] for k in ("journal_id", "line_number", "account_number", "amount", "effective_date")
@@ -246,7 +250,7 @@ def test_saft_excel_view_general_ledger_sheet_resolves_without_a_column_map():
 
 @pytest.mark.parametrize("kind", ["trial_balance", "chart_of_accounts"])
 def test_saft_excel_view_accounts_sheet_resolves_without_a_column_map(kind):
-    plan = fields.resolve(kind, SAFT_ACCOUNTS_HEADER)
+    plan = header_match.resolve(kind, SAFT_ACCOUNTS_HEADER)
     assert plan.columns["account_number"] == "Kontonr."
     assert plan.columns["account_name"] == "Kontonavn"
     if kind == "trial_balance":
@@ -274,15 +278,15 @@ def test_saft_xml_canonical_names_resolve_to_themselves():
         "entered_date", "entered_time", "entered_by", "source", "header_description", "description", "period",
         "fiscal_year", "currency",
     ]  # fmt: skip
-    plan = fields.resolve("general_ledger", header)
+    plan = header_match.resolve("general_ledger", header)
     assert plan.amount_form == fields.DEBIT_CREDIT
     assert all(plan.columns[name] == name for name in header)
     tb = ["account_number", "account_name", "account_type", "standard_account"]
     tb += ["opening_debit", "opening_credit", "closing_debit", "closing_credit"]
-    plan = fields.resolve("trial_balance", tb)
+    plan = header_match.resolve("trial_balance", tb)
     assert plan.amount_forms == {"closing_balance": fields.DEBIT_CREDIT, "opening_balance": fields.DEBIT_CREDIT}
     coa = ["account_number", "account_name", "account_type", "standard_account", "parent_account"]
-    assert fields.resolve("chart_of_accounts", coa).unmapped == ()
+    assert header_match.resolve("chart_of_accounts", coa).unmapped == ()
 
 
 def test_arrow_schema_matches_columns():
@@ -301,6 +305,6 @@ def test_arrow_schema_matches_columns():
 def test_no_alias_names_two_fields():
     for kind in fields.KINDS:
         seen: dict[str, str] = {}
-        for name, spellings in fields.ALIASES[kind].items():
+        for name, spellings in aliases.ALIASES[kind].items():
             for spelling in (name, *spellings):
-                assert seen.setdefault(fields.normalize_header(spelling), name) == name, (kind, spelling)
+                assert seen.setdefault(aliases.normalize_header(spelling), name) == name, (kind, spelling)
