@@ -73,6 +73,10 @@ class ReviewNoteRead(BaseModel):
     cleared_by: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+    my_transitions: list[ReviewNoteStatus] = Field(
+        default_factory=list,
+        description="what the caller may move the note to now (the raiser clears, the assignee addresses)",
+    )
 
 
 class ReviewNoteDetail(ReviewNoteRead):

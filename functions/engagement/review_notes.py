@@ -1,7 +1,11 @@
 """Review notes: a reviewer's question on a binder node, answered by the team and cleared by a reviewer.
 
 A note goes open -> addressed -> cleared; a reviewer may send an addressed note back to open, or
-reopen a cleared one with a reason. Notes are the firm's working papers: client users never see them
+reopen a cleared one with a reason. The assignee addresses, the raiser clears: a note is cleared only
+by the person who raised it, or by a manager or partner on the team who neither was assigned it nor
+answered it (SPEC section 2's separation of duties, the rule that keeps a preparer from reviewing
+their own work: whoever answered a question may not also declare the answer good enough).
+Notes are the firm's working papers: client users never see them
 (row-level security hides them as well). Blocking notes stand in the way of finalization until cleared,
 which is why `open_blocking_count` exists for the QC gate.
 """
@@ -17,9 +21,16 @@ from sqlalchemy import ColumnElement, func, select
 
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
+from shared.bus.events import ReviewNoteCleared, ReviewNoteCreated
 from shared.db.models_engagement import BinderNode, ReviewNote, ReviewNoteReply
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import EngagementAccess, get_internal_engagement_or_raise, membership_role, record
+from shared.engagement_access import (
+    LOCKED_STATUS,
+    EngagementAccess,
+    get_internal_engagement_or_raise,
+    membership_role,
+    record,
+)
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -30,6 +41,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 # Reopening a cleared note undoes a reviewer's sign-off on it, so it needs a reason, as a step back does.
 MIN_REOPEN_REASON = 10
 UNRESOLVED = ("open", "addressed")
+# Team roles that may clear a note someone else raised, when they neither were assigned it nor answered it.
+CLEARING_ROLES = frozenset({"manager", "partner"})
 AUDIT_ACTIONS = {"addressed": "review_note.addressed", "cleared": "review_note.cleared", "open": "review_note.reopened"}
 
 
@@ -40,6 +53,8 @@ class NoteView:
     note: ReviewNote
     node: BinderNode
     replies: list[ReviewNoteReply] = field(default_factory=list)
+    # What the caller may move the note to now, so a screen offers only what will be accepted.
+    my_transitions: tuple[str, ...] = ()
 
 
 def _node_of_engagement_or_raise(uow: UnitOfWork, engagement_id: uuid.UUID, node_id: uuid.UUID) -> BinderNode:
@@ -82,14 +97,20 @@ def _refuse_if_cleared(note: ReviewNote) -> None:
         raise Conflict("The review note is cleared; reopen it first", code="review_note_cleared")
 
 
-def _view(uow: UnitOfWork, note: ReviewNote) -> NoteView:
+def _moves(access: EngagementAccess, note: ReviewNote) -> tuple[str, ...]:
+    if not access.internal or access.engagement.status == LOCKED_STATUS:
+        return ()
+    return tuple(to for to in TRANSITIONS[note.status] if _refusal(access, note, to) is None)
+
+
+def _view(uow: UnitOfWork, access: EngagementAccess, note: ReviewNote) -> NoteView:
     node = uow.session.get_one(BinderNode, note.node_id)
     replies = uow.session.scalars(
         select(ReviewNoteReply)
         .where(ReviewNoteReply.note_id == note.id)
         .order_by(ReviewNoteReply.created_at, ReviewNoteReply.id)
     ).all()
-    return NoteView(note, node, list(replies))
+    return NoteView(note, node, list(replies), _moves(access, note))
 
 
 def _add_reply(uow: UnitOfWork, note: ReviewNote, author_id: uuid.UUID, body: str) -> ReviewNoteReply:
@@ -99,10 +120,6 @@ def _add_reply(uow: UnitOfWork, note: ReviewNote, author_id: uuid.UUID, body: st
     uow.session.add(reply)
     uow.session.flush()
     return reply
-
-
-def _event(note: ReviewNote) -> dict[str, Any]:
-    return {"engagement_id": str(note.engagement_id), "review_note_id": str(note.id), "node_id": str(note.node_id)}
 
 
 # --- reads -----------------------------------------------------------------------------------------
@@ -137,7 +154,7 @@ def list_review_notes(
     limit: int,
 ) -> tuple[list[NoteView], int]:
     """The engagement's review notes, oldest first, with the node each sits on."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
     conditions: list[ColumnElement[bool]] = [ReviewNote.engagement_id == engagement_id]
     if status is not None:
         conditions.append(ReviewNote.status == status)
@@ -156,15 +173,15 @@ def list_review_notes(
         .offset(offset)
         .limit(limit)
     ).all()
-    return [NoteView(row[0], row[1]) for row in rows], total
+    return [NoteView(row[0], row[1], my_transitions=_moves(access, row[0])) for row in rows], total
 
 
 def get_review_note_or_raise(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, note_id: uuid.UUID
 ) -> NoteView:
     """One note with its thread, oldest reply first."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
-    return _view(uow, _note_or_raise(uow, engagement_id, note_id, for_update=False))
+    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    return _view(uow, access, _note_or_raise(uow, engagement_id, note_id, for_update=False))
 
 
 # --- writes ----------------------------------------------------------------------------------------
@@ -208,9 +225,9 @@ def create_review_note(
         blocking=blocking,
         assignee_id=str(assignee_id) if assignee_id else None,
     )
-    uow.add_event("review_note.created", _event(note))
+    uow.publish(ReviewNoteCreated(engagement_id=note.engagement_id, review_note_id=note.id, node_id=note.node_id))
     uow.commit()
-    return NoteView(note, node)
+    return NoteView(note, node, my_transitions=_moves(access, note))
 
 
 def update_review_note(
@@ -239,7 +256,7 @@ def update_review_note(
             **{name: _audit_value(changes[name]) for name in changed if name != "body"},
         )
         uow.commit()
-    return _view(uow, note)
+    return _view(uow, access, note)
 
 
 def _audit_value(value: Any) -> Any:
@@ -266,16 +283,28 @@ def add_reply(
     return reply
 
 
-def _may_transition(access: EngagementAccess, note: ReviewNote, to: str) -> bool:
-    """Who may move a note: preparers (or its assignee) answer it, reviewers clear or reopen it."""
+def _refusal(access: EngagementAccess, note: ReviewNote, to: str) -> str | None:
+    """Why the caller may not move the note to `to`, or None: preparers (or its assignee) answer it,
+    its raiser (or an independent manager or partner of the team) clears it, reviewers reopen it."""
     user_id = access.principal.user_id
     if note.status == "open" and to == "addressed":
-        return note.assignee_id == user_id or access.can(Permission.WORKPAPER_PREPARE)
+        if note.assignee_id == user_id or access.can(Permission.WORKPAPER_PREPARE):
+            return None
+        return "Only the note's assignee or someone who prepares workpapers may answer it"
     if note.status == "addressed" and to == "cleared":
-        return access.can(Permission.REVIEW_NOTE_WRITE) and (
-            note.author_id == user_id or access.can(Permission.WORKPAPER_REVIEW)
-        )
-    return access.can(Permission.REVIEW_NOTE_WRITE)
+        if note.author_id == user_id and access.can(Permission.REVIEW_NOTE_WRITE):
+            return None
+        if access.role in CLEARING_ROLES and user_id not in (note.assignee_id, note.addressed_by):
+            return None
+        if user_id in (note.assignee_id, note.addressed_by):
+            return (
+                "You answered this note (or it is assigned to you), so you may not also clear it; "
+                "the person who raised it, or another manager or partner on the team, clears it"
+            )
+        return "A review note is cleared by the person who raised it, or by a manager or partner on the team"
+    if access.can(Permission.REVIEW_NOTE_WRITE):
+        return None
+    return f"Your role on this engagement does not allow moving a note to {to}"
 
 
 def transition_review_note(
@@ -297,8 +326,9 @@ def transition_review_note(
             code="invalid_transition",
             allowed=list(TRANSITIONS[current]),
         )
-    if not _may_transition(access, note, to):
-        raise Forbidden(f"Your role on this engagement does not allow moving a note to {to}", code="forbidden")
+    refusal = _refusal(access, note, to)
+    if refusal is not None:
+        raise Forbidden(refusal, code="forbidden")
     comment = (comment or "").strip()
     if current == "cleared" and len(comment) < MIN_REOPEN_REASON:
         raise ValidationFailed.field(
@@ -327,6 +357,6 @@ def transition_review_note(
         **{"from": current, "to": to, "reply_id": str(reply.id) if reply else None},
     )
     if to == "cleared":
-        uow.add_event("review_note.cleared", _event(note))
+        uow.publish(ReviewNoteCleared(engagement_id=note.engagement_id, review_note_id=note.id, node_id=note.node_id))
     uow.commit()
-    return _view(uow, note)
+    return _view(uow, access, note)

@@ -23,6 +23,7 @@ def _read(view: NoteView) -> dict[str, object]:
         **{column.key: getattr(view.note, column.key) for column in ReviewNote.__table__.columns},
         "node_index_code": view.node.index_code,
         "node_title": view.node.title,
+        "my_transitions": list(view.my_transitions),
     }
 
 

@@ -108,7 +108,7 @@ def test_a_note_goes_open_addressed_cleared_with_its_thread() -> None:
 
     fetched = ws.call("GET", f"review-notes/{note['id']}", staff)
     assert fetched.status == 200
-    assert fetched.json() == cleared
+    assert fetched.json() == {**cleared, "my_transitions": []}, "staff may not reopen it"
 
     activity = ws.call("GET", "activity", ws.admin, params={"page_size": "100"}).json()["items"]
     actions = [item["action"] for item in activity if item["target_id"] == note["id"]]
@@ -200,16 +200,43 @@ def test_who_may_address_clear_and_reopen() -> None:
     assigned_to_qc = created(ws, senior, assignee_id=qc.user_id)
     assert move(ws, assigned_to_qc, qc, "addressed").status == 200
 
-    # addressed -> cleared: a reviewer (review-note writer who reviews workpapers); staff never.
+    # addressed -> cleared: the raiser, or a manager or partner of the team; staff never.
     moved(ws, note, staff, "addressed")
     assert move(ws, note, staff, "cleared").status == 403
     assert move(ws, note, qc, "cleared").status == 403
-    assert move(ws, note, other_senior, "cleared").status == 200
+    assert move(ws, note, other_senior, "cleared").status == 403, "a senior who did not raise it"
+    assert move(ws, note, senior, "cleared").status == 200
 
     # back to open: review-note writers only.
     assert move(ws, note, staff, "open", "I want to reopen this one").status == 403
     assert move(ws, assigned_to_qc, staff, "open").status == 403
     assert move(ws, assigned_to_qc, ws.admin, "open").status == 200
+
+
+def test_the_assignee_addresses_and_the_raiser_clears_never_the_one_who_answered() -> None:
+    ws = workspace()
+    manager = ws.person("manager", "manager", team_role="manager")
+    senior = ws.person("senior", "senior", team_role="senior")
+    partner = ws.person("partner", "partner", team_role="partner")
+
+    # A blocking note the manager raises for the senior: the senior answers it and may not clear it.
+    note = created(ws, manager, assignee_id=senior.user_id, blocking=True)
+    assert ws.call("GET", f"review-notes/{note['id']}", senior).json()["my_transitions"] == ["addressed"]
+    moved(ws, note, senior, "addressed", "Agreed to the confirmation")
+    refused = move(ws, note, senior, "cleared")
+    assert refused.status == 403, refused.body
+    assert "you may not also clear it" in refused.json()["detail"]
+    assert ws.call("GET", f"review-notes/{note['id']}", senior).json()["my_transitions"] == ["open"]
+    assert ws.call("GET", f"review-notes/{note['id']}", manager).json()["my_transitions"] == ["cleared", "open"]
+    assert blocking_count(ws) == 1
+    assert moved(ws, note, manager, "cleared")["cleared_by"] == manager.user_id
+
+    # A note a senior raised for a manager: the manager answers it, so a partner (or the senior) clears it.
+    other = created(ws, senior, assignee_id=manager.user_id)
+    moved(ws, other, manager, "addressed")
+    assert move(ws, other, manager, "cleared").status == 403, "a manager may not clear what they answered"
+    assert "cleared" in ws.call("GET", f"review-notes/{other['id']}", partner).json()["my_transitions"]
+    assert moved(ws, other, partner, "cleared")["cleared_by"] == partner.user_id
 
 
 def test_staff_cannot_raise_notes_but_replies_and_addresses_them() -> None:
