@@ -58,9 +58,7 @@ def run_je_tests(call: Call) -> schemas.RunAccepted:
             tests=list(body.tests) if body.tests else None,
             overrides=body.overrides(),
         )
-        accepted = schemas.RunAccepted(run_id=run.id, job_id=run.job_id)
-        uow.commit()
-        return accepted
+        return schemas.RunAccepted(run_id=run.id, job_id=run.job_id)
 
 
 @endpoint(
@@ -249,9 +247,7 @@ def disposition_je_journal(call: Call) -> schemas.DispositionRead:
             note=body.note,
             evidence_ids=body.evidence_ids,
         )
-        read = _disposition(row)
-        uow.commit()
-        return read
+        return _disposition(row)
 
 
 @endpoint(

@@ -129,7 +129,7 @@ def request_run(
     dataset = current_dataset(uow, engagement_id=engagement_id, kind="general_ledger")
     if dataset is None:
         raise Conflict("The engagement has no general ledger loaded yet", code="no_general_ledger")
-    return queue_run(
+    run = queue_run(
         uow,
         engagement=access.engagement,
         dataset=dataset,
@@ -138,6 +138,8 @@ def request_run(
         overrides=overrides,
         created_by=principal.user_id,
     )
+    uow.commit()
+    return run
 
 
 def on_dataset_ingested(uow: UnitOfWork, payload: dict[str, Any]) -> JeRun | None:

@@ -92,6 +92,7 @@ def set_disposition(
         previous_status=previous,
         evidence=len(wanted),
     )
+    uow.commit()
     return row
 
 
