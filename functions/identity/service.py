@@ -17,6 +17,7 @@ from shared.auth.passwords import hash_password, needs_rehash, verify_password
 from shared.auth.permissions import CLIENT_ROLES
 from shared.auth.principal import Principal
 from shared.auth.tokens import AccessClaims, decode_refresh_token, issue_access_token, issue_refresh_token
+from shared.bus.events import FirmCreated, UserCreated, UserDeactivated, UserReactivated, UserRolesChanged
 from shared.db.models import Client, Firm, Invitation, PasswordReset, RefreshToken, User
 from shared.db.uow import UnitOfWork
 from shared.email import EmailSender
@@ -251,7 +252,7 @@ def create_firm(*, uow: UnitOfWork, name: str, admin_email: str, admin_password:
         client_id=None,
     )
     audit_log.append(uow, "firm.created", target_type="firm", target_id=firm.id, data={"name": name})
-    uow.add_event("firm.created", {"firm_id": str(firm.id)})
+    uow.publish(FirmCreated(firm_id=firm.id))
     uow.commit()
     return firm, user
 
@@ -284,7 +285,7 @@ def _insert_user(
     except IntegrityError as exc:
         raise Conflict("A user with this e-mail already exists", code="email_taken") from exc
     audit_log.append(uow, "user.created", target_type="user", target_id=user.id, data={"roles": roles})
-    uow.add_event("user.created", {"user_id": str(user.id), "roles": roles})
+    uow.publish(UserCreated(user_id=user.id, roles=roles))
     return user
 
 
@@ -352,7 +353,7 @@ def update_roles(*, uow: UnitOfWork, user_id: uuid.UUID, roles: list[str], clien
         target_id=user.id,
         data={"before": before, "after": roles},
     )
-    uow.add_event("user.roles_changed", {"user_id": str(user.id), "roles": roles})
+    uow.publish(UserRolesChanged(user_id=user.id, roles=roles))
     uow.commit()
     return user
 
@@ -370,7 +371,7 @@ def set_active(*, uow: UnitOfWork, principal: Principal, user_id: uuid.UUID, act
         user.is_active = active
         action = "user.reactivated" if active else "user.deactivated"
         audit_log.append(uow, action, target_type="user", target_id=user.id)
-        uow.add_event(action, {"user_id": str(user.id)})
+        uow.publish((UserReactivated if active else UserDeactivated)(user_id=user.id))
     uow.commit()
     return user
 
