@@ -13,6 +13,14 @@ from functions.engagement.standard_binder import create_standard_sections
 from shared import audit_log, gates
 from shared.auth.permissions import CLIENT_ROLES, Permission
 from shared.auth.principal import Principal
+from shared.bus.events import (
+    EngagementCreated,
+    EngagementFinalized,
+    EngagementMemberAdded,
+    EngagementMemberRemoved,
+    EngagementStatusChanged,
+    EngagementUpdated,
+)
 from shared.db.models import AuditRecord, Client, User
 from shared.db.models_engagement import Engagement, EngagementMember
 from shared.db.uow import UnitOfWork
@@ -121,7 +129,6 @@ def create_engagement(*, uow: UnitOfWork, principal: Principal, fields: dict[str
         )
     )
     create_standard_sections(uow, firm_id=uow.firm_id, engagement_id=engagement_id)  # type: ignore[arg-type]
-    payload = {"engagement_id": str(engagement_id), "client_id": str(client_id), "status": "draft"}
     record(
         uow,
         "engagement.created",
@@ -131,7 +138,7 @@ def create_engagement(*, uow: UnitOfWork, principal: Principal, fields: dict[str
         name=fields["name"],
         client_id=str(client_id),
     )
-    uow.add_event("engagement.created", payload)
+    uow.publish(EngagementCreated(engagement_id=engagement_id, client_id=client_id, status="draft"))
     uow.commit()
     return get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
 
@@ -215,7 +222,7 @@ def update_engagement(
         target_id=engagement.id,
         changes={field: str(value) for field, value in changes.items()},
     )
-    uow.add_event("engagement.updated", {"engagement_id": str(engagement.id), "fields": sorted(changes)})
+    uow.publish(EngagementUpdated(engagement_id=engagement.id, fields=sorted(changes)))
     uow.commit()
     return access
 
@@ -261,7 +268,6 @@ def transition(
         engagement.finalized_by = principal.user_id
     engagement.status = to
     uow.session.flush()
-    payload = {"engagement_id": str(engagement.id), "from": current, "to": to, "reason": reason or None}
     record(
         uow,
         "engagement.status_changed",
@@ -270,11 +276,11 @@ def transition(
         target_id=engagement.id,
         **{"from": current, "to": to, "reason": reason or None},
     )
-    uow.add_event("engagement.status_changed", payload)
+    uow.publish(
+        EngagementStatusChanged(engagement_id=engagement.id, from_status=current, to_status=to, reason=reason or None)
+    )
     if to == "finalized":
-        uow.add_event(
-            "engagement.finalized", {"engagement_id": str(engagement.id), "client_id": str(engagement.client_id)}
-        )
+        uow.publish(EngagementFinalized(engagement_id=engagement.id, client_id=engagement.client_id))
     uow.commit()
     return access, current
 
@@ -342,9 +348,7 @@ def add_member(
     record(
         uow, "engagement.member_added", engagement_id=engagement_id, target_type="user", target_id=user_id, role=role
     )
-    uow.add_event(
-        "engagement.member_added", {"engagement_id": str(engagement_id), "user_id": str(user_id), "role": role}
-    )
+    uow.publish(EngagementMemberAdded(engagement_id=engagement_id, user_id=user_id, role=role))
     uow.commit()
     return member, user
 
@@ -390,7 +394,7 @@ def remove_member(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.
         target_id=user_id,
         role=member.role,
     )
-    uow.add_event("engagement.member_removed", {"engagement_id": str(engagement_id), "user_id": str(user_id)})
+    uow.publish(EngagementMemberRemoved(engagement_id=engagement_id, user_id=user_id))
     uow.commit()
 
 
