@@ -25,10 +25,11 @@ from sqlalchemy.orm import defer
 from functions.engagement import signoff_rules
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
+from shared.bus.events import WorkpaperSignedOff
 from shared.db.models import User
 from shared.db.models_engagement import BinderNode, NodeEvidence, ReviewNote, Signoff, WorkpaperVersion
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import get_internal_engagement_or_raise, record
+from shared.engagement_access import EngagementAccess, get_internal_engagement_or_raise, record
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 CONTENT_KINDS = frozenset({"workpaper", "note"})
@@ -61,6 +62,23 @@ def get_node_or_raise(
     if node is None:
         raise NotFound("No such binder node", code="node_not_found")
     return node
+
+
+def _require_structure(access: EngagementAccess, what: str) -> None:
+    """Sections, moves and deleting work shape the audit file, which is the manager's and partner's
+    to decide (binder.structure); preparers add and fill workpapers within that shape."""
+    if not access.can(Permission.BINDER_STRUCTURE):
+        raise Forbidden(
+            f"Only the engagement's manager or partner may {what}: the binder's sections, moves and "
+            "deletions of work are theirs to decide",
+            code="forbidden",
+        )
+
+
+def _holds_work(node: BinderNode) -> bool:
+    """Whether deleting the node would throw work away: a folder (a section of the file), or a
+    workpaper or note saved more than once or with content."""
+    return node.kind == "folder" or node.version > 1 or bool(node.content)
 
 
 def _lock_tree(uow: UnitOfWork, engagement_id: uuid.UUID) -> None:
@@ -230,6 +248,8 @@ def create_node(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UU
         raise invalid("evidence_id", f"only a node of kind evidence shows a file; link files to a {kind} instead")
     if content is not None and kind not in CONTENT_KINDS:
         raise invalid("content", f"a {kind} has no content; only workpapers and notes do")
+    if kind == "folder":
+        _require_structure(access, "add a section or folder")
     _lock_tree(uow, engagement_id)
     if parent_id is not None:
         _parent_folder_or_raise(uow, engagement_id, parent_id)
@@ -297,6 +317,11 @@ def update_node(
     access.require(Permission.WORKPAPER_PREPARE)
     _lock_tree(uow, engagement_id)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
+    position = changes.get("position")
+    if ("parent_id" in changes and changes["parent_id"] != node.parent_id) or position not in (None, node.position):
+        _require_structure(access, "move a node of the binder")
+    if node.kind == "folder" and any(changes.get(key, getattr(node, key)) != getattr(node, key) for key in changes):
+        _require_structure(access, "rename a section or folder")
     before = {
         "title": node.title,
         "index_code": node.index_code,
@@ -349,6 +374,10 @@ def delete_node(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UU
     access.require(Permission.WORKPAPER_PREPARE)
     _lock_tree(uow, engagement_id)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
+    if _holds_work(node):
+        _require_structure(
+            access, f"delete a {node.kind} that holds work" if node.kind != "folder" else "delete a section or folder"
+        )
     session = uow.session
     in_the_way: dict[str, int] = {
         "children": session.scalar(select(func.count()).where(BinderNode.parent_id == node.id)) or 0,
@@ -565,15 +594,10 @@ def sign(
         step=step,
         node_version=node.version,
     )
-    uow.add_event(
-        "workpaper.signed_off",
-        {
-            "engagement_id": str(engagement_id),
-            "node_id": str(node.id),
-            "signoff_id": str(signoff.id),
-            "step": step,
-            "user_id": str(principal.user_id),
-        },
+    uow.publish(
+        WorkpaperSignedOff(
+            engagement_id=engagement_id, node_id=node.id, signoff_id=signoff.id, step=step, user_id=principal.user_id
+        )
     )
     uow.commit()
     return signoff
