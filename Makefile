@@ -16,9 +16,12 @@ PORTAL := portal
 PORTAL_STAMP := $(PORTAL)/node_modules/.installed
 # Debian's chromium drives the portal's end-to-end tests (playwright-core, no downloaded browser).
 CHROMIUM ?= /usr/bin/chromium
+# Schemathesis examples per API operation: make test runs few (tests/e2e/test_served.py's default), make fuzz many.
+FUZZ_EXAMPLES ?= 200
 
-.PHONY: help install run test test-fast test-unit test-integration portal portal-api portal-install test-portal browser format lint type-check security-check \
-        pre-commit check ci db-migrate db-reset requirements clean bench-cold-start bench-engagement bench-ingest bench-analytics infra-check
+.PHONY: help install run test test-fast test-unit test-integration fuzz portal portal-api portal-install test-portal browser format lint \
+        type-check bandit pip-audit security-check pre-commit check ci db-migrate db-reset requirements clean bench-cold-start \
+        bench-engagement bench-ingest bench-analytics infra-check
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -36,11 +39,15 @@ install: $(STAMP) ## create .venv with the project, its dev tools and Azurite
 run: install portal ## build the portal, migrate, create the demo firm if the database is empty, serve on http://127.0.0.1:7071
 	MALLOC_ARENA_MAX=2 $(BIN)/aura serve --demo --port $(PORT)
 
-test: install infra-check test-portal portal browser ## every test (unit, integration, e2e in chromium, slow included) with coverage, and infra-check
+# What CI runs (.ci/run, .github/workflows/ci.yml): the static checks first, so none of them can regress unseen.
+test: install lint type-check bandit infra-check test-portal portal browser ## lint, format check, types, bandit, infra-check, then every test (unit, integration, e2e in chromium, slow included) with coverage
 	AURA_CHROMIUM=$(CHROMIUM) $(PYTEST) $(COVERAGE_ARGS)
 
-test-fast: install ## every test, no coverage
-	$(PYTEST) -q
+test-fast: install ## the tests not marked slow, no coverage: a few minutes, for every change
+	$(PYTEST) -q -m "not slow" --durations=10
+
+fuzz: install ## the deep schemathesis runs: 200 examples per API operation (FUZZ_EXAMPLES=N) instead of make test's few
+	AURA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PYTEST) -q tests/e2e/test_served.py -k schemathesis
 
 test-unit: install ## unit tests only (no I/O)
 	$(PYTEST) -q -m unit
@@ -82,14 +89,19 @@ lint: install ## ruff lint and format check
 type-check: install ## mypy (strict for shared/)
 	$(BIN)/mypy shared functions aura_local function_app.py
 
-security-check: install ## bandit and pip-audit
+bandit: install ## bandit over the code (make test runs it)
 	$(BIN)/bandit -q -c pyproject.toml -r shared functions aura_local function_app.py
-	$(BIN)/pip-audit --progress-spinner off --skip-editable
+
+# Not part of make test: it needs the network, and it fails saying "not checked" when it has none.
+pip-audit: install ## known vulnerabilities in the installed dependencies (needs the vulnerability database)
+	$(BIN)/python tools/pip_audit.py
+
+security-check: bandit pip-audit ## bandit and pip-audit
 
 pre-commit: install ## run the pre-commit hooks on every file
 	$(BIN)/pre-commit run --all-files
 
-check: lint type-check security-check test ## every quality check
+check: test security-check ## every quality check: make test (lint, types and bandit included, each run once) and pip-audit
 
 ci: check ## what CI runs
 

@@ -22,6 +22,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("database")]
 
 ROOT = Path(__file__).resolve().parents[2]
 AURA = Path(sys.executable).with_name("aura")
+# Schemathesis examples per operation: few in make test, so it stays quick; `make fuzz` sets many.
+FUZZ_EXAMPLES = int(os.environ.get("AURA_FUZZ_EXAMPLES", "5"))
 
 
 @dataclass
@@ -231,7 +233,7 @@ def _schemathesis(served: Served, token: str, workdir: Path, *extra: str) -> Non
             "--exclude-checks",
             "positive_data_acceptance",
             "--max-examples",
-            "25",
+            str(FUZZ_EXAMPLES),
             # One worker: CPython 3.11's AST constructor is not thread-safe (python/cpython#106905), and
             # schemathesis parses with it from each worker thread.
             "--workers",
@@ -242,8 +244,9 @@ def _schemathesis(served: Served, token: str, workdir: Path, *extra: str) -> Non
         ],
         capture_output=True,
         text=True,
-        # Generous: on this 2-core machine a run has taken 205 s when the machine was slow.
-        timeout=600,
+        # Generous: on this 2-core machine a run of 25 examples per operation has taken 205 s when the machine
+        # was slow; `make fuzz` runs many more.
+        timeout=max(600, 24 * FUZZ_EXAMPLES),
         check=False,
         cwd=workdir,
     )
