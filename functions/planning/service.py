@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, func, select, text
 from functions.planning import materiality, risk
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
+from shared.bus.events import MaterialityChanged
 from shared.db.models_engagement import BinderNode
 from shared.db.models_planning import Materiality, Risk
 from shared.db.uow import UnitOfWork
@@ -120,10 +121,7 @@ def create_materiality(
         percentage=str(figures.percentage),
         risk_level=row.risk_level,
     )
-    uow.add_event(
-        "materiality.changed",
-        {"engagement_id": str(engagement_id), "materiality_id": str(row.id), "version": row.version},
-    )
+    uow.publish(MaterialityChanged(engagement_id=engagement_id, materiality_id=row.id, version=row.version))
     uow.commit()
     return row
 
