@@ -9,6 +9,10 @@ ask for it, and the handler may need rows its requester could not read (a client
 loaded into tables only the firm's people see). Row-level security still confines it to the firm.
 When a job fails for good, its kind's `on_failure` runs in a transaction of its own, because the
 handler's transaction, and whatever it wrote, is gone.
+
+A job fails for good on its first delivery unless what stopped it passes (shared/job_errors.py): a
+memory limit, a bad parameter or a malformed file would stop every retry the same way, so the user is
+told why at once instead of after ten deliveries and a dead letter.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ from sqlalchemy import select
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.bus.envelope import Envelope
+from shared.bus.events import JobCommand, job_command
 from shared.db.models import Job
 from shared.db.uow import UnitOfWork
 from shared.errors import NotFound
+from shared.job_errors import INTERNAL_ERROR, diagnose, retries_exhausted
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +87,7 @@ def create_job(
     )
     uow.session.add(job)
     uow.session.flush()
-    uow.add_command(kind, {"job_id": str(job.id)})
+    uow.send(job_command(kind, job.id))
     return job
 
 
@@ -137,9 +143,10 @@ def _start(firm_id: uuid.UUID, job_id: uuid.UUID) -> bool:
 
 
 def run_job(envelope: Envelope, *, delivery_count: int) -> None:
-    """Run the job named by a command. Unexpected errors raise (the message is retried); on the
-    last delivery the job is marked failed first, so no job stays 'running' forever."""
-    job_id = uuid.UUID(str(envelope.payload["job_id"]))
+    """Run the job named by a command. A passing fault raises (the message is retried); on the last
+    delivery the job is marked failed first, so no job stays 'running' forever. Any other error fails
+    the job at once, with a message saying why, and settles the message."""
+    job_id = envelope.payload_as(JobCommand).job_id
     firm_id = envelope.firm_id
     if firm_id is None:
         raise ValueError("job command without a firm")
@@ -160,7 +167,23 @@ def run_job(envelope: Envelope, *, delivery_count: int) -> None:
             uow.commit()
     except JobFailed as failure:
         _fail(firm_id, job_id, {"code": failure.code, "message": failure.message, "details": failure.details})
-    except Exception:
+    except Exception as error:
+        diagnosis = diagnose(error)
+        if not diagnosis.transient:
+            # Logged by kind and code, with the stack only for a defect: messages may quote client data.
+            log.error(
+                "job %s (%s) failed: %s (%s)",
+                job_id,
+                envelope.type,
+                diagnosis.code,
+                type(error).__name__,
+                exc_info=diagnosis.code == INTERNAL_ERROR,
+            )
+            _fail(firm_id, job_id, diagnosis.as_error())
+            return
+        log.warning(
+            "job %s (%s) delivery %d met a passing fault: %s", job_id, envelope.type, delivery_count, diagnosis.code
+        )
         if delivery_count >= MAX_DELIVERIES:
-            _fail(firm_id, job_id, {"code": "internal_error", "message": "The job failed repeatedly", "details": {}})
+            _fail(firm_id, job_id, retries_exhausted(diagnosis, delivery_count))
         raise

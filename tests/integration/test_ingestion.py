@@ -391,7 +391,8 @@ def test_a_load_that_fails_ten_times_is_recorded_as_failed(
     with pytest.raises(ConnectionResetError):
         deliver(accepted["job_id"], delivery_count=10)
     dataset = ws.call("GET", f"datasets/{accepted['dataset_id']}", ws.admin).json()
-    assert dataset["status"] == "failed" and dataset["error"]["code"] == "internal_error"
+    assert dataset["status"] == "failed" and dataset["error"]["code"] == "retries_exhausted"
+    assert dataset["error"]["message"].startswith("The job was retried 10 times")
     assert line_count(ws, accepted["dataset_id"]) == 0
 
 

@@ -52,7 +52,7 @@ def _reject(uow: UnitOfWork, job: Job, progress: ProgressReporter) -> dict[str, 
 @job_handler(CRASH)
 def _crash(uow: UnitOfWork, job: Job, progress: ProgressReporter) -> dict[str, Any]:
     calls[CRASH] += 1
-    raise RuntimeError("the handler crashed")
+    raise ConnectionResetError(104, "the handler crashed")  # a passing fault: retried
 
 
 def new_job(admin: FirmAdmin, kind: str, *, created_by: uuid.UUID | None = None, **params: Any) -> uuid.UUID:
@@ -185,21 +185,21 @@ def test_an_expected_failure_is_recorded_and_not_retried(admin: FirmAdmin, admin
     assert body["error"]["details"] == {"row": 7}
 
 
-def test_an_unexpected_error_is_retried_then_fails_on_the_last_delivery(admin: FirmAdmin) -> None:
+def test_a_passing_fault_is_retried_then_fails_on_the_last_delivery(admin: FirmAdmin) -> None:
     job_id = new_job(admin, CRASH)
     command = command_for(job_id)
     for delivery in range(1, MAX_DELIVERIES):
-        with pytest.raises(RuntimeError, match="crashed"):
+        with pytest.raises(ConnectionResetError, match="crashed"):
             run_job(command, delivery_count=delivery)
         job = load(admin, job_id)
         assert job.status != "failed", f"failed already on delivery {delivery}"
         assert job.error is None
     assert MAX_DELIVERIES == 10
-    with pytest.raises(RuntimeError, match="crashed"):
+    with pytest.raises(ConnectionResetError, match="crashed"):
         run_job(command, delivery_count=MAX_DELIVERIES)
     job = load(admin, job_id)
     assert job.status == "failed"
-    assert job.error is not None and job.error["code"] == "internal_error"
+    assert job.error is not None and job.error["code"] == "retries_exhausted"
     assert job.finished_at is not None
 
 
