@@ -23,6 +23,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DataError
 
 from functions.ingestion.schemas import ACCEPTED_TYPES, LoadOptions
+from shared import uploads
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.db.models import Job
@@ -35,12 +36,10 @@ from shared.jobs import JobFailed, create_job
 from shared.settings import Settings, get_settings
 from shared.storage import (
     MAX_SINGLE_PUT_BYTES,
-    BlobExists,
     BlobNotFound,
     BlobStorage,
     get_storage,
     sanitize_filename,
-    upload_target,
 )
 
 log = logging.getLogger("aura.ingestion")
@@ -147,6 +146,24 @@ def blob_key(firm_id: uuid.UUID, engagement_id: uuid.UUID, file_id: uuid.UUID) -
     return f"firms/{firm_id}/engagements/{engagement_id}/datasets/{file_id}"
 
 
+def _already_ingested(upload: IngestionUpload) -> Conflict:
+    return Conflict("The upload was already ingested", code="upload_ingested", dataset_id=str(upload.dataset_id))
+
+
+DATA_UPLOADS = uploads.UploadKind(
+    model=IngestionUpload,
+    container=CONTAINER,
+    blob_key=blob_key,
+    lifetime=UPLOAD_URL_LIFETIME,
+    target_type="ingestion_upload",
+    action="dataset",
+    content_path="/api/engagements/{engagement_id}/uploads/{upload_id}/content",
+    next_step="ingest it",
+    used=_already_ingested,
+    firms_function="aura_firms_with_abandoned_uploads",
+)
+
+
 def _filename(options: LoadOptions, fallback: str) -> str:
     return sanitize_filename(options.filename or "") or fallback
 
@@ -223,67 +240,28 @@ def create_upload(
         raise ValidationFailed.field(
             "body", "size_bytes", message=f"a file may be at most {MAX_SINGLE_PUT_BYTES} bytes"
         )
-    upload_id = uuid.uuid4()
-    upload = IngestionUpload(
-        id=upload_id,
-        firm_id=access.engagement.firm_id,
-        engagement_id=engagement_id,
+    target = uploads.open_session(
+        uow,
+        DATA_UPLOADS,
+        access=access,
+        principal=principal,
         filename=sanitize_filename(filename) or "upload",
         content_type=kind,
-        expected_size_bytes=size_bytes,
-        blob_key=blob_key(access.engagement.firm_id, engagement_id, upload_id),
-        status="pending",
-        created_by=principal.user_id,
-        expires_at=datetime.now(UTC) + UPLOAD_URL_LIFETIME,
-    )
-    uow.session.add(upload)
-    uow.session.flush()
-    url, headers = upload_target(
-        storage or get_storage(),
-        CONTAINER,
-        upload.blob_key,
-        content_type=kind,
-        expires_in=UPLOAD_URL_LIFETIME,
-        stand_in_path=f"/api/engagements/{engagement_id}/uploads/{upload_id}/content",
+        size_bytes=size_bytes,
+        storage=storage,
         settings=settings,
     )
-    record(
-        uow,
-        "dataset.upload_started",
-        engagement_id=engagement_id,
-        target_type="ingestion_upload",
-        target_id=upload_id,
-        filename=upload.filename,
-        size_bytes=size_bytes,
-    )
-    uow.commit()
-    return upload, url, headers
+    return target.upload, target.url, target.headers
 
 
 def _pending_upload_or_raise(
     uow: UnitOfWork, *, engagement_id: uuid.UUID, upload_id: uuid.UUID, storage: BlobStorage, uploaded: bool = False
 ) -> IngestionUpload:
-    """The engagement's open upload session, locked. Its lifetime bounds when the file may start to be
-    sent, not how long sending takes: with `uploaded`, a session whose file is in storage may be
-    ingested after it expired (gigabytes can take longer than the URL lives). A session found expired
-    without its file is closed for good."""
-    upload = uow.session.scalar(
-        select(IngestionUpload)
-        .where(IngestionUpload.id == upload_id, IngestionUpload.engagement_id == engagement_id)
-        .with_for_update()
+    """The engagement's open upload session, locked. With `uploaded`, a session whose file is in storage
+    may be ingested after it expired (gigabytes can take longer than the URL lives)."""
+    return uploads.get_pending_or_raise(
+        uow, DATA_UPLOADS, engagement_id=engagement_id, upload_id=upload_id, storage=storage, late_if_sent=uploaded
     )
-    if upload is None:
-        raise NotFound("No such upload", code="upload_not_found")
-    if upload.status == "ingested":
-        raise Conflict("The upload was already ingested", code="upload_ingested", dataset_id=str(upload.dataset_id))
-    expired = Conflict("The upload has expired; start a new one", code="upload_expired")
-    if upload.status == "expired":
-        raise expired
-    if datetime.now(UTC) >= upload.expires_at and not (uploaded and storage.exists(CONTAINER, upload.blob_key)):
-        upload.status = "expired"
-        uow.commit()
-        raise expired
-    return upload
 
 
 def upload_content(
@@ -300,10 +278,7 @@ def upload_content(
     storage = storage or get_storage()
     upload = _pending_upload_or_raise(uow, engagement_id=engagement_id, upload_id=upload_id, storage=storage)
     _refuse_empty(len(data))
-    try:
-        storage.put(CONTAINER, upload.blob_key, data, content_type=upload.content_type, overwrite=False)
-    except BlobExists as error:
-        raise Conflict("The file was already uploaded; ingest it", code="upload_exists") from error
+    uploads.store_content(DATA_UPLOADS, upload, data, storage)
 
 
 def ingest_upload(
