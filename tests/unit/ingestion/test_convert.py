@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from functions.ingestion import convert, fields
+from functions.ingestion import convert, fields, parsing
 from functions.ingestion.convert import Converter, Options
 from functions.ingestion.problems import IngestRejected
 
@@ -116,7 +116,7 @@ def test_bad_indicator_and_negative_debit_are_problems():
         ],
     )
     assert problems(converter) == [
-        (2, "S/H", "X", convert.NOT_AN_INDICATOR),
+        (2, "S/H", "X", parsing.NOT_AN_INDICATOR),
         (3, "Betrag", "-10", convert.NEGATIVE_DEBIT),
         (4, "S/H", None, convert.REQUIRED_MISSING),
     ]
@@ -178,13 +178,13 @@ def test_decimal_mark_carries_to_later_batches():
 
 def test_ambiguous_and_mixed_and_bad_amounts_are_problems():
     converter, _ = run(GL, [["1", "100", "1,234", "2023-01-31"]])
-    assert problems(converter) == [(2, "Amount", "1,234", convert.AMBIGUOUS_AMOUNT)]
+    assert problems(converter) == [(2, "Amount", "1,234", parsing.AMBIGUOUS_AMOUNT)]
     converter, _ = run(GL, [["1", "100", v, "2023-01-31"] for v in ("1,234.50", "2.345,50", "12a", "--5", "(5")])
     assert problems(converter) == [
-        (3, "Amount", "2.345,50", convert.MIXED_AMOUNT),
-        (4, "Amount", "12a", convert.NOT_AN_AMOUNT),
-        (5, "Amount", "--5", convert.NOT_AN_AMOUNT),
-        (6, "Amount", "(5", convert.NOT_AN_AMOUNT),
+        (3, "Amount", "2.345,50", parsing.MIXED_AMOUNT),
+        (4, "Amount", "12a", parsing.NOT_AN_AMOUNT),
+        (5, "Amount", "--5", parsing.NOT_AN_AMOUNT),
+        (6, "Amount", "(5", parsing.NOT_AN_AMOUNT),
     ]
 
 
@@ -300,7 +300,7 @@ def test_slash_dates_without_date_order_are_ambiguous():
 def test_impossible_calendar_days_are_problems(text):
     converter, values = dates([text], date_order="dmy")
     assert values == [None]
-    assert problems(converter) == [(2, "Posting Date", text, convert.NO_SUCH_DAY)]
+    assert problems(converter) == [(2, "Posting Date", text, parsing.NO_SUCH_DAY)]
 
 
 @pytest.mark.parametrize("text", ["yesterday", "2023-12-31x", "123456", "2023-12-31 25:00:00", "Dec 31 2023"])
@@ -553,7 +553,7 @@ def test_trial_balance_debit_credit_and_indicator_forms():
         kind="trial_balance",
     )
     assert column(out, "closing_balance") == [Decimal("130.00"), Decimal("-130.00"), None]
-    assert problems(converter) == [(4, "Amount_Credit_Debit_Indicator", "?", convert.NOT_AN_INDICATOR)]
+    assert problems(converter) == [(4, "Amount_Credit_Debit_Indicator", "?", parsing.NOT_AN_INDICATOR)]
 
 
 def test_trial_balance_closing_balance_is_required_per_row():
