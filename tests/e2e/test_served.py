@@ -389,21 +389,21 @@ def test_a_fresh_checkout_against_an_old_database_still_gets_a_working_demo_logi
         _stop(second)
 
 
-def _run_readme_block(served: Served, heading: str, firm: str) -> str:
-    """The shell block under `heading` in the README, run by bash against the served host as the
+def _run_walkthrough_block(served: Served, heading: str, firm: str) -> str:
+    """The shell block under `heading` in docs/walkthrough.md, run by bash against the served host as the
     administrator of a firm of its own (other tests may have changed the demo login); any 4xx/5xx
     stops it. Returns what it printed."""
     from tests.support import PASSWORD, create_firm
 
     admin = create_firm(firm)
     login = httpx.post(f"{served.base}/api/auth/login", json={"email": admin.email, "password": PASSWORD})
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split(heading, 1)[1]
+    walkthrough = (ROOT / "docs" / "walkthrough.md").read_text()
+    section = walkthrough.split(heading, 1)[1]
     match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
-    assert match, f"the shell block under {heading!r} is missing from the README"
+    assert match, f"the shell block under {heading!r} is missing from docs/walkthrough.md"
     script = match[1].replace("API=http://127.0.0.1:7071/api", f"API={served.base}/api")
     prelude = 'set -euo pipefail\ncurl() { command curl --fail-with-body "$@"; }\n'
-    result = subprocess.run(  # noqa: S603 - bash running the README's own commands against a local host
+    result = subprocess.run(  # noqa: S603 - bash running the walkthrough's own commands against a local host
         ["/bin/bash", "-c", prelude + script],
         env={**os.environ, "TOKEN": login.json()["access_token"]},
         capture_output=True,
@@ -415,27 +415,27 @@ def _run_readme_block(served: Served, heading: str, firm: str) -> str:
     return result.stdout
 
 
-def test_the_readme_engagement_walkthrough_runs_as_written(served: Served) -> None:
-    printed = _run_readme_block(served, "### An engagement, from client to signed-off workpaper", "Walkthrough CPA")
+def test_the_engagement_walkthrough_runs_as_written(served: Served) -> None:
+    printed = _run_walkthrough_block(served, "## An engagement, from client to signed-off workpaper", "Walkthrough CPA")
     assert "content changed in version 2" in printed  # the edit cleared the review and approval
     assert '"status":"open"' in printed  # the review note
     assert '"ready":false' in printed  # no QC or report yet
 
 
-def test_the_readme_client_data_walkthrough_loads_through_the_served_bus(served: Served) -> None:
+def test_the_client_data_walkthrough_loads_through_the_served_bus(served: Served) -> None:
     """Uploads answer 202, the served host's bus runs the load jobs, and the trial balance, journal
     entries and roll-forward read back."""
-    printed = _run_readme_block(served, "### Client data: a trial balance and a general ledger", "Data CPA")
+    printed = _run_walkthrough_block(served, "## Client data: a trial balance and a general ledger", "Data CPA")
     assert printed.count(" succeeded") == 2, printed[-3000:]
     assert '"status":"reconciled"' in printed  # the roll-forward
     assert '"journal_id":"JE-2"' in printed
 
 
-def test_the_readme_analytics_walkthrough_tests_the_ledger_by_itself(served: Served) -> None:
+def test_the_analytics_walkthrough_tests_the_ledger_by_itself(served: Served) -> None:
     """Materiality, a ledger whose load starts the journal-entry tests through the served bus, triage,
-    a re-run, Benford and two sample plans, as the README shows them."""
-    printed = _run_readme_block(
-        served, "### Journal-entry testing, Benford, materiality and sampling", "Analytics CPA"
+    a re-run, Benford and two sample plans, as docs/walkthrough.md shows them."""
+    printed = _run_walkthrough_block(
+        served, "## Journal-entry testing, Benford, materiality and sampling", "Analytics CPA"
     ).splitlines()
     assert "7800.00" in printed  # performance materiality: 65% of 1% of 1,200,000
     for line in (
