@@ -51,7 +51,7 @@ def _normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _check_client_binding(uow: UnitOfWork, roles: list[str], client_id: uuid.UUID | None) -> None:
+def _check_client_binding(uow: UnitOfWork, *, roles: list[str], client_id: uuid.UUID | None) -> None:
     """Client users belong to exactly one existing client of the firm; firm users to none."""
     is_client = bool(set(roles) & CLIENT_ROLES)
     if is_client and client_id is None:
@@ -159,7 +159,7 @@ def refresh(*, uow: UnitOfWork, refresh_token: str) -> TokenPair:
     if row.revoked_at is not None:
         raise Unauthorized("The refresh token has been revoked", code="token_revoked")
     if row.used_at is not None:
-        _revoke_family(uow, row.family_id, now)
+        _revoke_family(uow, family_id=row.family_id, now=now)
         audit_log.append(
             uow,
             "auth.refresh_token_reused",
@@ -181,7 +181,7 @@ def refresh(*, uow: UnitOfWork, refresh_token: str) -> TokenPair:
     return pair
 
 
-def _revoke_family(uow: UnitOfWork, family_id: uuid.UUID, now: datetime) -> None:
+def _revoke_family(uow: UnitOfWork, *, family_id: uuid.UUID, now: datetime) -> None:
     uow.session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
@@ -189,7 +189,7 @@ def _revoke_family(uow: UnitOfWork, family_id: uuid.UUID, now: datetime) -> None
     )
 
 
-def _revoke_all_for_user(uow: UnitOfWork, user_id: uuid.UUID, now: datetime) -> None:
+def _revoke_all_for_user(uow: UnitOfWork, *, user_id: uuid.UUID, now: datetime) -> None:
     uow.session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
@@ -204,7 +204,7 @@ def logout(*, uow: UnitOfWork, refresh_token: str) -> None:
     row = uow.session.scalar(select(RefreshToken).where(RefreshToken.id == claims.token_id))
     if row is None or row.user_id != claims.user_id:
         raise Unauthorized("The refresh token is not valid", code="invalid_token")
-    _revoke_family(uow, row.family_id, _now())
+    _revoke_family(uow, family_id=row.family_id, now=_now())
     audit_log.append(uow, "auth.logout", target_type="user", target_id=row.user_id, actor_id=row.user_id)
     uow.commit()
 
@@ -266,7 +266,7 @@ def _insert_user(
     roles: list[str],
     client_id: uuid.UUID | None,
 ) -> User:
-    _check_client_binding(uow, roles, client_id)
+    _check_client_binding(uow, roles=roles, client_id=client_id)
     user = User(
         id=uuid.uuid4(),
         firm_id=uow.firm_id,
@@ -340,12 +340,12 @@ def _active_admin_count(uow: UnitOfWork) -> int:
 def update_roles(*, uow: UnitOfWork, user_id: uuid.UUID, roles: list[str], client_id: uuid.UUID | None) -> User:
     """Replace a user's roles; the firm keeps at least one active firm_admin."""
     user = get_user_or_raise(uow=uow, user_id=user_id)
-    _check_client_binding(uow, roles, client_id)
+    _check_client_binding(uow, roles=roles, client_id=client_id)
     if "firm_admin" in user.roles and "firm_admin" not in roles and user.is_active and _active_admin_count(uow) <= 1:
         raise Conflict("The firm must keep at least one active firm_admin", code="last_admin")
     before = list(user.roles)
     user.roles, user.client_id = roles, client_id
-    _revoke_all_for_user(uow, user.id, _now())  # new roles take effect at the next sign-in
+    _revoke_all_for_user(uow, user_id=user.id, now=_now())  # new roles take effect at the next sign-in
     audit_log.append(
         uow,
         "user.roles_changed",
@@ -366,7 +366,7 @@ def set_active(*, uow: UnitOfWork, principal: Principal, user_id: uuid.UUID, act
             raise Conflict("You cannot deactivate yourself", code="self_deactivation")
         if "firm_admin" in user.roles and user.is_active and _active_admin_count(uow) <= 1:
             raise Conflict("The firm must keep at least one active firm_admin", code="last_admin")
-        _revoke_all_for_user(uow, user.id, _now())
+        _revoke_all_for_user(uow, user_id=user.id, now=_now())
     if user.is_active != active:
         user.is_active = active
         action = "user.reactivated" if active else "user.deactivated"
@@ -389,7 +389,7 @@ def create_invitation(
     mailer: EmailSender,
 ) -> Invitation:
     """Invite someone to the firm (or to one client); the one-time link goes by e-mail only."""
-    _check_client_binding(uow, roles, client_id)
+    _check_client_binding(uow, roles=roles, client_id=client_id)
     email = _normalize_email(email)
     exists = uow.session.execute(text("SELECT 1 FROM aura_auth_find_user(:email)"), {"email": email}).first()
     if exists:
@@ -512,7 +512,7 @@ def set_password(*, uow: UnitOfWork, user_id: uuid.UUID, new_password: str) -> N
     now = _now()
     user.password_hash = hash_password(new_password)
     user.failed_login_count, user.locked_until = 0, None
-    _revoke_all_for_user(uow, user.id, now)
+    _revoke_all_for_user(uow, user_id=user.id, now=now)
     audit_log.append(uow, "user.password_set", target_type="user", target_id=user.id)
     uow.commit()
 
@@ -533,6 +533,6 @@ def confirm_password_reset(*, uow: UnitOfWork, token: str, new_password: str) ->
     user.password_hash = hash_password(new_password)
     user.failed_login_count, user.locked_until = 0, None
     reset.used_at = now
-    _revoke_all_for_user(uow, user.id, now)
+    _revoke_all_for_user(uow, user_id=user.id, now=now)
     audit_log.append(uow, "password_reset.completed", target_type="user", target_id=user.id, actor_id=user.id)
     uow.commit()

@@ -42,7 +42,7 @@ def health(call: Call) -> func.HttpResponse:
 )
 def get_job(call: Call) -> schemas.JobRead:
     with call.uow() as uow:
-        job = service.get_job(uow=uow, job_id=call.route_uuid("job_id"), principal=call.user)
+        job = service.get_job_or_raise(uow=uow, job_id=call.route_uuid("job_id"), principal=call.user)
         return schemas.JobRead.model_validate(job, from_attributes=True)
 
 

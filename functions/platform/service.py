@@ -31,8 +31,8 @@ def database_is_up() -> bool:
         return False
 
 
-def get_job(*, uow: UnitOfWork, job_id: uuid.UUID, principal: Principal) -> Job:
-    """The job, if the principal may see it."""
+def get_job_or_raise(*, uow: UnitOfWork, job_id: uuid.UUID, principal: Principal) -> Job:
+    """The job, if the principal may see it; NotFound otherwise."""
     return get_visible_job_or_raise(uow, job_id=job_id, principal=principal)
 
 
