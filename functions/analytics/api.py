@@ -6,9 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import azure.functions as func
 
-from functions.analytics import bp, exports, reads, schemas, service, triage
+from functions.analytics import bp, schemas, service
 from shared.auth.permissions import Permission
-from shared.db.models_analytics import JeRun
 from shared.http import Call, Page, PageQuery, endpoint
 
 if TYPE_CHECKING:
@@ -19,20 +18,7 @@ ENGAGEMENT = "engagements/{engagement_id:guid}"
 RUNS = ENGAGEMENT + "/je-tests"
 RUN = RUNS + "/{run_id:guid}"
 BENFORD_MAX_BODY = 64 * 1024 * 1024
-MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def _run_read(run: JeRun) -> schemas.RunRead:
-    return schemas.RunRead.model_validate(
-        {
-            **{c.key: getattr(run, c.key) for c in JeRun.__table__.columns},
-            "requested_tests": run.tests,
-            "tests": run.results or [],
-        }
-    )
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @endpoint(
@@ -75,7 +61,7 @@ def run_je_tests(call: Call) -> schemas.RunAccepted:
 def get_latest_je_tests(call: Call) -> schemas.RunRead:
     with call.uow() as uow:
         run = service.get_run(uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"), run_id=None)
-        return _run_read(run)
+        return schemas.RunRead.of(run)
 
 
 @endpoint(
@@ -117,7 +103,7 @@ def list_je_test_runs(call: Call) -> Page[schemas.RunSummary]:
 )
 def get_je_exceptions(call: Call) -> schemas.ExceptionSummary:
     with call.uow() as uow:
-        summary = triage.summary(uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"))
+        summary = service.exception_summary(uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"))
         return schemas.ExceptionSummary.model_validate(summary)
 
 
@@ -140,13 +126,7 @@ def get_je_test_run(call: Call) -> schemas.RunRead:
             engagement_id=call.route_uuid("engagement_id"),
             run_id=call.route_uuid("run_id"),
         )
-        return _run_read(run)
-
-
-def _completed(call: Call, uow: Any) -> JeRun:
-    return service.completed_run(
-        uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"), run_id=call.route_uuid("run_id")
-    )
+        return schemas.RunRead.of(run)
 
 
 @endpoint(
@@ -163,14 +143,13 @@ def _completed(call: Call, uow: Any) -> JeRun:
 )
 def list_je_test_lines(call: Call) -> Page[schemas.FlaggedLine]:
     query: schemas.LineQuery = call.query
-    code = call.request.route_params.get("code", "")
     with call.uow() as uow:
-        run = _completed(call, uow)
-        service.test_result(run, code)
-        lines, total = reads.test_lines(
+        lines, total = service.flagged_lines(
             uow,
-            run,
-            code,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            run_id=call.route_uuid("run_id"),
+            code=call.request.route_params.get("code", ""),
             account_number=query.account_number,
             journal_id=query.journal_id,
             entered_by=query.entered_by,
@@ -196,30 +175,18 @@ def list_je_test_lines(call: Call) -> Page[schemas.FlaggedLine]:
 def list_je_journals(call: Call) -> schemas.JournalPage:
     query: schemas.JournalQuery = call.query
     with call.uow() as uow:
-        run = _completed(call, uow)
-        ranked, total = reads.ranked_journals(
-            uow, run, offset=query.offset, limit=query.limit, test=query.test, disposition=query.disposition
+        ranked, total = service.ranked_journals(
+            uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            run_id=call.route_uuid("run_id"),
+            offset=query.offset,
+            limit=query.limit,
+            test=query.test,
+            disposition=query.disposition,
         )
-        items = [
-            schemas.JournalRisk.model_validate(
-                {
-                    "journal_id": r.risk.journal_id,
-                    "rank": r.risk.rank,
-                    "score": r.risk.score,
-                    "tests": r.risk.tests,
-                    "flagged_lines": r.risk.flagged_lines,
-                    "debit_total": r.risk.debit_total,
-                    "disposition": None if r.disposition is None else _disposition(r.disposition),
-                    "lines": r.lines,
-                }
-            )
-            for r in ranked
-        ]
+        items = [schemas.JournalRisk.model_validate(journal) for journal in ranked]
         return schemas.JournalPage(items=items, total=total, limit=query.limit, offset=query.offset)
-
-
-def _disposition(row: Any) -> schemas.DispositionRead:
-    return schemas.DispositionRead.model_validate(row, from_attributes=True)
 
 
 @endpoint(
@@ -237,7 +204,7 @@ def _disposition(row: Any) -> schemas.DispositionRead:
 def disposition_je_journal(call: Call) -> schemas.DispositionRead:
     body: schemas.DispositionUpdate = call.body
     with call.uow() as uow:
-        row = triage.set_disposition(
+        row = service.set_disposition(
             uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
@@ -247,7 +214,7 @@ def disposition_je_journal(call: Call) -> schemas.DispositionRead:
             note=body.note,
             evidence_ids=body.evidence_ids,
         )
-        return _disposition(row)
+        return schemas.DispositionRead.model_validate(row)
 
 
 @endpoint(
@@ -260,21 +227,26 @@ def disposition_je_journal(call: Call) -> schemas.DispositionRead:
     permission=Permission.ENGAGEMENT_READ,
     query=schemas.ExportQuery,
     response_content_type="text/csv",
-    other_content_types=[MEDIA["xlsx"]],
+    other_content_types=[XLSX],
     errors=[404, 409],
 )
 def export_je_tests(call: Call) -> func.HttpResponse:
     query: schemas.ExportQuery = call.query
     with call.uow() as uow:
-        run = _completed(call, uow)
-        data = exports.export(uow, run, what=query.what, fmt=query.format)
-    filename = f"je-tests-v{run.dataset_version}-{query.what}.{query.format}"
+        file = service.export(
+            uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            run_id=call.route_uuid("run_id"),
+            what=query.what,
+            fmt=query.format,
+        )
     return func.HttpResponse(
-        body=data,
+        body=file.content,
         status_code=200,
         headers={
-            "Content-Type": MEDIA[query.format],
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Type": file.media_type,
+            "Content-Disposition": f'attachment; filename="{file.filename}"',
             "Cache-Control": "private, no-store",
             "X-Content-Type-Options": "nosniff",
         },
@@ -308,11 +280,9 @@ def _benford_reply(result: BenfordResult, fmt: str, title: str) -> Any:
     errors=[400, 404, 409],
 )
 def engagement_benford(call: Call) -> Any:
-    from functions.analytics import benford_source  # numpy: not on the cold-start path
-
     body: schemas.EngagementBenford = call.body
     with call.uow() as uow:
-        result, title = benford_source.analyze_engagement(
+        result, title = service.engagement_benford(
             uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),

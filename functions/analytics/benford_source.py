@@ -7,18 +7,14 @@ by pyarrow, so no amount ever passes through a float.
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 
-from functions.analytics.benford import BenfordResult, Sign, amounts_from_units, analyze
 from functions.analytics.copy_out import read_table
-from shared.auth.principal import Principal
 from shared.datasets import current_dataset
 from shared.db.models_ingestion import Dataset
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import get_internal_engagement_or_raise
 from shared.errors import Conflict
 
 SOURCES = {
@@ -43,21 +39,3 @@ def cents(uow: UnitOfWork, dataset: Dataset) -> npt.NDArray[np.int64]:
 
     table = read_table(uow, SOURCES[dataset.kind], {"dataset_id": dataset.id}, ["cents"], {"cents": pa.int64()})
     return np.asarray(table.column("cents").to_numpy(), dtype=np.int64)
-
-
-def analyze_engagement(
-    uow: UnitOfWork,
-    *,
-    principal: Principal,
-    engagement_id: uuid.UUID,
-    source: str,
-    test: str,
-    sign: Sign,
-    min_amount: Decimal,
-) -> tuple[BenfordResult, str]:
-    """One Benford test on the engagement's current ledger or trial balance, and a title for its chart."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
-    dataset = loaded_dataset(uow, engagement_id, source)
-    amounts = amounts_from_units(cents(uow, dataset), 2)
-    result = analyze(amounts, test=test, sign=sign, min_amount=min_amount)
-    return result, f"{source.replace('_', ' ')} v{dataset.version}: {test.replace('_', ' ')}"

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-
-from functions.analytics import reads
-from shared.db.models_analytics import JeDisposition, JeJournalRisk, JeRun
-from shared.db.uow import UnitOfWork
 
 XLSX_ROWS = 1_048_575  # a worksheet's rows below its header
 LINE_HEADER = (
@@ -43,51 +40,39 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def line_rows(uow: UnitOfWork, run: JeRun) -> Iterator[tuple[Any, ...]]:
-    for line, tests, score, rank in reads.flagged_line_rows(uow, run):
-        yield (
-            rank,
-            score,
-            ", ".join(sorted(tests)),
-            line.journal_id,
-            line.line_number,
-            line.account_number,
-            max(line.amount, 0),
-            max(-line.amount, 0),
-            line.effective_date,
-            line.entered_date,
-            line.entered_time,
-            line.entered_by,
-            line.approved_by,
-            line.description,
-            line.row_number,
-        )
-
-
-def journal_rows(uow: UnitOfWork, run: JeRun) -> Iterator[tuple[Any, ...]]:
-    from sqlalchemy import and_, select
-
-    rows = uow.session.execute(
-        select(JeJournalRisk, JeDisposition.status, JeDisposition.note)
-        .outerjoin(
-            JeDisposition,
-            and_(JeDisposition.dataset_id == run.dataset_id, JeDisposition.journal_id == JeJournalRisk.journal_id),
-        )
-        .where(JeJournalRisk.run_id == run.id)
-        .order_by(JeJournalRisk.rank)
-        .execution_options(yield_per=10_000)
+def line_row(line: Any, tests: Iterable[str], score: Any, rank: Any) -> tuple[Any, ...]:
+    """A flagged line's export row: its journal's rank and score, the tests it hit, the line."""
+    return (
+        rank,
+        score,
+        ", ".join(sorted(tests)),
+        line.journal_id,
+        line.line_number,
+        line.account_number,
+        max(line.amount, 0),
+        max(-line.amount, 0),
+        line.effective_date,
+        line.entered_date,
+        line.entered_time,
+        line.entered_by,
+        line.approved_by,
+        line.description,
+        line.row_number,
     )
-    for risk, status, note in rows:
-        yield (
-            risk.rank,
-            risk.journal_id,
-            risk.score,
-            ", ".join(risk.tests),
-            risk.flagged_lines,
-            risk.debit_total,
-            status or "open",
-            note,
-        )
+
+
+def journal_row(risk: Any, status: str | None, note: str | None) -> tuple[Any, ...]:
+    """A flagged journal's export row; a journal not yet dispositioned is open."""
+    return (
+        risk.rank,
+        risk.journal_id,
+        risk.score,
+        ", ".join(risk.tests),
+        risk.flagged_lines,
+        risk.debit_total,
+        status or "open",
+        note,
+    )
 
 
 def to_csv(header: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> bytes:
@@ -114,8 +99,21 @@ def to_xlsx(title: str, header: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
     return buffer.getvalue()
 
 
-def export(uow: UnitOfWork, run: JeRun, *, what: str, fmt: str) -> bytes:
-    header, rows = (
-        (LINE_HEADER, line_rows(uow, run)) if what == "flagged_lines" else (JOURNAL_HEADER, journal_rows(uow, run))
-    )
-    return to_csv(header, rows) if fmt == "csv" else to_xlsx(what, header, rows)
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    media_type: str
+    content: bytes
+
+
+def export(what: str, fmt: str, rows: Iterable[tuple[Any, ...]], *, dataset_version: int) -> Export:
+    """The rows (line_row or journal_row tuples, as `what` says) as a CSV or XLSX file of the run."""
+    header = LINE_HEADER if what == "flagged_lines" else JOURNAL_HEADER
+    content = to_csv(header, rows) if fmt == "csv" else to_xlsx(what, header, rows)
+    return Export(f"je-tests-v{dataset_version}-{what}.{fmt}", MEDIA[fmt], content)

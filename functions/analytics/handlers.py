@@ -8,6 +8,7 @@ from typing import Any
 from functions.analytics import bp, service
 from shared.bus.consumer import event_consumer
 from shared.bus.envelope import Envelope
+from shared.bus.events import DatasetIngested
 from shared.db.models import Job
 from shared.db.uow import UnitOfWork
 from shared.jobs import ProgressReporter, job_handler
@@ -23,7 +24,7 @@ def run_je_tests(uow: UnitOfWork, job: Job, progress: ProgressReporter) -> dict[
     return service.execute_run(uow, run_id=uuid.UUID(job.params["run_id"]), progress=progress)
 
 
-@event_consumer(bp, name="analytics_on_dataset_ingested", subscription="analytics", events={"dataset.ingested"})
+@event_consumer(bp, name="analytics_on_dataset_ingested", subscription="analytics", events={DatasetIngested})
 def on_dataset_ingested(uow: UnitOfWork, envelope: Envelope) -> None:
     """A general ledger loaded: test it with the engagement's defaults."""
-    service.on_dataset_ingested(uow, envelope.payload)
+    service.on_dataset_ingested(uow, envelope.payload_as(DatasetIngested))

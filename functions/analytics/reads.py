@@ -1,13 +1,18 @@
-"""Reads of a completed run: a test's flagged lines, and the journals ranked by risk with their lines."""
+"""Queries of a completed run: a test's flagged lines, the journals ranked by risk with their lines, the
+triage counts and exceptions, and the rows of its exports. Nothing here checks access (service.py does
+before it calls) and nothing writes."""
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, func, select
 
+from functions.analytics.triage import EXCEPTIONS_LISTED
 from shared.db.models_analytics import JeDisposition, JeFlag, JeJournalRisk, JeRun
 from shared.db.models_ingestion import JournalLine
 from shared.db.uow import UnitOfWork
@@ -36,6 +41,11 @@ def line_dict(line: Any, **extra: Any) -> dict[str, Any]:
     values["debit"] = max(line.amount, 0)
     values["credit"] = max(-line.amount, 0)
     return values | extra
+
+
+def _disposition_of(run: JeRun) -> Any:
+    """The join of a run's journal risks to their dispositions (which belong to the dataset version)."""
+    return and_(JeDisposition.dataset_id == run.dataset_id, JeDisposition.journal_id == JeJournalRisk.journal_id)
 
 
 def _flagged_lines(run: JeRun, test: str) -> Any:
@@ -80,7 +90,14 @@ def test_lines(
 
 @dataclass
 class RankedJournal:
-    risk: JeJournalRisk
+    """A flagged journal as the ranking shows it: its risk, its disposition, every line of it."""
+
+    journal_id: str
+    rank: int
+    score: Decimal
+    tests: list[str]
+    flagged_lines: int
+    debit_total: Decimal
     disposition: JeDisposition | None
     lines: list[dict[str, Any]]
 
@@ -95,14 +112,8 @@ def ranked_journals(
     disposition: str | None = None,
 ) -> tuple[list[RankedJournal], int]:
     """Flagged journals by rank (score, then debit total), each with its disposition and all its lines."""
-    query = (
-        select(JeJournalRisk, JeDisposition)
-        .outerjoin(
-            JeDisposition,
-            and_(JeDisposition.dataset_id == run.dataset_id, JeDisposition.journal_id == JeJournalRisk.journal_id),
-        )
-        .where(JeJournalRisk.run_id == run.id)
-    )
+    query = select(JeJournalRisk, JeDisposition).outerjoin(JeDisposition, _disposition_of(run))
+    query = query.where(JeJournalRisk.run_id == run.id)
     if test:
         query = query.where(JeJournalRisk.tests.contains([test]))
     if disposition == "open":
@@ -111,9 +122,20 @@ def ranked_journals(
         query = query.where(JeDisposition.status == disposition)
     total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = uow.session.execute(query.order_by(JeJournalRisk.rank).offset(offset).limit(limit)).all()
-    journals = [row[0].journal_id for row in rows]
-    lines = _journal_lines(uow, run, journals)
-    ranked = [RankedJournal(risk, dispo, lines.get(risk.journal_id, [])) for risk, dispo in rows]
+    lines = _journal_lines(uow, run, [risk.journal_id for risk, _ in rows])
+    ranked = [
+        RankedJournal(
+            journal_id=risk.journal_id,
+            rank=risk.rank,
+            score=risk.score,
+            tests=risk.tests,
+            flagged_lines=risk.flagged_lines,
+            debit_total=risk.debit_total,
+            disposition=dispo,
+            lines=lines.get(risk.journal_id, []),
+        )
+        for risk, dispo in rows
+    ]
     return ranked, int(total)
 
 
@@ -138,6 +160,41 @@ def _journal_lines(uow: UnitOfWork, run: JeRun, journals: list[str]) -> dict[str
     return found
 
 
+def latest_completed(uow: UnitOfWork, engagement_id: uuid.UUID) -> JeRun | None:
+    return uow.session.scalar(
+        select(JeRun)
+        .where(JeRun.engagement_id == engagement_id, JeRun.status == "completed")
+        .order_by(JeRun.created_at.desc(), JeRun.id)
+        .limit(1)
+    )
+
+
+def disposition_counts(uow: UnitOfWork, run: JeRun) -> dict[str, int]:
+    """The run's flagged journals by disposition; a journal not yet dispositioned counts as open."""
+    status = func.coalesce(JeDisposition.status, "open")
+    counted = (
+        select(status.label("status"), func.count().label("n"))
+        .select_from(JeJournalRisk)
+        .outerjoin(JeDisposition, _disposition_of(run))
+        .where(JeJournalRisk.run_id == run.id)
+        .group_by(status)
+    )
+    return {row.status: int(row.n) for row in uow.session.execute(counted)}
+
+
+def exceptions(uow: UnitOfWork, run: JeRun) -> list[Any]:
+    """The journals concluded to be exceptions, by rank (the first EXCEPTIONS_LISTED): id, score, tests, note."""
+    return list(
+        uow.session.execute(
+            select(JeJournalRisk.journal_id, JeJournalRisk.score, JeJournalRisk.tests, JeDisposition.note)
+            .join(JeDisposition, _disposition_of(run))
+            .where(JeJournalRisk.run_id == run.id, JeDisposition.status == "exception")
+            .order_by(JeJournalRisk.rank)
+            .limit(EXCEPTIONS_LISTED)
+        ).all()
+    )
+
+
 def flagged_line_rows(uow: UnitOfWork, run: JeRun) -> Any:
     """Every flagged line once, with the tests it hit and its journal's score and rank, in file order (export)."""
     tests = (
@@ -152,5 +209,16 @@ def flagged_line_rows(uow: UnitOfWork, run: JeRun) -> Any:
         .join(JeJournalRisk, and_(JeJournalRisk.run_id == run.id, JeJournalRisk.journal_id == JournalLine.journal_id))
         .where(JournalLine.dataset_id == run.dataset_id)
         .order_by(JournalLine.row_number)
+        .execution_options(yield_per=10_000)
+    )
+
+
+def journal_rows(uow: UnitOfWork, run: JeRun) -> Any:
+    """Every flagged journal by rank with its disposition's status and note (export)."""
+    return uow.session.execute(
+        select(JeJournalRisk, JeDisposition.status, JeDisposition.note)
+        .outerjoin(JeDisposition, _disposition_of(run))
+        .where(JeJournalRisk.run_id == run.id)
+        .order_by(JeJournalRisk.rank)
         .execution_options(yield_per=10_000)
     )

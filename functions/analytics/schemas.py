@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from functions.analytics.je_tests import TESTS
+from shared.db.models_analytics import JeRun
 from shared.http import PageQuery
 from shared.http.fields import LocalTime
 
@@ -109,6 +110,12 @@ class RunRead(BaseModel):
     created_at: datetime
     completed_at: datetime | None
 
+    @classmethod
+    def of(cls, run: JeRun) -> RunRead:
+        """A run as the API shows it: the tests it was asked for, and each test's result once it ran."""
+        columns = {c.key: getattr(run, c.key) for c in JeRun.__table__.columns}
+        return cls.model_validate(columns | {"requested_tests": run.tests, "tests": run.results or []})
+
 
 class RunSummary(BaseModel):
     id: uuid.UUID
@@ -129,6 +136,8 @@ class LineQuery(PageQuery):
 
 
 class FlaggedLine(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     row_number: int
     journal_id: str
     line_number: int
@@ -169,6 +178,8 @@ class DispositionUpdate(BaseModel):
 
 
 class DispositionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     journal_id: str
     dataset_id: uuid.UUID
     status: Disposition
@@ -179,6 +190,8 @@ class DispositionRead(BaseModel):
 
 
 class JournalRisk(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     journal_id: str
     rank: int
     score: Decimal

@@ -10,26 +10,29 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from functions.analytics import je_tests, runner
+from functions.analytics import exports, je_tests, reads, runner, triage
 from functions.analytics.je_tests import TESTS
 from shared.auth.principal import Principal
+from shared.bus.events import AnalyticsCompleted, DatasetIngested, RunJeTests
 from shared.datasets import current_dataset
-from shared.db.models_analytics import JeRun
-from shared.db.models_engagement import Engagement
+from shared.db.models_analytics import JeDisposition, JeJournalRisk, JeRun
+from shared.db.models_engagement import Engagement, EvidenceFile
 from shared.db.models_ingestion import Dataset
 from shared.db.models_planning import Materiality
 from shared.db.uow import UnitOfWork
 from shared.engagement_access import LOCKED_STATUS, get_internal_engagement_or_raise, record
 from shared.errors import Conflict, NotFound, ValidationFailed
+
+if TYPE_CHECKING:
+    from functions.analytics.benford import BenfordResult, Sign
 from shared.jobs import JobFailed, ProgressReporter, create_job
 
-JOB_KIND = "je_tests_run"
-COMPLETED_EVENT = "analytics.completed"
+JOB_KIND = RunJeTests.type
 
 
 def performance_materiality(uow: UnitOfWork, engagement_id: uuid.UUID) -> Decimal | None:
@@ -142,12 +145,12 @@ def request_run(
     return run
 
 
-def on_dataset_ingested(uow: UnitOfWork, payload: dict[str, Any]) -> JeRun | None:
+def on_dataset_ingested(uow: UnitOfWork, event: DatasetIngested) -> JeRun | None:
     """The automatic run after a general ledger loads (background scope), unless it is no longer current."""
-    if payload.get("kind") != "general_ledger":
+    if event.kind != "general_ledger":
         return None
-    engagement = uow.session.get(Engagement, uuid.UUID(str(payload["engagement_id"])))
-    dataset = uow.session.get(Dataset, uuid.UUID(str(payload["dataset_id"])))
+    engagement = uow.session.get(Engagement, event.engagement_id)
+    dataset = uow.session.get(Dataset, event.dataset_id)
     if engagement is None or dataset is None or engagement.status == LOCKED_STATUS:
         return None
     current = current_dataset(uow, engagement_id=engagement.id, kind="general_ledger")
@@ -183,14 +186,8 @@ def execute_run(uow: UnitOfWork, *, run_id: uuid.UUID, progress: ProgressReporte
     run.results = [outcome.as_dict() for outcome in outcomes]
     run.status, run.completed_at = "completed", datetime.now(UTC)
     counts = {o.code: o.flagged_lines for o in outcomes if o.status == "ran"}
-    uow.add_event(
-        COMPLETED_EVENT,
-        {
-            "engagement_id": str(run.engagement_id),
-            "run_id": str(run.id),
-            "dataset_id": str(run.dataset_id),
-            "counts": counts,
-        },
+    uow.publish(
+        AnalyticsCompleted(engagement_id=run.engagement_id, run_id=run.id, dataset_id=run.dataset_id, counts=counts)
     )
     record(
         uow,
@@ -254,3 +251,174 @@ def list_runs(
     total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     runs = uow.session.scalars(query.order_by(JeRun.created_at.desc(), JeRun.id).offset(offset).limit(limit))
     return list(runs), int(total)
+
+
+# --- a completed run's results ---------------------------------------------------------------------
+
+
+def flagged_lines(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    run_id: uuid.UUID,
+    code: str,
+    account_number: str | None,
+    journal_id: str | None,
+    entered_by: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the lines a test of a completed run flagged, in file order; 404 when it did not run."""
+    run = completed_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
+    test_result(run, code)
+    return reads.test_lines(
+        uow,
+        run,
+        code,
+        account_number=account_number,
+        journal_id=journal_id,
+        entered_by=entered_by,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def ranked_journals(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    run_id: uuid.UUID,
+    offset: int,
+    limit: int,
+    test: str | None,
+    disposition: str | None,
+) -> tuple[list[reads.RankedJournal], int]:
+    """A completed run's flagged journals by rank, each with its disposition and its lines."""
+    run = completed_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
+    return reads.ranked_journals(uow, run, offset=offset, limit=limit, test=test, disposition=disposition)
+
+
+def export(
+    uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, run_id: uuid.UUID, what: str, fmt: str
+) -> exports.Export:
+    """A completed run's flagged lines (with their tests) or ranked journals, as a CSV or XLSX file."""
+    run = completed_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
+    if what == "flagged_lines":
+        rows = (exports.line_row(*row) for row in reads.flagged_line_rows(uow, run))
+    else:
+        rows = (exports.journal_row(*row) for row in reads.journal_rows(uow, run))
+    return exports.export(what, fmt, rows, dataset_version=run.dataset_version)
+
+
+# --- triage ----------------------------------------------------------------------------------------
+
+
+def set_disposition(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    run_id: uuid.UUID,
+    journal_id: str,
+    status: str,
+    note: str | None,
+    evidence_ids: list[uuid.UUID],
+) -> JeDisposition:
+    """Disposition a journal the run flagged; 404 when it flagged no such journal."""
+    # A write: a finalized engagement answers engagement_locked before anything is looked up.
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+    run = completed_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
+    flagged = uow.session.scalar(
+        select(JeJournalRisk.journal_id).where(JeJournalRisk.run_id == run.id, JeJournalRisk.journal_id == journal_id)
+    )
+    if flagged is None:
+        raise NotFound("The run flagged no journal with that id", code="journal_not_flagged")
+    triage.check_note(status, note)
+    wanted = list(dict.fromkeys(evidence_ids))
+    if wanted:
+        found = set(
+            uow.session.scalars(
+                select(EvidenceFile.id).where(
+                    EvidenceFile.engagement_id == run.engagement_id, EvidenceFile.id.in_(wanted)
+                )
+            )
+        )
+        missing = [str(e) for e in wanted if e not in found]
+        if missing:
+            raise ValidationFailed.field(
+                "body",
+                "evidence_ids",
+                message=f"no evidence {missing[0]} in this engagement",
+                code="evidence_not_found",
+            )
+    row = uow.session.scalar(
+        select(JeDisposition)
+        .where(JeDisposition.dataset_id == run.dataset_id, JeDisposition.journal_id == journal_id)
+        .with_for_update()
+    )
+    previous = None if row is None else row.status
+    if row is None:
+        row = JeDisposition(
+            firm_id=run.firm_id,
+            engagement_id=run.engagement_id,
+            dataset_id=run.dataset_id,
+            journal_id=journal_id,
+        )
+        uow.session.add(row)
+    row.status, row.note, row.evidence_ids, row.updated_by = status, note, wanted, principal.user_id
+    uow.session.flush()
+    uow.session.refresh(row)
+    record(
+        uow,
+        "je_tests.dispositioned",
+        engagement_id=run.engagement_id,
+        target_type="je_journal",
+        target_id=journal_id,
+        dataset_id=str(run.dataset_id),
+        run_id=str(run.id),
+        status=status,
+        previous_status=previous,
+        evidence=len(wanted),
+    )
+    uow.commit()
+    return row
+
+
+def exception_summary(uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID) -> dict[str, Any]:
+    """The latest completed run's flagged journals by disposition (undispositioned count as open), and the
+    exceptions; 404 before a run has completed."""
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    run = reads.latest_completed(uow, engagement_id)
+    if run is None:
+        raise NotFound("The engagement has no completed journal-entry test run", code="no_run")
+    return {
+        "run_id": run.id,
+        "dataset_id": run.dataset_id,
+        "dataset_version": run.dataset_version,
+        **triage.summary(reads.disposition_counts(uow, run), reads.exceptions(uow, run)),
+    }
+
+
+# --- Benford of the engagement's data --------------------------------------------------------------
+
+
+def engagement_benford(
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    source: str,
+    test: str,
+    sign: Sign,
+    min_amount: Decimal,
+) -> tuple[BenfordResult, str]:
+    """One Benford test on the engagement's current ledger or trial balance, and a title for its chart."""
+    from functions.analytics import benford, benford_source  # numpy: not on the cold-start path
+
+    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    dataset = benford_source.loaded_dataset(uow, engagement_id, source)
+    amounts = benford.amounts_from_units(benford_source.cents(uow, dataset), 2)
+    result = benford.analyze(amounts, test=test, sign=sign, min_amount=min_amount)
+    return result, f"{source.replace('_', ' ')} v{dataset.version}: {test.replace('_', ' ')}"
