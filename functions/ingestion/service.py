@@ -26,6 +26,7 @@ from functions.ingestion.schemas import ACCEPTED_TYPES, LoadOptions
 from shared import uploads
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
+from shared.bus.events import DatasetIngested, IngestDataset
 from shared.db.models import Job
 from shared.db.models_engagement import Engagement
 from shared.db.models_ingestion import Dataset, IngestionUpload
@@ -45,7 +46,7 @@ from shared.storage import (
 log = logging.getLogger("aura.ingestion")
 
 CONTAINER = "uploads"
-JOB_KIND = "ingest_dataset"
+JOB_KIND = IngestDataset.type
 UPLOAD_URL_LIFETIME = timedelta(minutes=30)
 
 
@@ -435,14 +436,15 @@ def load_dataset(*, uow: UnitOfWork, dataset_id: uuid.UUID, progress: Callable[[
     dataset.status, dataset.summary, dataset.warnings = "succeeded", loaded.summary, loaded.warnings
     dataset.unbalanced, dataset.finished_at = loaded.unbalanced, datetime.now(UTC)
     dataset.size_bytes, dataset.sha256 = loaded.size_bytes, loaded.sha256
-    payload = {
-        "engagement_id": str(dataset.engagement_id),
-        "kind": dataset.kind,
-        "dataset_id": str(dataset.id),
-        "version": dataset.version,
-        "summary": _event_summary(loaded.summary),
-    }
-    uow.add_event("dataset.ingested", payload)
+    uow.publish(
+        DatasetIngested(
+            engagement_id=dataset.engagement_id,
+            kind=dataset.kind,
+            dataset_id=dataset.id,
+            version=dataset.version,
+            summary=_event_summary(loaded.summary),
+        )
+    )
     record(
         uow,
         "dataset.ingested",
