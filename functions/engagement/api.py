@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functions.engagement import bp, schemas, service
 from shared.auth.permissions import Permission
+from shared.auth.principal import Principal
 from shared.db.models import User
 from shared.db.models_engagement import Engagement, EngagementMember
-from shared.engagement_access import EngagementAccess, get_engagement_or_raise
+from shared.engagement_access import LOCKED_STATUS, EngagementAccess, get_engagement_or_raise, permissions_on
 from shared.errors import Forbidden
 from shared.http import Call, Page, endpoint
 
@@ -21,18 +22,38 @@ def _may_read(call: Call) -> None:
         raise Forbidden("Your role does not allow this", code="forbidden")
 
 
-def _engagement(engagement: Engagement, role: str | None) -> schemas.EngagementRead:
+# What a finalized (locked) engagement still lets anyone do: look.
+_READS = frozenset(
+    {
+        Permission.ENGAGEMENT_READ,
+        Permission.ENGAGEMENT_READ_ALL,
+        Permission.AUDIT_LOG_READ,
+        Permission.USERS_READ,
+        Permission.JOBS_READ_ALL,
+        Permission.CLIENT_PORTAL,
+    }
+)
+
+
+def _engagement(engagement: Engagement, role: str | None, principal: Principal) -> schemas.EngagementRead:
+    """The engagement with the caller's role and effective permissions on it, so a screen offers
+    only what the API will accept instead of keeping its own copy of the rules."""
+    locked = engagement.status == LOCKED_STATUS
+    granted = permissions_on(principal, role)
+    if locked:
+        granted &= _READS
     return schemas.EngagementRead.model_validate(
         {
             **{c.key: getattr(engagement, c.key) for c in Engagement.__table__.columns},
-            "locked": engagement.status == "finalized",
+            "locked": locked,
             "my_role": role,
+            "my_permissions": sorted(granted),
         }
     )
 
 
 def _access(access: EngagementAccess) -> schemas.EngagementRead:
-    return _engagement(access.engagement, access.role)
+    return _engagement(access.engagement, access.role, access.principal)
 
 
 def _client(client: object) -> schemas.ClientRead:
@@ -156,7 +177,7 @@ def list_engagements(call: Call) -> Page[schemas.EngagementRead]:
             offset=query.offset,
             limit=query.page_size,
         )
-        items = [_engagement(engagement, role) for engagement, role in rows]
+        items = [_engagement(engagement, role, call.user) for engagement, role in rows]
         return Page(items=items, page=query.page, page_size=query.page_size, total=total)
 
 

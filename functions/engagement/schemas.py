@@ -132,6 +132,13 @@ class EngagementRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     my_role: EngagementRole | None = Field(None, description="the caller's role on the team, if any")
+    my_permissions: list[str] = Field(
+        default_factory=list,
+        description=(
+            "what the caller may do on this engagement (permission names such as workpaper.review or "
+            "binder.structure): their team role's grants, or their firm role's; only reads once it is finalized"
+        ),
+    )
 
 
 class EngagementQuery(PageQuery):

@@ -22,6 +22,9 @@ class Permission(StrEnum):
     WORKPAPER_PREPARE = "workpaper.prepare"
     WORKPAPER_REVIEW = "workpaper.review"
     WORKPAPER_APPROVE = "workpaper.approve"
+    # The binder's structure: sections (folders), moves, and deleting nodes that hold work. The manager
+    # and partner own the shape of the audit file; preparers add and fill workpapers within it.
+    BINDER_STRUCTURE = "binder.structure"
     REVIEW_NOTE_WRITE = "review_note.write"
     QC_RUN = "qc.run"
     QC_WAIVE = "qc.waive"

@@ -9,7 +9,7 @@ import pytest
 
 from functions.engagement.standard_binder import STANDARD_SECTIONS
 from tests.engagement_support import Person, Workspace, new_engagement, workspace
-from tests.support import create_firm, token_for
+from tests.support import create_firm, request, token_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
 
@@ -215,6 +215,78 @@ def test_engagement_roles_decide_who_changes_the_binder() -> None:
     assert add(ws, qc, cash, "workpaper", "By QC").status == 403
     assert ws.call("PATCH", f"binder/nodes/{cash}", qc, json_body={"title": "Renamed"}).status == 403
     assert ws.call("DELETE", f"binder/nodes/{section(ws, 'F')['id']}", qc).status == 403
+
+
+def test_the_binder_structure_belongs_to_the_manager_and_partner() -> None:
+    ws = workspace()
+    senior = ws.person("senior", "senior", team_role="senior")
+    staff = ws.person("staff", "staff", team_role="staff")
+    manager = ws.person("manager", "manager", team_role="manager")
+    cash, revenue, spare = section(ws, "D")["id"], section(ws, "J")["id"], section(ws, "F")["id"]
+
+    # A senior (or staff) may not delete a section, add or rename one, or move nodes around.
+    for who in (senior, staff):
+        refused = ws.call("DELETE", f"binder/nodes/{spare}", who)
+        assert refused.status == 403, refused.body
+        assert "manager or partner" in refused.json()["detail"]
+        assert add(ws, who, cash, "folder", "Bank accounts").status == 403
+        assert ws.call("PATCH", f"binder/nodes/{cash}", who, json_body={"title": "Money"}).status == 403
+    assert section(ws, "F")["id"] == spare
+
+    # Preparers add and fill workpapers within the sections, rename their own, and delete an untouched one.
+    paper = add(ws, senior, cash, "workpaper", "Bank reconciliation")
+    assert paper.status == 201, paper.body
+    path = f"binder/nodes/{paper.json()['id']}"
+    assert ws.call("PATCH", path, senior, json_body={"title": "Bank rec"}).status == 200
+    assert ws.call("PATCH", path, senior, json_body={"parent_id": revenue}).status == 403
+    assert ws.call("PATCH", path, senior, json_body={"position": 5}).status == 403
+    saved = ws.call("PUT", path + "/content", senior, json_body={"content": {"text": "work"}, "version": 1})
+    assert saved.status == 200, saved.body
+    assert ws.call("DELETE", path, staff).status == 403, "a saved workpaper is work"
+    scratch = add(ws, staff, cash, "workpaper", "Scratch").json()["id"]
+    assert ws.call("DELETE", f"binder/nodes/{scratch}", staff).status == 204
+
+    # The manager shapes the file.
+    assert ws.call("PATCH", path, manager, json_body={"parent_id": revenue}).json()["parent_id"] == revenue
+    assert add(ws, manager, cash, "folder", "Bank accounts").status == 201
+    assert ws.call("DELETE", f"binder/nodes/{spare}", manager).status == 204
+
+
+def test_every_engagement_response_carries_the_callers_permissions_on_it() -> None:
+    ws = workspace()
+    staff = ws.person("staff", "staff", team_role="staff")
+    senior = ws.person("senior", "senior", team_role="senior")
+    manager = ws.person("manager", "manager", team_role="manager")
+    qc = ws.person("qc", "qc_reviewer")
+    client = ws.client_user()
+
+    def mine(who: Person) -> set[str]:
+        one = ws.call("GET", "", who).json()["my_permissions"]
+        listed = request("GET", "engagements", token=who.token).json()["items"]
+        assert [item["my_permissions"] for item in listed if item["id"] == ws.engagement_id] == [one]
+        return set(one)
+
+    assert {"workpaper.prepare", "data.upload"} <= mine(staff)
+    assert not {"workpaper.review", "workpaper.approve", "binder.structure", "review_note.write"} & mine(staff)
+    assert {"workpaper.review", "review_note.write"} <= mine(senior)
+    assert not {"workpaper.approve", "binder.structure"} & mine(senior)
+    assert {"workpaper.approve", "binder.structure"} <= mine(manager)
+    assert "workpaper.prepare" not in mine(qc) and "qc.run" in mine(qc)
+    assert mine(client) == {"client_portal", "data.upload"}
+
+    # What it says is what the API does: staff is refused a review, the manager may add a section.
+    paper = created(ws, section(ws, "D")["id"], "workpaper", "Bank")
+    assert (
+        ws.call(
+            "POST", f"binder/nodes/{paper['id']}/signoffs", staff, json_body={"step": "prepare", "version": 1}
+        ).status
+        == 201
+    )
+    refused = ws.call("POST", f"binder/nodes/{paper['id']}/signoffs", staff, json_body={"step": "review", "version": 1})
+    assert refused.status == 403
+
+    ws.finalize()
+    assert mine(manager) == {"engagement.read", "users.read"}, "a finalized engagement is only read"
 
 
 def test_people_who_may_not_see_the_engagement_get_404_and_client_users_no_binder() -> None:
