@@ -5,4 +5,4 @@ import azure.functions as func
 bp = func.Blueprint()
 
 # Importing the trigger modules registers their functions on bp.
-from functions.engagement import api, binder_api, review_notes_api  # noqa: E402, F401, I001
+from functions.engagement import api, binder_api, handlers, review_notes_api  # noqa: E402, F401, I001

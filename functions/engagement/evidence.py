@@ -30,29 +30,23 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import BinaryIO, NoReturn
+from typing import BinaryIO
 from urllib.parse import unquote
 
 from sqlalchemy import func, select, union
 from sqlalchemy.exc import IntegrityError
 
 from functions.engagement.binder import get_node_or_raise, invalid
+from shared import uploads
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.db.models_engagement import BinderNode, EvidenceFile, EvidenceUpload, NodeEvidence
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import EngagementAccess, get_internal_engagement_or_raise, record
-from shared.errors import AppError, Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from shared.engagement_access import record, require
+from shared.errors import AppError, Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from shared.settings import Settings
-from shared.storage import (
-    MAX_SINGLE_PUT_BYTES,
-    BlobExists,
-    BlobNotFound,
-    BlobStorage,
-    get_storage,
-    sanitize_filename,
-    upload_target,
-)
+from shared.storage import MAX_SINGLE_PUT_BYTES, BlobNotFound, BlobStorage, get_storage, sanitize_filename
+from shared.uploads import UploadKind, UploadTarget
 
 log = logging.getLogger("aura.engagement.evidence")
 
@@ -129,12 +123,27 @@ def _node_ids(
     return found
 
 
-def _uploader_access_or_raise(uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID) -> EngagementAccess:
-    """Whoever may upload the engagement's data or prepare its workpapers may add evidence."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    if not (access.can(Permission.DATA_UPLOAD) or access.can(Permission.WORKPAPER_PREPARE)):
-        raise Forbidden("Your role on this engagement does not allow uploading evidence", code="forbidden")
-    return access
+def _already_completed(upload: EvidenceUpload) -> Conflict:
+    return Conflict("The upload is already completed", code="upload_completed", evidence_id=str(upload.id))
+
+
+EVIDENCE_UPLOADS = UploadKind(
+    model=EvidenceUpload,
+    container=CONTAINER,
+    blob_key=blob_key,
+    lifetime=UPLOAD_URL_LIFETIME,
+    target_type="evidence_upload",
+    action="evidence",
+    content_path="/api/engagements/{engagement_id}/evidence/uploads/{upload_id}/content",
+    next_step="complete the upload",
+    used=_already_completed,
+    firms_function="aura_firms_with_abandoned_evidence_uploads",
+)
+
+
+# Whoever may upload the engagement's data or prepare its workpapers may add evidence.
+UPLOADERS = (Permission.DATA_UPLOAD, Permission.WORKPAPER_PREPARE)
+NOT_AN_UPLOADER = "Your role on this engagement does not allow uploading evidence"
 
 
 def upload_evidence(
@@ -150,7 +159,9 @@ def upload_evidence(
     storage: BlobStorage | None = None,
 ) -> EvidenceView:
     """Store an evidence file under the engagement and record its size and SHA-256."""
-    access = _uploader_access_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    access = require(
+        uow, principal=principal, engagement_id=engagement_id, write=True, permission=UPLOADERS, refusal=NOT_AN_UPLOADER
+    )
     name = sanitize_filename(unquote(filename or ""))
     if not name:
         shown = "missing" if not filename else f"nothing usable left of {filename[:80]!r}"
@@ -217,7 +228,7 @@ def list_evidence(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, offset: int, limit: int
 ) -> tuple[list[EvidenceView], int]:
     """The engagement's evidence files, newest first."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     where = EvidenceFile.engagement_id == engagement_id
     total = uow.session.scalar(select(func.count()).select_from(EvidenceFile).where(where)) or 0
     rows = uow.session.scalars(
@@ -235,7 +246,7 @@ def get_evidence_or_raise(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, evidence_id: uuid.UUID
 ) -> EvidenceView:
     """One evidence file's metadata and the nodes it is linked to."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     evidence = get_evidence_file(uow, engagement_id=engagement_id, evidence_id=evidence_id)
     if evidence is None:
         raise NotFound("No such evidence file", code="evidence_not_found")
@@ -308,8 +319,7 @@ def link_evidence(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID, evidence_id: uuid.UUID
 ) -> NodeEvidence:
     """Attach an evidence file of the engagement to a folder, workpaper or note."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    access.require(Permission.WORKPAPER_PREPARE)
+    require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=Permission.WORKPAPER_PREPARE)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
     if node.kind == "evidence":
         raise Conflict(
@@ -347,8 +357,7 @@ def unlink_evidence(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID, evidence_id: uuid.UUID
 ) -> None:
     """Detach an evidence file from a node; the file itself stays."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    access.require(Permission.WORKPAPER_PREPARE)
+    require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=Permission.WORKPAPER_PREPARE)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
     link = uow.session.get(NodeEvidence, (node.id, evidence_id))
     if link is None:
@@ -369,13 +378,6 @@ def unlink_evidence(
 # --- uploads straight to storage -------------------------------------------------------------------
 
 
-@dataclass
-class UploadSession:
-    upload: EvidenceUpload
-    url: str
-    headers: dict[str, str]
-
-
 def create_evidence_upload(
     *,
     uow: UnitOfWork,
@@ -387,9 +389,11 @@ def create_evidence_upload(
     sha256: str | None,
     storage: BlobStorage | None = None,
     settings: Settings | None = None,
-) -> UploadSession:
+) -> UploadTarget[EvidenceUpload]:
     """Open an upload of one evidence file straight to storage and say where to send the bytes."""
-    access = _uploader_access_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    access = require(
+        uow, principal=principal, engagement_id=engagement_id, write=True, permission=UPLOADERS, refusal=NOT_AN_UPLOADER
+    )
     name = sanitize_filename(filename)
     if not name:
         raise ValidationFailed.field("body", "filename", message=f"nothing usable left of {filename[:80]!r}")
@@ -405,85 +409,24 @@ def create_evidence_upload(
         raise ValidationFailed.field(
             "body", "size_bytes", message=f"an evidence file may be at most {MAX_BLOB_UPLOAD_BYTES} bytes"
         )
-    firm_id = access.engagement.firm_id
-    upload_id = uuid.uuid4()
-    now = datetime.now(UTC)
-    upload = EvidenceUpload(
-        id=upload_id,
-        firm_id=firm_id,
-        engagement_id=engagement_id,
-        filename=name,
-        content_type=media_type,
-        expected_size_bytes=size_bytes,
-        expected_sha256=sha256,
-        blob_key=blob_key(firm_id, engagement_id, upload_id),
-        status="pending",
-        created_by=principal.user_id,
-        expires_at=now + UPLOAD_URL_LIFETIME,
-    )
-    uow.session.add(upload)
-    uow.session.flush()
-    url, headers = upload_target(
-        storage or get_storage(),
-        CONTAINER,
-        upload.blob_key,
-        content_type=media_type,
-        expires_in=UPLOAD_URL_LIFETIME,
-        stand_in_path=f"/api/engagements/{engagement_id}/evidence/uploads/{upload_id}/content",
-        settings=settings,
-    )
-    record(
+    return uploads.open_session(
         uow,
-        "evidence.upload_started",
-        engagement_id=engagement_id,
-        target_type="evidence_upload",
-        target_id=upload_id,
+        EVIDENCE_UPLOADS,
+        access=access,
+        principal=principal,
         filename=name,
+        content_type=media_type,
         size_bytes=size_bytes,
+        storage=storage,
+        settings=settings,
+        expected_sha256=sha256,
     )
-    uow.commit()
-    return UploadSession(upload, url, headers)
-
-
-def _get_pending_upload_or_raise(
-    uow: UnitOfWork, *, engagement_id: uuid.UUID, upload_id: uuid.UUID, storage: BlobStorage
-) -> EvidenceUpload:
-    """The engagement's upload, locked against a concurrent completion, if it may still be written."""
-    upload = uow.session.scalar(
-        select(EvidenceUpload)
-        .where(EvidenceUpload.id == upload_id, EvidenceUpload.engagement_id == engagement_id)
-        .with_for_update()
-    )
-    if upload is None:
-        raise NotFound("No such upload", code="upload_not_found")
-    if upload.status == "completed":
-        raise Conflict("The upload is already completed", code="upload_completed", evidence_id=str(upload.id))
-    expired = Conflict("The upload has expired; start a new one", code="upload_expired")
-    if upload.status == "expired":
-        raise expired
-    if datetime.now(UTC) >= upload.expires_at:
-        _discard(uow, upload, storage, expired)
-    return upload
 
 
 def _upload_refused(field_name: str, message: str, code: str) -> ValidationFailed:
     return ValidationFailed.field(
         "upload", field_name, message=message, detail=f"{field_name}: {message}; the upload was discarded", code=code
     )
-
-
-def _discard(uow: UnitOfWork, upload: EvidenceUpload, storage: BlobStorage, error: AppError) -> NoReturn:
-    """End the upload for good, delete whatever bytes it left, and raise why."""
-    upload.status = "expired"
-    uow.commit()
-    try:
-        storage.delete(CONTAINER, upload.blob_key)
-    except BlobNotFound:
-        pass
-    except Exception:
-        # Nothing refers to the blob any more; a leftover costs storage, not integrity.
-        log.warning("could not delete the blob of discarded upload %s", upload.id, exc_info=True)
-    raise error
 
 
 def upload_evidence_content(
@@ -496,9 +439,13 @@ def upload_evidence_content(
     storage: BlobStorage | None = None,
 ) -> None:
     """Store a pending upload's bytes through the API, once: the stand-in for a storage upload URL."""
-    _uploader_access_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(
+        uow, principal=principal, engagement_id=engagement_id, write=True, permission=UPLOADERS, refusal=NOT_AN_UPLOADER
+    )
     storage = storage or get_storage()
-    upload = _get_pending_upload_or_raise(uow, engagement_id=engagement_id, upload_id=upload_id, storage=storage)
+    upload = uploads.get_pending_or_raise(
+        uow, EVIDENCE_UPLOADS, engagement_id=engagement_id, upload_id=upload_id, storage=storage
+    )
     if not data:
         raise ValidationFailed(
             "The body is empty: send the file's bytes",
@@ -506,10 +453,7 @@ def upload_evidence_content(
         )
     if len(data) > MAX_EVIDENCE_BYTES:
         raise PayloadTooLarge(f"Through the API a file may be at most {MAX_EVIDENCE_BYTES} bytes")
-    try:
-        storage.put(CONTAINER, upload.blob_key, io.BytesIO(data), content_type=upload.content_type, overwrite=False)
-    except BlobExists as error:
-        raise Conflict("The file was already uploaded; complete the upload", code="upload_exists") from error
+    uploads.store_content(EVIDENCE_UPLOADS, upload, data, storage)
 
 
 def _measure(stream: BinaryIO, limit: int) -> tuple[int, str | None]:
@@ -533,9 +477,13 @@ def complete_evidence_upload(
     storage: BlobStorage | None = None,
 ) -> EvidenceView:
     """Turn an uploaded blob into an evidence file, with the size and SHA-256 measured here."""
-    _uploader_access_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(
+        uow, principal=principal, engagement_id=engagement_id, write=True, permission=UPLOADERS, refusal=NOT_AN_UPLOADER
+    )
     storage = storage or get_storage()
-    upload = _get_pending_upload_or_raise(uow, engagement_id=engagement_id, upload_id=upload_id, storage=storage)
+    upload = uploads.get_pending_or_raise(
+        uow, EVIDENCE_UPLOADS, engagement_id=engagement_id, upload_id=upload_id, storage=storage
+    )
     try:
         stream = storage.open(CONTAINER, upload.blob_key)
     except BlobNotFound as error:
@@ -545,17 +493,27 @@ def complete_evidence_upload(
     with stream:
         size, sha256 = _measure(stream, MAX_BLOB_UPLOAD_BYTES)
     if sha256 is None:
-        _discard(
-            uow, upload, storage, PayloadTooLarge(f"An evidence file may be at most {MAX_BLOB_UPLOAD_BYTES} bytes")
+        uploads.discard(
+            uow,
+            EVIDENCE_UPLOADS,
+            upload,
+            storage,
+            PayloadTooLarge(f"An evidence file may be at most {MAX_BLOB_UPLOAD_BYTES} bytes"),
         )
     if size == 0:
-        _discard(uow, upload, storage, _upload_refused("size_bytes", "the uploaded file is empty", "empty_file"))
+        uploads.discard(
+            uow,
+            EVIDENCE_UPLOADS,
+            upload,
+            storage,
+            _upload_refused("size_bytes", "the uploaded file is empty", "empty_file"),
+        )
     if upload.expected_size_bytes is not None and size != upload.expected_size_bytes:
         message = f"the uploaded file has {size} bytes, not the declared {upload.expected_size_bytes}"
-        _discard(uow, upload, storage, _upload_refused("size_bytes", message, "size_mismatch"))
+        uploads.discard(uow, EVIDENCE_UPLOADS, upload, storage, _upload_refused("size_bytes", message, "size_mismatch"))
     if upload.expected_sha256 is not None and sha256 != upload.expected_sha256:
         message = f"the uploaded file's SHA-256 is {sha256}, not the declared {upload.expected_sha256}"
-        _discard(uow, upload, storage, _upload_refused("sha256", message, "checksum_mismatch"))
+        uploads.discard(uow, EVIDENCE_UPLOADS, upload, storage, _upload_refused("sha256", message, "checksum_mismatch"))
     evidence = EvidenceFile(
         id=upload.id,
         firm_id=upload.firm_id,
