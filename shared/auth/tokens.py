@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import jwt
 
+from shared import clock
 from shared.errors import ConfigurationError, Unauthorized
 from shared.settings import Settings, get_settings
 from shared.settings import secret as resolve_secret
@@ -55,7 +56,7 @@ def issue_access_token(
     claims: AccessClaims, *, now: datetime | None = None, settings: Settings | None = None
 ) -> IssuedToken:
     settings = settings or get_settings()
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     expires = now + timedelta(minutes=settings.access_token_minutes)
     token_id = uuid.uuid4()
     payload = {

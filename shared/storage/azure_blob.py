@@ -15,9 +15,10 @@ import itertools
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from shared import clock
 from shared.storage.names import attachment_disposition, validate_blob_name, validate_container_name
 from shared.storage.port import (
     DEFAULT_CONTENT_TYPE,
@@ -145,7 +146,7 @@ class AzureBlobStorage:
         if self.immutability_days is not None:
             from azure.storage.blob import ImmutabilityPolicy
 
-            expiry = datetime.now(UTC) + timedelta(days=self.immutability_days)
+            expiry = clock.now() + timedelta(days=self.immutability_days)
             blob.set_immutability_policy(ImmutabilityPolicy(expiry_time=expiry, policy_mode="Locked"))
         return info
 
@@ -277,7 +278,7 @@ class AzureBlobStorage:
 
         if not timedelta(0) < expires_in <= _MAX_URL_LIFETIME:
             raise ValueError(f"expires_in must be positive and at most {_MAX_URL_LIFETIME}")
-        expiry = datetime.now(UTC) + expires_in
+        expiry = clock.now() + expires_in
         signer: dict[str, Any]
         account_key = getattr(self.service_client.credential, "account_key", None)
         if isinstance(account_key, str) and account_key:
@@ -308,7 +309,7 @@ class AzureBlobStorage:
             cached = self._delegation_key
             if cached is not None and cached[1] - _CLOCK_SKEW >= valid_until:
                 return cached[0]
-            now = datetime.now(UTC)
+            now = clock.now()
             expiry = now + _DELEGATION_KEY_LIFETIME
             key = self.service_client.get_user_delegation_key(key_start_time=now - _CLOCK_SKEW, key_expiry_time=expiry)
             self._delegation_key = (key, expiry)
