@@ -2,7 +2,7 @@
 
 Shared because every capability that keeps work under an engagement (binder, data, analytics) asks it.
 
-Visibility is SPEC.md section 1: firm_admin, partner and qc_reviewer see every engagement of the firm,
+Visibility is docs/audit-rules.md section 1: firm_admin, partner and qc_reviewer see every engagement of the firm,
 client users their client's, everyone else those whose team includes them; an engagement the caller
 may not see answers 404. Row-level security enforces the same rule in the database; this module
 says it again in code so that a mistake in one is caught by the other.

@@ -1,4 +1,4 @@
-"""Finalization gates: the verdicts an engagement needs before it may be finalized (SPEC.md section 2).
+"""Finalization gates: the verdicts an engagement needs before it may be finalized (docs/audit-rules.md section 2).
 
 The checks belong to other capabilities (QC runs the gate, reporting approves and signs the report),
 which may run in other Function Apps. They record their verdicts here with `record`; the engagement

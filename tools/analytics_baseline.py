@@ -1,5 +1,5 @@
-"""The naive pandas baseline of `make bench-analytics` (issue 5): SPEC 4's journal-entry tests and SPEC 5's
-Benford tests written the way public audit scripts write them.
+"""The naive pandas baseline of `make bench-analytics` (issue 5): the journal-entry and Benford tests of
+docs/audit-rules.md sections 4 and 5, written the way public audit scripts write them.
 
 pd.read_csv with amounts as floats, pivot tables and groupby counts, and `.apply(..., axis=1)` row by row for
 date arithmetic, hour extraction, weekdays, user comparisons and keyword search. It is deliberately not
@@ -360,7 +360,7 @@ TESTS: dict[str, Callable[[pd.DataFrame, dict[str, Any]], Flags]] = {
 def run_baseline(
     csv_path: Path, *, fiscal_end: date, performance_materiality: Decimal | None = None
 ) -> dict[str, tuple[int, int]]:
-    """{test code: (flagged lines, flagged journals)} of SPEC 4's tests with their default parameters."""
+    """{test code: (flagged lines, flagged journals)} of the journal-entry tests with their default parameters."""
     started = time.perf_counter()
     df = _read(Path(csv_path))
     if df.empty:
@@ -417,7 +417,7 @@ def _benford_statistics(counts: pd.Series, observed: pd.Series, expected: list[f
 
 
 def benford_baseline(csv_path: Path) -> dict[str, dict[str, Any]]:
-    """SPEC 5's five tests on the positive amounts of 10 or more (the defaults), digits by string formatting.
+    """The five Benford tests on the positive amounts of 10 or more (the defaults), digits by string formatting.
 
     Each test: n, counts per bin in bin order, MAD and the labels of the bins flagged by Z; summation also
     gives each bin's share of the summed amount.

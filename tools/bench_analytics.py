@@ -3,7 +3,7 @@
 Writes the synthetic general ledger (tools/synthetic_ledger.py, `--lines` lines), loads it through
 the ingestion job into a throw-away database, and then, `--runs` times, in the same database:
 
-- the whole battery of SPEC.md section 4 as one journal-entry test run: POST .../je-tests and the
+- the whole battery of docs/audit-rules.md section 4 as one journal-entry test run: POST .../je-tests and the
   jobs queue trigger in a fresh child process (so its peak RSS is the job's own), reporting the
   seconds of each test as the run records them, the nine classic tests together, and the whole job;
 - the five Benford tests on every line amount: the amounts read from the database as exact cents,

@@ -1,4 +1,4 @@
-"""Benford analysis of amounts (SPEC section 5, after Nigrini): digit tests, MAD, chi-square, KS and Z.
+"""Benford analysis of amounts (docs/audit-rules.md section 5, after Nigrini): digit tests, MAD, chi-square, KS and Z.
 
 Amounts are held as exact integers in units of 10**-scale, so every digit comes from the recorded decimal
 value and never from a float. Digits are extracted once per call with integer arithmetic on numpy arrays.
@@ -26,10 +26,10 @@ MAX_SCALE = 6
 INT64_MAX = 2**63 - 1
 Z_CRITICAL = 1.96  # two-sided 5%
 KS_FACTOR = 1.358  # 95% critical value of D is KS_FACTOR / sqrt(N)
-LAST_TWO_FLOOR = 10  # the last-two digits test only looks at amounts of 10 or more (SPEC 5)
+LAST_TWO_FLOOR = 10  # the last-two digits test only looks at amounts of 10 or more (audit-rules.md section 5)
 FEW_VALUES = 1_000
 UNRELIABLE_BELOW = 300  # first-two and summation
-# MAD upper bounds of close / acceptable / marginal conformity (SPEC 5); above the last: nonconformity.
+# MAD upper bounds of close / acceptable / marginal conformity (audit-rules.md section 5); above: nonconformity.
 MAD_RANGES: dict[str, tuple[float, float, float]] = {
     "first_digit": (0.006, 0.012, 0.015),
     "second_digit": (0.008, 0.010, 0.012),
@@ -436,7 +436,7 @@ def _statistics(
     parameters: dict[str, Any],
     scale: int,
 ) -> BenfordResult:
-    """MAD, chi-square, KS and per-bin Z as SPEC 5 defines them."""
+    """MAD, chi-square, KS and per-bin Z as docs/audit-rules.md section 5 defines them."""
     gap = np.abs(observed - expected)
     mad = float(gap.mean())  # MAD = mean |p - p0|
     # chi-square = sum (O - E)^2 / E with O = N p, E = N p0; for summation p is the share of the sum (Nigrini).
@@ -488,7 +488,8 @@ def _warnings(test: str, n: int, scale: int) -> list[str]:
         warnings.append(f"only {n} amounts: below {FEW_VALUES:,} the {_NAMES[test]} test is indicative only")
     if test not in MAD_RANGES:
         warnings.append(
-            f"no MAD conformity ranges exist for the {_NAMES[test]} test (SPEC 5): read the Z and chi-square"
+            f"no MAD conformity ranges exist for the {_NAMES[test]} test (docs/audit-rules.md section 5): "
+            "read the Z and chi-square"
         )
     if test == "last_two" and scale == 0:
         warnings.append("the amounts have no cents, so every last-two digit pair is 00")

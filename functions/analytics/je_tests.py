@@ -1,4 +1,4 @@
-"""The journal-entry tests of SPEC.md section 4, each one SQL statement over a dataset's lines.
+"""The journal-entry tests of docs/audit-rules.md section 4, each one SQL statement over a dataset's lines.
 
 Every test reads the population `p` (one general-ledger version, read once out of PostgreSQL into an
 Arrow table that DuckDB queries in place, on every core) and yields the lines it flags as

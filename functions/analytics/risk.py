@@ -1,4 +1,4 @@
-"""Journal risk scores, SPEC.md section 4.
+"""Journal risk scores, docs/audit-rules.md section 4.
 
 A journal hits a test when any of its lines does. Score = 100 x (sum of the weights of the tests it
 hits) / (sum of the weights of the tests that ran); tests without a weight (sequence_gap and the two

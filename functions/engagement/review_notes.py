@@ -3,7 +3,7 @@
 A note goes open -> addressed -> cleared; a reviewer may send an addressed note back to open, or
 reopen a cleared one with a reason. The assignee addresses, the raiser clears: a note is cleared only
 by the person who raised it, or by a manager or partner on the team who neither was assigned it nor
-answered it (SPEC section 2's separation of duties, the rule that keeps a preparer from reviewing
+answered it (docs/audit-rules.md section 8's separation of duties, the rule that keeps a preparer from reviewing
 their own work: whoever answered a question may not also declare the answer good enough).
 Notes are the firm's working papers: client users never see them
 (row-level security hides them as well). Blocking notes stand in the way of finalization until cleared,

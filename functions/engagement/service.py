@@ -33,7 +33,7 @@ from shared.engagement_access import (
 )
 from shared.errors import Conflict, NotFound, ValidationFailed
 
-# SPEC.md section 2: the forward path and the three back steps. Nothing leaves `finalized`.
+# docs/audit-rules.md section 2: the forward path and the three back steps. Nothing leaves `finalized`.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "draft": ("planning",),
     "planning": ("fieldwork", "draft"),

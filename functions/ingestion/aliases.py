@@ -1,7 +1,7 @@
 """Exports name the same thing a hundred ways, so headers are compared in a normal form (see
 `normalize_header`) against an alias table per kind of file. The table holds:
 
-- the SPEC examples (`JE Number`, `Journal_ID`, `Entry No` -> journal_id);
+- the common spellings (`JE Number`, `Journal_ID`, `Entry No` -> journal_id);
 - the AICPA Audit Data Standard (ADS) field names of GL_Detail, Trial_Balance and Chart_Of_Accounts.
   Spellings checked against the AICPA/XBRL US ADS common data model pages
   (xbrlsite.com/2020/prototypes/cdm/cdm_glDetail.html, cdm_trialBalance.html, cdm_chartOfAccounts.html:

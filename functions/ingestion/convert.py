@@ -4,7 +4,7 @@ Each field is read by `parsing` according to the catalogue in `fields`, along th
 made from the header row; this module applies that plan batch by batch, combines the amount forms,
 numbers lines, and collects problems (which refuse the file) and warnings (which do not).
 
-Decisions the SPEC leaves open, taken here:
+Decisions the rules (docs/audit-rules.md section 3) leave open, taken here:
 
 - Amount with an indicator: the indicator gives the sign and the amount its size, so an unsigned
   amount (ADS) and an amount already negative on a credit both read the same. A negative amount on a

@@ -1,7 +1,7 @@
 """The canonical fields of each kind of client file: the output columns, their types, which are
 required, and where each amount comes from.
 
-Amounts come in three forms (SPEC 3): a signed amount; debit and credit columns; an amount with a
+Amounts come in three forms (docs/audit-rules.md section 3): a signed amount; debit and credit columns; an amount with a
 debit/credit indicator. An `AmountTarget` names the file fields of each form for one output amount;
 `header_match` decides which form a given file uses.
 

@@ -4,7 +4,7 @@ Headers are looked up in the alias table (`aliases`) in their normal form; an ex
 from the user comes first. Every problem is collected before anything is refused, so one upload
 round is enough to fix the export or the column map.
 
-Amounts come in three forms (SPEC 3): a signed amount; debit and credit columns; an amount with a
+Amounts come in three forms (docs/audit-rules.md section 3): a signed amount; debit and credit columns; an amount with a
 debit/credit indicator. When a file carries more than one form, the indicator form wins over the signed
 amount, and a signed amount wins over debit and credit columns (the SAF-T view carries all three, and
 its credit column holds negative numbers, which only the signed column states plainly). An explicit

@@ -6,7 +6,7 @@ batch, per column, and over the few rows that go wrong (at most MAX_LISTED of th
 Most columns are uniform, so each reader tries the common shape first and only falls back to the
 slower general reading for the rows the fast one did not take.
 
-Decisions the SPEC leaves open, taken here:
+Decisions the rules (docs/audit-rules.md section 3) leave open, taken here:
 
 - Amounts: `1234.56`, `-1,234.56`, `1.234,56`, `1 234,56`, `1'234.56`, `(1,234.56)`, `1234.56-`, with
   `$ € £ ¥` around them. Whether `.` or `,` is the decimal mark is settled once per file

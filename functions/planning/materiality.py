@@ -1,4 +1,4 @@
-"""Materiality per SPEC.md section 6: overall from one benchmark, performance by risk, clearly trivial.
+"""Materiality per docs/audit-rules.md section 6: overall from one benchmark, performance by risk, clearly trivial.
 
 Percentages are in percent (5 means 5%). Every amount is a Decimal rounded to cents with ROUND_HALF_UP;
 performance materiality and the clearly-trivial threshold are taken from the rounded overall figure,
@@ -6,7 +6,7 @@ so the three stored amounts reproduce from each other exactly.
 
 Formulas:
 - overall materiality = benchmark amount x percentage / 100 (defaults: PBT 5, revenue 1, total assets 1, equity 2)
-- allowed percentage = default x 0.5 .. default x 2 (SPEC.md section 6)
+- allowed percentage = default x 0.5 .. default x 2 (docs/audit-rules.md section 6)
 - performance materiality = overall x 75% (low risk), 65% (moderate) or 50% (high) / 100
 - clearly trivial = overall x 5 / 100
 """
@@ -196,6 +196,6 @@ def method(figures: Figures) -> str:
             f"clearly trivial = overall {figures.overall} x {_percent(CLEARLY_TRIVIAL_PERCENTAGE)} "
             f"= {figures.clearly_trivial}",
             f"amounts rounded to cents, {ROUNDING}; performance and clearly trivial from the rounded overall "
-            "(SPEC.md section 6)",
+            "(docs/audit-rules.md section 6)",
         )
     )

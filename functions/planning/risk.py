@@ -1,4 +1,4 @@
-"""The risk of material misstatement and the planned response to it (SPEC.md section 6; ISA 315, 330, 240).
+"""The risk of material misstatement and the planned response to it (docs/audit-rules.md section 6; ISA 315, 330, 240).
 
 RMM is read from a 3x3 matrix of inherent risk (rows) by control risk (columns):
 

@@ -6,8 +6,8 @@ once the engagement is finalized (409, and the lock trigger of migration 0009 be
 
 Materiality versions are immutable (aura_app may only insert and read them); a new determination is
 a new version, and the highest version is current. The benchmark amount is given by the auditor
-until trial balances are mapped to the standard chart (SPEC.md section 8), when it will default to
-the mapped figure.
+until trial balances are mapped to the standard chart (not built yet: docs/audit-rules.md section 10),
+when it will default to the mapped figure.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Attribute sampling for tests of controls: how many items to test, and what the deviations found mean.
 
-Sample size (AICPA Audit Sampling Guide, Appendix A method; SPEC.md section 7): the smallest n with
+Sample size (AICPA Audit Sampling Guide, Appendix A method; docs/audit-rules.md section 7): the smallest n with
     P(X <= ceil(n x expected rate) | n, tolerable rate) <= risk of overreliance,
 X binomial(n, tolerable rate); or, when the population size N is given, hypergeometric with
 ceil(N x tolerable rate) deviations in the population (sampling without replacement, exact for any N).

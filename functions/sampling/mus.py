@@ -1,6 +1,6 @@
 """Monetary unit sampling: plan, systematic selection from a recorded seed, cell (Stringer) evaluation.
 
-Formulas (AICPA Audit Sampling Guide, chapter 6 and Appendix C; SPEC.md section 7):
+Formulas (AICPA Audit Sampling Guide, chapter 6 and Appendix C; docs/audit-rules.md section 7):
 - confidence factor RF(k) = Poisson upper limit for k misstatements = Gamma^-1(1 - risk; k + 1, 1),
   rounded up to cents as the guide's evaluation table prints it (95%: 3.00, 4.75, 6.30; 90%: 2.31, 3.89, 5.33)
 - sample size n = ceil(BV x RF(0) / (TM - EM x EF)), RF(0) here unrounded (= -ln risk): with it the sizes

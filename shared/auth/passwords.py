@@ -1,4 +1,4 @@
-"""Password hashing with argon2id and the password policy of SPEC.md section 1."""
+"""Password hashing with argon2id and the password policy of docs/audit-rules.md section 1."""
 
 from __future__ import annotations
 

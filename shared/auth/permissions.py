@@ -1,4 +1,4 @@
-"""Roles and what they grant, exactly as SPEC.md section 1 lists them.
+"""Roles and what they grant, exactly as docs/audit-rules.md section 1 lists them.
 
 Permissions are named `<area>.<action>`; endpoints declare the one they need, and the HTTP layer
 answers 403 when the principal lacks it. Visibility of single engagements (404, never 403) is decided

@@ -88,7 +88,7 @@ class JeFlag(Base):
 
 
 class JeJournalRisk(Base):
-    """A flagged journal's risk score in a run (SPEC.md section 4) and its rank."""
+    """A flagged journal's risk score in a run (docs/audit-rules.md section 4) and its rank."""
 
     __tablename__ = "je_journal_risks"
     __table_args__ = (

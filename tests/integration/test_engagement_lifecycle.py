@@ -1,4 +1,4 @@
-"""The engagement lifecycle of SPEC.md section 2: every transition allowed and refused, the finalization
+"""The engagement lifecycle of docs/audit-rules.md section 2: every transition allowed and refused, the finalization
 gate, and the lock on every write endpoint of the capability (enumerated from the OpenAPI document)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Clients, engagements and teams through HTTP: fields, filters, visibility exactly as SPEC.md section 1."""
+"""Clients, engagements and teams through HTTP: fields, filters, visibility exactly as docs/audit-rules.md section 1."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Known-answer tests of every journal-entry test (SPEC.md section 4), through the HTTP API and the job.
+"""Known-answer tests of every journal-entry test (docs/audit-rules.md section 4), through the HTTP API and the job.
 
 Each population is made by hand: clean journals (weekdays, office hours, common users, accounts and
 account pairs, distinct non-round amounts, descriptions without keywords) and planted journals whose
@@ -530,7 +530,7 @@ def test_sequence_gap_finds_no_gap_in_consecutive_ids(runs: Runs) -> None:
     assert (result["gap_count"], result["gap_ranges"]) == (0, [])
 
 
-# SPEC.md section 4, risk score weights
+# docs/audit-rules.md section 4, risk score weights
 SPEC_WEIGHTS = {
     "unbalanced": 10,
     "post_closing": 10,
@@ -730,7 +730,7 @@ def test_high_amount_threshold_top_percent_then_materiality_then_explicit(sequen
         },
     )
     assert reply.status == 201, reply.body
-    # overall 1,100,000.00 x 1% = 11,000.00; performance 65% of it = 7,150.00 (SPEC 6)
+    # overall 1,100,000.00 x 1% = 11,000.00; performance 65% of it = 7,150.00 (docs/audit-rules.md section 6)
     assert reply.json()["performance_materiality"] == "7150.00"
     materiality = run_one(ws, "high_amount")
     assert materiality.body["performance_materiality"] == "7150.00"

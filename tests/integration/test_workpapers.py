@@ -192,7 +192,7 @@ def test_staff_cannot_review_or_approve() -> None:
     assert sign(ws, node, senior, "review").status == 201
     denied = sign(ws, node, other_staff, "approve")
     assert denied.status == 403 and denied.json()["code"] == "forbidden"
-    # A senior reviews but does not approve either (SPEC.md section 1).
+    # A senior reviews but does not approve either (docs/audit-rules.md section 1).
     assert sign(ws, node, ws.person("senior2", "senior", team_role="senior"), "approve").status == 403
 
 

@@ -1,5 +1,5 @@
-"""The pandas baseline of the analytics benchmark counts what SPEC 4 and 5 say, on files small enough to count
-by hand, and on a synthetic ledger whose planted anomalies are known."""
+"""The pandas baseline of the analytics benchmark counts what docs/audit-rules.md sections 4 and 5 say, on files
+small enough to count by hand, and on a synthetic ledger whose planted anomalies are known."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Role grants as SPEC.md section 1 states them, and which role sets a user may hold."""
+"""Role grants as docs/audit-rules.md section 1 states them, and which role sets a user may hold."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def test_manager_lacks_settings_signing_and_finalizing() -> None:
         P.QC_RUN,
     ):
         assert granted in manager, granted
-    # SPEC: only firm_admin, partner and qc_reviewer see every engagement of the firm.
+    # docs/audit-rules.md section 1: only firm_admin, partner and qc_reviewer see every engagement of the firm.
     assert P.ENGAGEMENT_READ_ALL not in manager
     assert manager < grants("partner")
 

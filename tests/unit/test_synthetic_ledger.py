@@ -1,6 +1,6 @@
 """The synthetic ledger is only useful as a fixture if its recorded facts are exactly what the file holds.
 
-The checks here recompute each journal-entry test of SPEC section 4 independently from the CSV and
+The checks here recompute each journal-entry test of docs/audit-rules.md section 4 independently from the CSV and
 require the flagged journals to be exactly the planted ones, so analytics tests can assert against
 `LedgerFacts` without tolerances.
 """

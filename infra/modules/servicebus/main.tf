@@ -21,7 +21,7 @@ locals {
 }
 
 resource "azurerm_servicebus_namespace" "main" {
-  #checkov:skip=CKV_AZURE_201:Messages carry ids and the firm id only, never client data (DESIGN.md); Microsoft-managed keys encrypt them at rest
+  #checkov:skip=CKV_AZURE_201:Messages carry ids and the firm id only, never client data (docs/architecture.md); Microsoft-managed keys encrypt them at rest
   #checkov:skip=CKV_AZURE_199:Infrastructure double encryption needs a customer-managed key, see CKV_AZURE_201
   name                          = var.name
   resource_group_name           = var.resource_group_name

@@ -1,4 +1,5 @@
-"""Benford analysis (SPEC.md section 5): published tables, statistics worked by hand, exact digits, filters, errors."""
+"""Benford analysis (docs/audit-rules.md section 5): published tables, statistics worked by hand, exact digits,
+filters, errors."""
 
 from __future__ import annotations
 

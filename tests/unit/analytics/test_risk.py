@@ -1,4 +1,4 @@
-"""Journal risk scores (SPEC.md section 4): 100 x sum(weights hit) / sum(weights of the tests that ran)."""
+"""Journal risk scores (docs/audit-rules.md section 4): 100 x sum(weights hit) / sum(weights of the tests that ran)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from functions.analytics.risk import journal_score, weights
 
 pytestmark = pytest.mark.unit
 
-# SPEC.md section 4, risk score weights
+# docs/audit-rules.md section 4, risk score weights
 SPEC_WEIGHTS = {
     "unbalanced": 10,
     "post_closing": 10,

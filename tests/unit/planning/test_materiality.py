@@ -1,4 +1,4 @@
-"""Materiality figures of SPEC.md section 6 for every benchmark and risk level, worked by hand.
+"""Materiality figures of docs/audit-rules.md section 6 for every benchmark and risk level, worked by hand.
 
 Each expected amount is the arithmetic in its comment, rounded to cents half up; performance and
 clearly trivial are taken from the rounded overall figure.

@@ -23,7 +23,7 @@ export const STATUS_LABELS = {
   review: 'Review',
   finalized: 'Finalized',
 } as const satisfies Record<Status, string>
-/** The lifecycle in order (SPEC.md section 2). */
+/** The lifecycle in order (docs/audit-rules.md section 2). */
 export const STATUSES = codes(STATUS_LABELS)
 
 export const TYPE_LABELS = {

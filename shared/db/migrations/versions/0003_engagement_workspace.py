@@ -4,7 +4,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-26
 
-Visibility (SPEC.md section 1) is enforced here as well as in code: a row under an engagement is
+Visibility (docs/audit-rules.md section 1) is enforced here as well as in code: a row under an engagement is
 visible only when its engagement is, and which engagements a user sees is computed from the user's
 own row and the team table by SECURITY DEFINER functions, never from anything the application
 claims. A trigger refuses every write under a finalized engagement (SQLSTATE AU001).
@@ -372,7 +372,7 @@ def _secure() -> None:
           SELECT u.client_id FROM users u WHERE u.id = aura_current_user() AND u.firm_id = aura_current_firm()
         $$;
 
-        -- SPEC.md section 1: firm_admin, partner and qc_reviewer see every engagement of the firm,
+        -- docs/audit-rules.md section 1: firm_admin, partner and qc_reviewer see every engagement of the firm,
         -- client users their client's, everyone else those whose team includes them.
         CREATE FUNCTION aura_visible_engagements() RETURNS SETOF uuid LANGUAGE sql STABLE SECURITY DEFINER
         SET search_path = public, pg_temp AS $$
