@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     smtp_port: int = Field(587, alias="AURA_SMTP_PORT")
     smtp_username: str = Field("", alias="AURA_SMTP_USERNAME")
     smtp_password: SecretStr = Field(SecretStr(""), alias="AURA_SMTP_PASSWORD")
+    # The portal's address: links in e-mails and local upload URLs start with it. When it is not set,
+    # `aura serve --port N` sets it to http://127.0.0.1:N, the address it serves.
     public_base_url: str = Field("http://127.0.0.1:7071", alias="AURA_PUBLIC_BASE_URL")
     # A file sent as a request body; larger ones go straight to storage (the host's own limit is 100 MB).
     max_direct_upload_mb: int = Field(100, alias="AURA_MAX_DIRECT_UPLOAD_MB", ge=1, le=100)
