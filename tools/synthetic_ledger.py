@@ -1,24 +1,40 @@
 """A synthetic general ledger whose anomalies are known in advance.
 
-Tests of the journal-entry analytics (SPEC section 4) need a population where every flag is
+Tests of the journal-entry analytics (docs/audit-rules.md section 4) need a population where every flag is
 explained: the normal population is generated so that it trips none of the line-level tests by
 accident (no round amounts, no weekend or after-hours entries, no duplicate keys, no blank
 descriptions, every journal balanced), and then a small, seeded set of anomalies is planted and
 recorded in `LedgerFacts`. The same seed gives the same bytes, so the files double as fixtures for
 the ingestion and analytics benchmarks.
 
-Planted kinds use the SPEC test codes. Entries entered after year end for the closed year are
-`post_closing` (SPEC's `post_dated` needs a document date, which this ledger does not carry);
-`below_threshold` (amounts just under the 10,000 approval limit) is not a SPEC test but a Nigrini one.
+Planted kinds use the test codes of docs/audit-rules.md section 4. Entries entered after year end for
+the closed year are `post_closing` (`post_dated` needs a document date, which this ledger does not
+carry); `below_threshold` (amounts just under the 10,000 approval limit) is not one of Aura's tests
+but a Nigrini one.
 Exactness of `rare_user` and `rare_account` needs enough lines for every ordinary user and account to
 pass the default N (about 10,000 lines); below that, `user_lines` and `account_lines` say who is rare.
 `unusual_account_pair`, `period_end` and `high_amount` are not planted: they occur naturally.
+
+Real ledgers differ in the ways that make an engine fail or crawl, so the generator has shapes
+(`SHAPES`, `--shape`), each with the same planted anomalies:
+
+- `default`: 14 columns with debit and credit, 2-8 lines a journal (2.4 on average), 120 accounts,
+  25 users, every journal described;
+- `ads`: the AICPA Audit Data Standard GL_Detail layout (`ADS_HEADER`: one positive Amount with an
+  S/H indicator), about 2.6 lines a journal, 400 accounts, 60 users, 8-digit journal ids with voided
+  numbers between them (more gaps than the planted ones, all in `sequence_gaps`), and most journals
+  without any description (`natural_lines["missing_description"]` counts those lines);
+- `large-journals`: 20-80 lines a journal (about 50), 5,000 accounts;
+- `wide-text`: every description 200 characters long, 20,000 users.
+
+With many accounts or users, most of them are rare in a small ledger: `account_lines` and
+`user_lines` say which (the rare_account and rare_user truth is computed from them, not planted).
 
 Everything streams: lines go to the CSV writer journal by journal, and the only per-line state kept
 is a set of duplicate keys for the current period (journals are generated in effective-date order,
 so a period's keys can be dropped once it is over).
 
-Usage: python -m tools.synthetic_ledger --lines 1000000 --seed 2026 --out /tmp/ledger
+Usage: python -m tools.synthetic_ledger --lines 1000000 --seed 2026 --shape ads --out /tmp/ledger
 """
 
 from __future__ import annotations
@@ -55,13 +71,33 @@ GL_HEADER = (
     "Period",
     "Fiscal Year",
 )
+# AICPA Audit Data Standard, GL_Detail (ADS General Ledger Standard, July 2015).
+ADS_HEADER = (
+    "Journal_ID",
+    "Journal_ID_Line_Number",
+    "JE_Header_Description",
+    "JE_Line_Description",
+    "Source",
+    "Business_Unit_Code",
+    "Fiscal_Year",
+    "Period",
+    "Effective_Date",
+    "Entered_Date",
+    "Entered_Time",
+    "Entered_By",
+    "Approved_By",
+    "GL_Account_Number",
+    "Amount",
+    "Amount_Credit_Debit_Indicator",
+    "Amount_Currency",
+)
 COA_HEADER = ("Account Number", "Account Name", "Account Type", "Normal Balance")
 TB_HEADER = ("Account Number", "Account Name", "Opening Balance", "Closing Balance")
 
 APPROVAL_THRESHOLD_CENTS = 1_000_000
 # Normal amounts avoid this band so that the planted just-below-threshold journals are the only ones in it.
 BELOW_THRESHOLD_FLOOR_CENTS = 990_000
-# Normal amounts are never a multiple of this (SPEC round_amount default base 1,000).
+# Normal amounts are never a multiple of this (round_amount's default base 1,000).
 ROUND_BASE_CENTS = 100_000
 RARE_USER = "sysadmin"
 _BELOW_THRESHOLD_BAND = (BELOW_THRESHOLD_FLOOR_CENTS, APPROVAL_THRESHOLD_CENTS)
@@ -226,23 +262,76 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 
 @dataclass(frozen=True)
+class Shape:
+    """What a preset's ledger looks like; the anomalies planted are the same in every shape."""
+
+    name: str
+    accounts: int
+    users: int
+    line_counts: tuple[int, ...]  # journal sizes, drawn with `line_weights`
+    line_weights: tuple[int, ...]
+    layout: str = "default"  # "default": GL_HEADER, debit and credit; "ads": ADS_HEADER, amount and S/H
+    described: float = 1.0  # share of journals with a description; the others have none at all
+    description_chars: int = 0  # every description padded to this length (0: as the template words it)
+    voided_ids: float = 0.0  # chance that 1-3 journal numbers are skipped after a journal
+    journal_id_start: int = 1
+
+    @property
+    def max_lines(self) -> int:
+        return max(self.line_counts)
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        return ADS_HEADER if self.layout == "ads" else GL_HEADER
+
+
+_DEFAULT_COUNTS = ((2, 3, 4, 5, 6, 7, 8), (45, 25, 15, 6, 4, 3, 2))
+SHAPES = {
+    shape.name: shape
+    for shape in (
+        Shape("default", 120, 25, *_DEFAULT_COUNTS),
+        Shape(
+            "ads",
+            400,
+            60,
+            (2, 3, 4, 5, 6),
+            (56, 30, 9, 3, 2),
+            layout="ads",
+            described=0.38,
+            voided_ids=0.002,
+            journal_id_start=10_000_001,
+        ),
+        Shape("large-journals", 5_000, 25, tuple(range(20, 81)), (1,) * 61),
+        Shape("wide-text", 120, 20_000, *_DEFAULT_COUNTS, description_chars=200),
+    )
+}
+
+
+@dataclass(frozen=True)
 class LedgerSpec:
     lines: int = 1_000_000
     seed: int = 2026
     fiscal_start: date = date(2025, 1, 1)
     fiscal_end: date = date(2025, 12, 31)
-    accounts: int = 120
-    users: int = 25
+    accounts: int = 0  # 0: the shape's
+    users: int = 0  # 0: the shape's
     anomalies: bool = True
+    shape: str = "default"
 
     def __post_init__(self) -> None:
+        if self.shape not in SHAPES:
+            raise ValueError(f"shape must be one of {', '.join(SHAPES)}")
+        if not self.accounts:
+            object.__setattr__(self, "accounts", SHAPES[self.shape].accounts)
+        if not self.users:
+            object.__setattr__(self, "users", SHAPES[self.shape].users)
         minimum = 1_000 if self.anomalies else 2
         if self.lines < minimum:
             raise ValueError(f"lines must be at least {minimum} (planted anomalies need room)")
         if not 28 <= (self.fiscal_end - self.fiscal_start).days < 366:
             raise ValueError("fiscal year must span between 4 weeks and a year")
-        if not 3 <= self.users <= 99:
-            raise ValueError("users must be between 3 and 99")
+        if not 3 <= self.users <= 100_000:
+            raise ValueError("users must be between 3 and 100,000")
         low, high = len({row[4] for row in _CHART}), len(_CHART) + _MAX_EXTRA_ACCOUNTS
         if not low <= self.accounts <= high:
             raise ValueError(f"accounts must be between {low} and {high}")
@@ -270,12 +359,16 @@ class LedgerFacts:
     planted: dict[str, list[str]]  # kind -> journal ids (sequence_gap: the missing ids)
     sequence_gaps: list[list[str]] = field(default_factory=list)  # [first missing, last missing]
     planted_lines: dict[str, int] = field(default_factory=dict)  # kind -> lines in those journals
+    shape: str = "default"
+    # kind -> lines the shape itself gives that flag (not planted): missing_description in `ads`
+    natural_lines: dict[str, int] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------------- chart
 
 
-_MAX_EXTRA_ACCOUNTS = 40
+_MAX_EXTRA_ACCOUNTS = 20_000
+_NUMBERED_EXTRAS = 40  # 8500, 8510, ... 8890; any further extra account is numbered from 10000
 
 
 @dataclass(frozen=True)
@@ -298,7 +391,8 @@ def _chart(spec: LedgerSpec) -> list[_Account]:
         victim = max(i for i, row in enumerate(rows) if row[4] == biggest)
         del rows[victim]
     for extra in range(spec.accounts - len(rows)):
-        rows.append((8500 + 10 * extra, f"Other Operating Expense {extra + 1:02d}", "expense", "debit", "opex"))
+        number = 8500 + 10 * extra if extra < _NUMBERED_EXTRAS else 10_000 + extra
+        rows.append((number, f"Other Operating Expense {extra + 1:02d}", "expense", "debit", "opex"))
     rows.sort()
     return [_Account(str(number), name, kind, normal, pool) for number, name, kind, normal, pool in rows]
 
@@ -378,10 +472,14 @@ _TEMPLATES = (
     _t(1, "GJ", "deferred_rev", "revenue", "credit", 2, 3, 2, 5, "Revenue recognition {month}"),
     _t(0.8, "GJ", "other_exp", "cash accum_dep", "credit", 2, 3, 1, 4, "Disposal and sundry {number:05d}"),
 )
-# Mostly 2-4 lines; a template's own range clamps this.
-_LINE_COUNTS = (2, 3, 4, 5, 6, 7, 8)
-_LINE_COUNT_CUM = list(itertools.accumulate((45, 25, 15, 6, 4, 3, 2)))
-# Entry hours stay inside 06:00-19:59 so that SPEC's after_hours window (>= 20 or <= 5) sees only planted lines.
+# Words that pad the `wide-text` descriptions: none of them is a suspicious keyword (audit-rules.md section 4).
+_FILLER_WORDS = (
+    "per", "contract", "schedule", "approved", "budget", "line", "cost", "centre", "project", "phase",
+    "delivery", "order", "reference", "quarter", "allocation", "region", "north", "south", "east", "west",
+    "branch", "office", "service", "period", "statement", "account", "invoice", "batch", "supplier", "customer",
+    "terms", "net", "thirty", "days", "warehouse", "site", "team", "programme", "release", "note",
+)  # fmt: skip
+# Entry hours stay inside 06:00-19:59 so that after_hours's default window (>= 20 or <= 5) sees only planted lines.
 _HOURS = tuple(range(6, 20))
 _HOUR_CUM = list(itertools.accumulate((1, 3, 9, 12, 12, 10, 6, 10, 12, 11, 8, 4, 2, 1)))
 _AFTER_HOURS = (22, 23, 0, 1, 2, 3, 4, 5)
@@ -424,7 +522,13 @@ class _Generator:
             self.pools.setdefault(account.pool, []).append(account.number)
         self.templates = [t for t in _TEMPLATES if all(p in self.pools for p in t.debit + t.credit)]
         self.template_cum = list(itertools.accumulate(t.weight for t in self.templates))
-        self.users = [f"user{i:02d}" for i in range(1, spec.users + 1)]
+        self.shape = shape = SHAPES[spec.shape]
+        # Journals larger than the templates' own ranges: templates stretch to the shape's sizes.
+        self.stretch = shape.max_lines > MAX_JOURNAL_LINES
+        self.line_counts = shape.line_counts
+        self.line_cum = list(itertools.accumulate(shape.line_weights))
+        width = 2 if spec.users <= 99 else len(str(spec.users))
+        self.users = [f"user{i:0{width}d}" for i in range(1, spec.users + 1)]
         self.user_cum = list(itertools.accumulate(1 / rank for rank in range(1, spec.users + 1)))
         self.approvers = self.users[-max(2, spec.users // 5) :]
         self.business_days = [d for d in _days(spec.fiscal_start, spec.fiscal_end) if d.weekday() < 5]
@@ -436,7 +540,8 @@ class _Generator:
         self.day_cum = list(itertools.accumulate(weights))
         self.iso: dict[date, str] = {}
         self.id_width = max(6, len(str(spec.lines // 2 + 100)))
-        self.next_id = 1
+        self.next_id = shape.journal_id_start
+        self.filler = " ".join(self.rng.choice(_FILLER_WORDS) for _ in range(4_000)) if shape.description_chars else ""
         self.seen: set[tuple[str, int]] = set()
         self.seen_period = 0
         # facts
@@ -449,6 +554,7 @@ class _Generator:
         self.user_lines: dict[str, int] = {}
         self.planted: dict[str, list[str]] = {kind: [] for kind in PLANTED_KINDS}
         self.planted_lines: dict[str, int] = dict.fromkeys(PLANTED_KINDS, 0)
+        self.natural_lines: dict[str, int] = {}
         self.gaps: list[list[str]] = []
         self.first_id = ""
         self.last_id = ""
@@ -456,6 +562,9 @@ class _Generator:
         self.round_amounts: list[int] = []
 
     # -- small helpers
+
+    def _id(self, number: int) -> str:
+        return str(number) if self.shape.layout == "ads" else f"JE{number:0{self.id_width}d}"
 
     def _date(self, day: date) -> str:
         text = self.iso.get(day)
@@ -534,7 +643,10 @@ class _Generator:
         else:
             debits = rng.randint(1, count - 1)
         credits = count - debits
-        total = self._amount(template.decades) if total is None else total
+        if total is None:
+            total = self._amount(template.decades)
+            if self.stretch:  # a long journal spreads a larger total, so that its lines stay ordinary amounts
+                total *= max(1, count // 3)
         lines: list[tuple[str, int]] = []
         for side, parts, pools in ((1, debits, template.debit), (-1, credits, template.credit)):
             for i, cents in enumerate(self._split(total, parts)):
@@ -544,22 +656,35 @@ class _Generator:
 
     def _describe(self, template: _Template, effective: date) -> str:
         rng = self.rng
-        return template.description.format(
+        shape = self.shape
+        if shape.described < 1 and rng.random() >= shape.described:
+            return ""
+        text = template.description.format(
             customer=rng.choice(CUSTOMERS),
             vendor=rng.choice(VENDORS),
             month=f"{MONTHS[effective.month - 1]} {effective.year}",
             number=rng.randrange(1, 10**5),
         )
+        return self._widen(text)
+
+    def _widen(self, text: str) -> str:
+        """The text padded with ordinary words to the shape's description length, if it has one."""
+        room = self.shape.description_chars - len(text) - 3
+        if room <= 0:
+            return text
+        start = self.rng.randrange(len(self.filler) - 2 * room)
+        words = self.filler[start : start + 2 * room].lstrip()[:room]
+        return f"{text} - {words[:-1]}{'.' if words[-1] == ' ' else words[-1]}"
 
     def _template_for(self, count: int | None) -> _Template:
         if count is None:
             return self.rng.choices(self.templates, cum_weights=self.template_cum)[0]
-        fitting = [t for t in self.templates if t.min_lines <= count <= t.max_lines]
+        fitting = [t for t in self.templates if t.min_lines <= count <= (count if self.stretch else t.max_lines)]
         return self.rng.choices(fitting, weights=[t.weight for t in fitting])[0]
 
     def _line_count(self, template: _Template, remaining: int) -> int:
-        count = self.rng.choices(_LINE_COUNTS, cum_weights=_LINE_COUNT_CUM)[0]
-        count = max(template.min_lines, min(template.max_lines, count, remaining))
+        count = self.rng.choices(self.line_counts, cum_weights=self.line_cum)[0]
+        count = max(template.min_lines, min(count if self.stretch else template.max_lines, count, remaining))
         if remaining - count == 1:
             count = count - 1 if count > template.min_lines else count + 1
         return count
@@ -585,7 +710,7 @@ class _Generator:
                 template = _Template(
                     1, template.source, pools[0], pools[1], "debit", 2, 2, template.decades, template.description
                 )
-            n = count if count is not None else self._line_count(template, remaining or MAX_JOURNAL_LINES)
+            n = count if count is not None else self._line_count(template, remaining or self.shape.max_lines)
             lines = self._draw_lines(template, n, total)
             if delta:
                 # grow the first debit (delta > 0) or the first credit (delta < 0) line by |delta|
@@ -611,7 +736,7 @@ class _Generator:
     def _emit(self, writer: _RowWriter, journal: _Journal, kinds: Sequence[str] = ()) -> str:
         number = self.next_id
         self.next_id += 1
-        journal_id = f"JE{number:0{self.id_width}d}"
+        journal_id = self._id(number)
         self.first_id = self.first_id or journal_id
         self.last_id = journal_id
         effective = self._date(journal.effective)
@@ -619,9 +744,10 @@ class _Generator:
         period = str(self._period(journal.effective))
         year = str(self.spec.fiscal_end.year)
         source = journal.template.source
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         activity = self.activity
         account_lines = self.account_lines
+        ads = self.shape.layout == "ads"
         for line, (account, cents) in enumerate(journal.lines, start=1):
             if cents > 0:
                 debit, credit = _money(cents), "0.00"
@@ -631,10 +757,17 @@ class _Generator:
                 self.credit -= cents
             activity[account] += cents
             account_lines[account] = account_lines.get(account, 0) + 1
-            rows.append(
-                (journal_id, line, account, journal.description, debit, credit, effective, entered, journal.time,
-                 journal.user, journal.approver, source, period, year)
-            )  # fmt: skip
+            if ads:  # one positive amount, S (Soll, debit) or H (Haben, credit)
+                rows.append(
+                    (journal_id, line, journal.description, "", source, "BU01", year, period, effective, entered,
+                     journal.time, journal.user, journal.approver, account, _money(abs(cents)),
+                     "S" if cents > 0 else "H", "USD")
+                )  # fmt: skip
+            else:
+                rows.append(
+                    (journal_id, line, account, journal.description, debit, credit, effective, entered, journal.time,
+                     journal.user, journal.approver, source, period, year)
+                )  # fmt: skip
         writer.writerows(rows)
         count = len(rows)
         self.written += count
@@ -643,7 +776,21 @@ class _Generator:
         for kind in kinds:
             self.planted[kind].append(journal_id)
             self.planted_lines[kind] += count
+        if not journal.description and "missing_description" not in kinds:
+            self.natural_lines["missing_description"] = self.natural_lines.get("missing_description", 0) + count
+        if self.shape.voided_ids and self.rng.random() < self.shape.voided_ids:
+            self._skip(self.rng.randint(1, 3))
         return journal_id
+
+    def _skip(self, size: int) -> list[str]:
+        """Leave `size` journal numbers unused; a gap right after another gap widens it."""
+        missing = [self._id(n) for n in range(self.next_id, self.next_id + size)]
+        if self.gaps and self.gaps[-1][1] == self._id(self.next_id - 1):
+            self.gaps[-1][1] = missing[-1]
+        else:
+            self.gaps.append([missing[0], missing[-1]])
+        self.next_id += size
+        return missing
 
     # -- planted anomalies
 
@@ -656,7 +803,8 @@ class _Generator:
             "weekend_entry": 4, "after_hours": 4, "rare_user": 2, "rare_account": 2, "below_threshold": 5,
             "missing_description": 3, "self_approved": 3,
         }  # fmt: skip
-        room = self.spec.lines - 250  # planted journals need about 150 lines, all placed before this
+        # Planted journals need about 150 lines (and the copies of three large journals), all placed before this.
+        room = self.spec.lines - 250 - (3 * self.shape.max_lines if self.stretch else 0)
         events = []
         for kind, count in counts.items():
             low, high = spans.get(kind, (0.03, 0.95))
@@ -671,11 +819,7 @@ class _Generator:
         i = int(ordinal)
         rng = self.rng
         if kind == "sequence_gap":
-            size = 3 if i == 0 else 1
-            missing = [f"JE{n:0{self.id_width}d}" for n in range(self.next_id, self.next_id + size)]
-            self.next_id += size
-            self.planted[kind].extend(missing)
-            self.gaps.append([missing[0], missing[-1]])
+            self.planted[kind].extend(self._skip(3 if i == 0 else 1))
             return True
         if kind == "duplicate_lines":
             if self.last_normal is None:
@@ -711,7 +855,9 @@ class _Generator:
             # the suspense account takes one line in each: an unidentified receipt, then its clearing
             pools = (("suspense",), ("cash",)) if i == 0 else (("ap",), ("suspense",))
             journal = self._journal(progress, count=2, pools=pools)
-            journal.description = ("Unidentified receipt - to be allocated", "Clearing of unallocated item")[i]
+            journal.description = self._widen(
+                ("Unidentified receipt - to be allocated", "Clearing of unallocated item")[i]
+            )
             self._emit(writer, journal, (kind,))
             return True
         journal = self._journal(progress, count=rng.choice((2, 2, 3)))
@@ -759,7 +905,7 @@ class _Generator:
                 cursor += 1
                 continue
             remaining = target - self.written
-            if remaining <= MAX_JOURNAL_LINES:
+            if remaining <= self.shape.max_lines:
                 journal = self._journal(progress, count=remaining)
             else:
                 journal = self._journal(progress, remaining=remaining)
@@ -784,8 +930,11 @@ class _Generator:
             users=sorted(self.user_lines),
             accounts=sorted(self.account_lines),
             planted=dict(self.planted),
-            sequence_gaps=self.gaps,
+            # Numbers voided after the last journal leave no gap anyone can see.
+            sequence_gaps=[g for g in self.gaps if g[1] != self._id(self.next_id - 1)],
             planted_lines=dict(self.planted_lines),
+            shape=self.spec.shape,
+            natural_lines=dict(self.natural_lines),
         )
 
 
@@ -797,10 +946,11 @@ def _days(first: date, last: date) -> Iterator[date]:
 
 
 def write_general_ledger(path: Path | str, spec: LedgerSpec, *, header: Sequence[str] | None = None) -> LedgerFacts:
-    """Streams the ledger to `path`; `header` renames the 14 columns (same order) for alias-table tests."""
-    names = tuple(header) if header is not None else GL_HEADER
-    if len(names) != len(GL_HEADER):
-        raise ValueError(f"header must name {len(GL_HEADER)} columns in the order of GL_HEADER")
+    """Streams the ledger to `path`; `header` renames the shape's columns (same order) for alias-table tests."""
+    columns = SHAPES[spec.shape].header
+    names = tuple(header) if header is not None else columns
+    if len(names) != len(columns):
+        raise ValueError(f"header must name {len(columns)} columns in the order of the shape's header")
     generator = _Generator(spec)
     with open(path, "w", newline="", encoding="utf-8", buffering=1 << 20) as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -860,8 +1010,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lines", type=int, default=LedgerSpec.lines)
     parser.add_argument("--seed", type=int, default=LedgerSpec.seed)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--accounts", type=int, default=LedgerSpec.accounts)
-    parser.add_argument("--users", type=int, default=LedgerSpec.users)
+    parser.add_argument("--shape", choices=sorted(SHAPES), default=LedgerSpec.shape)
+    parser.add_argument("--accounts", type=int, default=0, help="default: the shape's")
+    parser.add_argument("--users", type=int, default=0, help="default: the shape's")
     parser.add_argument("--fiscal-start", type=date.fromisoformat, default=LedgerSpec.fiscal_start)
     parser.add_argument("--fiscal-end", type=date.fromisoformat, default=LedgerSpec.fiscal_end)
     parser.add_argument("--no-anomalies", action="store_true")
@@ -874,6 +1025,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         accounts=args.accounts,
         users=args.users,
         anomalies=not args.no_anomalies,
+        shape=args.shape,
     )
     args.out.mkdir(parents=True, exist_ok=True)
     facts = write_general_ledger(args.out / "general_ledger.csv", spec)

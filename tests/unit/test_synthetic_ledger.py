@@ -22,10 +22,12 @@ from pathlib import Path
 import pytest
 
 from tools.synthetic_ledger import (
+    ADS_HEADER,
     COA_HEADER,
     GL_HEADER,
     PLANTED_KINDS,
     RARE_USER,
+    SHAPES,
     TB_HEADER,
     LedgerFacts,
     LedgerSpec,
@@ -318,3 +320,97 @@ def test_cli_writes_three_files_and_prints_facts(tmp_path: Path) -> None:
     ]
     expected = write_general_ledger(tmp_path / "again.csv", LedgerSpec(lines=1500, seed=5))
     assert printed == asdict(expected)
+
+
+# --- shapes -------------------------------------------------------------------------------------------
+
+
+def _as_default_columns(row: dict[str, str]) -> dict[str, str]:
+    """An ADS GL_Detail row in the default layout's names (debit and credit from the S/H indicator)."""
+    debit = row["Amount_Credit_Debit_Indicator"] == "S"
+    return {
+        "Journal ID": row["Journal_ID"],
+        "Line": row["Journal_ID_Line_Number"],
+        "Account": row["GL_Account_Number"],
+        "Description": row["JE_Header_Description"] or row["JE_Line_Description"],
+        "Debit": row["Amount"] if debit else "0.00",
+        "Credit": "0.00" if debit else row["Amount"],
+        "Effective Date": row["Effective_Date"],
+        "Entered Date": row["Entered_Date"],
+        "Entered Time": row["Entered_Time"],
+        "Entered By": row["Entered_By"],
+        "Approved By": row["Approved_By"],
+        "Source": row["Source"],
+        "Period": row["Period"],
+        "Fiscal Year": row["Fiscal_Year"],
+    }
+
+
+@pytest.fixture(scope="module", params=sorted(set(SHAPES) - {"default"}))
+def shaped(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    shape = request.param
+    path = tmp_path_factory.mktemp(shape) / "gl.csv"
+    facts = write_general_ledger(path, LedgerSpec(lines=10_000, seed=7, shape=shape))
+    with open(path, encoding="utf-8") as handle:
+        header = tuple(next(csv.reader(handle)))
+    raw = _read(path)
+    rows = [_as_default_columns(r) for r in raw] if SHAPES[shape].layout == "ads" else raw
+    grouped: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in rows:
+        grouped[row["Journal ID"]].append(row)
+    return shape, facts, header, raw, rows, grouped
+
+
+def test_each_shape_has_its_layout_sizes_chart_and_users(shaped) -> None:
+    shape, facts, header, raw, rows, journals = shaped
+    assert header == SHAPES[shape].header
+    assert len(rows) == facts.lines == 10_000 and len(journals) == facts.journals
+    per_journal = facts.lines / facts.journals
+    users = {r["Entered By"] for r in rows}
+    if shape == "ads":
+        assert header == ADS_HEADER
+        assert 2.5 <= per_journal <= 2.8
+        assert all(re.fullmatch(r"\d{8}", j) for j in journals)
+        assert all(r["Amount_Credit_Debit_Indicator"] in {"S", "H"} and Decimal(r["Amount"]) > 0 for r in raw)
+        assert all(not r["JE_Line_Description"] for r in raw)
+        described = sum(1 for lines in journals.values() if lines[0]["Description"]) / len(journals)
+        assert 0.3 < described < 0.46  # descriptions mostly empty
+        assert len(users - {RARE_USER}) == 60
+        assert len(facts.sequence_gaps) > 3  # voided numbers besides the three planted gaps
+    elif shape == "large-journals":
+        ordinary = [len(lines) for lines in journals.values() if len(lines) > 3]
+        assert 45 <= sum(ordinary) / len(ordinary) <= 55 and max(ordinary) <= 80
+        assert len(facts.accounts) > 1_000  # of 5,000: most are rare in 10,000 lines
+    else:
+        assert shape == "wide-text"
+        assert {len(r["Description"]) for r in rows if r["Description"]} == {200}
+        assert len(users) > 1_000  # of 20,000
+    assert Decimal(facts.total_debit) == sum((Decimal(r["Debit"]) for r in rows), ZERO)
+    assert facts.user_lines == dict(Counter(r["Entered By"] for r in rows))
+    assert facts.account_lines == dict(Counter(r["Account"] for r in rows))
+
+
+def test_each_shape_plants_the_same_anomalies(shaped) -> None:
+    shape, facts, _, _, _, journals = shaped
+    for kind, test in LINE_TESTS.items():
+        flagged = _flagged(journals, test)
+        if kind == "missing_description":
+            assert set(facts.planted[kind]) <= flagged
+            lines = sum(len(journals[j]) for j in flagged)
+            assert lines == facts.planted_lines[kind] + facts.natural_lines.get(kind, 0), shape
+        else:
+            assert flagged == set(facts.planted[kind]), (shape, kind)
+            assert sum(len(journals[j]) for j in flagged) == facts.planted_lines[kind]
+    sums = {j: sum((_signed(r) for r in lines), ZERO) for j, lines in journals.items()}
+    assert {j for j, total in sums.items() if total != ZERO} == set(facts.planted["unbalanced"])
+    prefix = "" if shape == "ads" else "JE"
+    numbers = sorted(int(j[len(prefix) :]) for j in journals)
+    runs = [(a, b) for a, b in zip(numbers, numbers[1:], strict=False) if b - a > 1]
+    width = len(facts.first_journal) - len(prefix)
+    assert [[f"{prefix}{a + 1:0{width}d}", f"{prefix}{b - 1:0{width}d}"] for a, b in runs] == facts.sequence_gaps
+    assert set(facts.planted["sequence_gap"]) <= {f"{prefix}{n:0{width}d}" for a, b in runs for n in range(a + 1, b)}
+
+
+def test_an_unknown_shape_is_refused() -> None:
+    with pytest.raises(ValueError, match="shape must be one of default, ads, large-journals, wide-text"):
+        LedgerSpec(shape="wide")
