@@ -15,11 +15,12 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Generic, NoReturn, TypeVar
 
 from sqlalchemy import ColumnElement, select, text
 
+from shared import clock
 from shared.auth.principal import Principal
 from shared.db.models_engagement import Engagement, EvidenceUpload
 from shared.db.models_ingestion import IngestionUpload
@@ -98,7 +99,7 @@ def open_session(
         blob_key=kind.blob_key(engagement.firm_id, engagement.id, upload_id),
         status=PENDING,
         created_by=principal.user_id,
-        expires_at=datetime.now(UTC) + kind.lifetime,
+        expires_at=clock.now() + kind.lifetime,
         **columns,
     )
     uow.session.add(upload)
@@ -150,9 +151,7 @@ def get_pending_or_raise(
     expired = Conflict("The upload has expired; start a new one", code="upload_expired")
     if upload.status == EXPIRED:
         raise expired
-    if datetime.now(UTC) >= upload.expires_at and not (
-        late_if_sent and storage.exists(kind.container, upload.blob_key)
-    ):
+    if clock.now() >= upload.expires_at and not (late_if_sent and storage.exists(kind.container, upload.blob_key)):
         discard(uow, kind, upload, storage, expired)
     return upload
 
