@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, text
 
+from shared import clock
 from shared.db.models import AuditRecord
 from shared.db.uow import UnitOfWork
 from shared.storage import BlobExists, BlobStorage, get_storage
@@ -88,7 +89,7 @@ def append(
     fields: dict[str, Any] = {
         "chain": chain,
         "chain_seq": prev_seq + 1,
-        "occurred_at": datetime.now(UTC),
+        "occurred_at": clock.now(),
         "actor_id": actor,
         "action": action,
         "target_type": target_type,
@@ -121,7 +122,7 @@ def anchor_heads(uow: UnitOfWork, storage: BlobStorage | None = None) -> int:
     """Copy every chain's newest record to write-once storage; returns how many anchors were new."""
     store = storage if storage is not None else get_storage()
     heads = uow.session.execute(text("SELECT chain, chain_seq, hash FROM aura_audit_heads()")).all()
-    anchored_at = datetime.now(UTC).isoformat(timespec="microseconds")
+    anchored_at = clock.now().isoformat(timespec="microseconds")
     written = 0
     for head in heads:
         document = {
