@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
+from shared import clock
 from shared.db.uow import UnitOfWork
 from shared.errors import TooManyRequests
 
@@ -17,7 +18,7 @@ def hit(*, scope: str, subject: str, limit: int, window_seconds: int) -> None:
     The subject (an e-mail, an address) is stored only as a hash. Runs in its own system-scope
     transaction, so the count sticks even when the caller's work is rolled back.
     """
-    now = datetime.now(UTC)
+    now = clock.now()
     window_start = datetime.fromtimestamp(int(now.timestamp()) // window_seconds * window_seconds, UTC)
     key = hashlib.sha256(f"{scope}:{subject.strip().lower()}".encode()).hexdigest()[:64]
     with UnitOfWork(system=True) as counter:
