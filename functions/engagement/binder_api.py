@@ -16,8 +16,8 @@ from functions.engagement.evidence import EvidenceView
 from shared.auth.permissions import Permission
 from shared.db.models_engagement import Signoff, WorkpaperVersion
 from shared.errors import NotFound
-from shared.http import Call, Page, endpoint
-from shared.storage import attachment_disposition
+from shared.http import Call, Page, endpoint, file_response
+from shared.http.downloads import NO_STORE
 
 BINDER = ["binder"]
 EVIDENCE = ["evidence"]
@@ -526,15 +526,11 @@ def download_evidence(call: Call) -> func.HttpResponse:
             prefer_url=call.query.redirect,
         )
     row = content.evidence
-    headers = {"X-Content-SHA256": row.sha256, "Cache-Control": "private, no-store"}
+    headers = {"X-Content-SHA256": row.sha256}
     if content.url is not None:
-        return func.HttpResponse(status_code=307, headers={**headers, "Location": content.url})
-    headers |= {
-        "Content-Type": row.content_type,
-        "Content-Disposition": attachment_disposition(row.filename),
-        "X-Content-Type-Options": "nosniff",
-    }
-    return func.HttpResponse(body=content.data, status_code=200, headers=headers)
+        redirect = {**headers, "Cache-Control": NO_STORE, "Location": content.url}
+        return func.HttpResponse(status_code=307, headers=redirect)
+    return file_response(content.data or b"", content_type=row.content_type, filename=row.filename, headers=headers)
 
 
 @endpoint(
