@@ -31,7 +31,7 @@ from shared.db.models import Job
 from shared.db.models_engagement import Engagement
 from shared.db.models_ingestion import Dataset, IngestionUpload
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import LOCKED_STATUS, EngagementAccess, get_engagement_or_raise, record
+from shared.engagement_access import LOCKED_STATUS, EngagementAccess, get_engagement_or_raise, record, require
 from shared.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from shared.jobs import JobFailed, create_job
 from shared.settings import Settings, get_settings
@@ -48,18 +48,12 @@ log = logging.getLogger("aura.ingestion")
 CONTAINER = "uploads"
 JOB_KIND = IngestDataset.type
 UPLOAD_URL_LIFETIME = timedelta(minutes=30)
+# Client users upload their own client's data; the firm's people with the right on the engagement do too.
+UPLOADERS = Permission.DATA_UPLOAD
 
 
 def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";")[0].strip().lower()
-
-
-def _uploader_or_raise(
-    uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, for_write: bool = True
-) -> EngagementAccess:
-    access = get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=for_write)
-    access.require(Permission.DATA_UPLOAD)
-    return access
 
 
 def _next_version(uow: UnitOfWork, engagement_id: uuid.UUID, kind: str) -> int:
@@ -189,7 +183,9 @@ def create_dataset(
 ) -> Dataset:
     """Store a file sent as the request body and queue its load."""
     limit = (settings or get_settings()).max_direct_upload_mb * 1024 * 1024
-    access = _uploader_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    access = require(
+        uow, principal=principal, engagement_id=engagement_id, write=True, permission=UPLOADERS, clients=True
+    )
     if len(data) > limit:
         raise PayloadTooLarge(
             f"A file sent as the body may be at most {limit // (1024 * 1024)} MB; "
@@ -228,7 +224,9 @@ def create_upload(
     settings: Settings | None = None,
 ) -> tuple[IngestionUpload, str, dict[str, str]]:
     """Open an upload straight to storage; returns the session, where to PUT and with which headers."""
-    access = _uploader_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    access = require(
+        uow, principal=principal, engagement_id=engagement_id, write=True, permission=UPLOADERS, clients=True
+    )
     kind = media_type(content_type)
     if kind not in ACCEPTED_TYPES:
         raise ValidationFailed.field(
@@ -275,7 +273,7 @@ def upload_content(
     storage: BlobStorage | None = None,
 ) -> None:
     """Store a pending upload's bytes through the API, once: the stand-in for a storage upload URL."""
-    _uploader_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=UPLOADERS, clients=True)
     storage = storage or get_storage()
     upload = _pending_upload_or_raise(uow, engagement_id=engagement_id, upload_id=upload_id, storage=storage)
     _refuse_empty(len(data))
@@ -292,7 +290,9 @@ def ingest_upload(
     storage: BlobStorage | None = None,
 ) -> Dataset:
     """Queue the load of a file uploaded straight to storage; the job measures and hashes it."""
-    access = _uploader_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    access = require(
+        uow, principal=principal, engagement_id=engagement_id, write=True, permission=UPLOADERS, clients=True
+    )
     storage = storage or get_storage()
     upload = _pending_upload_or_raise(
         uow, engagement_id=engagement_id, upload_id=upload_id, storage=storage, uploaded=True
