@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import builtins
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
+
+from shared import clock
 
 if TYPE_CHECKING:
     from shared.bus.events import Message
@@ -33,7 +35,7 @@ class Envelope(BaseModel):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4)
     type: str = Field(min_length=1, max_length=100)
-    occurred_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    occurred_at: datetime = Field(default_factory=clock.now)
     firm_id: uuid.UUID | None = None
     actor: str = "system"
     correlation_id: str | None = None
