@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from shared import clock
 from shared.db.models import OutboxMessage
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def relay_pending(
         session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == row.id)
-            .values(published_at=datetime.now(UTC), attempts=OutboxMessage.attempts + 1)
+            .values(published_at=clock.now(), attempts=OutboxMessage.attempts + 1)
         )
         published += 1
     return published
