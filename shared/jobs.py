@@ -20,12 +20,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
+from shared import clock
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.bus.envelope import Envelope
@@ -118,7 +118,7 @@ def _fail(firm_id: uuid.UUID, job_id: uuid.UUID, error: dict[str, Any]) -> None:
         job = uow.session.get(Job, job_id, with_for_update=True)
         if job is None:
             return
-        job.status, job.error, job.finished_at = "failed", error, datetime.now(UTC)
+        job.status, job.error, job.finished_at = "failed", error, clock.now()
         on_failure = FAILURE_HANDLERS.get(job.kind)
         if on_failure is not None:
             try:
@@ -137,7 +137,7 @@ def _start(firm_id: uuid.UUID, job_id: uuid.UUID) -> bool:
         job = uow.session.get(Job, job_id, with_for_update=True)
         if job is None or job.status in ("succeeded", "failed"):
             return False
-        job.status, job.started_at, job.error = "running", datetime.now(UTC), None
+        job.status, job.started_at, job.error = "running", clock.now(), None
         uow.commit()
         return True
 
@@ -163,7 +163,7 @@ def run_job(envelope: Envelope, *, delivery_count: int) -> None:
                 return
             result = handler(uow, job, ProgressReporter(firm_id, job_id))
             job.status, job.progress, job.result = "succeeded", Decimal(1), result
-            job.finished_at = datetime.now(UTC)
+            job.finished_at = clock.now()
             uow.commit()
     except JobFailed as failure:
         _fail(firm_id, job_id, {"code": failure.code, "message": failure.message, "details": failure.details})
