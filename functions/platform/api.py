@@ -100,6 +100,22 @@ def openapi_document(call: Call) -> func.HttpResponse:
 @endpoint(
     bp,
     "GET",
+    "events.json",
+    name="events_document",
+    summary="The AsyncAPI 3.0 document of every event and job command, with their payload schemas",
+    tags=["platform"],
+    anonymous=True,
+    response=schemas.EventsDocument,
+)
+def events_document(call: Call) -> func.HttpResponse:
+    settings = get_settings()
+    body = service.events_document(settings.version, settings.events_topic, settings.jobs_queue)
+    return func.HttpResponse(body, mimetype="application/json")
+
+
+@endpoint(
+    bp,
+    "GET",
     "docs",
     name="api_docs",
     summary="Human-readable API reference",

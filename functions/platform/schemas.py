@@ -56,3 +56,7 @@ class AuditVerificationRead(BaseModel):
 
 class OpenApiDocument(RootModel[dict[str, Any]]):
     """An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0)."""
+
+
+class EventsDocument(RootModel[dict[str, Any]]):
+    """An AsyncAPI 3.0 document (https://www.asyncapi.com/docs/reference/specification/v3.0.0)."""

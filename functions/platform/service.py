@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 
 from shared import audit_log
 from shared.auth.principal import Principal
+from shared.bus.catalogue import build_catalogue
 from shared.db.engine import get_engine
 from shared.db.models import AuditRecord, Job
 from shared.db.uow import UnitOfWork
@@ -40,6 +41,12 @@ def get_job_or_raise(*, uow: UnitOfWork, job_id: uuid.UUID, principal: Principal
 def openapi_document(version: str) -> str:
     """The OpenAPI document as JSON; endpoints are fixed once the app is imported, so built once."""
     return json.dumps(build_document(version=version))
+
+
+@functools.cache
+def events_document(version: str, events_topic: str, jobs_queue: str) -> str:
+    """The AsyncAPI document as JSON; the messages are fixed in code, so built once."""
+    return json.dumps(build_catalogue(version=version, events_topic=events_topic, jobs_queue=jobs_queue))
 
 
 @functools.cache
