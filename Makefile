@@ -120,8 +120,8 @@ bench-engagement: install ## reads under engagement visibility (RLS) against the
 bench-ingest: install ## load 1,000,000 synthetic GL lines from CSV against a psql \copy of the same rows, medians
 	$(BIN)/python tools/bench_ingest.py
 
-bench-analytics: install ## JE tests and Benford on 1,000,000 loaded lines against a naive pandas baseline, medians
-	$(BIN)/python tools/bench_analytics.py
+bench-analytics: install ## JE tests and Benford on LINES (1000000) loaded lines of the synthetic ledger's SHAPE (default, ads, large-journals, wide-text) against a naive pandas baseline: medians, time and peak memory
+	$(BIN)/python tools/bench_analytics.py --shape $(or $(SHAPE),default) --lines $(or $(LINES),1000000)
 
 $(INFRA_STAMP): infra/checkov-requirements.txt
 	test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)

@@ -8,7 +8,8 @@ the real implementation's exactly, so where a float or pandas default would chan
 amounts are rounded to cents after debit - credit, text is trimmed and blank means missing (as ingestion
 stores it), and the 99th percentile is percentile_disc's, not pandas' interpolated quantile.
 
-It reads the columns tools/synthetic_ledger.py writes (GL_HEADER), plus optional `Header Description`,
+It reads the columns tools/synthetic_ledger.py writes (GL_HEADER, or the ADS GL_Detail names of its `ads`
+shape, whose positive Amount takes its sign from an S/H or D/C indicator), plus optional `Header Description`,
 `Document Date` and a signed `Amount` instead of Debit/Credit; dates are ISO (YYYY-MM-DD), times HH:MM:SS.
 A test whose fields have no usable value in the file is not applicable and is left out of the result, as the
 runner reports it. isolation_forest is not part of the baseline: its scores come from a model, not a rule.
@@ -40,12 +41,13 @@ PLACEHOLDER = pd.Timestamp(1900, 1, 1)
 # Header spellings, compared lower-case without spaces, underscores or hyphens.
 HEADERS: dict[str, tuple[str, ...]] = {
     "journal_id": ("journalid", "jenumber", "entryno"),
-    "account_number": ("account", "accountnumber"),
-    "description": ("description", "linedescription"),
-    "header_description": ("headerdescription",),
+    "account_number": ("account", "accountnumber", "glaccountnumber"),
+    "description": ("description", "linedescription", "jelinedescription"),
+    "header_description": ("headerdescription", "jeheaderdescription"),
     "debit": ("debit",),
     "credit": ("credit",),
     "amount": ("amount",),
+    "indicator": ("amountcreditdebitindicator",),
     "effective_date": ("effectivedate",),
     "entered_date": ("entereddate",),
     "entered_time": ("enteredtime",),
@@ -63,6 +65,15 @@ KEYWORDS = re.compile(
     re.IGNORECASE,
 )
 DIGITS = "0123456789"
+CREDIT_MARKS = ("h", "c", "cr", "credit", "haben")
+
+
+def _signed(amount: pd.Series, indicator: pd.Series | None) -> pd.Series:
+    """A positive amount negated where its indicator says credit."""
+    if indicator is None:
+        return amount
+    credit = indicator.astype(str).str.strip().str.lower().isin(CREDIT_MARKS)
+    return amount.where(~credit, -amount)
 
 
 # --------------------------------------------------------------------------- reading
@@ -106,7 +117,7 @@ def _read(csv_path: Path) -> pd.DataFrame:
         if field in df:
             df[field] = df[field].str.strip().replace("", np.nan)
     if "amount" in df:
-        df["amount"] = df["amount"].round(2)
+        df["amount"] = _signed(df["amount"], df.get("indicator")).round(2)
     else:
         df["amount"] = (df["debit"].fillna(0) - df["credit"].fillna(0)).round(2)
     for field in DATES:
@@ -429,7 +440,8 @@ def benford_baseline(csv_path: Path) -> dict[str, dict[str, Any]]:
 
     started = time.perf_counter()
     if "amount" in columns:
-        amount = df[columns["amount"]].astype(float).round(2)
+        indicator = df[columns["indicator"]] if "indicator" in columns else None
+        amount = _signed(df[columns["amount"]].astype(float), indicator).round(2)
     else:
         amount = (df[columns["debit"]].fillna(0).astype(float) - df[columns["credit"]].fillna(0).astype(float)).round(2)
     kept = amount[amount >= 10]

@@ -1,7 +1,8 @@
 """Journal-entry testing and Benford on a full year: Aura's analytics against a naive pandas baseline.
 
-Writes the synthetic general ledger (tools/synthetic_ledger.py, `--lines` lines), loads it through
-the ingestion job into a throw-away database, and then, `--runs` times, in the same database:
+Writes the synthetic general ledger (tools/synthetic_ledger.py, `--lines` lines of the `--shape` preset:
+default, ads, large-journals or wide-text), loads it through the ingestion job into a throw-away
+database, and then, `--runs` times, in the same database:
 
 - the whole battery of docs/audit-rules.md section 4 as one journal-entry test run: POST .../je-tests and the
   jobs queue trigger in a fresh child process (so its peak RSS is the job's own), reporting the
@@ -13,7 +14,9 @@ Beside it, in the same run, tools/analytics_baseline.py: the same tests written 
 scripts do (read_csv, pivot tables, row-wise apply), on the same CSV, timed `--baseline-runs` times.
 The flagged counts of every test must be equal, or the benchmark fails.
 
-Reports medians. Usage: python tools/bench_analytics.py [--lines 1000000] [--runs 3] [--baseline-runs 1]
+Reports medians, and the seconds and peak resident memory of the load and of every run (each job in a
+process of its own). Usage: python tools/bench_analytics.py [--shape default] [--lines 1000000] [--runs 3]
+[--baseline-runs 1] [--no-baseline]; at 10,000,000 lines the pandas baseline takes long: --no-baseline.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+LARGE = 2_000_000  # above it, one run and no baseline unless asked
 
 
 def run_job_in_child(job_id: str) -> dict[str, Any]:
@@ -44,12 +48,18 @@ def run_job_in_child(job_id: str) -> dict[str, Any]:
 
 
 def main() -> None:
+    from tools.synthetic_ledger import SHAPES
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--baseline-runs", type=int, default=1)
+    parser.add_argument("--shape", default="default", choices=sorted(SHAPES), help="the synthetic ledger's preset")
+    parser.add_argument("--runs", type=int, help=f"default 3, 1 above {LARGE:,} lines")
+    parser.add_argument("--baseline-runs", type=int, help=f"default 1, none above {LARGE:,} lines (pandas takes long)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline (a quick look only)")
     args = parser.parse_args()
+    large = args.lines > LARGE
+    args.runs = args.runs if args.runs is not None else (1 if large else 3)
+    args.baseline_runs = args.baseline_runs if args.baseline_runs is not None else (0 if large else 1)
 
     from tools.bench_env import scratch
 
@@ -81,8 +91,11 @@ def _load(url: str, csv_path: Path) -> tuple[str, str, uuid.UUID]:
         get_storage().put(CONTAINER, blob_key(firm.id, uuid.UUID(engagement), uuid.UUID(session["upload_id"])), stream)
     reply = request("POST", f"{base}/{session['upload_id']}/ingest", token=admin, params={"kind": "general_ledger"})
     started = time.perf_counter()
-    run_job_in_child(str(reply.json()["job_id"]))
-    print(f"loaded through the ingestion job in {time.perf_counter() - started:.1f} s")
+    report = run_job_in_child(str(reply.json()["job_id"]))
+    print(
+        f"loaded through the ingestion job in {time.perf_counter() - started:.1f} s,"
+        f" peak RSS {float(report['peak_rss_mb']):.0f} MB"
+    )
     return admin, engagement, firm.id
 
 
@@ -108,9 +121,12 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
     from tools.synthetic_ledger import LedgerSpec, write_general_ledger
 
     csv_path = folder / "general_ledger.csv"
-    spec = LedgerSpec(lines=args.lines)
+    spec = LedgerSpec(lines=args.lines, shape=args.shape)
     facts = write_general_ledger(csv_path, spec)
-    print(f"generated {facts.lines:,} lines, {csv_path.stat().st_size / 2**20:.0f} MB")
+    print(
+        f"generated {facts.lines:,} lines of the {spec.shape} shape ({facts.journals:,} journals,"
+        f" {len(facts.accounts):,} accounts, {len(facts.users):,} users), {csv_path.stat().st_size / 2**20:.0f} MB"
+    )
     admin, engagement, firm_id = _load(url, csv_path)
 
     per_test: dict[str, list[float]] = {}
@@ -162,7 +178,8 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
     median = statistics.median
     print()
     print(
-        f"| {facts.lines:,} lines | Aura (median of {args.runs}) | pandas baseline | flagged lines (Aura / baseline) |"
+        f"| {facts.lines:,} lines, {spec.shape} | Aura (median of {args.runs}) | pandas baseline"
+        " | flagged lines (Aura / baseline) |"
     )
     print("|---|---|---|---|")
     mismatches = []

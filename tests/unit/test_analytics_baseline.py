@@ -258,3 +258,26 @@ def test_the_synthetic_ledger_flags_exactly_its_planted_anomalies(tmp_path: Path
     assert results["sequence_gap"][1] == 2 * len(facts.sequence_gaps)
     assert "post_dated" not in results
     assert {"read_csv", "unbalanced", "suspicious_keyword"} <= set(timings)
+
+
+def test_the_ads_layout_with_s_h_amounts_gives_the_same_truth(tmp_path: Path) -> None:
+    spec = LedgerSpec(lines=6_000, seed=5, shape="ads")
+    facts = write_general_ledger(tmp_path / "gl.csv", spec)
+    results = run_baseline(tmp_path / "gl.csv", fiscal_end=spec.fiscal_end)
+    for kind in ("unbalanced", "duplicate_lines", "round_amount", "weekend_entry", "after_hours", "self_approved"):
+        assert results[kind] == (facts.planted_lines[kind], len(facts.planted[kind])), kind
+    missing = facts.planted_lines["missing_description"] + facts.natural_lines["missing_description"]
+    assert results["missing_description"][0] == missing > facts.lines // 2
+    assert results["rare_user"][0] == sum(count for count in facts.user_lines.values() if count <= 10)
+    # Signed from the S/H indicator: the first digits count every debit line once.
+    first = benford_baseline(tmp_path / "gl.csv")["first_digit"]
+    assert sum(first["counts"]) == sum(1 for _ in _ads_debits_of_ten_or_more(tmp_path / "gl.csv"))
+
+
+def _ads_debits_of_ten_or_more(path: Path) -> list[str]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return [
+            row["Amount"]
+            for row in csv.DictReader(handle)
+            if row["Amount_Credit_Debit_Indicator"] == "S" and Decimal(row["Amount"]) >= 10
+        ]
