@@ -126,6 +126,13 @@ def _duckdb(error: BaseException) -> Diagnosis | None:
         return _disk_full()
     if isinstance(error, duckdb.InterruptException):
         return _transient("interrupted", "the analysis was interrupted")
+    if isinstance(error, duckdb.DataError):  # a stored value the statements cannot convert or hold
+        return Diagnosis(
+            False,
+            "invalid_population",
+            f"The loaded ledger holds a value the tests cannot use ({_first_line(error)}). "
+            "Correct the file and load it again.",
+        )
     return None
 
 

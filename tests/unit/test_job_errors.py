@@ -114,6 +114,18 @@ def test_a_parser_value_error_keeps_its_own_words_on_one_bounded_line() -> None:
     assert_readable(diagnosis)
 
 
+def test_a_population_value_duckdb_cannot_convert_names_the_value_not_the_statement() -> None:
+    import duckdb
+
+    with duckdb.connect() as con, pytest.raises(duckdb.ConversionException) as raised:
+        con.execute("SELECT CAST(x AS INTEGER) FROM (VALUES ('12a')) t(x)").fetchall()
+    diagnosis = diagnose(raised.value)
+    assert (diagnosis.transient, diagnosis.code) == (False, "invalid_population")
+    assert "Could not convert string '12a' to INT32" in diagnosis.message
+    assert "LINE 1" not in diagnosis.message
+    assert_readable(diagnosis)
+
+
 def test_a_value_the_database_refuses_is_not_retried() -> None:
     diagnosis = diagnose(wrapped(pg.NumericValueOutOfRange("numeric field overflow")))
     assert (diagnosis.transient, diagnosis.code) == (False, "invalid_values")
