@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from shared.journal_lines import credit, debit
+
 XLSX_ROWS = 1_048_575  # a worksheet's rows below its header
 LINE_HEADER = (
     "rank",
@@ -49,8 +51,8 @@ def line_row(line: Any, tests: Iterable[str], score: Any, rank: Any) -> tuple[An
         line.journal_id,
         line.line_number,
         line.account_number,
-        max(line.amount, 0),
-        max(-line.amount, 0),
+        debit(line.amount),
+        credit(line.amount),
         line.effective_date,
         line.entered_date,
         line.entered_time,

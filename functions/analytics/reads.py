@@ -13,34 +13,10 @@ from typing import Any
 from sqlalchemy import and_, func, select
 
 from functions.analytics.triage import EXCEPTIONS_LISTED
+from shared import journal_lines as lines
 from shared.db.models_analytics import JeDisposition, JeFlag, JeJournalRisk, JeRun
 from shared.db.models_ingestion import JournalLine
 from shared.db.uow import UnitOfWork
-
-LINE_COLUMNS = (
-    "row_number",
-    "journal_id",
-    "line_number",
-    "account_number",
-    "amount",
-    "effective_date",
-    "entered_date",
-    "entered_time",
-    "entered_by",
-    "approved_by",
-    "document_date",
-    "period",
-    "source",
-    "description",
-    "header_description",
-)
-
-
-def line_dict(line: Any, **extra: Any) -> dict[str, Any]:
-    values = {name: getattr(line, name) for name in LINE_COLUMNS}
-    values["debit"] = max(line.amount, 0)
-    values["credit"] = max(-line.amount, 0)
-    return values | extra
 
 
 def _disposition_of(run: JeRun) -> Any:
@@ -50,7 +26,8 @@ def _disposition_of(run: JeRun) -> Any:
 
 def _flagged_lines(run: JeRun, test: str) -> Any:
     return (
-        select(JournalLine, JeFlag.score)
+        lines.of_dataset(run.dataset_id)
+        .add_columns(JeFlag.score)
         .join(
             JeFlag,
             and_(
@@ -60,7 +37,6 @@ def _flagged_lines(run: JeRun, test: str) -> Any:
                 JournalLine.row_number == JeFlag.row_number,
             ),
         )
-        .where(JournalLine.dataset_id == run.dataset_id)
     )
 
 
@@ -85,7 +61,7 @@ def test_lines(
         query = query.where(func.lower(func.btrim(JournalLine.entered_by)) == entered_by.strip().lower())
     total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = uow.session.execute(query.order_by(JeFlag.row_number).offset(offset).limit(limit)).all()
-    return [line_dict(line, score=score) for line, score in rows], int(total)
+    return [lines.values(line, lines.VIEW_FIELDS, score=score) for line, score in rows], int(total)
 
 
 @dataclass
@@ -122,7 +98,7 @@ def ranked_journals(
         query = query.where(JeDisposition.status == disposition)
     total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = uow.session.execute(query.order_by(JeJournalRisk.rank).offset(offset).limit(limit)).all()
-    lines = _journal_lines(uow, run, [risk.journal_id for risk, _ in rows])
+    found = _journal_lines(uow, run, [risk.journal_id for risk, _ in rows])
     ranked = [
         RankedJournal(
             journal_id=risk.journal_id,
@@ -132,7 +108,7 @@ def ranked_journals(
             flagged_lines=risk.flagged_lines,
             debit_total=risk.debit_total,
             disposition=dispo,
-            lines=lines.get(risk.journal_id, []),
+            lines=found.get(risk.journal_id, []),
         )
         for risk, dispo in rows
     ]
@@ -150,14 +126,10 @@ def _journal_lines(uow: UnitOfWork, run: JeRun, journals: list[str]) -> dict[str
         .order_by(JeFlag.row_number, JeFlag.test)
     ):
         hits[row_number].append(test)
-    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for line in uow.session.scalars(
-        select(JournalLine)
-        .where(JournalLine.dataset_id == run.dataset_id, JournalLine.journal_id.in_(journals))
-        .order_by(JournalLine.journal_id, JournalLine.line_number, JournalLine.row_number)
-    ):
-        found[line.journal_id].append(line_dict(line, tests=hits.get(line.row_number, [])))
-    return found
+    return {
+        journal_id: [lines.values(line, lines.VIEW_FIELDS, tests=hits.get(line.row_number, [])) for line in found]
+        for journal_id, found in lines.of_journals(uow.session, run.dataset_id, journals).items()
+    }
 
 
 def latest_completed(uow: UnitOfWork, engagement_id: uuid.UUID) -> JeRun | None:
@@ -204,10 +176,10 @@ def flagged_line_rows(uow: UnitOfWork, run: JeRun) -> Any:
         .subquery()
     )
     return uow.session.execute(
-        select(JournalLine, tests.c.tests, JeJournalRisk.score, JeJournalRisk.rank)
+        lines.of_dataset(run.dataset_id)
+        .add_columns(tests.c.tests, JeJournalRisk.score, JeJournalRisk.rank)
         .join(tests, and_(JournalLine.dataset_id == run.dataset_id, JournalLine.row_number == tests.c.row_number))
         .join(JeJournalRisk, and_(JeJournalRisk.run_id == run.id, JeJournalRisk.journal_id == JournalLine.journal_id))
-        .where(JournalLine.dataset_id == run.dataset_id)
         .order_by(JournalLine.row_number)
         .execution_options(yield_per=10_000)
     )

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from functions.analytics.je_tests import TESTS
 from shared.db.models_analytics import JeRun
 from shared.http import PageQuery
-from shared.http.fields import LocalTime
+from shared.journal_lines import JournalLineView
 
 TestCode = Literal[
     "unbalanced",
@@ -135,26 +135,7 @@ class LineQuery(PageQuery):
     entered_by: str | None = Field(None, max_length=200, description="case-insensitive")
 
 
-class FlaggedLine(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    row_number: int
-    journal_id: str
-    line_number: int
-    account_number: str
-    amount: Decimal
-    debit: Decimal
-    credit: Decimal
-    effective_date: date
-    entered_date: date | None
-    entered_time: LocalTime | None
-    entered_by: str | None
-    approved_by: str | None
-    document_date: date | None
-    period: str | None
-    source: str | None
-    description: str | None
-    header_description: str | None
+class FlaggedLine(JournalLineView):
     score: float | None = Field(None, description="the test's measure for the line: z-score or anomaly score")
     tests: list[str] | None = Field(None, description="in a journal's lines: the tests the line hit")
 

@@ -27,10 +27,10 @@ from shared.db.models_planning import Materiality
 from shared.db.uow import UnitOfWork
 from shared.engagement_access import LOCKED_STATUS, get_internal_engagement_or_raise, record
 from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.jobs import JobFailed, ProgressReporter, create_job
 
 if TYPE_CHECKING:
     from functions.analytics.benford import BenfordResult, Sign
-from shared.jobs import JobFailed, ProgressReporter, create_job
 
 JOB_KIND = RunJeTests.type
 

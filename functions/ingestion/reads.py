@@ -12,8 +12,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import ColumnElement, select, text
 
+from shared import journal_lines as lines
 from shared.auth.principal import Principal
 from shared.datasets import current_dataset
 from shared.db.models_ingestion import ChartAccount, Dataset, JournalLine, TrialBalanceLine
@@ -97,7 +98,7 @@ def journal_lines(
     dataset = dataset_for_read(
         uow, principal=principal, engagement_id=engagement_id, kind="general_ledger", version=version
     )
-    conditions: list[ColumnElement[bool]] = [JournalLine.dataset_id == dataset.id]
+    conditions: list[ColumnElement[bool]] = []
     if filters.get("account"):
         conditions.append(JournalLine.account_number == filters["account"])
     if filters.get("date_from"):
@@ -114,15 +115,8 @@ def journal_lines(
     if filters.get("amount_max") is not None:
         high = filters["amount_max"]
         conditions.append(JournalLine.amount.between(-high, high))
-    total = uow.session.scalar(select(func.count()).select_from(JournalLine).where(*conditions)) or 0
-    rows = uow.session.scalars(
-        select(JournalLine)
-        .where(*conditions)
-        .order_by(JournalLine.journal_id, JournalLine.line_number, JournalLine.row_number)
-        .offset(offset)
-        .limit(limit)
-    ).all()
-    return dataset, list(rows), total
+    rows, total = lines.page(uow.session, dataset.id, conditions, offset=offset, limit=limit)
+    return dataset, rows, total
 
 
 def journal_entry(
@@ -132,22 +126,18 @@ def journal_entry(
     dataset = dataset_for_read(
         uow, principal=principal, engagement_id=engagement_id, kind="general_ledger", version=version
     )
-    rows = uow.session.scalars(
-        select(JournalLine)
-        .where(JournalLine.dataset_id == dataset.id, JournalLine.journal_id == journal_id)
-        .order_by(JournalLine.line_number, JournalLine.row_number)
-    ).all()
+    rows = lines.of_journal(uow.session, dataset.id, journal_id)
     if not rows:
         raise NotFound(
             f"No journal {journal_id[:100]!r} in general ledger version {dataset.version}", code="journal_not_found"
         )
-    debit = sum((max(row.amount, Decimal(0)) for row in rows), Decimal(0))
-    credit = sum((max(-row.amount, Decimal(0)) for row in rows), Decimal(0))
+    debit = sum((lines.debit(row.amount) for row in rows), Decimal(0))
+    credit = sum((lines.credit(row.amount) for row in rows), Decimal(0))
     return {
         "dataset": dataset,
         "journal_id": rows[0].journal_id,
         "effective_date": rows[0].effective_date,
-        "lines": list(rows),
+        "lines": rows,
         "debit_total": debit,
         "credit_total": credit,
         "balanced": debit == credit,
@@ -174,7 +164,7 @@ ROLLFORWARD = text(
 
 
 def rollforward(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> dict[str, Any]:
-    """SPEC.md section 3: per account, opening balance + general-ledger activity = closing balance."""
+    """docs/audit-rules.md section 3: per account, opening balance + general-ledger activity = closing balance."""
     access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
     tb = current_dataset(uow, engagement_id=engagement_id, kind="trial_balance")
     gl = current_dataset(uow, engagement_id=engagement_id, kind="general_ledger")

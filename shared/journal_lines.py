@@ -1,0 +1,114 @@
+"""The journal-line read model: a general-ledger line as every capability reads and shows it.
+
+Ingestion loads the lines (`journal_lines`, one partition per dataset version) and lists them;
+analytics shows the lines a test flagged and the lines of a flagged journal, and exports them. All of
+them read a line through the queries here and show it with the schemas here, so a line has one shape
+everywhere: its fields, and its signed amount split into a debit and a credit (debit positive).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session
+
+from shared.db.models_ingestion import JournalLine
+from shared.http.fields import LocalTime
+
+# A ledger's lines in journal order: by journal, then line number, then the file's row.
+JOURNAL_ORDER = (JournalLine.journal_id, JournalLine.line_number, JournalLine.row_number)
+
+
+class JournalLineView(BaseModel):
+    """A line as the results of a test show it: what an auditor reads a line by."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    row_number: int
+    journal_id: str
+    line_number: int
+    account_number: str
+    amount: Decimal
+    debit: Decimal
+    credit: Decimal
+    effective_date: date
+    entered_date: date | None
+    entered_time: LocalTime | None
+    entered_by: str | None
+    approved_by: str | None
+    document_date: date | None
+    period: str | None
+    source: str | None
+    description: str | None
+    header_description: str | None
+
+
+class JournalLineRead(JournalLineView):
+    """A line with every field of the canonical journal-entry line (the ledger's own reads)."""
+
+    approved_date: date | None
+    fiscal_year: int | None
+    business_unit: str | None
+    currency: str | None
+    reversal_journal_id: str | None
+
+
+DERIVED = ("debit", "credit")  # from the signed amount
+FIELDS = tuple(name for name in JournalLineRead.model_fields if name not in DERIVED)
+VIEW_FIELDS = tuple(name for name in JournalLineView.model_fields if name not in DERIVED)
+
+
+def debit(amount: Decimal) -> Decimal | int:
+    """The debit side of a signed amount: the amount when positive, else 0."""
+    return amount if amount >= 0 else 0
+
+
+def credit(amount: Decimal) -> Decimal | int:
+    """The credit side of a signed amount: the amount negated when negative, else 0."""
+    negated = -amount
+    return negated if negated >= 0 else 0
+
+
+def values(line: Any, fields: Iterable[str] = FIELDS, **extra: Any) -> dict[str, Any]:
+    """A line's fields (all, or those named), its debit and credit, and what the caller adds."""
+    found = {name: getattr(line, name) for name in fields if name not in DERIVED}
+    return found | {"debit": debit(line.amount), "credit": credit(line.amount)} | extra
+
+
+def of_dataset(dataset_id: uuid.UUID, *conditions: ColumnElement[bool]) -> Select[JournalLine]:
+    """The lines of one general-ledger version (its partition) that meet the conditions."""
+    return select(JournalLine).where(JournalLine.dataset_id == dataset_id, *conditions)
+
+
+def page(
+    session: Session, dataset_id: uuid.UUID, conditions: Sequence[ColumnElement[bool]], *, offset: int, limit: int
+) -> tuple[list[JournalLine], int]:
+    """One page of the version's lines that meet the conditions, in journal order, and how many there are."""
+    total = session.scalar(
+        select(func.count()).select_from(JournalLine).where(JournalLine.dataset_id == dataset_id, *conditions)
+    )
+    rows = session.scalars(of_dataset(dataset_id, *conditions).order_by(*JOURNAL_ORDER).offset(offset).limit(limit))
+    return list(rows), int(total or 0)
+
+
+def of_journal(session: Session, dataset_id: uuid.UUID, journal_id: str) -> list[JournalLine]:
+    """One journal's lines in line order."""
+    query = of_dataset(dataset_id, JournalLine.journal_id == journal_id)
+    return list(session.scalars(query.order_by(JournalLine.line_number, JournalLine.row_number)))
+
+
+def of_journals(session: Session, dataset_id: uuid.UUID, journal_ids: Sequence[str]) -> dict[str, list[JournalLine]]:
+    """The lines of each of these journals, in line order, by journal id (a journal without lines is absent)."""
+    found: dict[str, list[JournalLine]] = defaultdict(list)
+    if journal_ids:
+        query = of_dataset(dataset_id, JournalLine.journal_id.in_(journal_ids)).order_by(*JOURNAL_ORDER)
+        for line in session.scalars(query):
+            found[line.journal_id].append(line)
+    return dict(found)
