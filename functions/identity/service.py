@@ -7,12 +7,12 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import any_, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
-from shared import audit_log
+from shared import audit_log, clock
 from shared.auth.passwords import hash_password, needs_rehash, verify_password
 from shared.auth.permissions import CLIENT_ROLES
 from shared.auth.principal import Principal
@@ -37,10 +37,6 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_in: int
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _token_hash(token: str) -> str:
@@ -110,7 +106,7 @@ def _issue_pair(uow: UnitOfWork, *, user: User, family_id: uuid.UUID, now: datet
 
 def login(*, uow: UnitOfWork, email: str, password: str) -> TokenPair:
     """Check the password; count failures and lock after five; issue a new token family."""
-    now = _now()
+    now = clock.now()
     found = uow.session.execute(
         text("SELECT user_id, firm_id FROM aura_auth_find_user(:email)"), {"email": _normalize_email(email)}
     ).first()
@@ -150,7 +146,7 @@ def login(*, uow: UnitOfWork, email: str, password: str) -> TokenPair:
 def refresh(*, uow: UnitOfWork, refresh_token: str) -> TokenPair:
     """Rotate: the presented token is spent and a new one issued in the same family. A spent token
     presented again means it leaked, so the whole family is revoked (RFC 9700 section 4.14.2)."""
-    now = _now()
+    now = clock.now()
     claims = decode_refresh_token(refresh_token)
     uow.switch_firm(claims.firm_id)
     row = uow.session.scalar(select(RefreshToken).where(RefreshToken.id == claims.token_id).with_for_update())
@@ -204,7 +200,7 @@ def logout(*, uow: UnitOfWork, refresh_token: str) -> None:
     row = uow.session.scalar(select(RefreshToken).where(RefreshToken.id == claims.token_id))
     if row is None or row.user_id != claims.user_id:
         raise Unauthorized("The refresh token is not valid", code="invalid_token")
-    _revoke_family(uow, family_id=row.family_id, now=_now())
+    _revoke_family(uow, family_id=row.family_id, now=clock.now())
     audit_log.append(uow, "auth.logout", target_type="user", target_id=row.user_id, actor_id=row.user_id)
     uow.commit()
 
@@ -345,7 +341,7 @@ def update_roles(*, uow: UnitOfWork, user_id: uuid.UUID, roles: list[str], clien
         raise Conflict("The firm must keep at least one active firm_admin", code="last_admin")
     before = list(user.roles)
     user.roles, user.client_id = roles, client_id
-    _revoke_all_for_user(uow, user_id=user.id, now=_now())  # new roles take effect at the next sign-in
+    _revoke_all_for_user(uow, user_id=user.id, now=clock.now())  # new roles take effect at the next sign-in
     audit_log.append(
         uow,
         "user.roles_changed",
@@ -366,7 +362,7 @@ def set_active(*, uow: UnitOfWork, principal: Principal, user_id: uuid.UUID, act
             raise Conflict("You cannot deactivate yourself", code="self_deactivation")
         if "firm_admin" in user.roles and user.is_active and _active_admin_count(uow) <= 1:
             raise Conflict("The firm must keep at least one active firm_admin", code="last_admin")
-        _revoke_all_for_user(uow, user_id=user.id, now=_now())
+        _revoke_all_for_user(uow, user_id=user.id, now=clock.now())
     if user.is_active != active:
         user.is_active = active
         action = "user.reactivated" if active else "user.deactivated"
@@ -403,7 +399,7 @@ def create_invitation(
         client_id=client_id,
         token_hash=_token_hash(token),
         invited_by=principal.user_id,
-        expires_at=_now() + INVITATION_LIFETIME,
+        expires_at=clock.now() + INVITATION_LIFETIME,
     )
     uow.session.add(invitation)
     uow.session.flush()
@@ -437,7 +433,7 @@ def revoke_invitation(*, uow: UnitOfWork, invitation_id: uuid.UUID) -> None:
     if invitation.accepted_at is not None:
         raise Conflict("The invitation was already accepted", code="invitation_accepted")
     if invitation.revoked_at is None:
-        invitation.revoked_at = _now()
+        invitation.revoked_at = clock.now()
         audit_log.append(uow, "invitation.revoked", target_type="invitation", target_id=invitation.id)
     uow.commit()
 
@@ -451,7 +447,7 @@ def accept_invitation(*, uow: UnitOfWork, token: str, password: str, display_nam
         raise NotFound("The invitation is not valid", code="invalid_invitation")
     uow.switch_firm(found.firm_id)
     invitation = uow.session.scalar(select(Invitation).where(Invitation.id == found.invitation_id).with_for_update())
-    now = _now()
+    now = clock.now()
     if invitation is None or invitation.accepted_at or invitation.revoked_at or invitation.expires_at <= now:
         raise NotFound("The invitation is not valid or has expired", code="invalid_invitation")
     user = _insert_user(
@@ -491,7 +487,7 @@ def request_password_reset(*, uow: UnitOfWork, email: str, mailer: EmailSender) 
         firm_id=user.firm_id,
         user_id=user.id,
         token_hash=_token_hash(token),
-        expires_at=_now() + PASSWORD_RESET_LIFETIME,
+        expires_at=clock.now() + PASSWORD_RESET_LIFETIME,
     )
     uow.session.add(reset)
     audit_log.append(uow, "password_reset.requested", target_type="user", target_id=user.id, actor_id=user.id)
@@ -509,7 +505,7 @@ def request_password_reset(*, uow: UnitOfWork, email: str, mailer: EmailSender) 
 def set_password(*, uow: UnitOfWork, user_id: uuid.UUID, new_password: str) -> None:
     """Set a password directly (the local demo admin), unlocking the account and ending its sessions."""
     user = get_user_or_raise(uow=uow, user_id=user_id)
-    now = _now()
+    now = clock.now()
     user.password_hash = hash_password(new_password)
     user.failed_login_count, user.locked_until = 0, None
     _revoke_all_for_user(uow, user_id=user.id, now=now)
@@ -526,7 +522,7 @@ def confirm_password_reset(*, uow: UnitOfWork, token: str, new_password: str) ->
         raise NotFound("The reset link is not valid", code="invalid_reset_token")
     uow.switch_firm(found.firm_id)
     reset = uow.session.scalar(select(PasswordReset).where(PasswordReset.id == found.reset_id).with_for_update())
-    now = _now()
+    now = clock.now()
     if reset is None or reset.used_at is not None or reset.expires_at <= now:
         raise NotFound("The reset link is not valid or has expired", code="invalid_reset_token")
     user = get_user_or_raise(uow=uow, user_id=reset.user_id)

@@ -13,6 +13,7 @@ import jwt
 import pytest
 from sqlalchemy import func, select, update
 
+from shared import clock
 from shared.db.models import RefreshToken, User
 from shared.db.uow import UnitOfWork
 from tests.support import PASSWORD, add_user, create_firm, login, mailed_token, request, token_for, unique_email
@@ -186,6 +187,19 @@ def test_expired_and_forged_refresh_tokens_are_refused_and_change_nothing() -> N
         assert reply.json()["code"] == code
     assert len(_refresh_rows(admin.firm_id)) == rows_before
     assert request("POST", "auth/refresh", json_body={"refresh_token": tokens["refresh_token"]}).status == 200
+
+
+def test_a_refresh_token_expires_eight_hours_after_sign_in_by_the_clock() -> None:
+    admin = create_firm()
+    signed_in = clock.FixedClock(datetime.now(UTC))
+    with clock.use_clock(signed_in):
+        early, late = login(admin.email), login(admin.email)
+        signed_in.advance(timedelta(hours=8) - timedelta(seconds=1))
+        assert request("POST", "auth/refresh", json_body={"refresh_token": early["refresh_token"]}).status == 200
+        signed_in.advance(timedelta(seconds=1))
+        reply = request("POST", "auth/refresh", json_body={"refresh_token": late["refresh_token"]})
+    assert reply.status == 401
+    assert reply.json()["code"] == "token_expired"
 
 
 # --- users, roles, tenancy -------------------------------------------------------------------------
