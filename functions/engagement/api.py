@@ -10,6 +10,7 @@ from shared.db.models_engagement import Engagement, EngagementMember
 from shared.engagement_access import LOCKED_STATUS, EngagementAccess, get_engagement_or_raise, permissions_on
 from shared.errors import Forbidden
 from shared.http import Call, Page, endpoint
+from shared.people import names_of
 
 CLIENTS = ["clients"]
 ENGAGEMENTS = ["engagements"]
@@ -386,5 +387,11 @@ def list_engagement_activity(call: Call) -> Page[schemas.ActivityRead]:
             offset=query.offset,
             limit=query.page_size,
         )
-        items = [schemas.ActivityRead.model_validate(row, from_attributes=True) for row in rows]
+        names = names_of(uow, [row.actor_id for row in rows])
+        items = [
+            schemas.ActivityRead.model_validate(row, from_attributes=True).model_copy(
+                update={"actor_name": names.get(str(row.actor_id)) if row.actor_id else None}
+            )
+            for row in rows
+        ]
         return Page(items=items, page=query.page, page_size=query.page_size, total=total)

@@ -190,6 +190,9 @@ class ActivityRead(BaseModel):
     id: int
     occurred_at: datetime
     actor_id: str | None
+    actor_name: str | None = Field(
+        None, description="who did it, by name (client users included); null for the system itself"
+    )
     action: str
     target_type: str | None
     target_id: str | None

@@ -6,11 +6,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from functions.ingestion import bp, preview, reads, schemas, service
+from functions.ingestion import acceptance, bp, preview, reads, schemas, service
 from shared.auth.permissions import Permission
 from shared.db.models_ingestion import Dataset
+from shared.db.uow import UnitOfWork
 from shared.errors import Forbidden
 from shared.http import Call, Page, endpoint
+from shared.people import names_of
 
 DATA = ["data"]
 ENGAGEMENT = "engagements/{engagement_id:guid}"
@@ -18,17 +20,24 @@ UPLOADS = ENGAGEMENT + "/uploads"
 LINE = tuple(schemas.JournalLineRead.model_fields)
 
 
-def _dataset(view: service.DatasetView) -> schemas.DatasetRead:
+def _dataset(view: service.DatasetView, names: dict[str, str]) -> schemas.DatasetRead:
     job = view.job
+    dataset = view.dataset
     return schemas.DatasetRead.model_validate(
         {
-            **{c.key: getattr(view.dataset, c.key) for c in Dataset.__table__.columns},
+            **{c.key: getattr(dataset, c.key) for c in Dataset.__table__.columns},
             "status": view.status,
             "error": view.error,
             "current": view.current,
             "job": None if job is None else {"id": job.id, "status": job.status, "progress": job.progress},
+            "created_by_name": names.get(str(dataset.created_by)),
+            "decided_by_name": names.get(str(dataset.decided_by)),
         }
     )
+
+
+def _names(uow: UnitOfWork, views: list[service.DatasetView]) -> dict[str, str]:
+    return names_of(uow, [id_ for v in views for id_ in (v.dataset.created_by, v.dataset.decided_by)])
 
 
 def _may_see_datasets(call: Call) -> None:
@@ -130,7 +139,8 @@ def list_datasets(call: Call) -> Page[schemas.DatasetRead]:
             offset=query.offset,
             limit=query.page_size,
         )
-        items = [_dataset(view) for view in views]
+        names = _names(uow, views)
+        items = [_dataset(view, names) for view in views]
         return Page(items=items, page=query.page, page_size=query.page_size, total=total)
 
 
@@ -153,7 +163,7 @@ def get_dataset(call: Call) -> schemas.DatasetRead:
             engagement_id=call.route_uuid("engagement_id"),
             dataset_id=call.route_uuid("dataset_id"),
         )
-        return _dataset(view)
+        return _dataset(view, _names(uow, [view]))
 
 
 @endpoint(
@@ -365,3 +375,43 @@ def get_rollforward(call: Call) -> schemas.RollforwardRead:
     with call.uow() as uow:
         result = reads.rollforward(uow=uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"))
         return schemas.RollforwardRead.model_validate(result)
+
+
+def _decided(call: Call, decide: Any) -> schemas.DatasetRead:
+    ids = {"engagement_id": call.route_uuid("engagement_id"), "dataset_id": call.route_uuid("dataset_id")}
+    with call.uow() as uow:
+        decide(uow=uow, principal=call.user, reason=call.body.reason, **ids)
+        view = service.get_dataset_or_raise(uow=uow, principal=call.user, **ids)
+        return _dataset(view, _names(uow, [view]))
+
+
+@endpoint(
+    bp,
+    "POST",
+    ENGAGEMENT + "/datasets/{dataset_id:guid}/accept",
+    name="accept_dataset",
+    summary="Accept data a client submitted: it becomes the current version (a reason once fieldwork has started)",
+    tags=DATA,
+    permission=Permission.DATA_UPLOAD,
+    body=schemas.DatasetAccept,
+    response=schemas.DatasetRead,
+    errors=[403, 404, 409],
+)
+def accept_dataset(call: Call) -> schemas.DatasetRead:
+    return _decided(call, acceptance.accept)
+
+
+@endpoint(
+    bp,
+    "POST",
+    ENGAGEMENT + "/datasets/{dataset_id:guid}/reject",
+    name="reject_dataset",
+    summary="Reject data a client submitted, with a reason the client sees; it never becomes current",
+    tags=DATA,
+    permission=Permission.DATA_UPLOAD,
+    body=schemas.DatasetReject,
+    response=schemas.DatasetRead,
+    errors=[403, 404, 409],
+)
+def reject_dataset(call: Call) -> schemas.DatasetRead:
+    return _decided(call, acceptance.reject)

@@ -15,6 +15,8 @@ from shared.http.fields import IsoDate, LocalTime
 
 Kind = Literal["general_ledger", "trial_balance", "chart_of_accounts"]
 DateOrder = Literal["dmy", "mdy"]
+# submitted: a client user's file that loaded and waits for the audit team; rejected: turned down, with a reason.
+DatasetStatus = Literal["queued", "submitted", "succeeded", "rejected", "failed"]
 CSV, XLSX = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ACCEPTED_TYPES = (CSV, "text/plain", XLSX, "application/xml", "text/xml")
 
@@ -35,6 +37,11 @@ class LoadOptions(BaseModel):
     fiscal_end: IsoDate | None = Field(None, description="default: the engagement's period end")
     allow_unbalanced: bool = Field(False, description="store a trial balance that does not balance, marked unbalanced")
     filename: str | None = Field(None, max_length=255, description="the file's name, for the record")
+    reason: str | None = Field(
+        None,
+        max_length=2000,
+        description="why this file replaces the current version; required once fieldwork has started",
+    )
 
     @field_validator("column_map", mode="before")
     @classmethod
@@ -57,6 +64,18 @@ class LoadOptions(BaseModel):
         if self.fiscal_start and self.fiscal_end and self.fiscal_end < self.fiscal_start:
             raise ValueError("fiscal_end is before fiscal_start")
         return self
+
+
+class DatasetAccept(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str | None = Field(
+        None, max_length=2000, description="why it replaces the current version; required once fieldwork has started"
+    )
+
+
+class DatasetReject(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    reason: str = Field(min_length=1, max_length=2000, description="why, in words the client will read")
 
 
 class Accepted(BaseModel):
@@ -90,7 +109,7 @@ class DatasetRead(BaseModel):
     id: uuid.UUID
     kind: Kind
     version: int
-    status: Literal["queued", "succeeded", "failed"]
+    status: DatasetStatus
     current: bool
     filename: str
     content_type: str
@@ -103,14 +122,21 @@ class DatasetRead(BaseModel):
     error: dict[str, Any] | None
     job: JobState | None
     created_by: uuid.UUID | None
+    created_by_name: str | None = Field(None, description="who sent the file, by name")
     created_at: datetime
     finished_at: datetime | None
+    needs_acceptance: bool = Field(False, description="sent by a client user: current only once the team accepts it")
+    reason: str | None = Field(None, description="why it replaces the current version")
+    decided_by: uuid.UUID | None = None
+    decided_by_name: str | None = None
+    decided_at: datetime | None = None
+    decision_reason: str | None = Field(None, description="the team's reason for accepting, or for rejecting")
 
 
 class DatasetQuery(PageQuery):
     model_config = ConfigDict(extra="forbid")
     kind: Kind | None = None
-    status: Literal["queued", "succeeded", "failed"] | None = None
+    status: DatasetStatus | None = None
 
 
 class VersionQuery(PageQuery):

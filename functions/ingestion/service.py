@@ -12,6 +12,7 @@ client's engagements only, which row-level security enforces as well).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -22,11 +23,12 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DataError
 
+from functions.ingestion import acceptance
 from functions.ingestion.schemas import ACCEPTED_TYPES, LoadOptions
 from shared import uploads
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
-from shared.bus.events import DatasetIngested, IngestDataset
+from shared.bus.events import IngestDataset
 from shared.db.models import Job
 from shared.db.models_engagement import Engagement
 from shared.db.models_ingestion import Dataset, IngestionUpload
@@ -95,6 +97,9 @@ def _queue(
     via: str,
 ) -> Dataset:
     """Write the dataset row and its load job in the caller's transaction."""
+    needs_acceptance = acceptance.check_incoming(
+        uow, access=access, kind=options.kind, sha256=sha256, reason=options.reason
+    )
     dataset = Dataset(
         id=dataset_id,
         firm_id=access.engagement.firm_id,
@@ -110,6 +115,8 @@ def _queue(
         blob_key=blob_key,
         options=_stored_options(options, access),
         created_by=principal.user_id,
+        needs_acceptance=needs_acceptance,
+        reason=(options.reason or "").strip() or None,
     )
     uow.session.add(dataset)
     uow.session.flush()
@@ -192,6 +199,10 @@ def create_dataset(
             f"start an upload with POST /api/engagements/{engagement_id}/uploads instead"
         )
     _refuse_empty(len(data))
+    # A duplicate is refused before anything is stored.
+    acceptance.check_incoming(
+        uow, access=access, kind=options.kind, sha256=hashlib.sha256(data).hexdigest(), reason=options.reason
+    )
     dataset_id = uuid.uuid4()
     key = blob_key(access.engagement.firm_id, engagement_id, dataset_id)
     info = (storage or get_storage()).put(CONTAINER, key, data, content_type=content_type, overwrite=False)
@@ -408,7 +419,7 @@ def load_dataset(*, uow: UnitOfWork, dataset_id: uuid.UUID, progress: Callable[[
     dataset = uow.session.scalar(select(Dataset).where(Dataset.id == dataset_id).with_for_update())
     if dataset is None:
         raise JobFailed("dataset_not_found", "The dataset no longer exists")
-    if dataset.status == "succeeded":
+    if dataset.status in ("succeeded", "submitted", "rejected"):
         return _job_result(dataset)
     if dataset.status == "failed":
         raise JobFailed("dataset_failed", "The dataset already failed to load", dataset.error or {})
@@ -433,21 +444,22 @@ def load_dataset(*, uow: UnitOfWork, dataset_id: uuid.UUID, progress: Callable[[
         diag = getattr(cause, "diag", None)
         detail = (diag.message_primary if diag is not None else None) or "invalid value"
         raise JobFailed("invalid_values", f"The database refused a value: {detail}") from refused
-    dataset.status, dataset.summary, dataset.warnings = "succeeded", loaded.summary, loaded.warnings
+    if dataset.sha256 is None:  # sent straight to storage: only now is its SHA-256 known
+        duplicate = acceptance.duplicate_of(
+            uow, engagement_id=dataset.engagement_id, kind=dataset.kind, sha256=loaded.sha256
+        )
+        if duplicate is not None:
+            refusal = acceptance.duplicate_refusal(duplicate)
+            raise JobFailed(refusal.code, refusal.detail, refusal.extra)
+    dataset.status = acceptance.status_when_loaded(dataset)
+    dataset.summary, dataset.warnings = loaded.summary, loaded.warnings
     dataset.unbalanced, dataset.finished_at = loaded.unbalanced, datetime.now(UTC)
     dataset.size_bytes, dataset.sha256 = loaded.size_bytes, loaded.sha256
-    uow.publish(
-        DatasetIngested(
-            engagement_id=dataset.engagement_id,
-            kind=dataset.kind,
-            dataset_id=dataset.id,
-            version=dataset.version,
-            summary=_event_summary(loaded.summary),
-        )
-    )
+    if dataset.status == "succeeded":  # a submission is announced when the team accepts it
+        uow.publish(acceptance.ingested_event(dataset, _event_summary(loaded.summary)))
     record(
         uow,
-        "dataset.ingested",
+        "dataset.ingested" if dataset.status == "succeeded" else "dataset.submitted",
         engagement_id=dataset.engagement_id,
         target_type="dataset",
         target_id=dataset.id,

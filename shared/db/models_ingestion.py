@@ -42,7 +42,8 @@ from shared.db.models import Base, _created, _uuid_pk
 from shared.db.models_engagement import _engagement, _firm, _in
 
 DATASET_KINDS = ("general_ledger", "trial_balance", "chart_of_accounts")
-DATASET_STATUSES = ("queued", "succeeded", "failed")
+# submitted: a client user's file that loaded and waits for the audit team to accept (or reject) it.
+DATASET_STATUSES = ("queued", "submitted", "succeeded", "rejected", "failed")
 UPLOAD_STATUSES = ("pending", "ingested", "expired")
 MONEY = Numeric(18, 2)
 
@@ -78,6 +79,12 @@ class Dataset(Base):
     created_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     created_at: Mapped[datetime] = _created()
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Sent by a client user: once loaded it is submitted, and current only when the team accepts it.
+    needs_acceptance: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    reason: Mapped[str | None] = mapped_column(Text)  # why it replaces current data (after fieldwork starts)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class IngestionUpload(Base):
@@ -104,7 +111,7 @@ class IngestionUpload(Base):
 
 
 class JournalLine(Base):
-    """SPEC.md section 3's canonical journal-entry line; amount is signed, debit positive."""
+    """The canonical journal-entry line of docs/audit-rules.md section 3; amount is signed, debit positive."""
 
     __tablename__ = "journal_lines"
     __table_args__ = (
