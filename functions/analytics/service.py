@@ -8,7 +8,6 @@ its performance materiality at the time. Once finished it never changes; a re-ru
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,7 @@ from sqlalchemy import func, select
 
 from functions.analytics import exports, je_tests, reads, runner, triage
 from functions.analytics.je_tests import TESTS
+from shared import clock
 from shared.auth.principal import Principal
 from shared.bus.events import AnalyticsCompleted, DatasetIngested, RunJeTests
 from shared.datasets import current_dataset
@@ -184,7 +184,7 @@ def execute_run(uow: UnitOfWork, *, run_id: uuid.UUID, progress: ProgressReporte
         "credit_total": str(summary.get("credit_total", "0")),
     }
     run.results = [outcome.as_dict() for outcome in outcomes]
-    run.status, run.completed_at = "completed", datetime.now(UTC)
+    run.status, run.completed_at = "completed", clock.now()
     counts = {o.code: o.flagged_lines for o in outcomes if o.status == "ran"}
     uow.publish(
         AnalyticsCompleted(engagement_id=run.engagement_id, run_id=run.id, dataset_id=run.dataset_id, counts=counts)
@@ -203,7 +203,7 @@ def execute_run(uow: UnitOfWork, *, run_id: uuid.UUID, progress: ProgressReporte
 def fail_run(uow: UnitOfWork, *, run_id: uuid.UUID, error: dict[str, Any]) -> None:
     run = uow.session.get(JeRun, run_id, with_for_update=True)
     if run is not None and run.status in ("queued", "running"):
-        run.status, run.error, run.completed_at = "failed", error, datetime.now(UTC)
+        run.status, run.error, run.completed_at = "failed", error, clock.now()
 
 
 def _job_result(run: JeRun) -> dict[str, Any]:
