@@ -1,1 +1,2 @@
-"""Events and job commands: the envelope, the transactional outbox, transports and the consumer."""
+"""Events and job commands: their typed models (events.py), the envelope, the transactional outbox,
+transports, the idempotent consumer and the AsyncAPI catalogue."""
