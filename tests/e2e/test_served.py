@@ -127,6 +127,14 @@ def test_docs_and_openapi_are_served(served: Served) -> None:
     assert "/api/users/{user_id}" in page.text
 
 
+def test_the_events_catalogue_is_served(served: Served) -> None:
+    reply = httpx.get(f"{served.base}/api/events.json")
+    assert reply.status_code == 200
+    assert reply.headers["content-type"].startswith("application/json")
+    messages = {message["name"] for message in reply.json()["components"]["messages"].values()}
+    assert {"dataset.ingested", "analytics.completed", "engagement.finalized", "ingest_dataset"} <= messages
+
+
 def test_an_invitation_by_email_through_http(served: Served) -> None:
     token = _login(served)
     invited = f"e2e-{time.time_ns()}@example.com"
