@@ -96,7 +96,7 @@ def retries_exhausted(last: Diagnosis, attempts: int) -> dict[str, Any]:
     return {
         "code": RETRIES_EXHAUSTED,
         "message": (
-            f"The job was retried {attempts} times and each attempt was interrupted; the last time, {last.message}. "
+            f"The job was tried {attempts} times and each attempt was interrupted; the last time, {last.message}. "
             "Nothing of it was kept. Start it again later; if this keeps happening, tell your administrator."
         ),
         "details": {"attempts": attempts, "last_cause": last.code},

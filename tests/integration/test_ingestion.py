@@ -398,7 +398,7 @@ def test_a_load_that_fails_ten_times_is_recorded_as_failed(
         deliver(accepted["job_id"], delivery_count=10)
     dataset = ws.call("GET", f"datasets/{accepted['dataset_id']}", ws.admin).json()
     assert dataset["status"] == "failed" and dataset["error"]["code"] == "retries_exhausted"
-    assert dataset["error"]["message"].startswith("The job was retried 10 times")
+    assert dataset["error"]["message"].startswith("The job was tried 10 times")
     assert line_count(ws, accepted["dataset_id"]) == 0
 
 

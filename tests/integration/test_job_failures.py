@@ -213,7 +213,7 @@ def test_a_fault_that_never_passes_ends_with_how_often_and_why(admin: FirmAdmin)
     assert job.error == {
         "code": "retries_exhausted",
         "message": (
-            f"The job was retried {MAX_DELIVERIES} times and each attempt was interrupted; the last time, a row it "
+            f"The job was tried {MAX_DELIVERIES} times and each attempt was interrupted; the last time, a row it "
             "needed stayed locked by other work. Nothing of it was kept. Start it again later; if this keeps "
             "happening, tell your administrator."
         ),

@@ -201,6 +201,6 @@ def test_exhausted_retries_say_how_often_and_the_last_cause() -> None:
     error = retries_exhausted(last, 10)
     assert error["code"] == RETRIES_EXHAUSTED
     assert error["details"] == {"attempts": 10, "last_cause": "lock_not_available"}
-    assert error["message"].startswith("The job was retried 10 times and each attempt was interrupted; the last time, ")
+    assert error["message"].startswith("The job was tried 10 times and each attempt was interrupted; the last time, ")
     assert "a row it needed stayed locked by other work" in error["message"]
     assert "SELECT" not in error["message"] and "LockNotAvailable" not in error["message"]
