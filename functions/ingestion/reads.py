@@ -196,6 +196,9 @@ def rollforward(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UU
                 "note": "posted in the general ledger, not in the trial balance" if row.not_in_trial_balance else None,
             }
         )
+    # Differences of opposite sign must not cancel into "0.00 in all": the total is of their sizes, and
+    # the largest come first, where the auditor starts; reconciled accounts follow in account order.
+    items.sort(key=lambda item: -abs(item["difference"]) if item["status"] == "difference" else 1)
     differing = [item for item in items if item["status"] == "difference"]
     return {
         "trial_balance": {"id": tb.id, "version": tb.version},
@@ -205,7 +208,8 @@ def rollforward(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UU
         "status": "differences" if differing else "reconciled",
         "accounts": len(items),
         "accounts_with_differences": len(differing),
-        "total_difference": sum((item["difference"] for item in differing), Decimal("0")),
+        "total_difference": sum((abs(item["difference"]) for item in differing), Decimal("0")),
+        "net_difference": sum((item["difference"] for item in differing), Decimal("0")),
         "items": items,
     }
 

@@ -283,5 +283,8 @@ class RollforwardRead(BaseModel):
     status: Literal["reconciled", "differences"]
     accounts: int
     accounts_with_differences: int
-    total_difference: Decimal
-    items: list[RollforwardRow]
+    total_difference: Decimal = Field(
+        description="the sum of the differences' absolute values: differences of opposite sign do not cancel"
+    )
+    net_difference: Decimal = Field(description="the signed sum of the differences")
+    items: list[RollforwardRow] = Field(description="accounts that differ first, largest difference first")

@@ -204,14 +204,25 @@ def test_the_rollforward_reconciles_and_then_names_each_account_that_does_not(
     # A trial balance whose cash account closes 100.00 higher, with another account taking the other side.
     lines = ledger["tb"].decode().splitlines()
     header, rows = lines[0], [row.split(",") for row in lines[1:]]
+    # A second account closes 53,838.25 higher and the last takes both: the differences sum to 0.00 net.
     rows[0][3] = str(Decimal(rows[0][3]) + 100)
-    rows[-1][3] = str(Decimal(rows[-1][3]) - 100)
+    rows[1][3] = str(Decimal(rows[1][3]) + Decimal("53838.25"))
+    rows[-1][3] = str(Decimal(rows[-1][3]) - 100 - Decimal("53838.25"))
     changed = "\n".join([header, *(",".join(r) for r in rows)]).encode()
     loaded(ws, ws.admin, "trial_balance", changed)
     result = ws.call("GET", "rollforward", ws.admin).json()
     assert result["status"] == "differences"
     differing = {i["account_number"]: Decimal(i["difference"]) for i in result["items"] if i["status"] == "difference"}
-    assert differing == {rows[0][0]: Decimal("-100.00"), rows[-1][0]: Decimal("100.00")}
+    assert differing == {
+        rows[0][0]: Decimal("-100.00"),
+        rows[1][0]: Decimal("-53838.25"),
+        rows[-1][0]: Decimal("53938.25"),
+    }
+    # Opposite signs do not cancel: the total is of the sizes, and the largest difference comes first.
+    assert Decimal(result["total_difference"]) == Decimal("107876.50")
+    assert Decimal(result["net_difference"]) == Decimal("0.00")
+    assert [i["account_number"] for i in result["items"][:3]] == [rows[-1][0], rows[1][0], rows[0][0]]
+    assert all(i["status"] == "reconciled" for i in result["items"][3:])
 
 
 def test_a_trial_balance_without_opening_balances_cannot_roll_forward(ws: Workspace, ledger: dict[str, Any]) -> None:
