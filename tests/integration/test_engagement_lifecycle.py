@@ -222,6 +222,8 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
             "headers": {"Content-Type": "text/csv"},
             "params": {"kind": "trial_balance"},
         },
+        ("POST", "/datasets/{dataset_id}/accept"): {"json_body": {}},
+        ("POST", "/datasets/{dataset_id}/reject"): {"json_body": {"reason": "The June figures, not December's"}},
         ("POST", "/uploads"): {"json_body": {"filename": "gl.csv", "content_type": "text/csv"}},
         ("PUT", "/uploads/{upload_id}/content"): {
             "body": b"Account,Balance\n",
@@ -262,7 +264,7 @@ def _children(ws: Workspace) -> dict[str, str]:
             )
         )
     ids = {"engagement_id": ws.engagement_id, "user_id": ws.admin.user_id, "step": "prepare", "version": "1"}
-    ids |= {"run_id": str(uuid.uuid4()), "journal_id": "J001"}
+    ids |= {"run_id": str(uuid.uuid4()), "journal_id": "J001", "dataset_id": str(uuid.uuid4())}
     ids["new_user_id"] = ws.person("newcomer", "staff").user_id
     created = ws.call(
         "POST",
