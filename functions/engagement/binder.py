@@ -1,6 +1,6 @@
 """Use cases of the binder: its tree of nodes, workpaper content and its versions, and sign-offs.
 
-Every write first takes the engagement through `get_internal_engagement_or_raise(for_write=True)`,
+Every write first takes the engagement through `require(write=True)`,
 so a finalized engagement answers 409 engagement_locked before anything else is looked at, and a
 finalization cannot commit while the write is in flight (the share lock it holds).
 
@@ -29,7 +29,7 @@ from shared.bus.events import WorkpaperSignedOff
 from shared.db.models import User
 from shared.db.models_engagement import BinderNode, NodeEvidence, ReviewNote, Signoff, WorkpaperVersion
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import EngagementAccess, get_internal_engagement_or_raise, record
+from shared.engagement_access import EngagementAccess, record, require
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 CONTENT_KINDS = frozenset({"workpaper", "note"})
@@ -137,7 +137,7 @@ def _view(uow: UnitOfWork, node: BinderNode) -> NodeView:
 
 def get_binder(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[NodeView]:
     """Every node of the engagement's binder in display order, with sign-off state and evidence."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     nodes = uow.session.scalars(
         select(BinderNode)
         .where(BinderNode.engagement_id == engagement_id)
@@ -164,7 +164,7 @@ def get_binder(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUI
 
 def get_node(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID) -> NodeView:
     """One node with its content."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     return _view(uow, get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id))
 
 
@@ -231,8 +231,9 @@ def _make_room(uow: UnitOfWork, engagement_id: uuid.UUID, parent_id: uuid.UUID |
 
 def create_node(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, fields: dict[str, Any]) -> NodeView:
     """A folder, workpaper, note or evidence node in the binder; workpapers and notes start at version 1."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    access.require(Permission.WORKPAPER_PREPARE)
+    access = require(
+        uow, principal=principal, engagement_id=engagement_id, write=True, permission=Permission.WORKPAPER_PREPARE
+    )
     kind: str = fields["kind"]
     parent_id: uuid.UUID | None = fields.get("parent_id")
     evidence_id: uuid.UUID | None = fields.get("evidence_id")
@@ -313,8 +314,9 @@ def update_node(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID, changes: dict[str, Any]
 ) -> NodeView:
     """Rename or move a node; neither changes its content version nor clears its sign-offs."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    access.require(Permission.WORKPAPER_PREPARE)
+    access = require(
+        uow, principal=principal, engagement_id=engagement_id, write=True, permission=Permission.WORKPAPER_PREPARE
+    )
     _lock_tree(uow, engagement_id)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
     position = changes.get("position")
@@ -370,8 +372,9 @@ def delete_node(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UU
     """Remove an empty node: no children, no active sign-offs, no review notes, no linked evidence.
 
     Its version history and cleared sign-offs go with it; the audit log keeps the deletion."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    access.require(Permission.WORKPAPER_PREPARE)
+    access = require(
+        uow, principal=principal, engagement_id=engagement_id, write=True, permission=Permission.WORKPAPER_PREPARE
+    )
     _lock_tree(uow, engagement_id)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
     if _holds_work(node):
@@ -463,8 +466,7 @@ def save_content(
     reason: str | None,
 ) -> NodeView:
     """Save a new version of a workpaper's or note's content, if the writer read the current one."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    access.require(Permission.WORKPAPER_PREPARE)
+    require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=Permission.WORKPAPER_PREPARE)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
     if node.kind not in CONTENT_KINDS:
         raise Conflict(f"A {node.kind} has no content; only workpapers and notes do", code="no_content")
@@ -497,7 +499,7 @@ def list_versions(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID
 ) -> tuple[BinderNode, list[WorkpaperVersion]]:
     """Every saved state of a workpaper or note, newest first (without content)."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
     rows = uow.session.scalars(
         select(WorkpaperVersion).where(WorkpaperVersion.node_id == node.id).order_by(WorkpaperVersion.version.desc())
@@ -509,7 +511,7 @@ def get_version_or_raise(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID, version: int
 ) -> WorkpaperVersion:
     """One saved state, with its content."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
     row = uow.session.scalar(
         select(WorkpaperVersion).where(WorkpaperVersion.node_id == node.id, WorkpaperVersion.version == version)
@@ -561,8 +563,13 @@ def sign(
     """Sign one step of a workpaper at the version the signer was shown, in order and by a different
     person than its preparer. A sign-off is evidence of what the signer looked at, so a version that
     changed under them is refused rather than signed in their name."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    access.require(signoff_rules.PERMISSION_FOR_STEP[step])
+    require(
+        uow,
+        principal=principal,
+        engagement_id=engagement_id,
+        write=True,
+        permission=signoff_rules.PERMISSION_FOR_STEP[step],
+    )
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
     _signable_or_raise(node)
     if version != node.version:
@@ -607,7 +614,7 @@ def list_signoffs(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID
 ) -> list[Signoff]:
     """Every sign-off of a node, the cleared ones included, in the order they were given."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
     rows = uow.session.scalars(
         select(Signoff).where(Signoff.node_id == node.id).order_by(Signoff.signed_at, Signoff.id)
@@ -617,7 +624,7 @@ def list_signoffs(
 
 def withdraw(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID, step: str) -> None:
     """Withdraw one's own active sign-off; the later steps resting on it are cleared with it."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+    require(uow, principal=principal, engagement_id=engagement_id, write=True)
     if step not in signoff_rules.STEPS:
         raise ValidationFailed.field(
             "path",

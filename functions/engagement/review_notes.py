@@ -27,9 +27,9 @@ from shared.db.uow import UnitOfWork
 from shared.engagement_access import (
     LOCKED_STATUS,
     EngagementAccess,
-    get_internal_engagement_or_raise,
     membership_role,
     record,
+    require,
 )
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -154,7 +154,7 @@ def list_review_notes(
     limit: int,
 ) -> tuple[list[NoteView], int]:
     """The engagement's review notes, oldest first, with the node each sits on."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    access = require(uow, principal=principal, engagement_id=engagement_id)
     conditions: list[ColumnElement[bool]] = [ReviewNote.engagement_id == engagement_id]
     if status is not None:
         conditions.append(ReviewNote.status == status)
@@ -180,7 +180,7 @@ def get_review_note_or_raise(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, note_id: uuid.UUID
 ) -> NoteView:
     """One note with its thread, oldest reply first."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    access = require(uow, principal=principal, engagement_id=engagement_id)
     return _view(uow, access, _note_or_raise(uow, engagement_id, note_id, for_update=False))
 
 
@@ -198,8 +198,9 @@ def create_review_note(
     assignee_id: uuid.UUID | None,
 ) -> NoteView:
     """Raise a review note on a node of the engagement, by the caller."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    access.require(Permission.REVIEW_NOTE_WRITE)
+    access = require(
+        uow, principal=principal, engagement_id=engagement_id, write=True, permission=Permission.REVIEW_NOTE_WRITE
+    )
     node = _node_of_engagement_or_raise(uow, engagement_id, node_id)
     _check_assignee(uow, engagement_id, assignee_id)
     note = ReviewNote(
@@ -234,7 +235,7 @@ def update_review_note(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, note_id: uuid.UUID, changes: dict[str, Any]
 ) -> NoteView:
     """Reword a note, change whether it blocks, or reassign it; not once it is cleared."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+    access = require(uow, principal=principal, engagement_id=engagement_id, write=True)
     note = _note_or_raise(uow, engagement_id, note_id, for_update=True)
     if note.author_id != principal.user_id and not access.can(Permission.REVIEW_NOTE_WRITE):
         raise Forbidden("Only the note's author or a reviewer may change it", code="forbidden")
@@ -267,7 +268,7 @@ def add_reply(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, note_id: uuid.UUID, body: str
 ) -> ReviewNoteReply:
     """Answer in a note's thread; anyone of the firm who sees the engagement may, staff included."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+    require(uow, principal=principal, engagement_id=engagement_id, write=True)
     note = _note_or_raise(uow, engagement_id, note_id, for_update=True)
     _refuse_if_cleared(note)
     reply = _add_reply(uow, note, principal.user_id, body)
@@ -317,7 +318,7 @@ def transition_review_note(
     comment: str | None,
 ) -> NoteView:
     """Move a note along open, addressed, cleared (or back to open); a comment joins its thread."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+    access = require(uow, principal=principal, engagement_id=engagement_id, write=True)
     note = _note_or_raise(uow, engagement_id, note_id, for_update=True)
     current = note.status
     if to not in TRANSITIONS[current]:

@@ -26,10 +26,9 @@ from shared.db.models_engagement import Engagement, EngagementMember
 from shared.db.uow import UnitOfWork
 from shared.engagement_access import (
     EngagementAccess,
-    get_engagement_or_raise,
-    get_internal_engagement_or_raise,
     is_client_user,
     record,
+    require,
 )
 from shared.errors import Conflict, NotFound, ValidationFailed
 
@@ -140,7 +139,7 @@ def create_engagement(*, uow: UnitOfWork, principal: Principal, fields: dict[str
     )
     uow.publish(EngagementCreated(engagement_id=engagement_id, client_id=client_id, status="draft"))
     uow.commit()
-    return get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    return require(uow, principal=principal, engagement_id=engagement_id, clients=True)
 
 
 def _visible_to(principal: Principal) -> ColumnElement[bool] | None:
@@ -200,10 +199,15 @@ def update_engagement(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, changes: dict[str, Any]
 ) -> EngagementAccess:
     """Change an engagement's name, type, framework or period (not its status: that is a transition)."""
-    access = get_engagement_or_raise(
-        uow, principal=principal, engagement_id=engagement_id, for_write=True, exclusive=True
+    access = require(
+        uow,
+        principal=principal,
+        engagement_id=engagement_id,
+        write=True,
+        exclusive=True,
+        permission=Permission.ENGAGEMENT_UPDATE,
+        clients=True,
     )
-    access.require(Permission.ENGAGEMENT_UPDATE)
     engagement = access.engagement
     start = changes.get("period_start", engagement.period_start)
     end = changes.get("period_end", engagement.period_end)
@@ -229,7 +233,7 @@ def update_engagement(
 
 def finalization_readiness(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> gates.Readiness:
     """Whether the engagement could be finalized now, and what is missing."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     return gates.readiness(uow, engagement_id=engagement_id)
 
 
@@ -240,9 +244,7 @@ def transition(
 
     The row is locked exclusively for the gate check and the change, so no write under the engagement
     (each holds a share lock) commits in between."""
-    access = get_engagement_or_raise(
-        uow, principal=principal, engagement_id=engagement_id, for_write=True, exclusive=True
-    )
+    access = require(uow, principal=principal, engagement_id=engagement_id, write=True, exclusive=True, clients=True)
     engagement = access.engagement
     current = engagement.status
     if to not in TRANSITIONS[current]:
@@ -292,7 +294,7 @@ def list_members(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID
 ) -> list[tuple[EngagementMember, User]]:
     """The engagement's team, leads first."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     order = ("partner", "manager", "senior", "staff", "qc_reviewer")
     rows = uow.session.execute(
         select(EngagementMember, User)
@@ -325,8 +327,14 @@ def add_member(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, user_id: uuid.UUID, role: str
 ) -> tuple[EngagementMember, User]:
     """Put one of the firm's people on the team with an engagement role."""
-    access = get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    access.require(Permission.ENGAGEMENT_UPDATE)
+    require(
+        uow,
+        principal=principal,
+        engagement_id=engagement_id,
+        write=True,
+        permission=Permission.ENGAGEMENT_UPDATE,
+        clients=True,
+    )
     user = uow.session.get(User, user_id)
     if user is None or not user.is_active or set(user.roles) & CLIENT_ROLES:
         raise ValidationFailed.field(
@@ -357,8 +365,14 @@ def update_member(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, user_id: uuid.UUID, role: str
 ) -> tuple[EngagementMember, User]:
     """Change a team member's engagement role; the team keeps a partner or manager."""
-    access = get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    access.require(Permission.ENGAGEMENT_UPDATE)
+    require(
+        uow,
+        principal=principal,
+        engagement_id=engagement_id,
+        write=True,
+        permission=Permission.ENGAGEMENT_UPDATE,
+        clients=True,
+    )
     member = _team_member_or_raise(uow, engagement_id, user_id)
     if member.role in LEAD_ROLES and role not in LEAD_ROLES:
         _keep_a_lead(uow, engagement_id, user_id)
@@ -379,8 +393,14 @@ def update_member(
 
 def remove_member(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, user_id: uuid.UUID) -> None:
     """Take someone off the team; the team keeps a partner or manager."""
-    access = get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    access.require(Permission.ENGAGEMENT_UPDATE)
+    require(
+        uow,
+        principal=principal,
+        engagement_id=engagement_id,
+        write=True,
+        permission=Permission.ENGAGEMENT_UPDATE,
+        clients=True,
+    )
     member = _team_member_or_raise(uow, engagement_id, user_id)
     if member.role in LEAD_ROLES:
         _keep_a_lead(uow, engagement_id, user_id)
@@ -405,7 +425,7 @@ def list_activity(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, action: str | None, offset: int, limit: int
 ) -> tuple[list[AuditRecord], int]:
     """What happened on the engagement, newest first, from the firm's audit log."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     conditions = [
         AuditRecord.firm_id == uow.firm_id,
         AuditRecord.data.has_key("engagement_id"),
