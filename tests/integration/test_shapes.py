@@ -29,7 +29,7 @@ PLANTED = (
     "post_closing",
     "self_approved",
 )
-RARE_USER_LINES, RARE_ACCOUNT_LINES = 10, 3  # SPEC 4 defaults (rare_user, rare_account)
+RARE_USER_LINES, RARE_ACCOUNT_LINES = 10, 3  # audit-rules.md section 4 defaults (rare_user, rare_account)
 
 
 def _number(journal_id: str) -> tuple[str, int]:
