@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Any, Literal
@@ -14,27 +15,45 @@ from shared.http import PageQuery
 NodeKind = Literal["folder", "workpaper", "evidence", "note"]
 Step = Literal["prepare", "review", "approve"]
 
-# Index codes as audit files write them: A, A-100, D.1, E-200/3.
-INDEX_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.\-_/]*$"
+# Index codes as audit files write them: A, A-100, D.1, E-200/3. The portal's input field uses the same
+# expression (without the anchors, which a browser adds): it is written to be valid in a browser's
+# `pattern` attribute too, which compiles with the `v` flag, where `/` and `-` in a class need escaping.
+INDEX_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.\-_\/]*$"
+INDEX_CODE_RULE = "letters, digits and . - _ / only, starting with a letter or digit (e.g. D-100)"
+
+
+def _index_code(value: str | None) -> str | None:
+    """The reference, or a refusal in the auditor's words rather than the regular expression's."""
+    if value is not None and not re.fullmatch(INDEX_CODE_PATTERN, value):
+        raise ValueError(f"a reference is {INDEX_CODE_RULE}; {value!r} is not")
+    return value
+
+
+def _index_code_field(**extra: Any) -> Any:
+    return Field(None, min_length=1, max_length=32, json_schema_extra={"pattern": INDEX_CODE_PATTERN}, **extra)
 
 
 class NodeCreate(Strict):
     parent_id: uuid.UUID | None = Field(None, description="A folder of the same engagement; null for the top level")
     kind: NodeKind
-    index_code: str | None = Field(None, min_length=1, max_length=32, pattern=INDEX_CODE_PATTERN, examples=["D-100"])
+    index_code: str | None = _index_code_field(examples=["D-100"])
     title: str = Field(min_length=1, max_length=300)
     position: int | None = Field(None, strict=True, ge=0, le=1_000_000, description="Default: after the last sibling")
     content: dict[str, Any] | None = Field(None, description="Structured content of a workpaper or note")
     evidence_id: uuid.UUID | None = Field(None, description="Required for kind evidence, refused otherwise")
+
+    _reference = field_validator("index_code")(_index_code)
 
 
 class NodeUpdate(Strict):
     """Rename and move; a field left out is kept. parent_id null moves the node to the top level."""
 
     title: str | None = Field(None, min_length=1, max_length=300)
-    index_code: str | None = Field(None, min_length=1, max_length=32, pattern=INDEX_CODE_PATTERN)
+    index_code: str | None = _index_code_field()
     parent_id: uuid.UUID | None = None
     position: int | None = Field(None, strict=True, ge=0, le=1_000_000)
+
+    _reference = field_validator("index_code")(_index_code)
 
 
 class ContentSave(Strict):

@@ -413,7 +413,8 @@ def create_invitation(
         to=email,
         subject=f"You are invited to {firm.name} on Aura",
         body=f"{firm.name} invites you to Aura.\n\nSet your password here (valid for 7 days):\n{link}\n\n"
-        f"Or call POST /api/invitations/accept with the token: {token}\n",
+        "If the link does not open, copy all of it into your browser's address bar.\n"
+        f"Invitation token: {token} (your firm's administrator may ask for it)\n",
     )
     return invitation
 

@@ -463,7 +463,10 @@ def _check(
                 f"closing credits {summary['closing_credit_total']} differ by {difference}"
             )
             if not options.get("allow_unbalanced"):
-                raise IngestRejected("trial_balance_unbalanced", message + "; pass allow_unbalanced=true to keep it")
+                raise IngestRejected(
+                    "trial_balance_unbalanced",
+                    message + ". To keep it, marked unbalanced, upload it again with 'Load although unbalanced' ticked",
+                )
             warnings.add("unbalanced", message, count=1)
             return True
     return False

@@ -121,6 +121,25 @@ def test_bad_input_is_refused_naming_the_field(fields: dict[str, Any], field: st
     assert reply.json()["errors"][0]["loc"][:2] == ["body", field]
 
 
+def test_a_bad_reference_is_refused_in_words_not_as_a_regular_expression() -> None:
+    ws = workspace()
+    for code in ("E 100 (AR)!", "-D", "D_1?"):
+        reply = ws.call(
+            "POST", "binder/nodes", ws.admin, json_body={"kind": "folder", "title": "x", "index_code": code}
+        )
+        assert reply.status == 400, (code, reply.body)
+        message = reply.json()["errors"][0]["msg"]
+        assert "letters, digits and . - _ / only" in message and code in message
+        assert "[A-Za-z" not in reply.body.decode(), "the pattern's text is no message"
+    for code in ("D-100", "E-200/3", "D.1", "J_2"):
+        assert (
+            ws.call(
+                "POST", "binder/nodes", ws.admin, json_body={"kind": "folder", "title": code, "index_code": code}
+            ).status
+            == 201
+        )
+
+
 def test_rename_and_move_keep_content_version_and_order_by_position() -> None:
     ws = workspace()
     cash, receivables = section(ws, "D")["id"], section(ws, "E")["id"]

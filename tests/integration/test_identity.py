@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import email as email_lib
+import email.policy
 import json
 import time
 import uuid
@@ -336,6 +338,10 @@ def test_invitation_flow(mail_dir: Path) -> None:
     assert "token" not in invitation
 
     secret_token = mailed_token(mail_dir, email)
+    mails = [email_lib.message_from_bytes(p.read_bytes(), policy=email_lib.policy.default) for p in mail_dir.glob("*")]
+    text = next(m.get_content() for m in mails if m["To"] == email)
+    assert f"/accept-invitation?token={secret_token}" in text
+    assert "/api/" not in text and "POST" not in text, "a client is sent to the portal's page, not to the API"
     accepted = request(
         "POST",
         "invitations/accept",

@@ -280,6 +280,8 @@ def test_an_unbalanced_trial_balance_is_refused_with_the_difference_unless_allow
     assert refused["status"] == "failed"
     assert refused["error"]["code"] == "trial_balance_unbalanced"
     assert "10.00" in refused["error"]["message"]
+    assert "'Load although unbalanced' ticked" in refused["error"]["message"]  # the portal's checkbox
+    assert "allow_unbalanced" not in refused["error"]["message"]
 
     kept = loaded(ws, ws.admin, "trial_balance", data, allow_unbalanced=True)
     assert kept["unbalanced"] is True and kept["current"] is True
