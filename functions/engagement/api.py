@@ -7,7 +7,7 @@ from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.db.models import User
 from shared.db.models_engagement import Engagement, EngagementMember
-from shared.engagement_access import LOCKED_STATUS, EngagementAccess, get_engagement_or_raise, permissions_on
+from shared.engagement_access import LOCKED_STATUS, EngagementAccess, permissions_on, require
 from shared.errors import Forbidden
 from shared.http import Call, Page, endpoint
 from shared.people import names_of
@@ -195,9 +195,7 @@ def list_engagements(call: Call) -> Page[schemas.EngagementRead]:
 def get_engagement(call: Call) -> schemas.EngagementRead:
     _may_read(call)
     with call.uow() as uow:
-        return _access(
-            get_engagement_or_raise(uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"))
-        )
+        return _access(require(uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"), clients=True))
 
 
 @endpoint(

@@ -38,7 +38,7 @@ from functions.ingestion.schemas import DateOrder, Kind, LoadOptions
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import get_engagement_or_raise
+from shared.engagement_access import require
 from shared.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from shared.settings import Settings, get_settings
 
@@ -157,8 +157,14 @@ class PreviewRead(BaseModel):
 
 def uploader_period(uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID) -> tuple[date, date]:
     """The engagement's period, if the caller may upload to it now (404 unseen, 403, 409 finalized)."""
-    access = get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
-    access.require(Permission.DATA_UPLOAD)
+    access = require(
+        uow,
+        principal=principal,
+        engagement_id=engagement_id,
+        write=True,
+        permission=Permission.DATA_UPLOAD,
+        clients=True,
+    )
     return access.engagement.period_start, access.engagement.period_end
 
 

@@ -19,7 +19,7 @@ from shared.auth.principal import Principal
 from shared.datasets import current_dataset
 from shared.db.models_ingestion import ChartAccount, Dataset, JournalLine, TrialBalanceLine
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import get_internal_engagement_or_raise
+from shared.engagement_access import require
 from shared.errors import Conflict, NotFound
 
 CENT = Decimal("0.01")
@@ -30,7 +30,7 @@ def dataset_for_read(
     uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, kind: str, version: int | None = None
 ) -> Dataset:
     """The current dataset of this kind, or the named loaded version; 404 when there is none."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     if version is None:
         dataset = current_dataset(uow, engagement_id=engagement_id, kind=kind)
         missing = f"No {NAMES[kind]} has been loaded into this engagement"
@@ -165,7 +165,7 @@ ROLLFORWARD = text(
 
 def rollforward(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> dict[str, Any]:
     """docs/audit-rules.md section 3: per account, opening balance + general-ledger activity = closing balance."""
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    access = require(uow, principal=principal, engagement_id=engagement_id)
     tb = current_dataset(uow, engagement_id=engagement_id, kind="trial_balance")
     gl = current_dataset(uow, engagement_id=engagement_id, kind="general_ledger")
     missing = [NAMES[kind] for kind, dataset in (("trial_balance", tb), ("general_ledger", gl)) if dataset is None]
