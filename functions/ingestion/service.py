@@ -33,7 +33,7 @@ from shared.db.models import Job
 from shared.db.models_engagement import Engagement
 from shared.db.models_ingestion import Dataset, IngestionUpload
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import LOCKED_STATUS, EngagementAccess, get_engagement_or_raise, record, require
+from shared.engagement_access import LOCKED_STATUS, EngagementAccess, record, require
 from shared.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from shared.jobs import JobFailed, create_job
 from shared.settings import Settings, get_settings
@@ -372,7 +372,7 @@ def list_datasets(
     limit: int,
 ) -> tuple[list[DatasetView], int]:
     """The engagement's dataset versions, newest first."""
-    get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id, clients=True)
     conditions = [Dataset.engagement_id == engagement_id]
     if kind:
         conditions.append(Dataset.kind == kind)
@@ -394,7 +394,7 @@ def list_datasets(
 def get_dataset_or_raise(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, dataset_id: uuid.UUID
 ) -> DatasetView:
-    get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id, clients=True)
     row = uow.session.execute(
         select(Dataset, Job)
         .outerjoin(Job, Job.id == Dataset.job_id)
