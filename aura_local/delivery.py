@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import azure.functions as func
@@ -30,6 +30,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
+from shared import clock
 from shared.bus.consumer import SUBSCRIPTION_FILTERS
 from shared.bus.outbox import OutgoingMessage, relay_pending
 from shared.bus.transport import broker_properties
@@ -48,7 +49,7 @@ DEAD_LETTERED = "dead_lettered"
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 # --- the app's functions, as the host sees them ------------------------------------------------------
