@@ -12,7 +12,6 @@ import json
 import os
 import secrets
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +125,7 @@ def _ensure_demo_firm() -> dict[str, str] | None:
     from sqlalchemy import text
 
     from functions.identity import service
+    from shared import clock
     from shared.auth.passwords import verify_password
     from shared.db.models import User
     from shared.db.uow import UnitOfWork
@@ -141,7 +141,7 @@ def _ensure_demo_firm() -> dict[str, str] | None:
             user = uow.session.get(User, found.user_id)
             stored = json.loads(demo_file.read_text()).get("password", "") if demo_file.exists() else ""
             if user is not None and stored:
-                locked = user.locked_until is not None and user.locked_until > datetime.now(UTC)
+                locked = user.locked_until is not None and user.locked_until > clock.now()
                 if user.is_active and not locked and verify_password(user.password_hash, stored):
                     return None
             service.set_password(uow=uow, user_id=found.user_id, new_password=password)
