@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from functions.engagement.standard_binder import create_standard_sections
-from shared import audit_log, gates
+from shared import audit_log, clock, gates
 from shared.auth.permissions import CLIENT_ROLES, Permission
 from shared.auth.principal import Principal
 from shared.bus.events import (
@@ -266,7 +266,7 @@ def transition(
         verdict = gates.readiness(uow, engagement_id=engagement.id)
         if not verdict.ready:
             raise Conflict("The engagement is not ready to be finalized", code="not_ready", reasons=verdict.reasons)
-        engagement.finalized_at = datetime.now(UTC)
+        engagement.finalized_at = clock.now()
         engagement.finalized_by = principal.user_id
     engagement.status = to
     uow.session.flush()
