@@ -29,7 +29,7 @@ import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import BinaryIO
 from urllib.parse import unquote
 
@@ -37,7 +37,7 @@ from sqlalchemy import func, select, union
 from sqlalchemy.exc import IntegrityError
 
 from functions.engagement.binder import get_node_or_raise, invalid
-from shared import uploads
+from shared import clock, uploads
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.db.models_engagement import BinderNode, EvidenceFile, EvidenceUpload, NodeEvidence
@@ -527,7 +527,7 @@ def complete_evidence_upload(
     )
     uow.session.add(evidence)
     upload.status = "completed"
-    upload.completed_at = datetime.now(UTC)
+    upload.completed_at = clock.now()
     uow.session.flush()
     record(
         uow,
