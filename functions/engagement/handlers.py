@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import azure.functions as func
 
 from functions.engagement import bp
 from functions.engagement.evidence import EVIDENCE_UPLOADS
-from shared import uploads
+from shared import clock, uploads
 
 
 @bp.function_name("evidence_upload_sweep")
 @bp.timer_trigger(arg_name="timer", schedule="0 25 * * * *", run_on_startup=False)
 def sweep_abandoned_evidence_uploads(timer: func.TimerRequest) -> None:
     """Delete the files of evidence uploads abandoned for a day, as the data uploads' sweep does."""
-    uploads.sweep(EVIDENCE_UPLOADS, now=datetime.now(UTC))
+    uploads.sweep(EVIDENCE_UPLOADS, now=clock.now())
