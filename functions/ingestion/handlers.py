@@ -4,12 +4,12 @@ hourly sweep of abandoned upload sessions."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import azure.functions as func
 
 from functions.ingestion import bp, service, sweep
+from shared import clock
 from shared.db.models import Job
 from shared.db.uow import UnitOfWork
 from shared.jobs import ProgressReporter, job_handler
@@ -29,4 +29,4 @@ def ingest_dataset(uow: UnitOfWork, job: Job, progress: ProgressReporter) -> dic
 @bp.timer_trigger(arg_name="timer", schedule="0 20 * * * *", run_on_startup=False)
 def sweep_abandoned_uploads(timer: func.TimerRequest) -> None:
     """Delete the files of upload sessions abandoned for a day."""
-    sweep.sweep(now=datetime.now(UTC))
+    sweep.sweep(now=clock.now())
