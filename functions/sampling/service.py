@@ -17,7 +17,6 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +27,7 @@ from functions.sampling import attribute, classical, mus, selection, workbook
 from functions.sampling.problems import InvalidInput
 from functions.sampling.samples_schemas import PARAMETERS, ItemUpdate, PopulationSpec, SampleCreate, SampleEvaluate
 from functions.sampling.schemas import RiskOrConfidence
+from shared import clock
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.datasets import current_dataset
@@ -414,7 +414,7 @@ def _enter_findings(
 ) -> None:
     engagement_id = sample.engagement_id
     by_line = {item.line: item for item in _items_of(uow, sample.id)}
-    now = datetime.now(UTC)
+    now = clock.now()
     for index, update in enumerate(updates):
         item = by_line.get(update.line)
         if item is None:
@@ -484,7 +484,7 @@ def evaluate_sample(
     except InvalidInput as error:
         raise ValidationFailed.field("body", error.field, message=f"{error.message} (got {error.value})") from error
     sample.evaluation = jsonable(result)
-    sample.evaluated_at = datetime.now(UTC)
+    sample.evaluated_at = clock.now()
     sample.evaluated_by = principal.user_id
     sample.updated_by = principal.user_id
     uow.session.flush()
