@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
+from shared import clock
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.bus.events import ReviewNoteCleared, ReviewNoteCreated
@@ -338,7 +338,7 @@ def transition_review_note(
             message=f"at least {MIN_REOPEN_REASON} characters saying why the cleared note is reopened",
             detail="Reopening a cleared note needs a reason",
         )
-    now = datetime.now(UTC)
+    now = clock.now()
     if to == "addressed":
         note.addressed_at, note.addressed_by = now, principal.user_id
     elif to == "cleared":
