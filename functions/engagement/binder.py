@@ -15,7 +15,6 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
@@ -23,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
 from functions.engagement import signoff_rules
+from shared import clock
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.bus.events import WorkpaperSignedOff
@@ -532,7 +532,7 @@ def _active_signoff_rows(uow: UnitOfWork, node_id: uuid.UUID) -> dict[str, Signo
 def _clear(uow: UnitOfWork, signoffs: list[Signoff], *, by: uuid.UUID, reason: str) -> None:
     if not signoffs:
         return
-    now = datetime.now(UTC)
+    now = clock.now()
     for signoff in signoffs:
         signoff.cleared_at = now
         signoff.cleared_by = by
