@@ -56,7 +56,9 @@ _AZURE_TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
 _FIELD_LIMIT = re.compile(r"field larger than field limit \((\d+)\)")
 # DuckDB: "failed to allocate data of size 16.0 MiB (77.1 MiB/91.5 MiB used)"
 _DUCKDB_USED = re.compile(r"/\s*([\d.]+)\s*(KiB|MiB|GiB|TiB|KB|MB|GB|TB)\s+used")
-_UNIT_MB = {"KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "TiB": 1024 * 1024, "KB": 1 / 1000, "MB": 1, "GB": 1000, "TB": 1e6}
+# In MB of 10**6 bytes, the unit of DuckDB's memory_limit "96MB" (which it reports as 91.5 MiB).
+_UNIT_MB = {"KiB": 2**10 / 1e6, "MiB": 2**20 / 1e6, "GiB": 2**30 / 1e6, "TiB": 2**40 / 1e6}
+_UNIT_MB |= {"KB": 1e-3, "MB": 1, "GB": 1e3, "TB": 1e6}
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,15 @@ def test_duckdb_out_of_its_memory_budget_is_out_of_memory_with_the_budget() -> N
     assert_readable(diagnosis)
 
 
+def test_the_budget_is_told_in_the_unit_it_was_set_in() -> None:
+    import duckdb
+
+    reported = duckdb.OutOfMemoryException("failed to allocate data of size 16.0 MiB (77.1 MiB/91.5 MiB used)")
+    diagnosis = diagnose(reported)  # DuckDB's own words for a memory_limit of "96MB"
+    assert diagnosis.details == {"budget_mb": 95.9}
+    assert "(budget 96 MB)" in diagnosis.message
+
+
 def test_python_memory_error_is_out_of_memory_without_a_budget() -> None:
     diagnosis = diagnose(MemoryError())
     assert (diagnosis.transient, diagnosis.code, diagnosis.details) == (False, "out_of_memory", {})
