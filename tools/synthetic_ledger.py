@@ -18,7 +18,7 @@ pass the default N (about 10,000 lines); below that, `user_lines` and `account_l
 Real ledgers differ in the ways that make an engine fail or crawl, so the generator has shapes
 (`SHAPES`, `--shape`), each with the same planted anomalies:
 
-- `default`: 14 columns with debit and credit, 2-8 lines a journal (2.4 on average), 120 accounts,
+- `default`: 14 columns with debit and credit, 2-8 lines a journal (2.8 on average), 120 accounts,
   25 users, every journal described;
 - `ads`: the AICPA Audit Data Standard GL_Detail layout (`ADS_HEADER`: one positive Amount with an
   S/H indicator), about 2.6 lines a journal, 400 accounts, 60 users, 8-digit journal ids with voided
