@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from functions.sampling import mus
 from shared.errors import ValidationFailed
 
 MAX_ITEMS = 20_000
@@ -196,6 +198,20 @@ class MusEvaluationRead(BaseModel):
     lines: list[LineRead]
     conclusion: Literal["accept", "reject"]
     formula: str
+
+    @classmethod
+    def of(cls, result: mus.Evaluation) -> MusEvaluationRead:
+        return cls(
+            interval=result.interval,
+            risk=result.risk,
+            confidence=1 - result.risk,
+            tolerable_misstatement=result.tolerable_misstatement,
+            overstatement=BoundRead(**asdict(result.overstatement)),
+            understatement=BoundRead(**asdict(result.understatement)),
+            lines=[LineRead(**asdict(line), high_value=line.tainting is None) for line in result.lines],
+            conclusion=result.conclusion,
+            formula=result.formula,
+        )
 
 
 # --- classical variables ------------------------------------------------------------------------------
