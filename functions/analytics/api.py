@@ -8,7 +8,7 @@ import azure.functions as func
 
 from functions.analytics import bp, schemas, service
 from shared.auth.permissions import Permission
-from shared.http import Call, Page, PageQuery, endpoint
+from shared.http import Call, Page, PageQuery, endpoint, file_response
 
 if TYPE_CHECKING:
     from functions.analytics.benford import BenfordResult
@@ -241,16 +241,7 @@ def export_je_tests(call: Call) -> func.HttpResponse:
             what=query.what,
             fmt=query.format,
         )
-    return func.HttpResponse(
-        body=file.content,
-        status_code=200,
-        headers={
-            "Content-Type": file.media_type,
-            "Content-Disposition": f'attachment; filename="{file.filename}"',
-            "Cache-Control": "private, no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return file_response(file.content, content_type=file.media_type, filename=file.filename)
 
 
 def _benford_reply(result: BenfordResult, fmt: str, title: str) -> Any:

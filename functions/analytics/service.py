@@ -23,26 +23,17 @@ from shared.datasets import current_dataset
 from shared.db.models_analytics import JeDisposition, JeJournalRisk, JeRun
 from shared.db.models_engagement import Engagement, EvidenceFile
 from shared.db.models_ingestion import Dataset
-from shared.db.models_planning import Materiality
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import LOCKED_STATUS, get_internal_engagement_or_raise, record
+from shared.engagement_access import LOCKED_STATUS, record, require
 from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.http.problems import validation_failed
 from shared.jobs import JobFailed, ProgressReporter, create_job
+from shared.materiality import current_performance_materiality
 
 if TYPE_CHECKING:
     from functions.analytics.benford import BenfordResult, Sign
 
 JOB_KIND = RunJeTests.type
-
-
-def performance_materiality(uow: UnitOfWork, engagement_id: uuid.UUID) -> Decimal | None:
-    """The current materiality version's performance materiality, when one is set."""
-    return uow.session.scalar(
-        select(Materiality.performance_materiality)
-        .where(Materiality.engagement_id == engagement_id)
-        .order_by(Materiality.version.desc())
-        .limit(1)
-    )
 
 
 def validated(tests: list[str] | None, overrides: dict[str, dict[str, Any]] | None) -> tuple[list[str], dict[str, Any]]:
@@ -63,14 +54,7 @@ def validated(tests: list[str] | None, overrides: dict[str, dict[str, Any]] | No
         try:
             params[code] = je_tests.dump(TESTS[code].params.model_validate((overrides or {}).get(code, {})))
         except ValidationError as exc:
-            errors = [
-                {"loc": ["body", "parameters", code, *e["loc"]], "msg": e["msg"], "type": e["type"]}
-                for e in exc.errors(include_url=False, include_input=False)
-            ]
-            first = errors[0]
-            raise ValidationFailed(
-                f"parameters.{code}.{'.'.join(str(x) for x in first['loc'][3:])}: {first['msg']}", errors=errors
-            ) from exc
+            raise validation_failed(exc, "body", "parameters", code) from exc
     return list(params), params
 
 
@@ -98,7 +82,7 @@ def queue_run(
         parameters=params,
         fiscal_start=engagement.period_start,
         fiscal_end=engagement.period_end,
-        performance_materiality=performance_materiality(uow, engagement.id),
+        performance_materiality=current_performance_materiality(uow, engagement_id=engagement.id),
         created_by=created_by,
     )
     uow.session.add(run)
@@ -128,7 +112,7 @@ def request_run(
     tests: list[str] | None,
     overrides: dict[str, dict[str, Any]] | None,
 ) -> JeRun:
-    access = get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+    access = require(uow, principal=principal, engagement_id=engagement_id, write=True)
     dataset = current_dataset(uow, engagement_id=engagement_id, kind="general_ledger")
     if dataset is None:
         raise Conflict("The engagement has no general ledger loaded yet", code="no_general_ledger")
@@ -216,7 +200,7 @@ def _job_result(run: JeRun) -> dict[str, Any]:
 
 def get_run(uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, run_id: uuid.UUID | None) -> JeRun:
     """A run of the engagement, or its latest when run_id is None; 404 otherwise."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     query = select(JeRun).where(JeRun.engagement_id == engagement_id)
     if run_id is None:
         run = uow.session.scalar(query.order_by(JeRun.created_at.desc(), JeRun.id).limit(1))
@@ -246,7 +230,7 @@ def test_result(run: JeRun, code: str) -> dict[str, Any]:
 def list_runs(
     uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, offset: int, limit: int
 ) -> tuple[list[JeRun], int]:
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     query = select(JeRun).where(JeRun.engagement_id == engagement_id)
     total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     runs = uow.session.scalars(query.order_by(JeRun.created_at.desc(), JeRun.id).offset(offset).limit(limit))
@@ -328,7 +312,7 @@ def set_disposition(
 ) -> JeDisposition:
     """Disposition a journal the run flagged; 404 when it flagged no such journal."""
     # A write: a finalized engagement answers engagement_locked before anything is looked up.
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+    require(uow, principal=principal, engagement_id=engagement_id, write=True)
     run = completed_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
     flagged = uow.session.scalar(
         select(JeJournalRisk.journal_id).where(JeJournalRisk.run_id == run.id, JeJournalRisk.journal_id == journal_id)
@@ -389,7 +373,7 @@ def set_disposition(
 def exception_summary(uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID) -> dict[str, Any]:
     """The latest completed run's flagged journals by disposition (undispositioned count as open), and the
     exceptions; 404 before a run has completed."""
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     run = reads.latest_completed(uow, engagement_id)
     if run is None:
         raise NotFound("The engagement has no completed journal-entry test run", code="no_run")
@@ -417,7 +401,7 @@ def engagement_benford(
     """One Benford test on the engagement's current ledger or trial balance, and a title for its chart."""
     from functions.analytics import benford, benford_source  # numpy: not on the cold-start path
 
-    get_internal_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id)
+    require(uow, principal=principal, engagement_id=engagement_id)
     dataset = benford_source.loaded_dataset(uow, engagement_id, source)
     amounts = benford.amounts_from_units(benford_source.cents(uow, dataset), 2)
     result = benford.analyze(amounts, test=test, sign=sign, min_amount=min_amount)
