@@ -26,7 +26,7 @@ from shared.bus.events import DatasetIngested
 from shared.datasets import current_dataset
 from shared.db.models_ingestion import Dataset
 from shared.db.uow import UnitOfWork
-from shared.engagement_access import EngagementAccess, get_engagement_or_raise, record
+from shared.engagement_access import EngagementAccess, record, require
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 REASON_MIN = 10
@@ -117,7 +117,7 @@ def ingested_event(dataset: Dataset, summary: dict[str, object]) -> DatasetInges
 def _submission_or_raise(
     uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, dataset_id: uuid.UUID
 ) -> tuple[EngagementAccess, Dataset]:
-    access = get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=True)
+    access = require(uow, principal=principal, engagement_id=engagement_id, write=True, clients=True)
     dataset = uow.session.scalar(
         select(Dataset)
         .where(Dataset.id == dataset_id, Dataset.engagement_id == engagement_id)
