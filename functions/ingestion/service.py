@@ -17,7 +17,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -25,7 +25,7 @@ from sqlalchemy.exc import DataError
 
 from functions.ingestion import acceptance
 from functions.ingestion.schemas import ACCEPTED_TYPES, LoadOptions
-from shared import uploads
+from shared import clock, uploads
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.bus.events import IngestDataset
@@ -58,7 +58,7 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";")[0].strip().lower()
 
 
-def _next_version(uow: UnitOfWork, engagement_id: uuid.UUID, kind: str) -> int:
+def _next_version(uow: UnitOfWork, *, engagement_id: uuid.UUID, kind: str) -> int:
     """The next version of the engagement's dataset of this kind; concurrent uploads take turns."""
     uow.session.execute(
         text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"dataset:{engagement_id}:{kind}"}
@@ -105,7 +105,7 @@ def _queue(
         firm_id=access.engagement.firm_id,
         engagement_id=access.id,
         kind=options.kind,
-        version=_next_version(uow, access.id, options.kind),
+        version=_next_version(uow, engagement_id=access.id, kind=options.kind),
         status="queued",
         filename=filename,
         content_type=content_type,
@@ -351,7 +351,7 @@ class DatasetView:
         return self.dataset.error
 
 
-def _current_versions(uow: UnitOfWork, engagement_id: uuid.UUID) -> dict[str, int]:
+def _current_versions(uow: UnitOfWork, *, engagement_id: uuid.UUID) -> dict[str, int]:
     """Kind -> the newest version of it that loaded."""
     newest = uow.session.execute(
         select(Dataset.kind, func.max(Dataset.version))
@@ -387,13 +387,14 @@ def list_datasets(
         .offset(offset)
         .limit(limit)
     ).all()
-    current = _current_versions(uow, engagement_id)
+    current = _current_versions(uow, engagement_id=engagement_id)
     return [DatasetView(d, job, current.get(d.kind) == d.version) for d, job in rows], total
 
 
 def get_dataset_or_raise(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, dataset_id: uuid.UUID
 ) -> DatasetView:
+    """One dataset version of the engagement with its job and whether it is current; 404 otherwise."""
     require(uow, principal=principal, engagement_id=engagement_id, clients=True)
     row = uow.session.execute(
         select(Dataset, Job)
@@ -403,7 +404,9 @@ def get_dataset_or_raise(
     if row is None:
         raise NotFound("No such dataset", code="dataset_not_found")
     dataset, job = row
-    return DatasetView(dataset, job, _current_versions(uow, engagement_id).get(dataset.kind) == dataset.version)
+    return DatasetView(
+        dataset, job, _current_versions(uow, engagement_id=engagement_id).get(dataset.kind) == dataset.version
+    )
 
 
 def load_dataset(*, uow: UnitOfWork, dataset_id: uuid.UUID, progress: Callable[[float], None]) -> dict[str, Any]:
@@ -453,7 +456,7 @@ def load_dataset(*, uow: UnitOfWork, dataset_id: uuid.UUID, progress: Callable[[
             raise JobFailed(refusal.code, refusal.detail, refusal.extra)
     dataset.status = acceptance.status_when_loaded(dataset)
     dataset.summary, dataset.warnings = loaded.summary, loaded.warnings
-    dataset.unbalanced, dataset.finished_at = loaded.unbalanced, datetime.now(UTC)
+    dataset.unbalanced, dataset.finished_at = loaded.unbalanced, clock.now()
     dataset.size_bytes, dataset.sha256 = loaded.size_bytes, loaded.sha256
     if dataset.status == "succeeded":  # a submission is announced when the team accepts it
         uow.publish(acceptance.ingested_event(dataset, _event_summary(loaded.summary)))
@@ -491,7 +494,7 @@ def fail_dataset(*, uow: UnitOfWork, dataset_id: uuid.UUID, error: dict[str, Any
     dataset = uow.session.get(Dataset, dataset_id)
     if dataset is None or dataset.status != "queued":
         return
-    dataset.status, dataset.error, dataset.finished_at = "failed", error, datetime.now(UTC)
+    dataset.status, dataset.error, dataset.finished_at = "failed", error, clock.now()
     record(
         uow,
         "dataset.failed",
