@@ -1,6 +1,7 @@
-"""Who may see and change an engagement, and the guard every write under an engagement goes through.
+"""Who may see and change an engagement, and `require`, the check every use case under one starts with.
 
-Shared because every capability that keeps work under an engagement (binder, data, analytics) asks it.
+Shared because every capability that keeps work under an engagement (binder, data, analytics) asks it,
+and one wording of the rules below keeps them from drifting apart between capabilities.
 
 Visibility is docs/audit-rules.md section 1: firm_admin, partner and qc_reviewer see every engagement of the firm,
 client users their client's, everyone else those whose team includes them; an engagement the caller
@@ -88,7 +89,7 @@ class EngagementAccess:
         return not is_client_user(self.principal)
 
 
-def get_engagement_or_raise(
+def _engagement_or_raise(
     uow: UnitOfWork,
     *,
     principal: Principal,
@@ -113,16 +114,6 @@ def get_engagement_or_raise(
     return EngagementAccess(engagement, principal, role)
 
 
-def get_internal_engagement_or_raise(
-    uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, for_write: bool = False
-) -> EngagementAccess:
-    """As get_engagement_or_raise, for the firm's working papers: client users get 404."""
-    access = get_engagement_or_raise(uow, principal=principal, engagement_id=engagement_id, for_write=for_write)
-    if not access.internal:
-        raise NotFound("No such engagement", code="engagement_not_found")
-    return access
-
-
 def require(
     uow: UnitOfWork,
     *,
@@ -137,11 +128,11 @@ def require(
     """The one check every use case under an engagement starts with, so no capability words its own.
 
     Not visible to the caller: 404 (and, unless `clients`, client users see none of the firm's working
-    papers). A `write` on a finalized engagement: 409, with the share lock of get_engagement_or_raise
+    papers). A `write` on a finalized engagement: 409, with a share lock
     (`exclusive` for changing the engagement row itself). A role on the engagement that grants none of
     `permission`: 403 saying `refusal`.
     """
-    access = get_engagement_or_raise(
+    access = _engagement_or_raise(
         uow, principal=principal, engagement_id=engagement_id, for_write=write, exclusive=exclusive
     )
     if not clients and not access.internal:
