@@ -16,10 +16,10 @@ current version meaningful:
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from shared import clock
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.bus.events import DatasetIngested
@@ -139,7 +139,7 @@ def _submission_or_raise(
 
 def _decide(dataset: Dataset, principal: Principal, status: str, reason: str | None) -> None:
     dataset.status = status
-    dataset.decided_by, dataset.decided_at, dataset.decision_reason = principal.user_id, datetime.now(UTC), reason
+    dataset.decided_by, dataset.decided_at, dataset.decision_reason = principal.user_id, clock.now(), reason
 
 
 def accept(
