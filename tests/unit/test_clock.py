@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -78,3 +80,17 @@ def test_the_clock_decides_when_a_signed_download_url_stops_working() -> None:
     assert url is not None
     expiry = parse_qs(urlsplit(url).query)["se"][0]
     assert expiry == "2031-06-01T12:05:00Z"
+
+
+def test_only_the_clock_reads_the_system_time() -> None:
+    root = Path(__file__).resolve().parents[2]
+    reads = re.compile(r"\bdatetime\.(?:now|utcnow|today)\(|\bdate\.today\(")
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("shared", "functions", "aura_local")
+        for path in sorted((root / folder).rglob("*.py"))
+        if path != root / "shared" / "clock.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if reads.search(line)
+    ]
+    assert offenders == [], "ask shared.clock.now() instead: " + ", ".join(offenders)
