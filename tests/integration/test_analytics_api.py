@@ -202,8 +202,11 @@ def test_dispositions_carry_over_to_a_rerun_of_the_same_version_and_not_to_a_new
     assert summary["unresolved"] == 1
     assert [(e["journal_id"], e["note"]) for e in summary["exceptions"]] == [("J022", "No support")]
 
-    # A new version of the ledger starts its triage afresh.
-    loaded(ws, ws.admin, "general_ledger", gl_csv(ledger()), filename="gl-v2.csv")
+    # A new version of the ledger starts its triage afresh (the same journals; one description differs,
+    # as a file identical to the current version is refused).
+    second = ledger()
+    second[0] = second[0] | {"Description": "Sale (restated)"}
+    loaded(ws, ws.admin, "general_ledger", gl_csv(second), filename="gl-v2.csv")
     fresh = run_tests(ws, ["round_amount"])
     assert fresh.body["dataset_version"] == 2
     assert all(j["disposition"] is None for j in fresh.journals())
