@@ -1,10 +1,12 @@
-"""The journal-entry tests of docs/audit-rules.md section 4, each one SQL statement over a dataset's lines.
+"""The journal-entry tests of docs/audit-rules.md section 4: the catalogue, and how each test finds its lines.
 
 Every test reads the population `p` (one general-ledger version, read once out of PostgreSQL into an
 Arrow table that DuckDB queries in place, on every core) and yields the lines it flags as
-(row_number, journal_id, score). Nothing loops over lines in Python. Amounts are exact: `cents` is
-the signed amount in integer cents. Parameters are validated models; user text reaches SQL only as
-bound parameters ($name), and only whitelisted column expressions are ever composed into statements.
+(row_number, journal_id, score). Most tests are one SQL statement; a test carries its own way of
+running (`JeTest.run`), given the `Engine` the runner provides, so the runner never asks which test it
+runs. Nothing loops over lines in Python. Amounts are exact: `cents` is the signed amount in integer
+cents. Parameters are validated models; user text reaches SQL only as bound parameters ($name), and
+only whitelisted column expressions are ever composed into statements.
 
 User ids and account numbers are compared trimmed, user ids case-insensitively. A date is usable when
 present and not the 1900-01-01 placeholder; a test skips lines without the fields it needs and the
@@ -13,16 +15,21 @@ runner reports how many.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 
 from shared.http.fields import IsoDate
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 USER = "lower(trim({0}))"
 ACCOUNT = "trim(p.account_number)"
@@ -44,6 +51,10 @@ USABLE: dict[str, str] = {
 
 class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def needed_fields(self) -> tuple[str, ...]:
+        """Optional fields a line must have that depend on the parameters (beyond the test's own needs)."""
+        return ()
 
 
 class NoParams(Params):
@@ -105,6 +116,9 @@ class DuplicateParams(Params):
         if len(set(keys)) != len(keys):
             raise ValueError("keys must be distinct")
         return keys
+
+    def needed_fields(self) -> tuple[str, ...]:
+        return tuple(key for key in self.keys if key in USABLE)
 
 
 class RoundParams(Params):
@@ -200,17 +214,75 @@ class Context:
 Statement = tuple[str, dict[str, Any]]
 
 
+class Engine(Protocol):
+    """What a test may ask of the runner: DuckDB over the population, registered as `p`."""
+
+    @property
+    def context(self) -> Context: ...
+
+    @property
+    def population(self) -> pa.Table: ...
+
+    def query(self, sql: str, binds: dict[str, Any] | None = None) -> pa.Table:
+        """The statement's result, as an Arrow table."""
+        ...
+
+    def registered(self, name: str, table: pa.Table) -> AbstractContextManager[None]:
+        """`table` queryable by `name` within the block."""
+        ...
+
+    def narrow(self, columns: Sequence[str]) -> None:
+        """Keep only these columns of the population (and give the rest's memory back)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a test found: the lines it flags (row_number, journal_id, score; None when none), the parameters
+    it ran with (made concrete where they depend on the data or the engagement) and what else it reports."""
+
+    flags: pa.Table | None
+    params: Params
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class NotApplicable(Exception):  # noqa: N818 (an outcome, not an error)
+    """The population lacks what the test needs, as only running it can tell (numeric journal ids)."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(", ".join(missing))
+        self.missing = missing
+
+
+Strategy = Callable[[Engine, Any], Found]  # how a test runs: the lines it finds, given the engine
+
+
 @dataclass(frozen=True)
 class JeTest:
-    """One test: its code, risk weight, what it needs, its parameters and its SQL."""
+    """One test: its code, title, risk weight, parameters, the fields a line needs, and how it runs."""
 
     code: str
     title: str
     weight: int
     params: type[Params]
-    sql: Callable[[Any, Context], Statement] | None
+    run: Strategy
     needs: tuple[str, ...] = ()  # fields that must be usable on a line for the test to look at it
     needs_any: tuple[str, ...] = ()  # at least one of these must exist in the population
+    # It narrows the population as it runs (to spare memory), so the runner runs it after every other test.
+    narrows_population: bool = False
+
+    def needed_fields(self, params: Params) -> tuple[str, ...]:
+        """The optional fields a line must have for the test to look at it."""
+        return self.needs + params.needed_fields()
+
+
+def statement(build: Callable[[Any, Context], Statement]) -> Strategy:
+    """A test that is one statement over `p`."""
+
+    def run(engine: Engine, params: Params) -> Found:
+        return Found(engine.query(*build(params, engine.context)), params)
+
+    return run
 
 
 def _select(where: str, binds: dict[str, Any] | None = None) -> Statement:
@@ -320,6 +392,34 @@ def _high_amount(params: HighAmountParams, ctx: Context) -> Statement:
     return _select("abs(p.cents) >= $threshold", {"threshold": int(params.threshold * 100)})
 
 
+def top_percent_threshold(cents: Any, top_percent: Decimal) -> Decimal:
+    """percentile_disc(1 - top/100) of |amount| (`cents` an array of signed cents): the first value whose
+    cumulative share reaches it."""
+    import numpy as np
+
+    absolute = np.abs(np.asarray(cents))
+    if absolute.size == 0:
+        return Decimal(0)
+    share = (Decimal(100) - Decimal(top_percent)) / 100
+    position = max(math.ceil(share * absolute.size), 1) - 1
+    return (Decimal(int(np.partition(absolute, position)[position])) / 100).quantize(Decimal("0.01"))
+
+
+def _run_high_amount(engine: Engine, params: HighAmountParams) -> Found:
+    """The threshold given; else the engagement's performance materiality; else the top percent's floor.
+    The outcome says which (`basis`)."""
+    if params.threshold is not None:
+        basis = "threshold"
+    elif engine.context.performance_materiality is not None:
+        params = params.model_copy(update={"threshold": engine.context.performance_materiality})
+        basis = "performance_materiality"
+    else:
+        cents = engine.population.column("cents").to_numpy()
+        params = params.model_copy(update={"threshold": top_percent_threshold(cents, params.top_percent)})
+        basis = "top_percent"
+    return Found(engine.query(*_high_amount(params, engine.context)), params, {"basis": basis})
+
+
 def _self_approved(params: NoParams, ctx: Context) -> Statement:
     return _select(
         f"{_usable('entered_by', 'approved_by')} AND {USER.format('p.approved_by')} = {USER.format('p.entered_by')}"
@@ -363,35 +463,117 @@ def _amount_outlier(params: OutlierParams, ctx: Context) -> Statement:
     )
 
 
+# Journal ids ending in digits, split into their prefix ("JE", "AP-2026-") and number; gaps are counted
+# within each prefix's sequence, between consecutive distinct numbers.
+NUMBERED = (
+    "WITH ids AS (SELECT DISTINCT journal_id FROM p),"
+    " split AS (SELECT journal_id, trim(journal_id) AS j, rtrim(trim(journal_id), '0123456789') AS prefix FROM ids)"
+    " SELECT prefix, CAST(substr(j, length(prefix) + 1) AS BIGINT) AS n, min(journal_id) AS id"
+    " FROM split WHERE length(j) - length(prefix) BETWEEN 1 AND 18 GROUP BY 1, 2"
+)
+GAPS = (
+    "WITH steps AS (SELECT prefix, n, id, lag(n) OVER w AS prev_n, lag(id) OVER w AS prev_id FROM numbered"
+    "   WINDOW w AS (PARTITION BY prefix ORDER BY n))"
+    " SELECT prev_id, id AS next_id FROM steps WHERE n - prev_n > 1 ORDER BY prefix, n"
+)
+GAP_RANGES_KEPT = 1000
+
+
+def _sequence_gaps(engine: Engine, params: NoParams) -> Found:
+    """Both journals around each gap in a numbered sequence; not applicable without numbered journal ids."""
+    import pyarrow as pa
+
+    numbered = engine.query(NUMBERED)
+    if numbered.num_rows == 0:
+        raise NotApplicable(["journal_id (numeric)"])
+    with engine.registered("numbered", numbered):
+        gaps = engine.query(GAPS)
+        ranges = [list(pair) for pair in zip(gaps["prev_id"].to_pylist(), gaps["next_id"].to_pylist(), strict=True)]
+        # Ids that are not a sequence at all give a gap nearly everywhere: the bordering journals are
+        # joined, never searched for line by line.
+        bordering = pa.table({"journal_id": sorted({j for pair in ranges for j in pair})})
+        with engine.registered("bordering", bordering):
+            found = engine.query(
+                "SELECT p.row_number, p.journal_id, NULL::DOUBLE AS score FROM p SEMI JOIN bordering USING (journal_id)"
+            )
+    extra = {
+        "gap_count": len(ranges),
+        "gap_ranges": ranges[:GAP_RANGES_KEPT],
+        "gap_ranges_truncated": len(ranges) > GAP_RANGES_KEPT,
+    }
+    return Found(found, params, extra)
+
+
+def _isolation_forest(engine: Engine, params: ForestParams) -> Found:
+    """The `contamination` share of lines the forest isolates most easily, each with its anomaly score.
+    The forest's features are computed from the columns they read, and the forest grown once only each
+    line's journal is left: a million lines' population and the forest never sit in memory together."""
+    import pyarrow as pa
+
+    from functions.analytics import outliers  # numpy and scikit-learn: not on the cold-start path
+
+    engine.narrow(("row_number", "journal_id", *outliers.FEATURE_COLUMNS))
+    rows, matrix = outliers.features(engine.population)
+    engine.narrow(("row_number", "journal_id"))
+    scored = outliers.most_anomalous(
+        rows,
+        matrix,
+        contamination=float(params.contamination),
+        trees=params.trees,
+        sample_size=params.sample_size,
+        seed=params.seed,
+    )
+    if scored is None:
+        return Found(None, params)
+    top = pa.table({"row_number": scored.rows, "score": scored.scores})
+    with engine.registered("top_rows", top):
+        found = engine.query("SELECT t.row_number, p.journal_id, t.score FROM top_rows t JOIN p USING (row_number)")
+    return Found(found, params, {"features": list(outliers.FEATURE_NAMES), "score_threshold": scored.threshold})
+
+
 TESTS: dict[str, JeTest] = {
     t.code: t
     for t in (
-        JeTest("unbalanced", "Journals that do not balance", 10, NoParams, _unbalanced),
-        JeTest("sequence_gap", "Gaps in numeric journal ids", 0, NoParams, None),
-        JeTest("duplicate_lines", "Lines repeating the same key", 4, DuplicateParams, _duplicates),
-        JeTest("round_amount", "Round amounts", 5, RoundParams, _round),
+        JeTest("unbalanced", "Journals that do not balance", 10, NoParams, statement(_unbalanced)),
+        JeTest("sequence_gap", "Gaps in numeric journal ids", 0, NoParams, _sequence_gaps),
+        JeTest("duplicate_lines", "Lines repeating the same key", 4, DuplicateParams, statement(_duplicates)),
+        JeTest("round_amount", "Round amounts", 5, RoundParams, statement(_round)),
         JeTest(
-            "post_dated", "Documents dated after entry", 5, DaysParams, _post_dated, ("document_date", "entered_date")
+            "post_dated",
+            "Documents dated after entry",
+            5,
+            DaysParams,
+            statement(_post_dated),
+            ("document_date", "entered_date"),
         ),
-        JeTest("weekend_entry", "Entered on a weekend or holiday", 5, WeekendParams, _weekend, ("entered_date",)),
-        JeTest("after_hours", "Entered after hours", 5, HoursParams, _after_hours, ("entered_time",)),
-        JeTest("rare_user", "Entered by a rare user", 8, CountParams, _rare_user, ("entered_by",)),
-        JeTest("rare_account", "Posted to a rare account", 8, AccountCountParams, _rare_account),
+        JeTest(
+            "weekend_entry", "Entered on a weekend or holiday", 5, WeekendParams, statement(_weekend), ("entered_date",)
+        ),
+        JeTest("after_hours", "Entered after hours", 5, HoursParams, statement(_after_hours), ("entered_time",)),
+        JeTest("rare_user", "Entered by a rare user", 8, CountParams, statement(_rare_user), ("entered_by",)),
+        JeTest("rare_account", "Posted to a rare account", 8, AccountCountParams, statement(_rare_account)),
         JeTest(
             "backdated",
             "Entered long after their effective date",
             6,
             DaysParams,
-            _backdated,
+            statement(_backdated),
             ("entered_date", "effective_date"),
         ),
-        JeTest("period_end", "Effective at the fiscal year end", 5, PeriodEndParams, _period_end, ("effective_date",)),
+        JeTest(
+            "period_end",
+            "Effective at the fiscal year end",
+            5,
+            PeriodEndParams,
+            statement(_period_end),
+            ("effective_date",),
+        ),
         JeTest(
             "post_closing",
             "Entered after the year end for the year",
             10,
             NoParams,
-            _post_closing,
+            statement(_post_closing),
             ("entered_date", "effective_date"),
         ),
         JeTest(
@@ -399,30 +581,36 @@ TESTS: dict[str, JeTest] = {
             "No description",
             4,
             NoParams,
-            _missing_description,
+            statement(_missing_description),
             needs_any=("description", "header_description"),
         ),
-        JeTest("high_amount", "High amounts", 6, HighAmountParams, _high_amount),
+        JeTest("high_amount", "High amounts", 6, HighAmountParams, _run_high_amount),
         JeTest(
-            "self_approved", "Approved by who entered them", 8, NoParams, _self_approved, ("entered_by", "approved_by")
+            "self_approved",
+            "Approved by who entered them",
+            8,
+            NoParams,
+            statement(_self_approved),
+            ("entered_by", "approved_by"),
         ),
-        JeTest("unusual_account_pair", "Unusual debit/credit account pairs", 8, PairParams, _account_pairs),
+        JeTest("unusual_account_pair", "Unusual debit/credit account pairs", 8, PairParams, statement(_account_pairs)),
         JeTest(
             "suspicious_keyword",
             "Suspicious words in descriptions",
             6,
             KeywordParams,
-            _keywords,
+            statement(_keywords),
             needs_any=("description", "header_description"),
         ),
-        JeTest("amount_outlier", "Amounts far from their account's mean", 0, OutlierParams, _amount_outlier),
+        JeTest("amount_outlier", "Amounts far from their account's mean", 0, OutlierParams, statement(_amount_outlier)),
         JeTest(
             "isolation_forest",
             "Isolation Forest anomalies",
             0,
             ForestParams,
-            None,
+            _isolation_forest,
             needs_any=("entered_date", "entered_time", "entered_by"),
+            narrows_population=True,
         ),
     )
 }
@@ -440,25 +628,5 @@ CLASSIC = (
 )
 
 
-def needed_fields(test: JeTest, params: Params) -> tuple[str, ...]:
-    """The optional fields a line must have for the test to look at it (duplicate keys depend on parameters)."""
-    if isinstance(params, DuplicateParams):
-        return tuple(key for key in params.keys if key in USABLE)
-    return test.needs
-
-
-def parse_parameters(overrides: dict[str, dict[str, Any]]) -> dict[str, Params]:
-    """Every test's parameters: the defaults with the caller's overrides, validated (ValueError names the test)."""
-    unknown = sorted(set(overrides) - set(TESTS))
-    if unknown:
-        raise KeyError(unknown[0])
-    return {code: test.params.model_validate(overrides.get(code, {})) for code, test in TESTS.items()}
-
-
 def dump(params: Params) -> dict[str, Any]:
     return params.model_dump(mode="json")
-
-
-# The forest runs last: before it, the runner frees the population it no longer needs (runner.py).
-if list(TESTS)[-1] != "isolation_forest":
-    raise RuntimeError("isolation_forest must be the last test of the catalogue")

@@ -11,20 +11,19 @@ flagged, each with its anomaly score (higher is more anomalous, 0 to 1 as in the
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from functions.analytics.je_tests import ForestParams, Params, dump
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
     import pyarrow as pa
 
-    from functions.analytics.runner import Outcome, Run
-
 SCORING_THREADS = 2
 SCORING_MEMORY_MB = 16  # scikit-learn scores in chunks of this much working memory (its default is 1 GB)
 FEATURE_NAMES = ("log_amount", "sign", "entry_hour", "entry_weekday", "entry_lag_days", "user_rarity", "account_rarity")
+# The population's columns the features are computed from (besides each line's row_number).
+FEATURE_COLUMNS = ("cents", "effective_date", "entered_date", "entered_time", "entered_by", "account_number")
 PLACEHOLDER_DAY = -25_567  # 1900-01-01 as days since 1970-01-01
 
 
@@ -106,28 +105,31 @@ def features(population: pa.Table) -> tuple[Any, Any]:
     return population.column("row_number").to_numpy(), matrix
 
 
-def isolation_forest(run: Run, params: Params) -> Outcome:
-    """Score every line and flag the most anomalous `contamination` share."""
+@dataclass(frozen=True)
+class Scored:
+    """The most anomalous lines: their row numbers, their anomaly scores, and the lowest of those scores."""
+
+    rows: Any
+    scores: Any
+    threshold: float
+
+
+def most_anomalous(
+    rows: Any, matrix: Any, *, contamination: float, trees: int, sample_size: int, seed: int
+) -> Scored | None:
+    """Grow the forest on the features, score every line, and keep the `contamination` share (at least one
+    line) with the highest scores; None when there are no lines."""
     import numpy as np
-    import pyarrow as pa
-
-    from functions.analytics.runner import Outcome
-
-    if not isinstance(params, ForestParams):
-        raise TypeError("isolation_forest takes ForestParams")
-    run.release_population()  # DuckDB's memory and the population's unused columns, before the forest
-    rows, matrix = features(run.population)
-    run.keep_only_journal_index()
     from sklearn import config_context
-    from sklearn.ensemble import IsolationForest  # after the population is freed: scikit-learn itself is ~120 MB
+    from sklearn.ensemble import IsolationForest  # scikit-learn itself is ~120 MB: imported once it is needed
 
-    flagged = max(1, int(len(rows) * float(params.contamination))) if len(rows) else 0
+    flagged = max(1, int(len(rows) * contamination)) if len(rows) else 0
     if flagged == 0:
-        return Outcome("isolation_forest", "ran", dump(params))
+        return None
     model = IsolationForest(
-        n_estimators=params.trees,
-        max_samples=min(params.sample_size, len(rows)),
-        random_state=params.seed,
+        n_estimators=trees,
+        max_samples=min(sample_size, len(rows)),
+        random_state=seed,
         n_jobs=1,  # fitting 100 trees of 256 lines is quick; threads cost memory
     ).fit(matrix)
     # The paper's anomaly score s(x, n), higher is more anomalous; scored in halves on two threads (the
@@ -136,15 +138,4 @@ def isolation_forest(run: Run, params: Params) -> Outcome:
         parts = list(pool.map(model.score_samples, np.array_split(matrix, SCORING_THREADS)))
     scores = -np.concatenate(parts)
     top = np.argpartition(-scores, flagged - 1)[:flagged] if flagged < len(rows) else np.arange(len(rows))
-    top_rows = pa.table({"row_number": rows[top], "score": scores[top].round(6)})
-    run.duck.register("top_rows", top_rows)
-    try:
-        found = run.query("SELECT t.row_number, p.journal_id, t.score FROM top_rows t JOIN p USING (row_number)")
-    finally:
-        run.duck.unregister("top_rows")
-    lines, flagged_journals = run.flag("isolation_forest", found)
-    extra = {
-        "features": list(FEATURE_NAMES),
-        "score_threshold": round(float(scores[top].min()), 6),
-    }
-    return Outcome("isolation_forest", "ran", dump(params), lines, flagged_journals, extra=extra)
+    return Scored(rows[top], scores[top].round(6), round(float(scores[top].min()), 6))

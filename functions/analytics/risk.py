@@ -8,7 +8,6 @@ statistical outlier tests) are reported but do not score. Journals rank by score
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 from functions.analytics.je_tests import TESTS
@@ -17,22 +16,10 @@ if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
-CENT = Decimal("0.01")
-
 
 def weights(ran: Iterable[str]) -> dict[str, int]:
     """The weights of the tests that ran and carry one."""
     return {code: TESTS[code].weight for code in ran if TESTS[code].weight > 0}
-
-
-def journal_score(hit: Iterable[str], ran: Iterable[str]) -> Decimal:
-    """100 x sum(weights hit) / sum(weights ran), to the cent (half up)."""
-    counted = weights(ran)
-    total = sum(counted.values())
-    if total == 0:
-        return Decimal("0.00")
-    earned = sum(counted.get(code, 0) for code in set(hit))
-    return (Decimal(100) * earned / total).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def rank_journals(duck: duckdb.DuckDBPyConnection, flags: pa.Table, debits: pa.Table, ran: Iterable[str]) -> pa.Table:

@@ -1,15 +1,40 @@
-"""Journal risk scores (docs/audit-rules.md section 4): 100 x sum(weights hit) / sum(weights of the tests that ran)."""
+"""Journal risk scores (docs/audit-rules.md section 4): 100 x sum(weights hit) / sum(weights of the tests that ran).
+
+Scored as a run scores them: by risk.rank_journals in DuckDB, over one journal's flags."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
+import duckdb
+import pyarrow as pa
 import pytest
 
 from functions.analytics.je_tests import TESTS
-from functions.analytics.risk import journal_score, weights
+from functions.analytics.risk import rank_journals, weights
 
 pytestmark = pytest.mark.unit
+
+
+def journal_score(hit: Iterable[str], ran: Iterable[str]) -> Decimal:
+    """The score of a journal whose one line hit `hit`, in a run of `ran` (0.00 when it is not ranked)."""
+    hit = list(hit)
+    flags = pa.table(
+        {
+            "row_number": pa.array([2] * len(hit), pa.int64()),
+            "journal_id": pa.array(["J1"] * len(hit), pa.string()),
+            "score": pa.array([None] * len(hit), pa.float64()),
+            "test": pa.array(hit, pa.string()),
+        }
+    )
+    debits = pa.table({"journal_id": ["J1"], "debit_cents": pa.array([100], pa.int64())})
+    with duckdb.connect() as duck:
+        ranked = rank_journals(duck, flags, debits, list(ran)).to_pylist()
+    if not ranked:
+        return Decimal("0.00")
+    return Decimal(ranked[0]["hundredths"]) / 100
+
 
 # docs/audit-rules.md section 4, risk score weights
 SPEC_WEIGHTS = {
