@@ -5,9 +5,12 @@ its content and the previous record's hash, so changing or removing any record b
 after it; `verify` walks a chain and names the first broken link. Appends to one chain serialize on a
 transaction-scoped advisory lock taken by aura_audit_head(). The table refuses UPDATE and DELETE.
 
-A chain alone cannot show that its newest records were cut off: what is left still links. So
-`anchor_heads` (hourly) copies every chain's head to write-once storage, and `verify` also checks the
-chain against its newest anchor: an anchored record that is gone, or whose hash changed, is a break.
+A chain alone cannot show that its newest records were cut off: what is left still links. So every
+commit that appends also asks, through a trigger on audit_log (migration 0013), for its chain's new head
+to be anchored; `anchor_requested`, run by a timer every 5 seconds, copies each requested head to
+write-once storage, so many appends between two runs cost one blob. `verify` checks the chain against
+its anchors: an anchored record whose hash changed is a rewrite, and a chain that ends before its last
+anchor has lost its tail, which the reason names.
 """
 
 from __future__ import annotations
@@ -21,10 +24,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import delete, insert, select, text, tuple_
 
 from shared import clock
-from shared.db.models import AuditRecord
+from shared.db.models import AuditAnchorRequest, AuditRecord
 from shared.db.uow import UnitOfWork
 from shared.storage import BlobExists, BlobStorage, get_storage
 
@@ -118,30 +121,66 @@ def anchor_name(chain: str, chain_seq: int, record_hash: str) -> str:
     return f"{chain}/{chain_seq:016d}-{record_hash}.json"
 
 
+def _write_anchor(store: BlobStorage, *, chain: str, chain_seq: int, record_hash: str, anchored_at: str) -> bool:
+    """One immutable blob naming the head; False when that exact head was anchored already."""
+    document = {"chain": chain, "chain_seq": int(chain_seq), "hash": record_hash, "anchored_at": anchored_at}
+    try:
+        store.put_immutable(
+            ANCHOR_CONTAINER,
+            anchor_name(chain, chain_seq, record_hash),
+            json.dumps(document, sort_keys=True).encode(),
+            content_type="application/json",
+        )
+    except BlobExists:
+        return False
+    return True
+
+
 def anchor_heads(uow: UnitOfWork, storage: BlobStorage | None = None) -> int:
     """Copy every chain's newest record to write-once storage; returns how many anchors were new."""
     store = storage if storage is not None else get_storage()
     heads = uow.session.execute(text("SELECT chain, chain_seq, hash FROM aura_audit_heads()")).all()
     anchored_at = clock.now().isoformat(timespec="microseconds")
-    written = 0
-    for head in heads:
-        document = {
-            "chain": head.chain,
-            "chain_seq": int(head.chain_seq),
-            "hash": head.hash,
-            "anchored_at": anchored_at,
-        }
-        body = json.dumps(document, sort_keys=True).encode()
-        try:
-            store.put_immutable(
-                ANCHOR_CONTAINER,
-                anchor_name(head.chain, head.chain_seq, head.hash),
-                body,
-                content_type="application/json",
+    return sum(
+        _write_anchor(store, chain=head.chain, chain_seq=head.chain_seq, record_hash=head.hash, anchored_at=anchored_at)
+        for head in heads
+    )
+
+
+def anchor_requested(uow: UnitOfWork, storage: BlobStorage | None = None, *, limit: int = 1000) -> int:
+    """Anchor the heads that commits asked for since the last run; returns how many anchors were new.
+
+    Runs in system scope and commits. No lock is held while blobs are written, so appends never wait
+    on storage; a request is deleted only if its head has not moved since it was read (a newer append
+    keeps it for the next run), and a run that fails part-way leaves the rest requested.
+    """
+    store = storage if storage is not None else get_storage()
+    requests = uow.session.execute(
+        select(AuditAnchorRequest.chain, AuditAnchorRequest.chain_seq, AuditAnchorRequest.hash)
+        .order_by(AuditAnchorRequest.requested_at)
+        .limit(limit)
+    ).all()
+    anchored_at = clock.now().isoformat(timespec="microseconds")
+    written, done = 0, []
+    try:
+        for request in requests:
+            written += _write_anchor(
+                store,
+                chain=request.chain,
+                chain_seq=request.chain_seq,
+                record_hash=request.hash,
+                anchored_at=anchored_at,
             )
-        except BlobExists:
-            continue  # this head was anchored by an earlier run
-        written += 1
+            done.append((request.chain, request.chain_seq))
+    finally:
+        # One statement after the blobs: the rows it locks are held for the commit only.
+        if done:
+            uow.session.execute(
+                delete(AuditAnchorRequest).where(
+                    tuple_(AuditAnchorRequest.chain, AuditAnchorRequest.chain_seq).in_(done)
+                )
+            )
+        uow.commit()
     return written
 
 
@@ -162,10 +201,12 @@ def verify(uow: UnitOfWork, *, batch_size: int = 5000, storage: BlobStorage | No
 
     Every anchor of the chain is listed before the walk (records appended and anchored while it runs
     then cannot look like a truncation) and each anchored record must still carry its anchored hash, so
-    a chain cut back and grown again past an old anchor is caught as well.
+    a chain cut back and grown again past an old anchor is caught as well. A chain that ends before its
+    last anchor is reported from its first missing record, with the whole missing range.
     """
     chain = str(uow.firm_id) if uow.firm_id else PLATFORM_CHAIN
-    anchors = chain_anchors(chain, storage)
+    store = storage if storage is not None else get_storage()
+    anchors = chain_anchors(chain, store)
     expected_prev, expected_seq, checked = GENESIS, 1, 0
     last_seq = 0
     while True:
@@ -176,15 +217,11 @@ def verify(uow: UnitOfWork, *, batch_size: int = 5000, storage: BlobStorage | No
             .limit(batch_size)
         ).all()
         if not rows:
-            missing = min((seq for seq in anchors if seq > last_seq), default=None)
-            if missing is not None:
-                log.error("audit chain %s ends at %d but record %d was anchored", chain, last_seq, missing)
-                return Verification(
-                    False,
-                    checked,
-                    missing,
-                    f"record {missing} was anchored but is missing: the chain has been truncated",
-                )
+            anchored = max(anchors, default=0)
+            if anchored > last_seq:
+                reason = _missing_tail(chain, last_seq, anchored, anchors[anchored], store)
+                log.error("audit chain %s: %s", chain, reason)
+                return Verification(False, checked, last_seq + 1, reason)
             return Verification(ok=True, checked=checked)
         for row in rows:
             if row.chain_seq != expected_seq:
@@ -214,3 +251,17 @@ def verify(uow: UnitOfWork, *, batch_size: int = 5000, storage: BlobStorage | No
                 )
             expected_prev, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
             last_seq = row.chain_seq
+
+
+def _missing_tail(chain: str, last_seq: int, anchored: int, hashes: set[str], store: BlobStorage) -> str:
+    """The reason for a chain cut short: which records are gone, and when the last anchor saw them."""
+    first = last_seq + 1
+    missing = f"record {first} is missing" if first == anchored else f"records {first}..{anchored} are missing"
+    ends = f"the chain ends at {last_seq}" if last_seq else "the chain is empty"
+    when = ""
+    try:
+        document = json.loads(store.get(ANCHOR_CONTAINER, anchor_name(chain, anchored, min(hashes))))
+        when = f" at {document['anchored_at']}"
+    except (KeyError, ValueError, TypeError):
+        log.warning("audit anchor %d of chain %s could not be read for its time", anchored, chain)
+    return f"{missing}: {ends} but was anchored at {anchored}{when}"

@@ -266,3 +266,16 @@ class AuditRecord(Base):
     correlation_id: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class AuditAnchorRequest(Base):
+    """A chain's newest head waiting to be anchored: written by a trigger on audit_log in the appending
+    transaction (migration 0013), deleted by the anchor timer once that head is in write-once storage."""
+
+    __tablename__ = "audit_anchor_requests"
+
+    chain: Mapped[str] = mapped_column(String(64), primary_key=True)
+    firm_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
+    chain_seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    requested_at: Mapped[datetime] = _created()

@@ -28,7 +28,11 @@ from tests.support import create_firm, request, token_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
 
-TRUNCATED = "was anchored but is missing: the chain has been truncated"
+
+def anchored_at(firm_id: uuid.UUID, storage: BlobStorage, chain_seq: int) -> str:
+    """When the anchor of `chain_seq` was written, as the truncation reason quotes it."""
+    [name] = [n for n in anchors_of(firm_id, storage) if n.split("/")[1].startswith(f"{chain_seq:016d}-")]
+    return str(json.loads(storage.get(audit_log.ANCHOR_CONTAINER, name))["anchored_at"])
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +179,10 @@ def test_truncation_is_detected(storage: BlobStorage, owner_url: str) -> None:
         c.execute("DELETE FROM audit_log WHERE chain = %s", (str(firm_id),))  # the trigger is back on
 
     result = verify(firm_id, storage)
-    assert result == audit_log.Verification(False, 3, 5, f"record 5 {TRUNCATED}")
+    reason = (
+        f"records 4..5 are missing: the chain ends at 3 but was anchored at 5 at {anchored_at(firm_id, storage, 5)}"
+    )
+    assert result == audit_log.Verification(False, 3, 4, reason)
 
 
 def test_truncation_is_reported_over_http(storage: BlobStorage, owner_url: str) -> None:
@@ -195,8 +202,11 @@ def test_truncation_is_reported_over_http(storage: BlobStorage, owner_url: str) 
     assert reply.json() == {
         "ok": False,
         "checked": head - 3,
-        "first_broken_seq": head,
-        "reason": f"record {head} {TRUNCATED}",
+        "first_broken_seq": head - 2,
+        "reason": (
+            f"records {head - 2}..{head} are missing: the chain ends at {head - 3} "
+            f"but was anchored at {head} at {anchored_at(admin.firm_id, storage, head)}"
+        ),
     }
 
 
