@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     jwt_issuer: str = Field("aura", alias="AURA_JWT_ISSUER")
     access_token_minutes: int = Field(15, alias="AURA_ACCESS_TOKEN_MINUTES", ge=1, le=60)
     refresh_token_hours: int = Field(8, alias="AURA_REFRESH_TOKEN_HOURS", ge=1, le=24)
+    # How long an instance trusts its last look at a session before asking the database again; a session
+    # ended on another instance stops working within this many seconds (shared/auth/sessions.py).
+    session_cache_seconds: int = Field(5, alias="AURA_SESSION_CACHE_SECONDS", ge=0, le=60)
+    # How many proxies in front of the Functions host append to X-Forwarded-For (1 behind API Management):
+    # the client address used to limit sign-in attempts is the entry the outermost trusted one appended.
+    trusted_proxy_hops: int = Field(0, alias="AURA_TRUSTED_PROXY_HOPS", ge=0, le=5)
     # The cost of a password hash. Production keeps the defaults; the tests set cheap ones, since they hash
     # thousands of passwords and a strong hash costs about 0.1 s of CPU.
     argon2_time_cost: int = Field(ARGON2_TIME_COST, alias="AURA_ARGON2_TIME_COST", ge=1, le=20)

@@ -13,6 +13,7 @@ from sqlalchemy import any_, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from shared import audit_log, clock
+from shared.auth import sessions
 from shared.auth.passwords import hash_password, needs_rehash, verify_password
 from shared.auth.permissions import CLIENT_ROLES
 from shared.auth.principal import Principal
@@ -87,6 +88,7 @@ def _issue_pair(uow: UnitOfWork, *, user: User, family_id: uuid.UUID, now: datet
             roles=list(user.roles),
             client_id=user.client_id,
             email=user.email,
+            session_id=family_id,
         ),
         now=now,
     )
@@ -155,7 +157,7 @@ def refresh(*, uow: UnitOfWork, refresh_token: str) -> TokenPair:
     if row.revoked_at is not None:
         raise Unauthorized("The refresh token has been revoked", code="token_revoked")
     if row.used_at is not None:
-        _revoke_family(uow, family_id=row.family_id, now=now)
+        ended = _revoke_family(uow, family_id=row.family_id, now=now)
         audit_log.append(
             uow,
             "auth.refresh_token_reused",
@@ -165,6 +167,7 @@ def refresh(*, uow: UnitOfWork, refresh_token: str) -> TokenPair:
             data={"family_id": str(row.family_id)},
         )
         uow.commit()
+        sessions.forget(ended)
         raise Unauthorized("The refresh token was already used; sign in again", code="token_reused")
     if row.expires_at <= now:
         raise Unauthorized("The refresh token has expired", code="token_expired")
@@ -177,20 +180,26 @@ def refresh(*, uow: UnitOfWork, refresh_token: str) -> TokenPair:
     return pair
 
 
-def _revoke_family(uow: UnitOfWork, *, family_id: uuid.UUID, now: datetime) -> None:
+def _revoke_family(uow: UnitOfWork, *, family_id: uuid.UUID, now: datetime) -> set[uuid.UUID]:
+    """End one session: its refresh tokens, and through shared.auth.sessions its access tokens.
+    Returns the session ids for `sessions.forget` once the unit of work has committed."""
     uow.session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    return {family_id}
 
 
-def _revoke_all_for_user(uow: UnitOfWork, *, user_id: uuid.UUID, now: datetime) -> None:
-    uow.session.execute(
+def _revoke_all_for_user(uow: UnitOfWork, *, user_id: uuid.UUID, now: datetime) -> set[uuid.UUID]:
+    """End every open session of the user (like `_revoke_family`, for all of them)."""
+    ended = uow.session.scalars(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
+        .returning(RefreshToken.family_id)
     )
+    return set(ended)
 
 
 def logout(*, uow: UnitOfWork, refresh_token: str) -> None:
@@ -200,9 +209,10 @@ def logout(*, uow: UnitOfWork, refresh_token: str) -> None:
     row = uow.session.scalar(select(RefreshToken).where(RefreshToken.id == claims.token_id))
     if row is None or row.user_id != claims.user_id:
         raise Unauthorized("The refresh token is not valid", code="invalid_token")
-    _revoke_family(uow, family_id=row.family_id, now=clock.now())
+    ended = _revoke_family(uow, family_id=row.family_id, now=clock.now())
     audit_log.append(uow, "auth.logout", target_type="user", target_id=row.user_id, actor_id=row.user_id)
     uow.commit()
+    sessions.forget(ended)
 
 
 def end_session(*, uow: UnitOfWork, refresh_token: str) -> None:
@@ -341,7 +351,7 @@ def update_roles(*, uow: UnitOfWork, user_id: uuid.UUID, roles: list[str], clien
         raise Conflict("The firm must keep at least one active firm_admin", code="last_admin")
     before = list(user.roles)
     user.roles, user.client_id = roles, client_id
-    _revoke_all_for_user(uow, user_id=user.id, now=clock.now())  # new roles take effect at the next sign-in
+    ended = _revoke_all_for_user(uow, user_id=user.id, now=clock.now())  # new roles take effect at the next sign-in
     audit_log.append(
         uow,
         "user.roles_changed",
@@ -351,24 +361,27 @@ def update_roles(*, uow: UnitOfWork, user_id: uuid.UUID, roles: list[str], clien
     )
     uow.publish(UserRolesChanged(user_id=user.id, roles=roles))
     uow.commit()
+    sessions.forget(ended)
     return user
 
 
 def set_active(*, uow: UnitOfWork, principal: Principal, user_id: uuid.UUID, active: bool) -> User:
     """Deactivate (revoking every session) or reactivate a user."""
     user = get_user_or_raise(uow=uow, user_id=user_id)
+    ended: set[uuid.UUID] = set()
     if not active:
         if user.id == principal.user_id:
             raise Conflict("You cannot deactivate yourself", code="self_deactivation")
         if "firm_admin" in user.roles and user.is_active and _active_admin_count(uow) <= 1:
             raise Conflict("The firm must keep at least one active firm_admin", code="last_admin")
-        _revoke_all_for_user(uow, user_id=user.id, now=clock.now())
+        ended = _revoke_all_for_user(uow, user_id=user.id, now=clock.now())
     if user.is_active != active:
         user.is_active = active
         action = "user.reactivated" if active else "user.deactivated"
         audit_log.append(uow, action, target_type="user", target_id=user.id)
         uow.publish((UserReactivated if active else UserDeactivated)(user_id=user.id))
     uow.commit()
+    sessions.forget(ended)
     return user
 
 
@@ -509,9 +522,10 @@ def set_password(*, uow: UnitOfWork, user_id: uuid.UUID, new_password: str) -> N
     now = clock.now()
     user.password_hash = hash_password(new_password)
     user.failed_login_count, user.locked_until = 0, None
-    _revoke_all_for_user(uow, user_id=user.id, now=now)
+    ended = _revoke_all_for_user(uow, user_id=user.id, now=now)
     audit_log.append(uow, "user.password_set", target_type="user", target_id=user.id)
     uow.commit()
+    sessions.forget(ended)
 
 
 def confirm_password_reset(*, uow: UnitOfWork, token: str, new_password: str) -> None:
@@ -530,6 +544,7 @@ def confirm_password_reset(*, uow: UnitOfWork, token: str, new_password: str) ->
     user.password_hash = hash_password(new_password)
     user.failed_login_count, user.locked_until = 0, None
     reset.used_at = now
-    _revoke_all_for_user(uow, user_id=user.id, now=now)
+    ended = _revoke_all_for_user(uow, user_id=user.id, now=now)
     audit_log.append(uow, "password_reset.completed", target_type="user", target_id=user.id, actor_id=user.id)
     uow.commit()
+    sessions.forget(ended)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 
 from shared.auth.principal import Principal
+from shared.auth.sessions import require_open
 from shared.auth.tokens import EntraIdentity, decode_access_token, get_entra_validator, is_own_token
 from shared.db.models import User
 from shared.db.uow import UnitOfWork
@@ -24,6 +25,7 @@ def authenticate(authorization: str | None) -> Principal:
     token = bearer_token(authorization)
     if is_own_token(token):
         claims = decode_access_token(token)
+        require_open(claims)
         return Principal.of(
             user_id=claims.user_id,
             firm_id=claims.firm_id,

@@ -1,15 +1,19 @@
 """Access and refresh tokens (HS256, our own) and Microsoft Entra ID tokens (RS256 through JWKS).
 
-Access tokens live 15 minutes and are checked without the database. Refresh tokens live 8 hours;
-each carries the id of its database row, which records use and revocation, so a refresh token works
-once and a revoked one never.
+Access tokens live 15 minutes. Each names its session (`sid`, the family of refresh tokens it was
+issued with), which `shared.auth.sessions` checks against the database, so signing out, a replayed
+refresh token, a deactivation or a role change ends the access tokens too, not only the refresh
+tokens. Refresh tokens live 8 hours; each carries the id of its database row, which records use and
+revocation, so a refresh token works once and a revoked one never. A token that claims to live longer
+than the settings allow is refused even when correctly signed: a leaked signing key, or a bug in
+issuing, must not yield tokens that outlive every revocation.
 """
 
 from __future__ import annotations
 
 import functools
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -32,6 +36,8 @@ class AccessClaims:
     roles: list[str]
     client_id: uuid.UUID | None
     email: str
+    # The sign-in this token belongs to (the refresh-token family); None when issuing starts a new one.
+    session_id: uuid.UUID | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,7 @@ def issue_access_token(
         "iat": int(now.timestamp()),
         "exp": int(expires.timestamp()),
         "jti": str(token_id),
+        "sid": str(claims.session_id or uuid.uuid4()),
     }
     return IssuedToken(_encode(payload, settings), token_id, expires)
 
@@ -98,7 +105,15 @@ def issue_refresh_token(
     return IssuedToken(_encode(payload, settings), token_id, expires)
 
 
-def _decode_own(token: str, expected_type: str, settings: Settings) -> dict[str, Any]:
+def _max_lifetime(expected_type: str, settings: Settings) -> int:
+    if expected_type == "access":
+        return settings.access_token_minutes * 60
+    return settings.refresh_token_hours * 3600
+
+
+def _decode_own(
+    token: str, expected_type: str, settings: Settings, *, required: tuple[str, ...] = ()
+) -> dict[str, Any]:
     try:
         payload: dict[str, Any] = jwt.decode(
             token,
@@ -106,7 +121,7 @@ def _decode_own(token: str, expected_type: str, settings: Settings) -> dict[str,
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=settings.jwt_issuer,
-            options={"require": ["exp", "iat", "sub", "jti", "typ"]},
+            options={"require": ["exp", "iat", "sub", "jti", "typ", *required]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("The token has expired", code="token_expired") from exc
@@ -114,6 +129,9 @@ def _decode_own(token: str, expected_type: str, settings: Settings) -> dict[str,
         raise Unauthorized("The token is not valid", code="invalid_token") from exc
     if payload.get("typ") != expected_type:
         raise Unauthorized("The token is not valid", code="invalid_token")
+    # PyJWT has checked that both are numbers and that the token is neither expired nor issued in the future.
+    if float(payload["exp"]) - float(payload["iat"]) > _max_lifetime(expected_type, settings):
+        raise Unauthorized("The token claims a longer life than this server grants", code="invalid_token")
     return payload
 
 
@@ -128,7 +146,7 @@ def _uuid_claim(payload: dict[str, Any], name: str) -> uuid.UUID | None:
 
 
 def decode_access_token(token: str, *, settings: Settings | None = None) -> AccessClaims:
-    payload = _decode_own(token, "access", settings or get_settings())
+    payload = _decode_own(token, "access", settings or get_settings(), required=("sid",))
     user_id = _uuid_claim(payload, "sub")
     roles = payload.get("roles")
     if user_id is None or not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
@@ -139,6 +157,7 @@ def decode_access_token(token: str, *, settings: Settings | None = None) -> Acce
         roles=roles,
         client_id=_uuid_claim(payload, "client"),
         email=str(payload.get("email") or ""),
+        session_id=_uuid_claim(payload, "sid"),
     )
 
 

@@ -218,7 +218,8 @@ def test_admin_manages_users_and_roles() -> None:
     promoted = request("PUT", f"users/{user_id}/roles", json_body={"roles": ["senior"]}, token=token)
     assert promoted.status == 200
     assert promoted.json()["roles"] == ["senior"]
-    # Staff may not manage users.
+    # The promotion ended the user's sessions; another staff member may not manage users.
+    _, staff_token = add_user(token, "staff")
     refused = request(
         "POST",
         "users",
@@ -460,9 +461,10 @@ def test_an_access_token_stops_working_the_moment_its_user_is_deactivated() -> N
     assert request("GET", "auth/me", token=staff_token).status == 200
     assert request("POST", f"users/{user_id}/deactivate", token=token).status == 200
     refused = request("GET", "auth/me", token=staff_token)
-    assert (refused.status, refused.json()["code"]) == (401, "account_inactive")
+    assert (refused.status, refused.json()["code"]) == (401, "session_ended")
+    # Reactivation lets the user sign in again; the sessions the deactivation ended stay ended.
     assert request("POST", f"users/{user_id}/reactivate", token=token).status == 200
-    assert request("GET", "auth/me", token=staff_token).status == 200
+    assert request("GET", "auth/me", token=staff_token).status == 401
 
 
 def test_an_access_token_issued_before_a_role_change_is_refused_at_once() -> None:
@@ -476,7 +478,7 @@ def test_an_access_token_issued_before_a_role_change_is_refused_at_once() -> Non
     changed = request("PUT", f"users/{created.json()['id']}/roles", json_body={"roles": ["senior"]}, token=token)
     assert changed.status == 200
     stale = request("GET", "auth/me", token=session["access_token"])
-    assert (stale.status, stale.json()["code"]) == (401, "token_stale")
+    assert (stale.status, stale.json()["code"]) == (401, "session_ended")
     # The role change ended the user's sessions; signing in again gives a token with the new roles.
     assert request("POST", "auth/refresh", json_body={"refresh_token": session["refresh_token"]}).status == 401
     me = request("GET", "auth/me", token=token_for(email)).json()
