@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     public_base_url: str = Field("http://127.0.0.1:7071", alias="AURA_PUBLIC_BASE_URL")
     # A file sent as a request body; larger ones go straight to storage (the host's own limit is 100 MB).
     max_direct_upload_mb: int = Field(100, alias="AURA_MAX_DIRECT_UPLOAD_MB", ge=1, le=100)
+    # A workpaper's or note's content: how deeply nested, and how large as compact JSON. Request bodies
+    # stop at 64 levels and 1 MiB (shared/http), so the content limits stay below both.
+    workpaper_max_depth: int = Field(32, alias="AURA_WORKPAPER_MAX_DEPTH", ge=2, le=60)
+    workpaper_max_kb: int = Field(512, alias="AURA_WORKPAPER_MAX_KB", ge=1, le=1000)
 
     applicationinsights_connection_string: SecretStr = Field(
         SecretStr(""), alias="APPLICATIONINSIGHTS_CONNECTION_STRING"

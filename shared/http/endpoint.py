@@ -36,6 +36,7 @@ from shared.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from shared.http.json_input import parse_json
 from shared.http.problems import problem_response, validation_failed
 
 log = logging.getLogger("aura.http")
@@ -184,13 +185,7 @@ def _parse_json_body(spec: EndpointSpec, req: func.HttpRequest, model: type[Base
     content_type = (req.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if content_type != JSON:
         raise UnsupportedMediaType(f"Send the body as {JSON}", code="unsupported_media_type")
-    try:
-        data = json.loads(raw or b"null", parse_float=str) if spec.exact_numbers else json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(
-            "The body is not valid JSON",
-            errors=[{"loc": ["body"], "msg": "invalid JSON", "type": "json_invalid"}],
-        ) from exc
+    data = parse_json(raw, exact_numbers=spec.exact_numbers)  # depth bounded before parsing
     _reject_unstorable(data, ["body"])
     try:
         return model.model_validate(data)
