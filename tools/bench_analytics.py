@@ -194,13 +194,12 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
             mismatches.append(f"{code}: Aura {ours}, baseline {theirs}")
     runs = range(len(baseline_times))
     classic_base = [sum(t[i] for c, t in baseline_timings.items() if c in CLASSIC or c == "read_csv") for i in runs]
-    base_total = median(baseline_times) if baseline_times else float("nan")
-    base_classic = median(classic_base) if classic_base else float("nan")
-    print(f"| nine classic tests, reading the lines included | {median(classic):.2f} s | {base_classic:.1f} s | |")
-    print(f"| whole battery (job) | {median(totals):.2f} s | {base_total:.1f} s | |")
-    print(f"| speed-up on the battery | {base_total / median(totals):.1f}x | | |")
-    base_benford = median(baseline_benford) if baseline_benford else float("nan")
-    print(f"| five Benford tests (digits and statistics) | {median(analyses):.3f} s | {base_benford:.1f} s | |")
+    base_total = _seconds(baseline_times)
+    print(f"| nine classic tests, reading the lines included | {median(classic):.2f} s | {_seconds(classic_base)} | |")
+    print(f"| whole battery (job) | {median(totals):.2f} s | {base_total} | |")
+    speed_up = f"{median(baseline_times) / median(totals):.1f}x" if baseline_times else "n/a (no baseline)"
+    print(f"| speed-up on the battery | {speed_up} | | |")
+    print(f"| five Benford tests (digits and statistics) | {median(analyses):.3f} s | {_seconds(baseline_benford)} | |")
     for test, bins in benford_bins.items():
         if baseline_bins and baseline_bins.get(test) != bins:
             mismatches.append(f"Benford {test}: bin counts differ")
@@ -208,6 +207,10 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
     print(f"| job peak RSS (whole process) | {max(peaks):.0f} MB | | |")
     if mismatches:
         raise SystemExit("flagged counts differ:\n" + "\n".join(mismatches))
+
+
+def _seconds(samples: list[float]) -> str:
+    return f"{statistics.median(samples):.1f} s" if samples else "n/a"
 
 
 if __name__ == "__main__":
