@@ -8,9 +8,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from functions.engagement.schemas import Strict
 from shared.http import PageQuery
+from shared.http.json_input import compact_size, too_deep, value_depth
+from shared.settings import get_settings
 
 NodeKind = Literal["folder", "workpaper", "evidence", "note"]
 Step = Literal["prepare", "review", "approve"]
@@ -33,6 +36,24 @@ def _index_code_field(**extra: Any) -> Any:
     return Field(None, min_length=1, max_length=32, json_schema_extra={"pattern": INDEX_CODE_PATTERN}, **extra)
 
 
+def _content_within_limits(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Refuse content deeper or larger than the settings allow, so nothing is stored that the API could
+    not send back (a 256-level workpaper was saved, and every read of it failed)."""
+    if value is None:
+        return value
+    settings = get_settings()
+    if value_depth(value) > settings.workpaper_max_depth:
+        raise PydanticCustomError("content_too_deep", too_deep(settings.workpaper_max_depth, "Content"))
+    size = compact_size(value)
+    if size > settings.workpaper_max_kb * 1024:
+        raise PydanticCustomError(
+            "content_too_large",
+            "Content is {size} bytes as JSON; the limit is {limit} KiB",
+            {"size": size, "limit": settings.workpaper_max_kb},
+        )
+    return value
+
+
 class NodeCreate(Strict):
     parent_id: uuid.UUID | None = Field(None, description="A folder of the same engagement; null for the top level")
     kind: NodeKind
@@ -43,6 +64,7 @@ class NodeCreate(Strict):
     evidence_id: uuid.UUID | None = Field(None, description="Required for kind evidence, refused otherwise")
 
     _reference = field_validator("index_code")(_index_code)
+    _content = field_validator("content")(_content_within_limits)
 
 
 class NodeUpdate(Strict):
@@ -57,11 +79,15 @@ class NodeUpdate(Strict):
 
 
 class ContentSave(Strict):
-    content: dict[str, Any]
+    content: dict[str, Any] = Field(
+        description="At most AURA_WORKPAPER_MAX_DEPTH levels deep (32) and AURA_WORKPAPER_MAX_KB as JSON (512 KiB)"
+    )
     version: int = Field(
         strict=True, ge=1, description="The version the writer read; a stale one gets 409 version_conflict"
     )
     reason: str | None = Field(None, max_length=2000)
+
+    _content = field_validator("content")(_content_within_limits)
 
 
 class SignoffCreate(Strict):
