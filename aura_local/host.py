@@ -599,6 +599,12 @@ def _request_headers(scope: Scope) -> dict[str, str]:
     for raw_name, raw_value in scope.get("headers", []):
         name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    # As the Functions front end does: the peer's address goes last in X-Forwarded-For, where the sign-in
+    # limits look for the client (functions/identity/client_address.py); what the client sent stays before it.
+    client = scope.get("client")
+    if client:
+        forwarded = headers.get("x-forwarded-for")
+        headers["x-forwarded-for"] = f"{forwarded}, {client[0]}" if forwarded else str(client[0])
     return headers
 
 

@@ -1,9 +1,18 @@
-"""Fixed-window rate limits kept in PostgreSQL, so every instance of an app shares them."""
+"""Rate limits kept in PostgreSQL, so every instance of an app shares them.
+
+Two shapes: fixed-window counters (`hit`, or `check` then `count` when only failures should count),
+and a progressive delay per key (`Backoff`) that doubles with each failure past a free allowance, up
+to a cap, and is cleared by a success. Subjects (an e-mail, an address) are stored only as hashes. Each
+call runs in its own system-scope transaction, so a count sticks even when the caller's work is
+rolled back.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
@@ -11,29 +20,133 @@ from shared import clock
 from shared.db.uow import UnitOfWork
 from shared.errors import TooManyRequests
 
+DETAIL = "Too many requests; try again later"
+# Rows untouched for a day are deleted as new failures come in; no backoff remembers longer.
+_KEEP_SECONDS = 86400
 
-def hit(*, scope: str, subject: str, limit: int, window_seconds: int) -> None:
-    """Count one hit of `subject` in `scope`; raise 429 when the window already holds `limit` hits.
 
-    The subject (an e-mail, an address) is stored only as a hash. Runs in its own system-scope
-    transaction, so the count sticks even when the caller's work is rolled back.
-    """
+def _key(scope: str, subject: str) -> str:
+    return hashlib.sha256(f"{scope}:{subject.strip().lower()}".encode()).hexdigest()[:64]
+
+
+def _window_start(now: datetime, window_seconds: int) -> datetime:
+    return datetime.fromtimestamp(int(now.timestamp()) // window_seconds * window_seconds, UTC)
+
+
+def _retry_after(until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds()))
+
+
+def _refuse(until: datetime, now: datetime, detail: str) -> TooManyRequests:
+    return TooManyRequests(detail, retry_after=_retry_after(until, now))
+
+
+def count(*, scope: str, subject: str, window_seconds: int) -> int:
+    """Count one hit of `subject` in `scope`'s current window; the hits in it so far."""
     now = clock.now()
-    window_start = datetime.fromtimestamp(int(now.timestamp()) // window_seconds * window_seconds, UTC)
-    key = hashlib.sha256(f"{scope}:{subject.strip().lower()}".encode()).hexdigest()[:64]
+    window_start = _window_start(now, window_seconds)
     with UnitOfWork(system=True) as counter:
-        hits = counter.session.execute(
+        hits: int = counter.session.execute(
             text(
                 "INSERT INTO rate_limits (key, window_start, hits) VALUES (:key, :start, 1) "
                 "ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits"
             ),
-            {"key": key, "start": window_start},
+            {"key": _key(scope, subject), "start": window_start},
         ).scalar_one()
         counter.session.execute(
             text("DELETE FROM rate_limits WHERE window_start < :old"),
             {"old": datetime.fromtimestamp(window_start.timestamp() - 86400, UTC)},
         )
         counter.commit()
-    if hits > limit:
-        retry_after = int(window_start.timestamp() + window_seconds - now.timestamp()) + 1
-        raise TooManyRequests("Too many requests; try again later", retry_after=retry_after)
+    return hits
+
+
+def check(*, scope: str, subject: str, limit: int, window_seconds: int, detail: str = DETAIL) -> None:
+    """429 when `subject`'s current window already holds `limit` hits; counts nothing."""
+    now = clock.now()
+    window_start = _window_start(now, window_seconds)
+    with UnitOfWork(system=True) as reader:
+        hits = reader.session.execute(
+            text("SELECT hits FROM rate_limits WHERE key = :key AND window_start = :start"),
+            {"key": _key(scope, subject), "start": window_start},
+        ).scalar()
+    if hits is not None and hits >= limit:
+        raise _refuse(window_start + timedelta(seconds=window_seconds), now, detail)
+
+
+def hit(*, scope: str, subject: str, limit: int, window_seconds: int) -> None:
+    """Count one hit of `subject` in `scope`; raise 429 when the window already holds `limit` hits."""
+    now = clock.now()
+    if count(scope=scope, subject=subject, window_seconds=window_seconds) > limit:
+        raise _refuse(_window_start(now, window_seconds) + timedelta(seconds=window_seconds), now, DETAIL)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """A delay that grows with consecutive failures: `free` of them cost nothing, then each one makes the
+    key wait `base` seconds, doubled per further failure, never more than `cap`. Failures older than
+    `forget_after` are forgotten; a success clears them. Unlike a lock, the wait always ends."""
+
+    scope: str
+    free: int
+    base_seconds: int
+    cap_seconds: int
+    forget_after_seconds: int
+
+    def __post_init__(self) -> None:
+        if not 0 < self.forget_after_seconds <= _KEEP_SECONDS:
+            raise ValueError(f"forget_after_seconds must be 1 to {_KEEP_SECONDS}, not {self.forget_after_seconds}")
+
+    def delay_after(self, failures: int) -> int:
+        """The wait that the `failures`-th consecutive failure imposes."""
+        if failures < self.free:
+            return 0
+        doublings: int = min(failures - self.free, 30)
+        return min(self.cap_seconds, self.base_seconds << doublings)
+
+    def check(self, subject: str, *, detail: str = DETAIL) -> None:
+        """429 with Retry-After while `subject` must still wait; counts nothing."""
+        now = clock.now()
+        with UnitOfWork(system=True) as reader:
+            until = reader.session.execute(
+                text("SELECT blocked_until FROM rate_limit_backoff WHERE key = :key"),
+                {"key": _key(self.scope, subject)},
+            ).scalar()
+        if until is not None and until > now:
+            raise _refuse(until, now, detail)
+
+    def fail(self, subject: str) -> int:
+        """Record one failure; the number of consecutive failures now on record."""
+        now = clock.now()
+        with UnitOfWork(system=True) as writer:
+            failures: int = writer.session.execute(
+                text(
+                    "INSERT INTO rate_limit_backoff AS b (key, failures, last_failure_at) VALUES (:key, 1, :now) "
+                    "ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN b.last_failure_at < :forgotten "
+                    "THEN 1 ELSE b.failures + 1 END, last_failure_at = :now RETURNING failures"
+                ),
+                {
+                    "key": _key(self.scope, subject),
+                    "now": now,
+                    "forgotten": now - timedelta(seconds=self.forget_after_seconds),
+                },
+            ).scalar_one()
+            delay = self.delay_after(failures)
+            writer.session.execute(
+                text("UPDATE rate_limit_backoff SET blocked_until = :until WHERE key = :key"),
+                {"key": _key(self.scope, subject), "until": now + timedelta(seconds=delay) if delay else None},
+            )
+            writer.session.execute(
+                text("DELETE FROM rate_limit_backoff WHERE last_failure_at < :old"),
+                {"old": now - timedelta(seconds=_KEEP_SECONDS)},
+            )
+            writer.commit()
+        return failures
+
+    def clear(self, subject: str) -> None:
+        """A success: the key starts over."""
+        with UnitOfWork(system=True) as writer:
+            writer.session.execute(
+                text("DELETE FROM rate_limit_backoff WHERE key = :key"), {"key": _key(self.scope, subject)}
+            )
+            writer.commit()

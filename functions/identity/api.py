@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from functions.identity import bp, browser_session, schemas, service
+from functions.identity import bp, browser_session, login_throttle, schemas, service
+from functions.identity.client_address import client_address
 from shared.auth.permissions import Permission
 from shared.email import get_email_sender
 from shared.http import Call, Page, PageQuery, endpoint
@@ -34,9 +35,23 @@ def _user(user: object) -> schemas.UserRead:
     response=schemas.TokenResponse,
     errors=[401, 429],
 )
-def login(call: Call) -> schemas.TokenResponse:
+def login(call: Call) -> func.HttpResponse:
+    signed_in = _sign_in(call)
+    body = _tokens(signed_in.tokens).model_dump_json()
+    response = func.HttpResponse(
+        body, status_code=200, headers={"Content-Type": "application/json", "Cache-Control": "no-store"}
+    )
+    return browser_session.with_device_cookie(call.request, response, signed_in.device_token)
+
+
+def _sign_in(call: Call) -> service.SignIn:
+    attempt = login_throttle.Attempt(
+        email=call.body.email,
+        source=client_address(call.request),
+        device=login_throttle.known_device(browser_session.device_token(call.request)),
+    )
     with call.uow() as uow:
-        return _tokens(service.login(uow=uow, email=call.body.email, password=call.body.password))
+        return service.login(uow=uow, email=call.body.email, password=call.body.password, attempt=attempt)
 
 
 @endpoint(
@@ -85,11 +100,12 @@ def logout(call: Call) -> None:
     errors=[401, 429],
 )
 def start_browser_session(call: Call) -> func.HttpResponse:
-    with call.uow() as uow:
-        pair = service.login(uow=uow, email=call.body.email, password=call.body.password)
-    return browser_session.started(
+    signed_in = _sign_in(call)
+    pair = signed_in.tokens
+    started = browser_session.started(
         call.request, access_token=pair.access_token, refresh=pair.refresh_token, expires_in=pair.expires_in
     )
+    return browser_session.with_device_cookie(call.request, started, signed_in.device_token)
 
 
 @endpoint(

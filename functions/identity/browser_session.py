@@ -5,6 +5,10 @@ The portal keeps only the short-lived access token, in memory. The cookie is `Ht
 site's page can send it; refreshing and signing out also need the `X-Requested-With` header, which
 a cross-origin page cannot add without a CORS preflight that the API does not grant. `Secure` is
 left off only for plain HTTP to a loopback address (the local host), where browsers would drop it.
+
+A successful sign-in (here or at /auth/login) also sets the known-device cookie, scoped to the
+sign-in routes, which lets this client through the delay that other people's failed attempts put on
+the account (functions/identity/login_throttle.py).
 """
 
 from __future__ import annotations
@@ -18,12 +22,15 @@ from urllib.parse import urlsplit
 import azure.functions as func
 
 from functions.identity.schemas import SessionResponse
+from shared.auth.tokens import DEVICE_TOKEN_DAYS
 from shared.errors import Forbidden, Unauthorized
 from shared.settings import get_settings
 
 COOKIE = "aura_refresh"
 PATH = "/api/auth/session"
 CSRF_HEADER = "X-Requested-With"
+DEVICE_COOKIE = "aura_device"
+DEVICE_PATH = "/api/auth"
 
 
 def _secure(request: func.HttpRequest) -> bool:
@@ -39,11 +46,11 @@ def _secure(request: func.HttpRequest) -> bool:
         return True
 
 
-def _cookie(request: func.HttpRequest, value: str, max_age: int) -> str:
+def _cookie(request: func.HttpRequest, value: str, max_age: int, *, name: str = COOKIE, path: str = PATH) -> str:
     jar: SimpleCookie = SimpleCookie()
-    jar[COOKIE] = value
-    morsel = jar[COOKIE]
-    morsel["path"] = PATH
+    jar[name] = value
+    morsel = jar[name]
+    morsel["path"] = path
     morsel["httponly"] = True
     morsel["samesite"] = "Strict"
     morsel["max-age"] = max_age
@@ -52,15 +59,31 @@ def _cookie(request: func.HttpRequest, value: str, max_age: int) -> str:
     return morsel.OutputString()
 
 
+def _cookie_value(request: func.HttpRequest, name: str) -> str | None:
+    jar: SimpleCookie = SimpleCookie()
+    with contextlib.suppress(CookieError):
+        jar.load(request.headers.get("Cookie") or "")
+    morsel = jar.get(name)
+    return morsel.value if morsel is not None and morsel.value else None
+
+
 def presented_token(request: func.HttpRequest) -> str | None:
     """The refresh token in the session cookie (None without one), after the same-origin header check."""
     if not request.headers.get(CSRF_HEADER):
         raise Forbidden(f"The {CSRF_HEADER} header is required on session requests", code="csrf_header_missing")
-    jar: SimpleCookie = SimpleCookie()
-    with contextlib.suppress(CookieError):
-        jar.load(request.headers.get("Cookie") or "")
-    morsel = jar.get(COOKIE)
-    return morsel.value if morsel is not None and morsel.value else None
+    return _cookie_value(request, COOKIE)
+
+
+def device_token(request: func.HttpRequest) -> str | None:
+    """The known-device cookie, if the client sent one; login_throttle checks its signature and user."""
+    return _cookie_value(request, DEVICE_COOKIE)
+
+
+def with_device_cookie(request: func.HttpRequest, response: func.HttpResponse, token: str) -> func.HttpResponse:
+    """Add the known-device cookie to a successful sign-in's response."""
+    cookie = _cookie(request, token, DEVICE_TOKEN_DAYS * 86400, name=DEVICE_COOKIE, path=DEVICE_PATH)
+    response.headers.add("Set-Cookie", cookie)
+    return response
 
 
 def refresh_token(request: func.HttpRequest) -> str:

@@ -12,12 +12,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import any_, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from functions.identity.login_throttle import Attempt, clear_account
 from shared import audit_log, clock
 from shared.auth import sessions
 from shared.auth.passwords import hash_password, needs_rehash, verify_password
 from shared.auth.permissions import CLIENT_ROLES
 from shared.auth.principal import Principal
-from shared.auth.tokens import AccessClaims, decode_refresh_token, issue_access_token, issue_refresh_token
+from shared.auth.tokens import (
+    AccessClaims,
+    decode_refresh_token,
+    issue_access_token,
+    issue_device_token,
+    issue_refresh_token,
+)
 from shared.bus.events import FirmCreated, UserCreated, UserDeactivated, UserReactivated, UserRolesChanged
 from shared.db.models import Client, Firm, Invitation, PasswordReset, RefreshToken, User
 from shared.db.uow import UnitOfWork
@@ -26,8 +33,6 @@ from shared.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from shared.rate_limit import hit as rate_limit_hit
 from shared.settings import get_settings
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 INVITATION_LIFETIME = timedelta(days=7)
 PASSWORD_RESET_LIFETIME = timedelta(hours=1)
 PASSWORD_RESETS_PER_HOUR = 5
@@ -106,34 +111,37 @@ def _issue_pair(uow: UnitOfWork, *, user: User, family_id: uuid.UUID, now: datet
     return TokenPair(access.token, refresh.token, int((access.expires_at - now).total_seconds()))
 
 
-def login(*, uow: UnitOfWork, email: str, password: str) -> TokenPair:
-    """Check the password; count failures and lock after five; issue a new token family."""
+@dataclass(frozen=True)
+class SignIn:
+    tokens: TokenPair
+    device_token: str  # the known-device cookie's value (functions/identity/login_throttle.py)
+
+
+def login(*, uow: UnitOfWork, email: str, password: str, attempt: Attempt) -> SignIn:
+    """Check the password under the sign-in limits of login_throttle and issue a new token family.
+
+    An unknown e-mail and a wrong password take the same path: the same limits, a password check
+    against a hash of the same cost, the same 401. No failure locks the account."""
     now = clock.now()
     found = uow.session.execute(
         text("SELECT user_id, firm_id FROM aura_auth_find_user(:email)"), {"email": _normalize_email(email)}
     ).first()
+    user_id = found.user_id if found is not None else None
+    attempt.check(user_id)
     if found is None:
         verify_password(None, password)  # same work as for a real account: no timing oracle
-        raise Unauthorized("The e-mail or password is wrong", code="invalid_credentials")
+        attempt.failed(None)
+        raise _invalid_credentials()
     uow.switch_firm(found.firm_id)
     user = uow.session.scalar(select(User).where(User.id == found.user_id).with_for_update())
-    if user is None:
-        raise Unauthorized("The e-mail or password is wrong", code="invalid_credentials")
-    if user.locked_until is not None and user.locked_until > now:
-        audit_log.append(uow, "auth.login_refused_locked", target_type="user", target_id=user.id, actor_id=user.id)
-        uow.commit()
-        raise Unauthorized(
-            "The account is locked after repeated failed sign-ins; try again later", code="account_locked"
-        )
-    if not verify_password(user.password_hash, password):
-        user.failed_login_count += 1
-        data: dict[str, object] = {"failed_count": user.failed_login_count}
-        if user.failed_login_count >= MAX_FAILED_LOGINS:
-            user.locked_until, user.failed_login_count = now + LOCKOUT, 0
-            data["locked_until"] = user.locked_until.isoformat()
-        audit_log.append(uow, "auth.login_failed", target_type="user", target_id=user.id, data=data)
-        uow.commit()
-        raise Unauthorized("The e-mail or password is wrong", code="invalid_credentials")
+    if user is None or not verify_password(user.password_hash, password):
+        if user is not None:
+            user.failed_login_count += 1
+            data = {"failed_count": user.failed_login_count}
+            audit_log.append(uow, "auth.login_failed", target_type="user", target_id=user.id, data=data)
+            uow.commit()
+        attempt.failed(user_id)
+        raise _invalid_credentials()
     if not user.is_active:
         raise Unauthorized("The account is deactivated", code="account_inactive")
     if user.password_hash and needs_rehash(user.password_hash):
@@ -142,7 +150,12 @@ def login(*, uow: UnitOfWork, email: str, password: str) -> TokenPair:
     pair = _issue_pair(uow, user=user, family_id=uuid.uuid4(), now=now)
     audit_log.append(uow, "auth.login_succeeded", target_type="user", target_id=user.id, actor_id=user.id)
     uow.commit()
-    return pair
+    attempt.succeeded(user.id)
+    return SignIn(pair, issue_device_token(user_id=user.id, now=now).token)
+
+
+def _invalid_credentials() -> Unauthorized:
+    return Unauthorized("The e-mail or password is wrong", code="invalid_credentials")
 
 
 def refresh(*, uow: UnitOfWork, refresh_token: str) -> TokenPair:
@@ -526,6 +539,7 @@ def set_password(*, uow: UnitOfWork, user_id: uuid.UUID, new_password: str) -> N
     audit_log.append(uow, "user.password_set", target_type="user", target_id=user.id)
     uow.commit()
     sessions.forget(ended)
+    clear_account(user.email)
 
 
 def confirm_password_reset(*, uow: UnitOfWork, token: str, new_password: str) -> None:
@@ -548,3 +562,4 @@ def confirm_password_reset(*, uow: UnitOfWork, token: str, new_password: str) ->
     audit_log.append(uow, "password_reset.completed", target_type="user", target_id=user.id, actor_id=user.id)
     uow.commit()
     sessions.forget(ended)
+    clear_account(user.email)

@@ -27,6 +27,8 @@ from shared.settings import secret as resolve_secret
 ALGORITHM = "HS256"
 AUDIENCE = "aura-api"
 MIN_SECRET_BYTES = 32
+# A device that signed in successfully is known for this long (docs/security.md, sign-in throttling).
+DEVICE_TOKEN_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,8 @@ def issue_refresh_token(
 def _max_lifetime(expected_type: str, settings: Settings) -> int:
     if expected_type == "access":
         return settings.access_token_minutes * 60
+    if expected_type == "device":
+        return DEVICE_TOKEN_DAYS * 86400
     return settings.refresh_token_hours * 3600
 
 
@@ -174,6 +178,38 @@ def decode_refresh_token(token: str, *, settings: Settings | None = None) -> Ref
     if user_id is None or firm_id is None or token_id is None:
         raise Unauthorized("The token is not valid", code="invalid_token")
     return RefreshClaims(user_id, firm_id, token_id)
+
+
+@dataclass(frozen=True)
+class DeviceClaims:
+    user_id: uuid.UUID
+    device_id: uuid.UUID
+
+
+def issue_device_token(*, user_id: uuid.UUID, now: datetime, settings: Settings | None = None) -> IssuedToken:
+    """Proof that this client once signed in as the user with the right password: it lets the client
+    through the sign-in delay strangers' failures put on the account. It grants nothing else."""
+    settings = settings or get_settings()
+    device_id = uuid.uuid4()
+    expires = now + timedelta(days=DEVICE_TOKEN_DAYS)
+    payload = {
+        "iss": settings.jwt_issuer,
+        "aud": AUDIENCE,
+        "typ": "device",
+        "sub": str(user_id),
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+        "jti": str(device_id),
+    }
+    return IssuedToken(_encode(payload, settings), device_id, expires)
+
+
+def decode_device_token(token: str, *, settings: Settings | None = None) -> DeviceClaims:
+    payload = _decode_own(token, "device", settings or get_settings())
+    user_id, device_id = _uuid_claim(payload, "sub"), _uuid_claim(payload, "jti")
+    if user_id is None or device_id is None:
+        raise Unauthorized("The token is not valid", code="invalid_token")
+    return DeviceClaims(user_id, device_id)
 
 
 def is_own_token(token: str) -> bool:

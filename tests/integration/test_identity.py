@@ -69,28 +69,24 @@ def test_email_is_case_insensitive() -> None:
     assert login(admin.email.upper())["access_token"]
 
 
-def test_lockout_after_five_failures_even_with_the_right_password() -> None:
+def test_five_failures_make_the_email_wait_without_locking_the_account() -> None:
     admin = create_firm()
-    for attempt in range(5):
-        reply = request("POST", "auth/login", json_body={"email": admin.email, "password": f"wrong-{attempt}"})
-        assert reply.status == 401
-        assert reply.json()["code"] == "invalid_credentials"
-    locked = request("POST", "auth/login", json_body={"email": admin.email, "password": PASSWORD})
-    assert locked.status == 401
-    assert locked.json()["code"] == "account_locked"
-    user = _user_row(admin.firm_id, admin.email)
-    assert user.locked_until is not None
-    remaining = user.locked_until - datetime.now(UTC)
-    assert timedelta(minutes=14) < remaining <= timedelta(minutes=15)
+    at = clock.FixedClock(datetime.now(UTC))
+    with clock.use_clock(at):
+        for attempt in range(5):
+            reply = request("POST", "auth/login", json_body={"email": admin.email, "password": f"wrong-{attempt}"})
+            assert (reply.status, reply.json()["code"]) == (401, "invalid_credentials")
+        waiting = request("POST", "auth/login", json_body={"email": admin.email, "password": PASSWORD})
+        assert (waiting.status, waiting.json()["code"]) == (429, "rate_limited")
+        assert waiting.headers["Retry-After"] == "1"
+        assert _user_row(admin.firm_id, admin.email).locked_until is None
 
-    # Once the lock expires the right password works again and the counter starts over.
-    with UnitOfWork(firm_id=admin.firm_id) as uow:
-        uow.session.execute(
-            update(User).where(User.id == user.id).values(locked_until=datetime.now(UTC) - timedelta(seconds=1))
-        )
-        uow.commit()
-    assert login(admin.email)["access_token"]
-    assert _user_row(admin.firm_id, admin.email).failed_login_count == 0
+        # Once the wait is over the right password works and the count starts over.
+        at.advance(timedelta(seconds=1))
+        assert login(admin.email)["access_token"]
+        assert _user_row(admin.firm_id, admin.email).failed_login_count == 0
+        reply = request("POST", "auth/login", json_body={"email": admin.email, "password": "wrong-again"})
+        assert reply.status == 401
 
 
 def test_four_failures_then_success_resets_the_counter() -> None:

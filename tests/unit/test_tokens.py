@@ -146,3 +146,23 @@ def test_signing_keys_come_from_a_jwks_endpoint(rsa_key: rsa.RSAPrivateKey) -> N
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_device_token_names_its_user_and_is_nothing_else() -> None:
+    from shared.auth.tokens import decode_device_token, issue_device_token
+
+    user_id = uuid.uuid4()
+    issued = issue_device_token(user_id=user_id, now=datetime.now(UTC), settings=SETTINGS)
+    claims = decode_device_token(issued.token, settings=SETTINGS)
+    assert (claims.user_id, claims.device_id) == (user_id, issued.token_id)
+    with pytest.raises(Unauthorized):
+        decode_access_token(issued.token, settings=SETTINGS)
+
+
+def test_an_access_token_claiming_a_longer_life_than_the_settings_grant_is_refused() -> None:
+    claims = AccessClaims(uuid.uuid4(), uuid.uuid4(), ["senior"], None, "a@example.com", session_id=uuid.uuid4())
+    issued = issue_access_token(claims, settings=Settings(AURA_JWT_SECRET="s" * 40, AURA_ACCESS_TOKEN_MINUTES=30))
+    with pytest.raises(Unauthorized) as refused:
+        decode_access_token(issued.token, settings=SETTINGS)
+    assert refused.value.code == "invalid_token"
+    assert decode_access_token(issued.token, settings=Settings(AURA_JWT_SECRET="s" * 40, AURA_ACCESS_TOKEN_MINUTES=30))
