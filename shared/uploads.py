@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, NoReturn, TypeVar
 
-from sqlalchemy import ColumnElement, select, text
+from sqlalchemy import ColumnElement, func, select
 
 from shared import clock
 from shared.auth.principal import Principal
@@ -195,11 +195,8 @@ def _abandoned(kind: UploadKind[Upload], now: datetime) -> list[ColumnElement[bo
 
 def firms_with_abandoned_uploads(uow: UnitOfWork, kind: UploadKind[Upload], *, now: datetime) -> list[uuid.UUID]:
     """The firms that have abandoned sessions of this kind; read across firms, so in system scope only."""
-    rows = uow.session.execute(
-        text(f"SELECT * FROM {kind.firms_function}(:cutoff)"),  # noqa: S608 - a constant of the kind, not input
-        {"cutoff": now - ABANDONED_AFTER},
-    )
-    return [row[0] for row in rows]
+    listing = getattr(func, kind.firms_function)
+    return list(uow.session.scalars(select(listing(now - ABANDONED_AFTER))))
 
 
 def discard_abandoned_uploads(
