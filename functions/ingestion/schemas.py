@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -10,8 +9,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.errors import ValidationFailed
 from shared.http import PageQuery
 from shared.http.fields import IsoDate, LocalTime
+from shared.http.json_input import parse_json
 
 Kind = Literal["general_ledger", "trial_balance", "chart_of_accounts"]
 DateOrder = Literal["dmy", "mdy"]
@@ -48,9 +49,9 @@ class LoadOptions(BaseModel):
     def _column_map_from_json(cls, value: Any) -> Any:
         if isinstance(value, str):
             try:
-                value = json.loads(value)
-            except ValueError as error:
-                raise ValueError("column_map must be a JSON object of field -> header") from error
+                value = parse_json(value, loc="column_map")  # nesting bounded before parsing
+            except ValidationFailed as error:
+                raise ValueError(f"column_map must be a JSON object of field -> header ({error.detail})") from error
         if value is not None and not (
             isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
         ):

@@ -174,3 +174,20 @@ def test_a_workpaper_over_its_size_limit_is_refused_naming_the_limit(ws: Workspa
             "type": "content_too_large",
         }
     ]
+
+
+def test_deep_json_in_a_column_map_query_parameter_is_a_400(ws: Workspace) -> None:
+    """JSON travels in a query string too: the column map of an upload and of its preview."""
+    column_map = "[" * 989 + "]" * 989
+    for sub_path in ("datasets", "datasets/preview"):
+        reply = ws.call(
+            "POST",
+            sub_path,
+            ws.admin,
+            body=b"journal_id,amount\nJ1,1.00\n",
+            headers={"Content-Type": "text/csv"},
+            params={"kind": "general_ledger", "column_map": column_map},
+        )
+        assert reply.status == 400, (sub_path, reply.body)
+        assert reply.json()["errors"][0]["loc"] == ["query", "column_map"], reply.body
+        assert TOO_DEEP in reply.json()["errors"][0]["msg"], reply.body
