@@ -21,7 +21,7 @@ FUZZ_EXAMPLES ?= 200
 
 .PHONY: help install run test test-fast test-unit test-integration fuzz portal portal-api portal-install test-portal browser format lint \
         type-check bandit pip-audit security-check pre-commit check ci db-migrate db-reset requirements clean bench-cold-start \
-        bench-engagement bench-ingest bench-analytics infra-check
+        bench-engagement bench-ingest bench-analytics bench-audit infra-check
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -116,6 +116,9 @@ bench-cold-start: install ## cold import time of function_app (python -X importt
 
 bench-engagement: install ## reads under engagement visibility (RLS) against the same reads without it, medians
 	$(BIN)/python tools/bench_engagement.py
+
+bench-audit: install ## an audited write with and without its anchor request (medians) and the anchor blobs per N writes
+	$(BIN)/python tools/bench_audit_anchor.py
 
 bench-ingest: install ## load 1,000,000 synthetic GL lines from CSV against a psql \copy of the same rows, medians
 	$(BIN)/python tools/bench_ingest.py
