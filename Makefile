@@ -21,7 +21,7 @@ FUZZ_EXAMPLES ?= 200
 
 .PHONY: help install run test test-fast test-unit test-integration fuzz portal portal-api portal-install test-portal browser format lint \
         type-check bandit pip-audit security-check pre-commit check ci db-migrate db-reset requirements clean bench-cold-start \
-        bench-engagement bench-ingest bench-analytics bench-audit infra-check
+        bench-engagement bench-ingest bench-analytics bench-audit bench-login infra-check
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -125,6 +125,9 @@ bench-ingest: install ## load 1,000,000 synthetic GL lines from CSV against a ps
 
 bench-analytics: install ## JE tests and Benford on LINES (1000000) loaded lines of the synthetic ledger's SHAPE (default, ads, large-journals, wide-text) against a naive pandas baseline: medians, time and peak memory
 	$(BIN)/python tools/bench_analytics.py --shape $(or $(SHAPE),default) --lines $(or $(LINES),1000000)
+
+bench-login: install ## sign-in latency for known vs unknown e-mails (medians) and the guesses per minute and hour the limits allow
+	$(BIN)/python tools/bench_login.py
 
 $(INFRA_STAMP): infra/checkov-requirements.txt
 	test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)

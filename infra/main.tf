@@ -136,6 +136,9 @@ locals {
     AURA_SMTP_PORT                                = tostring(var.email.smtp_port)
     AURA_SMTP_USERNAME                            = var.email.smtp_user
     AURA_PUBLIC_BASE_URL                          = local.public_base_url
+    # Behind API Management the client address is the X-Forwarded-For entry API Management appends (its policy);
+    # without it, the one the Functions front end appends (functions/identity/client_address.py).
+    AURA_TRUSTED_PROXY_HOPS = var.api_management_enabled ? "1" : "0"
     # glibc's malloc arenas, two instead of eight per core: the analytics job's threads otherwise each keep
     # an arena of freed memory (measured: 495 -> 475 MB peak for a million journal lines).
     MALLOC_ARENA_MAX = "2"
