@@ -6,7 +6,9 @@ In a throw-away database (migrated, as the app runs it: aura_app under row-level
 - an audited write (one unit of work: one audit record appended, committed), median of `--runs`, with
   the anchor-request trigger of migration 0013 switched off (the write as it was with hourly anchors)
   and on (as it is now), interleaved so both see the same machine; and the same for a unit of work
-  appending 50 records, where the trigger's per-row upsert would show if the commit did not hide it;
+  appending 50 records; and, as the owner, one INSERT of 50 and of 5,000 records rolled back, which
+  shows the trigger's own cost per record without the commit's fsync around it (it grows with the
+  records one transaction appends to one chain: each updates the same request row again);
 - one run of the anchor timer's work (`audit_log.anchor_requested`) for one requested head, into the
   local folder storage, median of `--runs`;
 - `--seconds` of back-to-back audited writes while a thread does the timer's work every
@@ -88,6 +90,26 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
             state = "ENABLE" if enabled else "DISABLE"
             connection.execute(f"ALTER TABLE audit_log {state} TRIGGER audit_log_request_anchor")
 
+    def trigger_cost_per_row(enabled: bool, rows: int = 5000) -> float:
+        """Microseconds per row of one INSERT of `rows` records, rolled back: the trigger's own cost,
+        without the commit's fsync that hides it in a single audited write."""
+        chain = str(uuid.uuid4())
+        with psycopg.connect(owner) as connection:
+            connection.execute(
+                f"ALTER TABLE audit_log {'ENABLE' if enabled else 'DISABLE'} TRIGGER audit_log_request_anchor"
+            )
+            started = time.perf_counter()
+            connection.execute(
+                "INSERT INTO audit_log (chain, chain_seq, firm_id, occurred_at, action, data, prev_hash, hash) "
+                "SELECT %s, n, %s, now(), 'bench.recorded', '{}'::jsonb, repeat('0', 64), md5(n::text) || md5(n::text) "
+                "FROM generate_series(1, %s) AS n",
+                (chain, firm_id, rows),
+            )
+            elapsed = time.perf_counter() - started
+            connection.rollback()
+        set_trigger(True)
+        return elapsed * 1e6 / rows
+
     for _ in range(20):  # warm the pool, plans and caches
         audited_write()
     anchor_run()
@@ -104,6 +126,13 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
         with_request.extend(_ms(audited_write) for _ in range(10))
         batch_with.append(_ms(audited_batch))
     anchor_run()
+    per_row = {
+        rows: (
+            statistics.median(trigger_cost_per_row(False, rows) for _ in range(9)),
+            statistics.median(trigger_cost_per_row(True, rows) for _ in range(9)),
+        )
+        for rows in (50, 5000)
+    }
 
     anchor_times = []
     for _ in range(args.runs // 4):
@@ -143,6 +172,9 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
     print(
         f"  without / with the anchor request: {batch_off:.2f} ms / {batch_on:.2f} ms ({batch_on - batch_off:+.2f} ms)"
     )
+    print("one INSERT of N records into one chain, rolled back (the trigger's own cost per record), median of 9:")
+    for rows, (off, on) in per_row.items():
+        print(f"  N={rows}: without / with the anchor request: {off:.1f} / {on:.1f} us per record")
     print(f"anchor run for one requested head (local folder), median of {len(anchor_times)}:")
     print(f"  {statistics.median(anchor_times):.2f} ms")
     print(f"{writes} audited writes in {args.seconds:.0f} s with the timer every {args.interval:.0f} s:")
