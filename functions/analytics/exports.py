@@ -1,21 +1,18 @@
 """Exports of a run for the working papers: the flagged lines and the ranked journals, as CSV or XLSX.
 
-Cells that a spreadsheet would read as a formula (=, +, -, @ first) are prefixed with an apostrophe
-(OWASP CSV injection); numbers stay numbers. XLSX is written by openpyxl's write-only workbook.
+The files are written by shared/exports.py, which keeps a journal id or memo that reads as a formula
+inert; this module only says which rows and columns a run exports.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
+from shared.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Sheet, csv_file, xlsx_file
 from shared.journal_lines import credit, debit
 
-XLSX_ROWS = 1_048_575  # a worksheet's rows below its header
 LINE_HEADER = (
     "rank",
     "journal_score",
@@ -34,12 +31,6 @@ LINE_HEADER = (
     "row_number",
 )
 JOURNAL_HEADER = ("rank", "journal_id", "score", "tests", "flagged_lines", "debit_total", "disposition", "note")
-
-
-def _safe(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def line_row(line: Any, tests: Iterable[str], score: Any, rank: Any) -> tuple[Any, ...]:
@@ -77,34 +68,7 @@ def journal_row(risk: Any, status: str | None, note: str | None) -> tuple[Any, .
     )
 
 
-def to_csv(header: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else _safe(v) for v in row])
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def to_xlsx(title: str, header: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    sheet.append(list(header))
-    for count, row in enumerate(rows):
-        if count >= XLSX_ROWS:
-            break
-        sheet.append([float(v) if isinstance(v, Decimal) else _safe(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+MEDIA = {"csv": CSV_MEDIA_TYPE, "xlsx": XLSX_MEDIA_TYPE}
 
 
 @dataclass(frozen=True)
@@ -117,5 +81,5 @@ class Export:
 def export(what: str, fmt: str, rows: Iterable[tuple[Any, ...]], *, dataset_version: int) -> Export:
     """The rows (line_row or journal_row tuples, as `what` says) as a CSV or XLSX file of the run."""
     header = LINE_HEADER if what == "flagged_lines" else JOURNAL_HEADER
-    content = to_csv(header, rows) if fmt == "csv" else to_xlsx(what, header, rows)
+    content = csv_file(header, rows) if fmt == "csv" else xlsx_file(Sheet(what, rows, header=header))
     return Export(f"je-tests-v{dataset_version}-{what}.{fmt}", MEDIA[fmt], content)

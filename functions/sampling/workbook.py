@@ -19,8 +19,10 @@ from typing import Any
 from functions.sampling.samples_schemas import ItemUpdate
 from shared.db.models_sampling import Sample, SampleItem
 from shared.errors import ValidationFailed
+from shared.exports import XLSX_MEDIA_TYPE, Sheet, plain, xlsx_file
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_MEDIA_TYPE
+MONEY = "#,##0.00"
 HEADER = ["Line", "Key", "Description", "Book value", "High value", "Stratum", "Audited value", "Deviation", "Note"]
 MAX_BYTES = 10 * 1024 * 1024
 MAX_UNZIPPED = 200 * 1024 * 1024
@@ -28,51 +30,33 @@ YES, NO = {"yes", "y", "true", "1", "x"}, {"no", "n", "false", "0"}
 
 
 def export(sample: Sample, items: Sequence[SampleItem]) -> bytes:
-    """The sample's items and design as an .xlsx (openpyxl write-only: rows streamed, little memory)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Sample")
-    sheet.append(HEADER)
-
-    def money(value: Decimal | None) -> Any:
-        if value is None:
-            return None
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = "#,##0.00"
-        return cell
-
-    for item in items:
-        deviation = None if item.deviation is None else ("yes" if item.deviation else "no")
-        sheet.append(
-            [
-                item.line,
-                item.item_key,
-                item.description,
-                money(item.book_value),
-                "yes" if item.high_value else None,
-                item.stratum,
-                money(item.audited_value),
-                deviation,
-                item.note,
-            ]
-        )
-    design = book.create_sheet("Design")
-    for label, value in [
-        ("Sample", sample.name),
-        ("Sample id", str(sample.id)),
-        ("Method", sample.method),
-        ("Seed", str(sample.seed)),
-        ("Selection algorithm", sample.algorithm),
-        ("Population", json.dumps(sample.population, sort_keys=True)),
-        ("Parameters", json.dumps(sample.parameters, sort_keys=True)),
-        ("Design", json.dumps(sample.design, sort_keys=True)),
-    ]:
-        design.append([label, value])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """The sample's items and design as an .xlsx; a name, key or memo that reads as a formula stays text."""
+    rows = (
+        [
+            item.line,
+            item.item_key,
+            item.description,
+            item.book_value,
+            "yes" if item.high_value else None,
+            item.stratum,
+            item.audited_value,
+            None if item.deviation is None else ("yes" if item.deviation else "no"),
+            item.note,
+        ]
+        for item in items
+    )
+    design = [
+        ["Sample", sample.name],
+        ["Sample id", str(sample.id)],
+        ["Method", sample.method],
+        ["Seed", str(sample.seed)],
+        ["Selection algorithm", sample.algorithm],
+        ["Population", json.dumps(sample.population, sort_keys=True)],
+        ["Parameters", json.dumps(sample.parameters, sort_keys=True)],
+        ["Design", json.dumps(sample.design, sort_keys=True)],
+    ]
+    money = {HEADER.index("Book value"): MONEY, HEADER.index("Audited value"): MONEY}
+    return xlsx_file(Sheet("Sample", rows, header=HEADER, number_formats=money), Sheet("Design", design))
 
 
 def _refuse(row: int | None, column: str, message: str) -> ValidationFailed:
@@ -165,7 +149,8 @@ def read_filled(data: bytes, items: Sequence[SampleItem]) -> list[ItemUpdate]:
                 fields["deviation"] = _deviation(cell["Deviation"], number)
             if "Note" in columns:
                 note = cell["Note"]
-                fields["note"] = None if note is None or not str(note).strip() else str(note).strip()[:2000]
+                # A note that reads as a formula went out with an apostrophe before it (shared.exports).
+                fields["note"] = None if note is None or not str(note).strip() else plain(str(note).strip())[:2000]
             updates.append(ItemUpdate(**fields))
         if not updates:
             raise _refuse(None, "workbook", "has no filled lines on the Sample sheet")
