@@ -34,15 +34,13 @@ class Client:
         self.address = address or _new_source()
         self.cookies = httpx.Cookies()
 
-    def login(self, email: str, password: str, **headers: str) -> httpx.Response:
+    def login(self, email: str, password: str, path: str = "/api/auth/login", **headers: str) -> httpx.Response:
         async def call() -> httpx.Response:
             transport = httpx.ASGITransport(app=in_process_host(), client=(self.address, 40000))
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://127.0.0.1:7071", cookies=self.cookies
             ) as client:
-                response = await client.post(
-                    "/api/auth/login", json={"email": email, "password": password}, headers=headers
-                )
+                response = await client.post(path, json={"email": email, "password": password}, headers=headers)
                 self.cookies.update(client.cookies)
                 return response
 
@@ -174,3 +172,12 @@ def test_no_number_of_failures_locks_the_account_for_good() -> None:
         assert Client().login(admin.email, PASSWORD).status_code == 200
         # and a success starts the count over
         assert Client().login(admin.email, "wrong-again").status_code == 401
+
+
+def test_a_browser_sign_in_makes_a_known_device_too() -> None:
+    admin = create_firm()
+    browser = Client()
+    assert browser.login(admin.email, PASSWORD, path="/api/auth/session").status_code == 200
+    assert browser.cookies.get("aura_refresh") and browser.cookies.get("aura_device")
+    _fail_until_refused(Client(), admin.email)
+    assert browser.login(admin.email, PASSWORD, path="/api/auth/session").status_code == 200
