@@ -25,11 +25,30 @@ export function makeMe(overrides: { roles?: string[]; permissions?: string[] } =
   }
 }
 
+// What the API answers in my_permissions for a member of each team role (canned answers for these tests,
+// as shared/auth/permissions.py grants them), and for anyone once the engagement is finalized.
+const LEAD = [
+  'engagement.read', 'engagement.create', 'engagement.update', 'client.manage', 'data.upload', 'analytics.run',
+  'workpaper.prepare', 'workpaper.review', 'workpaper.approve', 'binder.structure', 'review_note.write', 'qc.run',
+  'qc.waive', 'users.read',
+]
+export const TEAM_PERMISSIONS: Record<string, string[]> = {
+  partner: [...LEAD, 'engagement.finalize', 'engagement.read_all', 'report.sign', 'audit_log.read'],
+  manager: LEAD,
+  senior: ['engagement.read', 'engagement.create', 'engagement.update', 'data.upload', 'analytics.run', 'workpaper.prepare', 'workpaper.review', 'review_note.write', 'users.read'],
+  staff: ['engagement.read', 'workpaper.prepare', 'data.upload', 'users.read'],
+  qc_reviewer: ['engagement.read', 'engagement.read_all', 'qc.run', 'qc.waive', 'audit_log.read', 'users.read'],
+}
+const LOCKED_PERMISSIONS = ['engagement.read', 'users.read']
+
 export function makeEngagement(overrides: Partial<Engagement> = {}): Engagement {
+  const role = overrides.my_role === undefined ? 'manager' : overrides.my_role
+  const permissions = overrides.locked ? LOCKED_PERMISSIONS : role ? TEAM_PERMISSIONS[role] : TEAM_PERMISSIONS.partner
   return {
     id: 'e-1', client_id: 'c-1', name: 'FY2026 audit', engagement_type: 'audit', framework: 'us_gaap',
     period_start: '2026-01-01', period_end: '2026-12-31', status: 'fieldwork', locked: false, my_role: 'manager',
     created_at: '2026-01-02T00:00:00Z', created_by: 'u-1', updated_at: '2026-01-02T00:00:00Z', finalized_at: null,
+    my_permissions: permissions,
     ...overrides,
   } as Engagement
 }
@@ -70,7 +89,7 @@ export function mockApi(table: Record<string, Handler>): RecordedCall[] {
     const answer = typeof handler === 'function' ? await handler(request) : handler
     const status = answer.status ?? 200
     const isProblem = status >= 400
-    return new Response(status === 204 ? null : JSON.stringify(answer.body ?? {}), {
+    return new Response(status === 204 || status === 304 ? null : JSON.stringify(answer.body ?? {}), {
       status,
       headers: { 'Content-Type': isProblem ? 'application/problem+json' : 'application/json', ...answer.headers },
     })

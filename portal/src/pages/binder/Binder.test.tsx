@@ -113,7 +113,7 @@ describe('Binder', () => {
     expect(await screen.findByText(/content changed in version 2 by sam@firm.example/)).toBeInTheDocument()
   })
 
-  it('offers a senior only the next step their role allows, and posts that step', async () => {
+  it('offers a senior only the next step their role allows, and posts that step with the version shown', async () => {
     const calls = stubs({ [`POST ${E}/binder/nodes/n-a100/signoffs`]: { status: 201, body: { id: 's-3', node_id: 'n-a100', step: 'review', user_id: 'u-1', node_version: 1, signed_at: '2026-02-02T10:00:00Z', active: true, cleared_at: null, cleared_by: null, cleared_reason: null } } })
     renderPage(<Binder />, {
       route: ROUTE,
@@ -128,9 +128,39 @@ describe('Binder', () => {
     await userEvent.click(review)
     await waitFor(() => expect(calls.some((c) => c.method === 'POST' && c.path === `${E}/binder/nodes/n-a100/signoffs`)).toBe(true))
     const post = calls.find((c) => c.method === 'POST')!
-    expect(post.body).toEqual({ step: 'review' })
+    expect(post.body).toEqual({ step: 'review', version: 1 })
     expect(await screen.findByText('Reviewed at version 1.')).toBeInTheDocument()
   })
+
+  it('keeps the open workpaper current: polls with its ETag, and names someone else’s change before anyone signs', async () => {
+    let version = 1
+    const tags: (string | null)[] = []
+    const calls = stubs({
+      [`GET ${E}/binder/nodes/n-a100`]: (request: Request) => {
+        tags.push(request.headers.get('If-None-Match'))
+        const etag = `"v${version}"`
+        if (request.headers.get('If-None-Match') === etag) return { status: 304, headers: { ETag: etag } }
+        const changed = version > 1 ? { version, updated_by: 'u-9', updated_at: '2026-02-03T09:15:00Z', content: { text: 'Materiality 55,000' } } : {}
+        return { body: detail(materiality, changed), headers: { ETag: etag } }
+      },
+    })
+    renderPage(<Binder />, { route: ROUTE, path: '/engagements/e-1/binder/n-a100', engagement: makeEngagement() })
+    expect(await screen.findByRole('button', { name: 'Sign as reviewer' })).toBeEnabled()
+    expect(screen.getByText('You sign version 1, the one shown.')).toBeInTheDocument()
+    // Nothing changed: the poll asks with the ETag it holds and keeps the view.
+    await waitFor(() => expect(tags).toContain('"v1"'), { timeout: 6000 })
+
+    version = 2 // Sam saves version 2 in another browser.
+    const notice = await screen.findByRole('alert', {}, { timeout: 6000 })
+    expect(notice).toHaveTextContent(/Changed by Sam Senior at .*: it is now version 2; you were shown version 1\./)
+    expect(screen.getByRole('button', { name: 'Sign as reviewer' })).toBeDisabled()
+    expect(screen.getByLabelText('Content')).toHaveValue('Materiality 55,000')
+
+    await userEvent.click(screen.getByRole('button', { name: 'I have looked at the change' }))
+    await userEvent.click(screen.getByRole('button', { name: 'Sign as reviewer' }))
+    await waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true))
+    expect(calls.find((c) => c.method === 'POST')!.body).toEqual({ step: 'review', version: 2 })
+  }, 20000)
 
   it('offers no approval to a senior, but does to a manager; a refusal shows the API’s words', async () => {
     stubs()
@@ -200,6 +230,22 @@ describe('Binder', () => {
     await waitFor(() => expect(screen.getByLabelText('Content')).toHaveValue('Materiality 55,000 (revised)'))
     expect(screen.getByLabelText('Your unsaved text')).toHaveValue('My edit')
     expect(screen.queryByRole('alert')).not.toBeInTheDocument()
+  })
+
+  it('offers the binder’s structure (sections, deleting work) only where my_permissions grants binder.structure', async () => {
+    stubs({ [`GET ${E}/binder/nodes/n-a`]: { body: detail(tree.nodes[0], { content: null }) } })
+    const { unmount } = renderPage(<Binder />, { route: ROUTE, path: '/engagements/e-1/binder/n-a', engagement: makeEngagement({ my_role: 'senior' }) })
+    await screen.findByRole('heading', { name: 'A Planning' })
+    expect(screen.queryByRole('button', { name: 'Delete' })).not.toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: 'Rename' })).not.toBeInTheDocument()
+    await userEvent.click(await screen.findByRole('button', { name: 'New item' }))
+    const kinds = within(screen.getByRole('dialog', { name: 'New binder item' })).getAllByRole('option', { name: /Workpaper|Note|Folder/ })
+    expect(kinds.map((o) => o.textContent)).toEqual(['Workpaper', 'Note'])
+    unmount()
+
+    renderPage(<Binder />, { route: ROUTE, path: '/engagements/e-1/binder/n-a', engagement: makeEngagement({ my_role: 'manager' }) })
+    await screen.findByRole('heading', { name: 'A Planning' })
+    expect(screen.getByRole('button', { name: 'Delete' })).toBeInTheDocument()
   })
 
   it('adds a new item in the selected folder and selects it', async () => {

@@ -78,6 +78,7 @@ export function Binder() {
           engagementId={engagementId}
           folders={folders}
           defaultParentId={defaultParent}
+          mayShape={can('binder.structure')}
           onClose={() => setCreating(false)}
           onCreated={(node) => {
             setCreating(false)

@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { api, ok } from '../../api/client'
 import { ApiError } from '../../api/errors'
 import { ErrorMessage } from '../../ui/ErrorMessage'
@@ -95,6 +95,15 @@ export function ContentEditor({
     },
   })
   const conflict = save.error instanceof ApiError && save.error.status === 409 && save.error.code === 'version_conflict'
+
+  // Someone else saved a new version (the open item is polled): show it, unless there is unsaved text,
+  // which stays until its save meets the 409 and the reload keeps it beside the new version.
+  useEffect(() => {
+    if (node.version === base.version || draft !== base.text || save.isPending) return
+    const next = baseOf(node)
+    setBase(next)
+    setDraft(next.text)
+  }, [node, base, draft, save.isPending])
 
   const submit = () => {
     setOutcome(null)

@@ -77,9 +77,8 @@ export function Evidence() {
   if (isClientUser) {
     return (
       <div className="notice" role="note">
-        <strong>Evidence is kept by your audit team.</strong> Evidence files are part of the firm&apos;s working papers: the
-        API lets only the firm&apos;s engagement team list, upload and download them, so client contacts cannot use this
-        tab. Send your trial balance and general ledger on the Data tab; for other documents, ask your audit team how
+        <strong>Evidence is kept by your audit team.</strong> Evidence files are part of the firm&apos;s working papers: only
+        the firm&apos;s engagement team lists, uploads and downloads them, so client contacts cannot use this tab. Send your trial balance and general ledger on the Data tab; for other documents, ask your audit team how
         they would like to receive them.
       </div>
     )

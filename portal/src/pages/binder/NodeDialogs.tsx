@@ -14,7 +14,12 @@ const CREATABLE: { kind: NodeKind; label: string }[] = [
   { kind: 'folder', label: 'Folder' },
 ]
 // As the API checks index codes (binder_schemas.INDEX_CODE_PATTERN).
-const REFERENCE_PATTERN = '[A-Za-z0-9][A-Za-z0-9.\\-_/]*'
+/**
+ * The server's INDEX_CODE_PATTERN (functions/engagement/binder_schemas.py) without its anchors, which a
+ * browser adds. Browsers compile `pattern` with the `v` flag, where `/` and `-` in a class must be
+ * escaped; an invalid pattern is silently ignored, so this one is tested against the server's.
+ */
+export const REFERENCE_PATTERN = '[A-Za-z0-9][A-Za-z0-9.\\-_\\/]*'
 const REFERENCE_HINT = 'Letters, digits and . - _ / (e.g. D-100); unique in the binder.'
 
 /** Add a folder, workpaper or note, in a folder or at the top level. */
@@ -22,12 +27,15 @@ export function NewNodeDialog({
   engagementId,
   folders,
   defaultParentId,
+  mayShape,
   onClose,
   onCreated,
 }: {
   engagementId: string
   folders: FlatNode[]
   defaultParentId: string | null
+  /** binder.structure: sections and folders are the manager's and partner's to add. */
+  mayShape: boolean
   onClose: () => void
   onCreated: (node: NodeDetail) => void
 }) {
@@ -71,7 +79,7 @@ export function NewNodeDialog({
           <label>
             Kind
             <select value={kind} onChange={(e) => setKind(e.target.value as NodeKind)}>
-              {CREATABLE.map((option) => (
+              {CREATABLE.filter((option) => mayShape || option.kind !== 'folder').map((option) => (
                 <option key={option.kind} value={option.kind}>
                   {option.label}
                 </option>

@@ -1,7 +1,8 @@
-import { useQuery } from '@tanstack/react-query'
-import { useState } from 'react'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useEffect, useState } from 'react'
 import { useNavigate } from 'react-router'
-import { api, ok } from '../../api/client'
+import { api } from '../../api/client'
+import { useAuth } from '../../auth/AuthProvider'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading } from '../../ui/States'
 import { formatDateTime } from '../../ui/format'
@@ -10,7 +11,8 @@ import { DeleteDialog, RenameDialog } from './NodeDialogs'
 import { EvidenceNodeFile, LinkedEvidence, NodeReviewNotes, Versions } from './NodeSections'
 import { NewReviewNoteDialog } from './NewReviewNoteDialog'
 import { Signoffs } from './Signoffs'
-import { keys, KIND_LABEL, nodeLabel, useTeam, type FlatNode, type TreeNode } from './common'
+import { changedBy, describeChange } from './changes'
+import { keys, KIND_LABEL, nodeLabel, POLL_MS, revalidated, useTeam, type FlatNode, type NodeDetail, type TreeNode } from './common'
 
 /** The selected binder item: what it is, its content, sign-offs, evidence, review notes and versions. */
 export function NodePanel({
@@ -32,18 +34,32 @@ export function NodePanel({
   const navigate = useNavigate()
   const { nameOf } = useTeam(engagementId)
   const [dialog, setDialog] = useState<'rename' | 'delete' | 'note' | null>(null)
+  const queryClient = useQueryClient()
+  const { me } = useAuth()
+  const key = keys.node(engagementId, nodeId)
+  // Polled with its ETag: someone else's save or sign-off shows within seconds, and costs a 304 otherwise.
   const query = useQuery({
-    queryKey: keys.node(engagementId, nodeId),
+    queryKey: key,
     queryFn: () =>
-      ok(
+      revalidated(key.join('/'), queryClient.getQueryData<NodeDetail>(key), (headers) =>
         api.GET('/api/engagements/{engagement_id}/binder/nodes/{node_id}', {
           params: { path: { engagement_id: engagementId, node_id: nodeId } },
+          headers,
         }),
       ),
+    refetchInterval: POLL_MS,
   })
+  // What the user was shown: a change by someone else is named until they acknowledge it.
+  const [seen, setSeen] = useState<NodeDetail | null>(null)
+  const current = query.data
+  useEffect(() => {
+    if (!current) return
+    if (!seen || seen.id !== current.id || changedBy(seen, current, me?.user.id)) setSeen(current)
+  }, [current, seen, me?.user.id])
   if (query.isPending) return <Loading label="Loading the item…" />
   if (query.isError) return <ErrorMessage error={query.error} title="This binder item cannot be shown" />
   const node = query.data
+  const change = seen && seen.id === node.id ? describeChange(seen, node, nameOf) : null
   const mayPrepare = can('workpaper.prepare')
   const editable = !locked && mayPrepare
   const whyReadOnly = locked
@@ -52,6 +68,11 @@ export function NodePanel({
       ? undefined
       : 'Your role on this engagement does not allow changing workpapers.'
   const mayRaise = !locked && can('review_note.write')
+  // Sections and deleting work are the binder's structure: the manager's and partner's (binder.structure).
+  const mayShape = can('binder.structure')
+  const holdsWork = node.kind === 'folder' || node.version > 1 || Object.keys(node.content ?? {}).length > 0
+  const mayRename = node.kind !== 'folder' || mayShape
+  const mayDelete = !holdsWork || mayShape
   const hasContent = node.kind === 'workpaper' || node.kind === 'note'
   const path = entry ? [...entry.ancestors.map(nodeLabel), nodeLabel(node)].join(' › ') : nodeLabel(node)
 
@@ -59,14 +80,18 @@ export function NodePanel({
     <div className="panel bn-node">
       <div className="bn-node-head">
         <h2 id="bn-node-title">{nodeLabel(node)}</h2>
-        {editable && (
+        {editable && (mayRename || mayDelete) && (
           <div className="bn-actions">
-            <button type="button" onClick={() => setDialog('rename')}>
-              Rename
-            </button>
-            <button type="button" className="danger" onClick={() => setDialog('delete')}>
-              Delete
-            </button>
+            {mayRename && (
+              <button type="button" onClick={() => setDialog('rename')}>
+                Rename
+              </button>
+            )}
+            {mayDelete && (
+              <button type="button" className="danger" onClick={() => setDialog('delete')}>
+                Delete
+              </button>
+            )}
           </div>
         )}
       </div>
@@ -88,6 +113,14 @@ export function NodePanel({
         </dd>
       </dl>
       {!locked && whyReadOnly && <p className="notice small">{whyReadOnly}</p>}
+      {change && (
+        <div className="notice" role="alert">
+          <strong>{change}</strong> What you see below is the current state; look at it before you sign.{' '}
+          <button type="button" onClick={() => setSeen(node)}>
+            I have looked at the change
+          </button>
+        </div>
+      )}
 
       {hasContent && (
         <ContentEditor
@@ -98,7 +131,9 @@ export function NodePanel({
           reload={async () => (await query.refetch()).data}
         />
       )}
-      {node.kind === 'workpaper' && <Signoffs engagementId={engagementId} node={node} can={can} locked={locked} />}
+      {node.kind === 'workpaper' && (
+        <Signoffs engagementId={engagementId} node={node} can={can} locked={locked} unseenChange={!!change} />
+      )}
       {node.kind === 'evidence' && node.evidence_id && <EvidenceNodeFile engagementId={engagementId} evidenceId={node.evidence_id} />}
       {node.kind !== 'evidence' && <LinkedEvidence engagementId={engagementId} node={node} editable={editable} />}
       <NodeReviewNotes engagementId={engagementId} nodeId={node.id} mayRaise={mayRaise} onRaise={() => setDialog('note')} />

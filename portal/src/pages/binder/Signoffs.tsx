@@ -32,11 +32,14 @@ export function Signoffs({
   node,
   can,
   locked,
+  unseenChange = false,
 }: {
   engagementId: string
   node: NodeDetail
   can: (permission: string) => boolean
   locked: boolean
+  /** Someone else changed the item since the user was shown it: no signing until they have looked. */
+  unseenChange?: boolean
 }) {
   const queryClient = useQueryClient()
   const { me } = useAuth()
@@ -59,10 +62,12 @@ export function Signoffs({
       ok(
         api.POST('/api/engagements/{engagement_id}/binder/nodes/{node_id}/signoffs', {
           params: { path: { engagement_id: engagementId, node_id: node.id } },
-          body: { step },
+          // The version the signer is shown: if it has moved on, the API refuses, naming who changed it.
+          body: { step, version: node.version },
         }),
       ),
     onMutate: () => setOutcome(null),
+    onError: () => queryClient.invalidateQueries({ queryKey: keys.node(engagementId, node.id) }),
     onSuccess: async (signoff) => {
       setOutcome(`${STEP_NAME[signoff.step]} at version ${signoff.node_version}.`)
       await refresh()
@@ -134,12 +139,14 @@ export function Signoffs({
       </table>
       <div className="bn-actions">
         {offered && (
-          <button type="button" className="primary" disabled={sign.isPending} onClick={() => sign.mutate(offered)}>
+          <button type="button" className="primary" disabled={sign.isPending || unseenChange} onClick={() => sign.mutate(offered)}>
             {sign.isPending ? 'Signing…' : SIGN_LABEL[offered]}
           </button>
         )}
+        {offered && <span className="muted small">You sign version {node.version}, the one shown.</span>}
+        {offered && unseenChange && <span className="muted small">It changed while you were looking: see the note above first.</span>}
         {offered && offered !== 'prepare' && preparedByMe && (
-          <span className="muted small">You prepared this workpaper; the API lets only someone else {offered} it.</span>
+          <span className="muted small">You prepared this workpaper; only someone else may {offered} it.</span>
         )}
         {!locked && next && !offered && (
           <span className="muted small">

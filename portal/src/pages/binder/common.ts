@@ -2,13 +2,12 @@
  * What the binder, evidence and review-note pages share: the API's types, query keys, the team's
  * names, the binder tree as a flat list, and what the caller may do on this engagement.
  */
-import { useQuery } from '@tanstack/react-query'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { api, ok } from '../../api/client'
 import type { components } from '../../api/schema'
-import { useAuth } from '../../auth/AuthProvider'
-import { useEngagement } from '../engagements/context'
 
 export type TreeNode = components['schemas']['TreeNode']
+export type BinderRead = components['schemas']['BinderRead']
 export type NodeDetail = components['schemas']['NodeDetail']
 export type NodeKind = TreeNode['kind']
 export type SignoffState = components['schemas']['SignoffState']
@@ -71,28 +70,7 @@ export function flatten(nodes: readonly TreeNode[], depth = 0, ancestors: TreeNo
   return nodes.flatMap((node) => [{ node, depth, ancestors }, ...flatten(node.children, depth + 1, [...ancestors, node])])
 }
 
-// What each engagement role grants, for the permissions these pages check (shared/auth/permissions.py).
-const ROLE_GRANTS: Record<string, readonly string[]> = {
-  partner: ['workpaper.prepare', 'workpaper.review', 'workpaper.approve', 'review_note.write', 'data.upload'],
-  manager: ['workpaper.prepare', 'workpaper.review', 'workpaper.approve', 'review_note.write', 'data.upload'],
-  senior: ['workpaper.prepare', 'workpaper.review', 'review_note.write', 'data.upload'],
-  staff: ['workpaper.prepare', 'data.upload'],
-  qc_reviewer: [],
-}
-
-/**
- * What the caller may do on this engagement, as the API decides it (shared/engagement_access.py,
- * permissions_on): a team member has their engagement role's grants (plus their firm role's when
- * that reads every engagement); anyone else has their firm role's.
- */
-export function useEngagementCan(): (permission: string) => boolean {
-  const { can, isClientUser } = useAuth()
-  const { engagement } = useEngagement()
-  const role = engagement.my_role
-  if (isClientUser || !role) return can
-  const granted = ROLE_GRANTS[role] ?? []
-  return (permission) => granted.includes(permission) || (can('engagement.read_all') && can(permission))
-}
+export { useEngagementCan } from '../engagements/context'
 
 /** The engagement's team, and a way to name a user id (a short id for someone no longer on it). */
 export function useTeam(engagementId: string) {
@@ -106,16 +84,51 @@ export function useTeam(engagementId: string) {
   const nameOf = (userId: string | null | undefined): string => {
     if (!userId) return ''
     const member = byId.get(userId)
-    return member ? member.display_name || member.email : `user ${userId.slice(0, 8)}`
+    return member ? member.display_name || member.email : 'a former team member'
   }
   return { query, members, nameOf }
 }
 
+/** How often an open binder and its open item ask whether someone else changed them. */
+export const POLL_MS = 4000
+
+const etags = new Map<string, string>()
+
+/**
+ * Fetch with the ETag of what is already shown: a 304 keeps it (nothing changed, nothing sent), a 200
+ * replaces it. This is what keeps a screen current cheaply, so nobody acts on an old view.
+ */
+export async function revalidated<T>(
+  tag: string,
+  shown: T | undefined,
+  call: (headers: Record<string, string>) => Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  const etag = shown === undefined ? undefined : etags.get(tag)
+  let result: { data?: T; error?: unknown; response: Response }
+  try {
+    result = await call(etag ? { 'If-None-Match': etag } : {})
+  } catch (err) {
+    return ok(Promise.reject(err))
+  }
+  if (result.response.status === 304 && shown !== undefined) return shown
+  const data = await ok(Promise.resolve(result))
+  const fresh = result.response.headers.get('ETag')
+  if (fresh) etags.set(tag, fresh)
+  else etags.delete(tag)
+  return data
+}
+
 export function useBinderTree(engagementId: string, enabled = true) {
+  const queryClient = useQueryClient()
+  const key = keys.tree(engagementId)
   return useQuery({
-    queryKey: keys.tree(engagementId),
-    queryFn: () => ok(api.GET('/api/engagements/{engagement_id}/binder', { params: { path: { engagement_id: engagementId } } })),
+    queryKey: key,
+    queryFn: () =>
+      revalidated(key.join('/'), queryClient.getQueryData<BinderRead>(key), (headers) =>
+        api.GET('/api/engagements/{engagement_id}/binder', { params: { path: { engagement_id: engagementId } }, headers }),
+      ),
     enabled,
+    refetchInterval: POLL_MS,
   })
 }
 

@@ -216,6 +216,43 @@ describe('the Data tab', () => {
     expect(await within(details).findByRole('table', { name: /Why the file was refused/ })).toHaveTextContent('31/02/2026')
   })
 
+  it('shows a client’s submission waiting for the team, by name, and a team member accepts it', async () => {
+    const submitted = dataset({ id: 'd-9', version: 3, status: 'submitted', current: false, needs_acceptance: true, created_by: 'u-7', created_by_name: 'Carl Client' })
+    const calls = mockApi({
+      [`GET ${E}/datasets`]: { body: { items: [submitted, dataset()], page: 1, page_size: 25, total: 2 } },
+      [`GET ${E}/datasets/d-9`]: { body: submitted },
+      [`GET ${E}/rollforward`]: { body: rollforward() },
+      [`GET ${E}/team`]: { body: { members: [] } },
+      [`POST ${E}/datasets/d-9/accept`]: { body: { ...submitted, status: 'succeeded', current: true } },
+    })
+    renderData()
+    const table = await screen.findByRole('table', { name: /Dataset versions/ })
+    const rows = within(table).getAllByRole('row').slice(1)
+    expect(rows[0]).toHaveTextContent('submitted')
+    expect(rows[0]).toHaveTextContent('Carl Client')
+    expect(rows[0]).not.toHaveTextContent('user u-7')
+    await userEvent.click(rows[0])
+    const details = await screen.findByRole('region', { name: 'Version details' })
+    expect(await within(details).findByText(/waits for the audit team to accept it/)).toBeInTheDocument()
+    await userEvent.type(within(details).getByLabelText(/Reason/), 'Agreed to the signed trial balance')
+    await userEvent.click(within(details).getByRole('button', { name: 'Accept as the current version' }))
+    await waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true))
+    const posted = calls.find((c) => c.method === 'POST')!
+    expect(posted.path).toBe(`${E}/datasets/d-9/accept`)
+    expect(posted.body).toEqual({ reason: 'Agreed to the signed trial balance' })
+  })
+
+  it('shows the client the team’s reason for rejecting their file', async () => {
+    const rejected = dataset({ id: 'd-8', status: 'rejected', current: false, decided_by_name: 'Mia Manager', decided_at: '2026-05-02T09:00:00Z', decision_reason: 'This is June; we need December' })
+    stubs({ datasets: [rejected], outcome: rejected })
+    renderData(makeMe({ roles: ['client_user'], permissions: ['client_portal', 'data.upload'] }))
+    const table = await screen.findByRole('table', { name: /Dataset versions/ })
+    await userEvent.click(within(table).getAllByRole('row')[1])
+    const details = await screen.findByRole('region', { name: 'Version details' })
+    expect(await within(details).findByText(/Their reason: This is June; we need December/)).toBeInTheDocument()
+    expect(within(details).queryByRole('button', { name: 'Reject' })).not.toBeInTheDocument()
+  })
+
   it('highlights the drop zone while a file is dragged over it and previews a dropped file', async () => {
     const calls = stubs()
     renderData()

@@ -11,7 +11,7 @@ const str = (value: unknown): string | null => (value === null || value === unde
 /** One line saying what a dataset holds: "10,000 lines in 1,234 journals" or "84 accounts". */
 export function summaryLine(dataset: Dataset): string {
   const summary = (dataset.summary ?? {}) as Summary
-  if (dataset.status !== 'succeeded') return ''
+  if (dataset.status !== 'succeeded' && dataset.status !== 'submitted') return ''
   if (dataset.kind === 'general_ledger') {
     return `${formatCount(Number(summary.lines ?? 0))} lines in ${formatCount(Number(summary.journals ?? 0))} journals`
   }
@@ -53,6 +53,27 @@ function Outcome({ dataset }: { dataset: Dataset }) {
       </div>
     )
   }
+  if (dataset.status === 'submitted') {
+    return (
+      <div className="notice" role="status">
+        <strong>
+          Submitted {what}{dataset.created_by_name ? ` by ${dataset.created_by_name}` : ''}: {summaryLine(dataset)}.
+        </strong>{' '}
+        It waits for the audit team to accept it; until then it is not the current version.
+      </div>
+    )
+  }
+  if (dataset.status === 'rejected') {
+    return (
+      <div className="error" role="status">
+        <strong>
+          The audit team did not accept {what}
+          {dataset.decided_by_name ? ` (${dataset.decided_by_name}, ${formatDateTime(dataset.decided_at)})` : ''}.
+        </strong>
+        <div>Their reason: {dataset.decision_reason}</div>
+      </div>
+    )
+  }
   return (
     <div className="notice" role="status">
       The {what} is queued for loading.
@@ -67,8 +88,12 @@ function Facts({ dataset }: { dataset: Dataset }) {
   const rows: [string, string][] = [
     ['Status', dataset.status + (dataset.current ? ' (current)' : '')],
     ['File', `${dataset.filename}${dataset.size_bytes ? ` (${formatBytes(dataset.size_bytes)})` : ''}`],
-    ['Uploaded', formatDateTime(dataset.created_at)],
+    ['Uploaded', formatDateTime(dataset.created_at) + (dataset.created_by_name ? ` by ${dataset.created_by_name}` : '')],
   ]
+  if (dataset.reason) rows.push(['Why it replaces the current version', dataset.reason])
+  if (dataset.decided_at && dataset.status === 'succeeded') {
+    rows.push(['Accepted', `${formatDateTime(dataset.decided_at)} by ${dataset.decided_by_name ?? 'the audit team'}${dataset.decision_reason ? `: ${dataset.decision_reason}` : ''}`])
+  }
   if (dataset.finished_at) rows.push(['Finished', formatDateTime(dataset.finished_at)])
   if (options.fiscal_start || options.fiscal_end) rows.push(['Fiscal year', `${formatDate(str(options.fiscal_start))} – ${formatDate(str(options.fiscal_end))}`])
   if (options.date_order) rows.push(['Date order', String(options.date_order)])

@@ -15,7 +15,7 @@ describe('the roll-forward', () => {
   it('shows each account with its difference, the totals, and that it does not tie', async () => {
     mockApi({ [`GET ${E}/rollforward`]: { body: rollforward() } })
     renderRollforward()
-    expect(await screen.findByText(/does not tie/)).toHaveTextContent('1 of 2 accounts differ, by (12.50) in all')
+    expect(await screen.findByText(/does not tie/)).toHaveTextContent('1 of 2 accounts differ, by 12.50 in all (differences of opposite sign do not cancel; the largest are listed first)')
     const table = screen.getByRole('table', { name: 'Roll-forward by account' })
     expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Account', 'Name', 'Opening', 'Activity', 'Closing', 'Difference', 'Status'])
     const sales = within(table).getByRole('row', { name: /Sales/ })
@@ -28,7 +28,7 @@ describe('the roll-forward', () => {
   })
 
   it('says plainly when it ties', async () => {
-    const tied = { ...rollforward(), status: 'reconciled' as const, accounts_with_differences: 0, total_difference: '0.00' }
+    const tied = { ...rollforward(), status: 'reconciled' as const, accounts_with_differences: 0, total_difference: '0.00', net_difference: '0.00' }
     tied.items = tied.items.slice(0, 1)
     mockApi({ [`GET ${E}/rollforward`]: { body: tied } })
     renderRollforward()

@@ -82,7 +82,7 @@ export function Rollforward({ engagementId }: { engagementId: string }) {
           ) : (
             <div className="error" role="status">
               The roll-forward does not tie: {formatCount(data.accounts_with_differences)} of {formatCount(data.accounts)} accounts differ, by{' '}
-              {formatAmount(data.total_difference)} in all.
+              {formatAmount(data.total_difference)} in all (differences of opposite sign do not cancel; the largest are listed first).
             </div>
           )}
           <p className="muted small">

@@ -238,7 +238,7 @@ export function UploadPanel({ engagement }: { engagement: Engagement }) {
           {kind === 'trial_balance' && (
             <label className="checkbox">
               <input type="checkbox" checked={allowUnbalanced} onChange={(e) => setAllowUnbalanced(e.target.checked)} disabled={busy} />
-              Allow unbalanced (keep a trial balance whose debits and credits differ, marked unbalanced)
+              Load although unbalanced (keep a trial balance whose debits and credits differ, marked unbalanced)
             </label>
           )}
         </details>

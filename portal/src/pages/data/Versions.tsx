@@ -8,6 +8,7 @@ import { Loading, StatusBadge } from '../../ui/States'
 import { formatDateTime } from '../../ui/format'
 import { DatasetDetails, summaryLine } from './DatasetDetails'
 import { KINDS, kindLabel, type DatasetKind } from './mapping'
+import { Decision } from './Decision'
 import { dataKeys, problemsOf, useDataset, useTeamNames, type Dataset } from './queries'
 
 const PAGE_SIZE = 25
@@ -19,6 +20,7 @@ export function Versions({ engagementId }: { engagementId: string }) {
   const [page, setPage] = useState(1)
   const [openId, setOpenId] = useState<string | null>(null)
   const nameOf = useTeamNames(engagementId, can('engagement.read'))
+  const uploader = (d: Dataset) => (d.created_by === me?.user.id ? 'you' : (d.created_by_name ?? nameOf(d.created_by)))
   const list = useQuery({
     queryKey: dataKeys.datasetList(engagementId, kind, page),
     queryFn: () =>
@@ -64,7 +66,7 @@ export function Versions({ engagementId }: { engagementId: string }) {
         ),
     },
     { key: 'file', header: 'File', render: (d) => d.filename, sortValue: (d) => d.filename },
-    { key: 'by', header: 'Uploaded by', render: (d) => nameOf(d.created_by, me?.user.id), sortValue: (d) => nameOf(d.created_by, me?.user.id) },
+    { key: 'by', header: 'Uploaded by', render: (d) => uploader(d), sortValue: (d) => uploader(d) },
     { key: 'at', header: 'Uploaded at', render: (d) => formatDateTime(d.created_at), sortValue: (d) => d.created_at },
     { key: 'current', header: 'Current', render: (d) => (d.current ? <strong className="current">● current</strong> : ''), sortValue: (d) => (d.current ? 0 : 1) },
   ]
@@ -120,6 +122,7 @@ export function Versions({ engagementId }: { engagementId: string }) {
           {opened.isLoading && <Loading />}
           {opened.error && <ErrorMessage error={opened.error} />}
           {opened.data && <DatasetDetails dataset={opened.data} headingLevel={4} />}
+          {opened.data?.status === 'submitted' && <Decision engagementId={engagementId} dataset={opened.data} />}
         </section>
       )}
     </section>

@@ -106,7 +106,7 @@ export function useTeamNames(engagementId: string, enabled: boolean) {
   return (userId: string | null | undefined, myId?: string): string => {
     if (!userId) return ''
     if (userId === myId) return 'you'
-    return byId.get(userId) ?? `user ${userId.slice(0, 8)}`
+    return byId.get(userId) ?? 'a former user'
   }
 }
 

@@ -98,9 +98,9 @@ describe('Overview: lifecycle', () => {
     expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0)
   })
 
-  it('enables finalize once ready', async () => {
+  it('enables finalize once ready, for a partner (the API says so in my_permissions)', async () => {
     stub({ 'GET /api/engagements/e-1/finalization-readiness': { body: { ready: true, reasons: [] } } })
-    show(makeEngagement({ status: 'review' }))
+    show(makeEngagement({ status: 'review', my_role: 'partner' }))
     expect(await screen.findByText(/Ready to finalize/)).toBeInTheDocument()
     expect(screen.getByRole('button', { name: 'Move to finalized' })).toBeEnabled()
   })

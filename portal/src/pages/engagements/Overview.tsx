@@ -7,7 +7,7 @@ import { useAuth } from '../../auth/AuthProvider'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading, StatusBadge } from '../../ui/States'
 import { formatDate, formatDateTime } from '../../ui/format'
-import { useEngagement, type Engagement } from './context'
+import { mayOn, useEngagement, type Engagement } from './context'
 import './engagements.css'
 import { Team } from './Team'
 import {
@@ -16,7 +16,6 @@ import {
   TEAM_ROLE_LABELS,
   TYPE_LABELS,
   label,
-  mayOnEngagement,
   nextSteps,
   type Status,
 } from './vocab'
@@ -105,7 +104,6 @@ function refusalReasons(error: unknown): string[] {
 }
 
 function Lifecycle({ engagement }: { engagement: Engagement }) {
-  const { can } = useAuth()
   const { refresh } = useEngagement()
   const queryClient = useQueryClient()
   const [reason, setReason] = useState('')
@@ -113,8 +111,9 @@ function Lifecycle({ engagement }: { engagement: Engagement }) {
   const [moved, setMoved] = useState<string | null>(null)
   const { forward, back } = nextSteps(engagement.status)
   const finalizing = forward === 'finalized'
-  const mayUpdate = mayOnEngagement('engagement.update', engagement.my_role, can)
-  const mayFinalize = mayOnEngagement('engagement.finalize', engagement.my_role, can)
+  const can = mayOn(engagement)
+  const mayUpdate = can('engagement.update')
+  const mayFinalize = can('engagement.finalize')
 
   const readiness = useQuery({
     queryKey: ['engagement', engagement.id, 'finalization-readiness', engagement.status],
@@ -285,7 +284,9 @@ function RecentActivity({ engagement, members }: { engagement: Engagement; membe
   })
   const names = new Map(members.map((m) => [m.user_id, m.display_name || m.email]))
   const nameOf = (id: string | null | undefined) => (id ? (names.get(id) ?? 'a former team member') : 'someone')
-  const actor = (id: string | null | undefined) => (id ? (names.get(id) ?? 'Someone outside the team') : 'The system')
+  // The API names every actor (client users and former members included); the team list is a fallback.
+  const actor = (item: { actor_id?: string | null; actor_name?: string | null }) =>
+    item.actor_name || (item.actor_id ? (names.get(item.actor_id) ?? 'a former user') : 'The system')
   return (
     <section className="panel" aria-labelledby="activity-heading">
       <h2 id="activity-heading" style={{ marginTop: 0 }}>
@@ -304,7 +305,7 @@ function RecentActivity({ engagement, members }: { engagement: Engagement; membe
               <li key={item.id}>
                 <time dateTime={item.occurred_at}>{formatDateTime(item.occurred_at)}</time>
                 <span>
-                  <strong>{actor(item.actor_id)}</strong> · {describe(item, nameOf)}
+                  <strong>{actor(item)}</strong> · {describe(item, nameOf)}
                 </span>
               </li>
             ))}

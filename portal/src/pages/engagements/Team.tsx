@@ -7,9 +7,9 @@ import { CodeOptions } from '../../ui/CodeOptions'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading } from '../../ui/States'
 import { formatDate } from '../../ui/format'
-import type { Engagement } from './context'
+import { mayOn, type Engagement } from './context'
 import { MAX_PAGE_SIZE } from './useClients'
-import { TEAM_ROLES, TEAM_ROLE_LABELS, isClientRole, mayOnEngagement, type TeamRole } from './vocab'
+import { TEAM_ROLES, TEAM_ROLE_LABELS, isClientRole, type TeamRole } from './vocab'
 
 type TeamRead = components['schemas']['TeamRead']
 type Member = components['schemas']['MemberRead']
@@ -20,7 +20,7 @@ const nameOf = (m: { display_name: string; email: string }) => m.display_name ||
 export function Team({ engagement, query }: { engagement: Engagement; query: UseQueryResult<TeamRead> }) {
   const { can } = useAuth()
   const queryClient = useQueryClient()
-  const manage = !engagement.locked && mayOnEngagement('engagement.update', engagement.my_role, can)
+  const manage = !engagement.locked && mayOn(engagement)('engagement.update')
   const [person, setPerson] = useState('')
   const [role, setRole] = useState<TeamRole>('staff')
   const [confirming, setConfirming] = useState<string | null>(null)

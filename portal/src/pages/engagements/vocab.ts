@@ -91,26 +91,3 @@ export function nextSteps(status: Status): { forward: Status | null; back: Statu
 
 /** A step back needs a reason this long (MIN_BACK_STEP_REASON in functions/engagement/service.py). */
 export const MIN_BACK_STEP_REASON = 10
-
-/** What each team role grants on its engagement, of the permissions this portal asks about. */
-const TEAM_ROLE_GRANTS: Record<TeamRole, readonly string[]> = {
-  partner: ['engagement.update', 'engagement.finalize'],
-  manager: ['engagement.update'],
-  senior: ['engagement.update'],
-  staff: [],
-  qc_reviewer: [],
-}
-
-/**
- * Whether the caller may do something on one engagement, as shared/engagement_access.py decides:
- * on the team, their team role's grants (plus their firm role's when they see every engagement);
- * otherwise their firm role's.
- */
-export function mayOnEngagement(
-  permission: 'engagement.update' | 'engagement.finalize',
-  myRole: TeamRole | null | undefined,
-  can: (permission: string) => boolean,
-): boolean {
-  if (!myRole) return can(permission)
-  return TEAM_ROLE_GRANTS[myRole].includes(permission) || (can('engagement.read_all') && can(permission))
-}
