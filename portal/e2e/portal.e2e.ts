@@ -1,6 +1,7 @@
 /**
- * An audit senior's year-end story through the portal, then a client contact who tries another
- * client's engagement by its URL. One browser, steps in order: each step starts where the last ended.
+ * An audit senior's year-end story through the portal; a manager and a senior in two browsers, where
+ * the manager's sign-off on an old view is refused naming the senior's change; then a client contact
+ * who tries another client's engagement by its URL. Steps in order: each starts where the last ended.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -123,6 +124,50 @@ describe('an auditor', () => {
   })
 })
 
+describe('a manager and a senior in two browsers', () => {
+  it("refuses the manager's sign-off on a view the senior changed, naming the senior's change", async () => {
+    const managerContext = await newContext(browser, config)
+    const seniorContext = await newContext(browser, config)
+    const manager = await managerContext.newPage()
+    const senior = await seniorContext.newPage()
+    const seen = [...watch(manager), ...watch(senior)]
+    const workpaper = `/engagements/${config.review.engagementId}/binder/${config.review.nodeId}`
+    try {
+      await signIn(manager, config.manager)
+      await manager.goto(workpaper)
+      await visible(manager.getByRole('heading', { name: config.review.title }))
+      await visible(manager.getByText('You sign version 1, the one shown.'))
+
+      // The senior, in another browser, saves version 2 of the workpaper the manager is looking at.
+      await signIn(senior, config.senior)
+      await senior.goto(workpaper)
+      await visible(senior.getByRole('heading', { name: config.review.title }))
+      await senior.getByLabel('Content').fill('Balance per bank 125,400.00 after the bank fee')
+      await senior.getByRole('button', { name: 'Save' }).click()
+      await visible(senior.getByText('Saved as version 2.'))
+
+      // The manager acts on the view of version 1 at once: the API refuses it (or, had the screen already
+      // polled, the screen names the change and holds the button); either way the senior's change is named.
+      await manager.getByRole('button', { name: 'Sign as reviewer' }).click({ force: true })
+      await expect
+        .poll(async () => (await manager.getByRole('alert').allTextContents()).join(' '), { timeout: 20_000 })
+        .toMatch(new RegExp(`(changed to version 2 by ${config.senior.name}|Changed by ${config.senior.name} at .*version 2)`))
+      await screenshot(manager, config, '09-stale-signoff-refused')
+
+      // Within a poll the manager's screen shows version 2 and says who changed it; having looked, they sign it.
+      await visible(manager.getByText(new RegExp(`Changed by ${config.senior.name} at`)))
+      await expect.poll(() => manager.getByLabel('Content').inputValue()).toContain('125,400.00')
+      await manager.getByRole('button', { name: 'I have looked at the change' }).click()
+      await manager.getByRole('button', { name: 'Sign as reviewer' }).click()
+      await visible(manager.getByText('Reviewed at version 2.'))
+      expect(seen.filter((p) => !/^(4\d\d|304) /.test(p))).toEqual([])
+    } finally {
+      await managerContext.close()
+      await seniorContext.close()
+    }
+  })
+})
+
 describe('a client contact', () => {
   it("sees their client's engagement and cannot open another client's by its URL", async () => {
     const own = await newContext(browser, config)
@@ -130,13 +175,13 @@ describe('a client contact', () => {
     await signIn(client, config.clientUser)
     await visible(client.getByText('Northwind FY2026 audit'))
     expect(await client.getByText(config.otherEngagement.name).count()).toBe(0)
-    await screenshot(client, config, '09-client-engagements')
+    await screenshot(client, config, '10-client-engagements')
 
     await client.goto(`/engagements/${config.otherEngagement.id}`)
     await visible(client.getByRole('alert'))
     await expect.poll(() => client.getByRole('alert').first().textContent()).toMatch(/cannot be shown/i)
     expect(await client.getByText(config.otherEngagement.name).count()).toBe(0)
-    await screenshot(client, config, '10-client-refused')
+    await screenshot(client, config, '11-client-refused')
     await own.close()
   })
 })

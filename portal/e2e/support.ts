@@ -20,6 +20,9 @@ export interface E2EConfig {
   screenshots: string
   generalLedger: string
   manager: Person
+  senior: Person
+  /** A workpaper the senior prepared at version 1, on an engagement where the manager reviews. */
+  review: { engagementId: string; nodeId: string; title: string }
   clientUser: Person
   clientName: string
   otherEngagement: { id: string; name: string }

@@ -47,7 +47,51 @@ def _user(admin_token: str, role: str, name: str, client_id: str | None = None) 
         payload["client_id"] = client_id
     reply = request("POST", "users", json_body=payload, token=admin_token)
     assert reply.status == 201, reply.body
-    return {"email": email, "password": PASSWORD, "name": name}
+    return {"email": email, "password": PASSWORD, "name": name, "id": str(reply.json()["id"])}
+
+
+def _review_scenario(
+    admin_token: str, client_id: str, manager: dict[str, str], senior: dict[str, str]
+) -> dict[str, str]:
+    """An engagement with a manager and a senior on its team, and a workpaper the senior prepared at
+    version 1: the manager will open it to review while the senior keeps working on it."""
+    engagement = request(
+        "POST",
+        "engagements",
+        token=admin_token,
+        json_body={
+            "client_id": client_id,
+            "name": "Northwind FY2026 review",
+            "engagement_type": "audit",
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "framework": "us_gaap",
+        },
+    )
+    assert engagement.status == 201, engagement.body
+    base = f"engagements/{engagement.json()['id']}"
+    for person, role in ((manager, "manager"), (senior, "senior")):
+        added = request("POST", f"{base}/team", token=admin_token, json_body={"user_id": person["id"], "role": role})
+        assert added.status == 201, added.body
+    senior_token = token_for(senior["email"])
+    cash = next(
+        n for n in request("GET", f"{base}/binder", token=senior_token).json()["nodes"] if n["index_code"] == "D"
+    )
+    paper = request(
+        "POST",
+        f"{base}/binder/nodes",
+        token=senior_token,
+        json_body={"parent_id": cash["id"], "kind": "workpaper", "index_code": "D-100", "title": "Bank reconciliation"},
+    )
+    assert paper.status == 201, paper.body
+    signed = request(
+        "POST",
+        f"{base}/binder/nodes/{paper.json()['id']}/signoffs",
+        token=senior_token,
+        json_body={"step": "prepare", "version": 1},
+    )
+    assert signed.status == 201, signed.body
+    return {"engagementId": engagement.json()["id"], "nodeId": paper.json()["id"], "title": "D-100 Bank reconciliation"}
 
 
 def _client(admin_token: str, name: str) -> str:
@@ -101,12 +145,16 @@ def test_the_portal_end_to_end_in_chromium(served_portal: Served, tmp_path: Path
     assert other.status == 201, other.body
     ledger = tmp_path / "northwind-general-ledger.csv"
     general_ledger(ledger)
+    manager = _user(admin_token, "manager", "Mia Manager")
+    senior = _user(admin_token, "senior", "Sam Senior")
     config = {
         "baseUrl": served_portal.base,
         "chromium": CHROMIUM,
         "screenshots": str(SCREENSHOTS),
         "generalLedger": str(ledger),
-        "manager": _user(admin_token, "manager", "Mia Manager"),
+        "manager": manager,
+        "senior": senior,
+        "review": _review_scenario(admin_token, northwind, manager, senior),
         "clientUser": _user(admin_token, "client_user", "Nora Northwind", client_id=northwind),
         "clientName": "Northwind Traders",
         "otherEngagement": {"id": other.json()["id"], "name": "Contoso FY2026 audit"},
