@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ALL_CAPABILITIES = ("identity", "engagement", "ingestion", "analytics", "planning", "sampling")
+ALL_CAPABILITIES = ("identity", "engagement", "ingestion", "analytics", "planning", "sampling", "mapping")
 
 # Secret fields and the Key Vault secret names they are read from when AURA_KEY_VAULT_URL is set.
 KEY_VAULT_SECRETS = {

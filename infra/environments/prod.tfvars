@@ -4,8 +4,8 @@ location    = "westeurope"
 
 capability_groups = {
   api = {
-    capabilities           = ["identity", "engagement", "ingestion", "analytics", "planning", "sampling"]
-    route_prefixes         = ["auth", "firm", "users", "invitations", "clients", "engagements", "analytics", "sampling"]
+    capabilities           = ["identity", "engagement", "ingestion", "analytics", "planning", "sampling", "mapping"]
+    route_prefixes         = ["auth", "firm", "users", "invitations", "clients", "engagements", "analytics", "sampling", "standard-chart"]
     maximum_instance_count = 40
   }
 }
@@ -13,6 +13,7 @@ capability_groups = {
 # subscription name -> event types; must equal the code's event_consumer registrations (tests/infra).
 event_subscriptions = {
   analytics = ["dataset.ingested"]
+  mapping   = ["dataset.ingested"]
 }
 
 private_networking          = true

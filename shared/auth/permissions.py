@@ -26,6 +26,10 @@ class Permission(StrEnum):
     # and partner own the shape of the audit file; preparers add and fill workpapers within it.
     BINDER_STRUCTURE = "binder.structure"
     REVIEW_NOTE_WRITE = "review_note.write"
+    # Account mapping: confirming where a client's accounts go (preparers may suggest and set them), and
+    # the firm's own standard accounts and rules, which every engagement's suggestions follow.
+    MAPPING_CONFIRM = "mapping.confirm"
+    MAPPING_RULES = "mapping.rules"
     QC_RUN = "qc.run"
     QC_WAIVE = "qc.waive"
     REPORT_SIGN = "report.sign"
@@ -72,6 +76,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.WORKPAPER_PREPARE,
             Permission.WORKPAPER_REVIEW,
             Permission.REVIEW_NOTE_WRITE,
+            Permission.MAPPING_CONFIRM,
             Permission.USERS_READ,
         }
     ),

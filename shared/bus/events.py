@@ -222,6 +222,23 @@ class AnalyticsCompleted(Event):
     counts: dict[str, int] = Field(description="Flagged lines by test code, for the tests that ran")
 
 
+# --- mapping ---------------------------------------------------------------------------------------
+
+
+class SuggestMappings(JobCommand):
+    """Suggest a standard account for every account of the job's engagement."""
+
+    type = "mapping_suggest"
+
+
+class AccountsMapped(Event):
+    """A reviewer confirmed or set the mapping of accounts; the firm's classifier learns from them."""
+
+    type = "accounts.mapped"
+    engagement_id: uuid.UUID
+    accounts: int = Field(description="How many accounts were confirmed or set")
+
+
 # --- the registry ----------------------------------------------------------------------------------
 
 MODELS: tuple[type[Message], ...] = (
@@ -244,6 +261,8 @@ MODELS: tuple[type[Message], ...] = (
     DatasetIngested,
     RunJeTests,
     AnalyticsCompleted,
+    SuggestMappings,
+    AccountsMapped,
 )
 REGISTRY: dict[str, type[Message]] = {model.type: model for model in MODELS}
 

@@ -22,6 +22,7 @@ from shared.bus.envelope import Envelope, MessageRejected
 from shared.bus.events import (
     MODELS,
     REGISTRY,
+    AccountsMapped,
     AnalyticsCompleted,
     Command,
     DatasetIngested,
@@ -40,6 +41,7 @@ from shared.bus.events import (
     ReviewNoteCleared,
     ReviewNoteCreated,
     RunJeTests,
+    SuggestMappings,
     UserCreated,
     UserDeactivated,
     UserReactivated,
@@ -84,6 +86,8 @@ EXAMPLES: list[Message] = [
     ),
     RunJeTests(job_id=uuid.uuid4()),
     AnalyticsCompleted(engagement_id=ENGAGEMENT, run_id=uuid.uuid4(), dataset_id=DATASET, counts={"unbalanced": 4}),
+    SuggestMappings(job_id=uuid.uuid4()),
+    AccountsMapped(engagement_id=ENGAGEMENT, accounts=12),
 ]
 
 

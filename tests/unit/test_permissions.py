@@ -82,6 +82,7 @@ def test_senior_has_exactly_the_preparer_and_reviewer_grants() -> None:
         P.WORKPAPER_PREPARE,
         P.WORKPAPER_REVIEW,
         P.REVIEW_NOTE_WRITE,
+        P.MAPPING_CONFIRM,
         P.USERS_READ,
     }
 
