@@ -108,7 +108,7 @@ def _conditional(call: Call, model: BaseModel) -> func.HttpResponse:
     a 304 keeps that polling cheap on the wire and tells the portal nothing changed."""
     payload = model.model_dump_json(by_alias=True)
     etag = '"' + hashlib.sha256(payload.encode()).hexdigest()[:32] + '"'
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    headers = {"ETag": etag, "Cache-Control": NO_STORE}  # the portal keeps the ETag itself
     held = {tag.strip().removeprefix("W/") for tag in (call.request.headers.get("If-None-Match") or "").split(",")}
     if etag in held or "*" in held:
         return func.HttpResponse(status_code=304, headers=headers)

@@ -7,6 +7,7 @@ import azure.functions as func
 from functions.platform import bp, schemas, service
 from shared.auth.permissions import Permission
 from shared.http import Call, Page, PageQuery, endpoint
+from shared.http.openapi import DOCS_POLICY
 from shared.settings import get_settings
 
 
@@ -124,4 +125,7 @@ def events_document(call: Call) -> func.HttpResponse:
     response_content_type="text/html",
 )
 def api_docs(call: Call) -> func.HttpResponse:
-    return func.HttpResponse(service.docs_page(get_settings().version), mimetype="text/html", charset="utf-8")
+    page = service.docs_page(get_settings().version)
+    return func.HttpResponse(
+        page, mimetype="text/html", charset="utf-8", headers={"Content-Security-Policy": DOCS_POLICY}
+    )

@@ -36,6 +36,7 @@ from shared.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from shared.http.headers import secured
 from shared.http.json_input import parse_json
 from shared.http.problems import problem_response, validation_failed
 
@@ -288,4 +289,4 @@ def dispatch(spec: EndpointSpec, handler: Handler, req: func.HttpRequest) -> fun
             response.status_code,
             (time.perf_counter() - started) * 1000,
         )
-        return response
+        return secured(response)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import re
 from typing import Any
@@ -160,6 +162,19 @@ def build_document(*, version: str, specs: dict[str, EndpointSpec] | None = None
     }
 
 
+DOCS_STYLE = (
+    "body{font:14px system-ui;margin:2em}table{border-collapse:collapse}"
+    "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.m{font-weight:bold}"
+)
+# The page's policy: its one stylesheet (by hash), nothing else loaded, run, framed or submitted, so text
+# from the document that escaped its escaping still could not act.
+DOCS_POLICY = (
+    "default-src 'none'; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(DOCS_STYLE.encode()).digest()).decode()}'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
 def render_docs(document: dict[str, Any]) -> str:
     """A self-contained HTML page listing every operation (no scripts, no CDN: works offline)."""
     rows = []
@@ -185,8 +200,7 @@ def render_docs(document: dict[str, Any]) -> str:
     title = html.escape(document["info"]["title"])
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<title>{title}</title><style>body{{font:14px system-ui;margin:2em}}table{{border-collapse:collapse}}"
-        "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.m{font-weight:bold}</style></head><body>"
+        f"<title>{title}</title><style>{DOCS_STYLE}</style></head><body>"
         f"<h1>{title} {html.escape(document['info']['version'])}</h1>"
         "<p>The machine-readable document is at <a href=/api/openapi.json>/api/openapi.json</a>. "
         "Send <code>Authorization: Bearer &lt;access_token&gt;</code> from <code>POST /api/auth/login</code>.</p>"
