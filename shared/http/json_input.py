@@ -42,7 +42,8 @@ def raw_depth(raw: bytes) -> int:
     them; the parse refuses such text afterwards.
     """
     steps = _STRING.sub(b"", raw).translate(None, _NOT_A_BRACKET).translate(_STEPS)
-    return max(map(operator.sub, itertools.accumulate(steps), itertools.count(1)), default=0)
+    # Below zero (a closer with nothing open) the parser stops, so only the maximum matters, never less than 0.
+    return max(0, max(map(operator.sub, itertools.accumulate(steps), itertools.count(1)), default=0))
 
 
 def value_depth(value: Any) -> int:
