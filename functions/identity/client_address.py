@@ -5,7 +5,9 @@ developer's machine (aura_local/host.py), append the address that connected to t
 `X-Forwarded-For` (Azure with a port: `203.0.113.7:51234`). Everything to the left of that entry was
 written by someone else and may be forged, unless it was appended by a proxy we run: with API
 Management in front, `AURA_TRUSTED_PROXY_HOPS=1` takes the entry API Management appended instead.
-IPv6 addresses count by their /64, the block one subscriber usually holds.
+IPv6 addresses count by their /64, the block one subscriber usually holds. A loopback peer is this
+machine (`aura serve` on a developer's machine, its tests and tools), not a client on a network, so it
+is no source to limit: every local request would share one budget.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ def _parse(entry: str) -> str | None:
         address = ip_address(entry)
     except ValueError:
         return None
+    if address.is_loopback:
+        return None
     if isinstance(address, IPv6Address):
         if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
+            return None if address.ipv4_mapped.is_loopback else str(address.ipv4_mapped)
         return str(ip_network(f"{address}/64", strict=False))
     return str(address)
 

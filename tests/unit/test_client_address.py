@@ -38,6 +38,9 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[int], None]]:
         ("[2001:db8:1:2::99]:443", "2001:db8:1:2::/64"),  # IPv6 counts by its /64
         ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
         ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("127.0.0.1", None),  # this machine: aura serve and its tests, not a client to limit
+        ("::1", None),
+        ("::ffff:127.0.0.1", None),
         ("not-an-address", None),
         ("", None),
         (None, None),
