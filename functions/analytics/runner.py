@@ -176,6 +176,7 @@ class Outcome:
     flagged_journals: int = 0
     missing_fields: list[str] | None = None
     skipped_lines: int = 0
+    lines_total: int | None = None
     seconds: float = 0.0
     extra: dict[str, Any] | None = None
 
@@ -189,6 +190,8 @@ class Outcome:
             "parameters": self.parameters,
             "missing_fields": self.missing_fields or [],
             "skipped_lines": self.skipped_lines,
+            "lines_total": self.lines_total,
+            "lines_tested": None if self.lines_total is None else self.lines_total - self.skipped_lines,
             "weight": TESTS[self.code].weight,
             "seconds": self.seconds,
         }
@@ -228,12 +231,21 @@ def run_test(
     missing = _missing(test, params, profile, columns)
     if missing:
         return Outcome(code, "not_applicable", je_tests.dump(params), missing_fields=missing), None
+    total = profile["lines"]
+    skipped = total - profile.get(f"test:{code}", total)
+    if total and skipped == total:
+        # A test that could look at no line did not run, whatever its zero says: "Ran, 0 flagged" would read
+        # as clean. The missing fields are those no line has, else all the test needs (no line has them all).
+        needs = test.needed_fields(params)
+        empty = [f for f in needs if profile.get(f"field:{f}", 0) == 0] or list(needs)
+        return Outcome(code, "not_applicable", je_tests.dump(params), missing_fields=empty, skipped_lines=total), None
     try:
         found = test.run(engine, params)
     except NotApplicable as absent:
         return Outcome(code, "not_applicable", je_tests.dump(params), missing_fields=absent.missing), None
-    skipped = profile["lines"] - profile.get(f"test:{code}", profile["lines"])
-    outcome = Outcome(code, "ran", je_tests.dump(found.params), skipped_lines=skipped, extra=found.extra or None)
+    outcome = Outcome(
+        code, "ran", je_tests.dump(found.params), skipped_lines=skipped, lines_total=total, extra=found.extra or None
+    )
     if found.flags is None or found.flags.num_rows == 0:
         return outcome, None
     flags = _flags(code, found.flags)

@@ -81,6 +81,10 @@ class TestResult(BaseModel):
     parameters: dict[str, Any]
     missing_fields: list[str]
     skipped_lines: int = Field(description="lines the test could not look at (a field it needs missing)")
+    lines_tested: int | None = Field(
+        None, description="lines the test looked at: it ran on lines_tested of lines_total"
+    )
+    lines_total: int | None = Field(None, description="lines of the population")
     weight: int = Field(description="the test's weight in the journal risk score (0: not scored)")
     seconds: float | None = Field(None, description="how long the test took")
     gap_count: int | None = None
