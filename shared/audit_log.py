@@ -20,6 +20,7 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -147,19 +148,36 @@ def anchor_heads(uow: UnitOfWork, storage: BlobStorage | None = None) -> int:
     )
 
 
-def anchor_requested(uow: UnitOfWork, storage: BlobStorage | None = None, *, limit: int = 1000) -> int:
-    """Anchor the heads that commits asked for since the last run; returns how many anchors were new.
+def anchor_requested(uow: UnitOfWork, storage: BlobStorage | None = None, *, batch_size: int = 500) -> int:
+    """Anchor every head that commits asked for since the last run; returns how many anchors were new.
 
-    Runs in system scope and commits. No lock is held while blobs are written, so appends never wait
-    on storage; a request is deleted only if its head has not moved since it was read (a newer append
-    keeps it for the next run), and a run that fails part-way leaves the rest requested.
+    Runs in system scope and commits once per batch. No lock is held while blobs are written, so
+    appends never wait on storage; a request is deleted only if its head has not moved since it was read
+    (a newer append keeps it for the next run), and a run that fails part-way leaves the rest requested.
+    Batches follow (requested_at, chain), so a run ends even while chains keep moving.
     """
     store = storage if storage is not None else get_storage()
-    requests = uow.session.execute(
-        select(AuditAnchorRequest.chain, AuditAnchorRequest.chain_seq, AuditAnchorRequest.hash)
-        .order_by(AuditAnchorRequest.requested_at)
-        .limit(limit)
-    ).all()
+    written = 0
+    after: tuple[datetime, str] | None = None
+    while True:
+        query = select(
+            AuditAnchorRequest.chain,
+            AuditAnchorRequest.chain_seq,
+            AuditAnchorRequest.hash,
+            AuditAnchorRequest.requested_at,
+        )
+        if after is not None:
+            query = query.where(tuple_(AuditAnchorRequest.requested_at, AuditAnchorRequest.chain) > after)
+        requests = uow.session.execute(
+            query.order_by(AuditAnchorRequest.requested_at, AuditAnchorRequest.chain).limit(batch_size)
+        ).all()
+        written += _anchor_batch(uow, store, requests)
+        if len(requests) < batch_size:
+            return written
+        after = (requests[-1].requested_at, requests[-1].chain)
+
+
+def _anchor_batch(uow: UnitOfWork, store: BlobStorage, requests: Sequence[Any]) -> int:
     anchored_at = clock.now().isoformat(timespec="microseconds")
     written, done = 0, []
     try:

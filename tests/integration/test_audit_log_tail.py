@@ -174,6 +174,18 @@ def test_a_head_that_moves_while_the_timer_runs_stays_requested(tmp_path: Any) -
     assert requested(firm_id) is None
 
 
+def test_one_run_anchors_every_requested_head_batch_after_batch(tmp_path: Any) -> None:
+    firms = [bare_firm() for _ in range(7)]
+    for firm_id in firms:
+        append_commits(firm_id, 2)
+    store = LocalFolderStorage(tmp_path)
+    with UnitOfWork(system=True) as uow:
+        assert audit_log.anchor_requested(uow, store, batch_size=3) >= 7
+    for firm_id in firms:
+        assert anchors_of(firm_id, store) == [audit_log.anchor_name(str(firm_id), 2, head_of(firm_id).hash)]
+        assert requested(firm_id) is None
+
+
 def test_an_anchor_is_write_once(storage: BlobStorage) -> None:
     firm_id = bare_firm()
     append_commits(firm_id, 1)
