@@ -37,6 +37,10 @@ class LoadOptions(BaseModel):
     fiscal_start: IsoDate | None = Field(None, description="default: the engagement's period start")
     fiscal_end: IsoDate | None = Field(None, description="default: the engagement's period end")
     allow_unbalanced: bool = Field(False, description="store a trial balance that does not balance, marked unbalanced")
+    comparative: Literal["prior_year"] | None = Field(
+        None,
+        description="a trial balance of the prior year, kept beside the current one for the statements' comparatives",
+    )
     filename: str | None = Field(None, max_length=255, description="the file's name, for the record")
     reason: str | None = Field(
         None,
@@ -64,6 +68,8 @@ class LoadOptions(BaseModel):
     def _period(self) -> LoadOptions:
         if self.fiscal_start and self.fiscal_end and self.fiscal_end < self.fiscal_start:
             raise ValueError("fiscal_end is before fiscal_start")
+        if self.comparative is not None and self.kind != "trial_balance":
+            raise ValueError(f"comparative={self.comparative} is for a trial balance, not a {self.kind}")
         return self
 
 

@@ -79,6 +79,8 @@ def _stored_options(options: LoadOptions, access: EngagementAccess) -> dict[str,
         "fiscal_start": (options.fiscal_start or engagement.period_start).isoformat(),
         "fiscal_end": (options.fiscal_end or engagement.period_end).isoformat(),
         "allow_unbalanced": options.allow_unbalanced,
+        # A prior year's trial balance: never the current one (shared/datasets.py), the comparatives' source.
+        "comparative": options.comparative,
     }
 
 

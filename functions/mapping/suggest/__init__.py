@@ -34,6 +34,7 @@ PRIOR_NAME_SIMILARITY = 80  # 0-100: a renamed account is a different account
 LANDMARK = 85.0  # a similarity this high places an account firmly enough to teach the numbering
 WEAK = 70.0  # below this, the name alone does not decide the section
 AGREEMENT = 0.6  # the share of nearby landmarks that must agree before numbering overrules a weak name
+MODEL_MIN = 0.6  # a classifier less sure than this leaves the name and the numbering to decide
 FLOOR = 35.0  # within the section numbering chose, a candidate scoring less gives way to the section's default
 ALTERNATIVES = 3
 METHODS = ("prior_year", "rule", "similarity", "numbering", "model", "manual")
@@ -132,12 +133,14 @@ def suggest(accounts: Sequence[Account], chart: Chart, knowledge: Knowledge | No
         else:
             code, confidence, method = codes[best[row]], _confidence(top), "similarity"
             model = predicted[row]
-            if model is not None and model.standard_code in chart and model.confidence > confidence:
+            if model is not None and model.standard_code in chart and model.confidence > max(confidence, MODEL_MIN):
                 code, confidence, method = model.standard_code, round(model.confidence, 3), "model"
             elif top < WEAK:
                 vote = plan.vote(account.number)
                 sure = vote is not None and (vote.agreement >= AGREEMENT or top < FLOOR)
-                if vote is not None and sure and vote.section != sections[best[row]]:
+                # A weak name in the section its neighbours give keeps its best candidate there; the
+                # evidence that placed it is still the numbering.
+                if vote is not None and sure:
                     within = np.where(sections == vote.section, scores[row], -np.inf)
                     choice = int(within.argmax())
                     code = codes[choice] if within[choice] >= FLOOR else FALLBACK[vote.section]
