@@ -194,7 +194,10 @@ def list_je_journals(call: Call) -> schemas.JournalPage:
     "PUT",
     RUN + "/journals/{journal_id}/disposition",
     name="disposition_je_journal",
-    summary="Disposition a flagged journal (open, investigating, explained, exception, false_positive) with a note",
+    summary=(
+        "Disposition a flagged journal (open, investigating, explained, exception, false_positive) with a note; "
+        "explained and false_positive need a senior or above on the engagement"
+    ),
     tags=TAGS,
     permission=Permission.WORKPAPER_PREPARE,
     body=schemas.DispositionUpdate,

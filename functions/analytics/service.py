@@ -312,7 +312,14 @@ def set_disposition(
 ) -> JeDisposition:
     """Disposition a journal the run flagged; 404 when it flagged no such journal."""
     # A write: a finalized engagement answers engagement_locked before anything is looked up.
-    require(uow, principal=principal, engagement_id=engagement_id, write=True)
+    require(
+        uow,
+        principal=principal,
+        engagement_id=engagement_id,
+        write=True,
+        permission=triage.permission_for(status),
+        refusal=triage.refusal(status),
+    )
     run = completed_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
     flagged = uow.session.scalar(
         select(JeJournalRisk.journal_id).where(JeJournalRisk.run_id == run.id, JeJournalRisk.journal_id == journal_id)

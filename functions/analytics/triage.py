@@ -11,11 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from shared.auth.permissions import Permission
 from shared.db.models_analytics import DISPOSITIONS
 from shared.errors import ValidationFailed
 
 UNRESOLVED = ("open", "investigating")
 CONCLUSIONS = ("explained", "exception", "false_positive")  # a note is required to conclude on a journal
+# Concluding that a flag needs no further work takes a reviewer (senior or above on the engagement): the
+# QC gate reads these conclusions. Anyone who prepares may investigate, note, or call it an exception.
+CLEARING = ("explained", "false_positive")
 EXCEPTIONS_LISTED = 500
 
 
@@ -23,6 +27,21 @@ def check_note(status: str, note: str | None) -> None:
     """A conclusion on a journal needs a note saying why."""
     if status in CONCLUSIONS and not (note or "").strip():
         raise ValidationFailed.field("body", "note", message=f"a note is required to conclude {status!r}")
+
+
+def permission_for(status: str) -> Permission:
+    """What the caller's role on the engagement must grant to set `status`."""
+    return Permission.WORKPAPER_REVIEW if status in CLEARING else Permission.WORKPAPER_PREPARE
+
+
+def refusal(status: str) -> str:
+    """Why a role without `permission_for(status)` is refused, and what it may do instead."""
+    if status not in CLEARING:
+        return "Your role on this engagement does not allow dispositioning journals"
+    return (
+        f"Concluding a journal as {status!r} needs a senior or above on the engagement; "
+        "you may set 'investigating' and add a note"
+    )
 
 
 def summary(counts: Mapping[str, int], exceptions: Sequence[Any]) -> dict[str, Any]:

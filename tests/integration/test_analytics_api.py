@@ -147,6 +147,7 @@ def test_dispositions_carry_over_to_a_rerun_of_the_same_version_and_not_to_a_new
     ws = load_general_ledger(ledger())
     first = run_tests(ws, ["round_amount", "after_hours"])
     staff = ws.person("stan", "staff", team_role="staff")
+    senior = ws.person("sue", "senior", team_role="senior")  # clearing a flag takes a senior or above
     evidence = ws.call(
         "POST",
         "evidence",
@@ -157,7 +158,7 @@ def test_dispositions_carry_over_to_a_rerun_of_the_same_version_and_not_to_a_new
     reply = ws.call(
         "PUT",
         f"je-tests/{first.id}/journals/J021/disposition",
-        staff,
+        senior,
         json_body={
             "status": "explained",
             "note": "Annual rent invoice, agreed to the lease",
@@ -178,7 +179,7 @@ def test_dispositions_carry_over_to_a_rerun_of_the_same_version_and_not_to_a_new
 
     # A conclusion needs a note; an unflagged journal and another engagement's evidence are refused.
     no_note = ws.call(
-        "PUT", f"je-tests/{first.id}/journals/J023/disposition", staff, json_body={"status": "false_positive"}
+        "PUT", f"je-tests/{first.id}/journals/J023/disposition", senior, json_body={"status": "false_positive"}
     )
     assert no_note.status == 400 and no_note.json()["errors"][0]["loc"] == ["body", "note"]
     unflagged = ws.call("PUT", f"je-tests/{first.id}/journals/J005/disposition", staff, json_body={"status": "open"})
