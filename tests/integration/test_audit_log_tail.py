@@ -16,8 +16,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from aura_local.host import TimerScheduler
 from shared import audit_log
@@ -287,3 +288,17 @@ def test_a_rewritten_tail_with_recomputed_hashes_is_detected(storage: BlobStorag
         result = audit_log.verify(uow)
     assert (result.ok, result.checked, result.first_broken_seq) == (False, 4, 5)
     assert result.reason == "record 5 differs from its anchor: the chain has been rewritten"
+
+
+def test_only_the_timer_in_system_scope_reads_requests_and_only_the_trigger_writes_them() -> None:
+    firm_id = bare_firm()
+    append_commits(firm_id, 1)
+    with UnitOfWork(firm_id=firm_id) as uow:
+        assert uow.session.execute(text("SELECT chain FROM audit_anchor_requests")).all() == []
+    for scope in ({"firm_id": firm_id}, {"system": True}):
+        with UnitOfWork(**scope) as uow, pytest.raises(DBAPIError) as refused:  # type: ignore[arg-type]
+            uow.session.execute(
+                text("UPDATE audit_anchor_requests SET chain_seq = 0 WHERE chain = :chain"), {"chain": str(firm_id)}
+            )
+        assert getattr(refused.value.orig, "sqlstate", None) == "42501"
+    assert requested(firm_id) == (1, head_of(firm_id).hash)
