@@ -296,7 +296,7 @@ def test_only_the_timer_in_system_scope_reads_requests_and_only_the_trigger_writ
     with UnitOfWork(firm_id=firm_id) as uow:
         assert uow.session.execute(text("SELECT chain FROM audit_anchor_requests")).all() == []
     for scope in ({"firm_id": firm_id}, {"system": True}):
-        with UnitOfWork(**scope) as uow, pytest.raises(DBAPIError) as refused:  # type: ignore[arg-type]
+        with UnitOfWork(**scope) as uow, pytest.raises(DBAPIError) as refused:
             uow.session.execute(
                 text("UPDATE audit_anchor_requests SET chain_seq = 0 WHERE chain = :chain"), {"chain": str(firm_id)}
             )
