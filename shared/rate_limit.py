@@ -37,8 +37,14 @@ def _retry_after(until: datetime, now: datetime) -> int:
     return max(1, math.ceil((until - now).total_seconds()))
 
 
+def _wait(seconds: int) -> str:
+    return f"{seconds} s" if seconds < 120 else f"{math.ceil(seconds / 60)} min"
+
+
 def _refuse(until: datetime, now: datetime, detail: str) -> TooManyRequests:
-    return TooManyRequests(detail, retry_after=_retry_after(until, now))
+    """429 with Retry-After; `{wait}` in the detail becomes the wait in words ("40 s", "12 min")."""
+    seconds = _retry_after(until, now)
+    return TooManyRequests(detail.replace("{wait}", _wait(seconds)), retry_after=seconds)
 
 
 def count(*, scope: str, subject: str, window_seconds: int) -> int:

@@ -31,7 +31,7 @@ ACCOUNT = rate_limit.Backoff(
     scope="sign_in_account", free=5, base_seconds=1, cap_seconds=900, forget_after_seconds=86400
 )
 DEVICE = rate_limit.Backoff(scope="sign_in_device", free=5, base_seconds=1, cap_seconds=900, forget_after_seconds=86400)
-DETAIL = "Too many failed sign-ins; wait before trying again"
+DETAIL = "Too many failed sign-ins; try again in {wait}, or reset the password by e-mail"
 
 
 def known_device(token: str | None) -> DeviceClaims | None:

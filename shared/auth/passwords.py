@@ -51,9 +51,10 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when the password matches; with no hash, spends the same time and answers False."""
+    hasher = _hasher()
+    dummy = _dummy_hash(hasher)  # built on the first check of either kind, so neither pays for it alone
     try:
-        hasher = _hasher()
-        return hasher.verify(password_hash or _dummy_hash(hasher), password) and password_hash is not None
+        return hasher.verify(password_hash or dummy, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

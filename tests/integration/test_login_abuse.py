@@ -83,6 +83,7 @@ def test_guessing_from_one_source_gets_429_with_retry_after() -> None:
     refused = sprayer.login(unique_email("sprayed"), "Winter2026!")
     assert refused.status_code == 429
     assert 0 < int(refused.headers["Retry-After"]) <= login_throttle.SOURCE_WINDOW_SECONDS
+    assert refused.json()["detail"].startswith("Too many failed sign-ins; try again in ")
     # The limit is the source's, not everyone's: a user elsewhere signs in as usual.
     admin = create_firm()
     assert Client().login(admin.email, PASSWORD).status_code == 200
