@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,7 +19,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from shared.db.models_ingestion import JournalLine
+from shared.datasets import current_dataset
+from shared.db.models_ingestion import ChartAccount, JournalLine, TrialBalanceLine
+from shared.db.uow import UnitOfWork
 from shared.http.fields import LocalTime
 
 # A ledger's lines in journal order: by journal, then line number, then the file's row.
@@ -35,6 +37,7 @@ class JournalLineView(BaseModel):
     journal_id: str
     line_number: int
     account_number: str
+    account_name: str | None = None
     amount: Decimal
     debit: Decimal
     credit: Decimal
@@ -61,8 +64,9 @@ class JournalLineRead(JournalLineView):
 
 
 DERIVED = ("debit", "credit")  # from the signed amount
-FIELDS = tuple(name for name in JournalLineRead.model_fields if name not in DERIVED)
-VIEW_FIELDS = tuple(name for name in JournalLineView.model_fields if name not in DERIVED)
+NAMED = ("account_name",)  # from the chart of accounts or the trial balance, not the line
+FIELDS = tuple(name for name in JournalLineRead.model_fields if name not in DERIVED + NAMED)
+VIEW_FIELDS = tuple(name for name in JournalLineView.model_fields if name not in DERIVED + NAMED)
 
 
 def debit(amount: Decimal) -> Decimal | int:
@@ -76,10 +80,37 @@ def credit(amount: Decimal) -> Decimal | int:
     return negated if negated >= 0 else 0
 
 
-def values(line: Any, fields: Iterable[str] = FIELDS, **extra: Any) -> dict[str, Any]:
-    """A line's fields (all, or those named), its debit and credit, and what the caller adds."""
-    found = {name: getattr(line, name) for name in fields if name not in DERIVED}
-    return found | {"debit": debit(line.amount), "credit": credit(line.amount)} | extra
+def values(
+    line: Any, fields: Iterable[str] = FIELDS, names: Mapping[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A line's fields (all, or those named), its debit and credit, its account's name when `names`
+    (from account_names) has it, and what the caller adds."""
+    found = {name: getattr(line, name) for name in fields if name not in DERIVED + NAMED}
+    named = {"account_name": (names or {}).get(line.account_number.strip())}
+    return found | {"debit": debit(line.amount), "credit": credit(line.amount)} | named | extra
+
+
+def account_names(uow: UnitOfWork, engagement_id: uuid.UUID, numbers: Iterable[str]) -> dict[str, str]:
+    """Account number -> name for these accounts, from the current chart of accounts, else the current
+    trial balance: a journal line shows "4000 Sales", not a bare number the auditor must look up."""
+    wanted = sorted({number.strip() for number in numbers})
+    found: dict[str, str] = {}
+    for kind, table in (("chart_of_accounts", ChartAccount), ("trial_balance", TrialBalanceLine)):
+        missing = [number for number in wanted if number not in found]
+        dataset = current_dataset(uow, engagement_id=engagement_id, kind=kind) if missing else None
+        if dataset is None:
+            continue
+        rows = uow.session.execute(
+            select(func.btrim(table.account_number), table.account_name).where(
+                table.dataset_id == dataset.id,
+                func.btrim(table.account_number).in_(missing),
+                table.account_name.is_not(None),
+            )
+        ).all()
+        for number, name in rows:
+            if name and name.strip():
+                found.setdefault(number, name.strip())
+    return found
 
 
 def of_dataset(dataset_id: uuid.UUID, *conditions: ColumnElement[bool]) -> Select[JournalLine]:

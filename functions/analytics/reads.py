@@ -61,7 +61,8 @@ def test_lines(
         query = query.where(func.lower(func.btrim(JournalLine.entered_by)) == entered_by.strip().lower())
     total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = uow.session.execute(query.order_by(JeFlag.row_number).offset(offset).limit(limit)).all()
-    return [lines.values(line, lines.VIEW_FIELDS, score=score) for line, score in rows], int(total)
+    names = lines.account_names(uow, run.engagement_id, [line.account_number for line, _ in rows])
+    return [lines.values(line, lines.VIEW_FIELDS, names, score=score) for line, score in rows], int(total)
 
 
 @dataclass
@@ -126,9 +127,15 @@ def _journal_lines(uow: UnitOfWork, run: JeRun, journals: list[str]) -> dict[str
         .order_by(JeFlag.row_number, JeFlag.test)
     ):
         hits[row_number].append(test)
+    by_journal = lines.of_journals(uow.session, run.dataset_id, journals)
+    names = lines.account_names(
+        uow, run.engagement_id, [line.account_number for j in by_journal.values() for line in j]
+    )
     return {
-        journal_id: [lines.values(line, lines.VIEW_FIELDS, tests=hits.get(line.row_number, [])) for line in found]
-        for journal_id, found in lines.of_journals(uow.session, run.dataset_id, journals).items()
+        journal_id: [
+            lines.values(line, lines.VIEW_FIELDS, names, tests=hits.get(line.row_number, [])) for line in found
+        ]
+        for journal_id, found in by_journal.items()
     }
 
 

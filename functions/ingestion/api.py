@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from functions.ingestion import acceptance, bp, preview, reads, schemas, service
+from shared import journal_lines
 from shared.auth.permissions import Permission
 from shared.db.models_ingestion import Dataset
 from shared.db.uow import UnitOfWork
@@ -52,10 +53,11 @@ def _accepted(dataset: Dataset) -> schemas.Accepted:
     return schemas.Accepted(dataset_id=dataset.id, job_id=dataset.job_id, version=dataset.version)
 
 
-def _line(line: Any) -> dict[str, Any]:
+def _line(line: Any, names: dict[str, str]) -> dict[str, Any]:
     values = {name: getattr(line, name, None) for name in LINE}
     values["debit"] = max(line.amount, 0)
     values["credit"] = max(-line.amount, 0)
+    values["account_name"] = names.get(line.account_number.strip())
     return values
 
 
@@ -322,10 +324,11 @@ def list_journal_entries(call: Call) -> schemas.JournalLinePage:
             offset=query.offset,
             limit=query.page_size,
         )
+        names = journal_lines.account_names(uow, dataset.engagement_id, [row.account_number for row in rows])
         return schemas.JournalLinePage.model_validate(
             {
                 "dataset": _ref(dataset),
-                "items": [_line(row) for row in rows],
+                "items": [_line(row, names) for row in rows],
                 "page": query.page,
                 "page_size": query.page_size,
                 "total": total,
@@ -355,8 +358,11 @@ def get_journal_entry(call: Call) -> schemas.JournalEntryRead:
             journal_id=call.request.route_params.get("journal_id", ""),
             version=query.version,
         )
+        names = journal_lines.account_names(
+            uow, entry["dataset"].engagement_id, [row.account_number for row in entry["lines"]]
+        )
         return schemas.JournalEntryRead.model_validate(
-            {**entry, "dataset": _ref(entry["dataset"]), "lines": [_line(row) for row in entry["lines"]]}
+            {**entry, "dataset": _ref(entry["dataset"]), "lines": [_line(row, names) for row in entry["lines"]]}
         )
 
 

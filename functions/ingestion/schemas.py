@@ -215,6 +215,7 @@ class JournalLineRead(BaseModel):
     journal_id: str
     line_number: int
     account_number: str
+    account_name: str | None = Field(None, description="from the current chart of accounts, else the trial balance")
     amount: Decimal
     debit: Decimal
     credit: Decimal
