@@ -196,13 +196,14 @@ def adjustments_summary(*, uow: UnitOfWork, principal: Principal, engagement_id:
         select(Adjustment).where(Adjustment.engagement_id == engagement_id).order_by(Adjustment.number)
     ).all()
     views = _views(uow, entries)
-    sections = dict(
-        uow.session.execute(
+    sections: dict[str, str | None] = {
+        str(number): section
+        for number, section in uow.session.execute(
             select(AccountMapping.account_number, AccountMapping.section).where(
                 AccountMapping.engagement_id == engagement_id
             )
-        ).tuples()
-    )
+        )
+    }
     materiality = current_materiality(uow, engagement_id=engagement_id)
     thresholds = (
         (materiality.overall_materiality, materiality.performance_materiality, materiality.clearly_trivial)

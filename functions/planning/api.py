@@ -21,7 +21,7 @@ RISKS = "engagements/{engagement_id:guid}/risks"
 RISK = RISKS + "/{risk_id:guid}"
 
 
-def _materiality(row: Materiality, *, current: bool) -> schemas.MaterialityRead:
+def _materiality(row: Materiality, *, current: bool, warnings: list[str] | None = None) -> schemas.MaterialityRead:
     fields: dict[str, Any] = {column.key: getattr(row, column.key) for column in Materiality.__table__.columns}
     fields["percentage"] = materiality.plain(row.percentage)
     return schemas.MaterialityRead.model_validate(
@@ -30,6 +30,7 @@ def _materiality(row: Materiality, *, current: bool) -> schemas.MaterialityRead:
             "method": materiality.method(service.figures_of(row)),
             "rounding": materiality.ROUNDING,
             "current": current,
+            "warnings": warnings or [],
         }
     )
 
@@ -62,7 +63,7 @@ def _risk(view: RiskView) -> schemas.RiskRead:
 def create_materiality(call: Call) -> schemas.MaterialityRead:
     body: schemas.MaterialityCreate = call.body
     with call.uow() as uow:
-        row = service.create_materiality(
+        determination = service.create_materiality(
             uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
@@ -73,7 +74,7 @@ def create_materiality(call: Call) -> schemas.MaterialityRead:
             risk_level=body.risk_level,
             rationale=body.rationale,
         )
-        return _materiality(row, current=True)
+        return _materiality(determination.row, current=True, warnings=determination.warnings)
 
 
 @endpoint(

@@ -183,6 +183,30 @@ def check_benchmark_amounts(benchmark: str, amount: Decimal, amounts: Mapping[st
         )
 
 
+STABLE_CHANGE = Decimal("30")  # percent: profit before tax further from the prior year's is not stable
+
+
+def stability_warnings(benchmark: str, amount: Decimal, prior_profit_before_tax: Decimal | None) -> list[str]:
+    """docs/audit-rules.md section 6: profit before tax serves only when stable, here within 30% of the
+    prior year's (from the mapped prior-year trial balance); otherwise a warning, not a refusal, since
+    the auditor may still judge it the right measure."""
+    if benchmark != "profit_before_tax" or prior_profit_before_tax is None:
+        return []
+    if prior_profit_before_tax <= 0:
+        return [
+            f"profit before tax was {prior_profit_before_tax} in the prior year (a loss or nil): it is not a "
+            "stable benchmark; consider revenue, total assets or equity"
+        ]
+    change = (amount - prior_profit_before_tax) / prior_profit_before_tax * HUNDRED
+    if abs(change) <= STABLE_CHANGE:
+        return []
+    return [
+        f"profit before tax of {amount} is {plain(abs(change).quantize(Decimal('0.1')))}% "
+        f"{'above' if change > 0 else 'below'} the prior year's {prior_profit_before_tax} (more than "
+        f"{plain(STABLE_CHANGE)}%): it is not a stable benchmark; consider revenue, total assets or equity"
+    ]
+
+
 def method(figures: Figures) -> str:
     """The formulas with this determination's numbers, one line each, for the working paper."""
     label = LABELS[figures.benchmark]

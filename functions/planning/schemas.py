@@ -49,7 +49,8 @@ class MaterialityCreate(Strict):
     )
     amount: Money | None = Field(
         None,
-        description="the benchmark's amount; required until trial balances are mapped to the standard chart",
+        description="the benchmark's amount; when left out, taken from the engagement's confirmed mapping of its "
+        "trial balance (and the other benchmarks' amounts with it)",
         examples=["2468013.57"],
     )
     benchmark_amounts: BenchmarkAmounts = Field(
@@ -90,6 +91,10 @@ class MaterialityRead(BaseModel):
     created_by: uuid.UUID | None
     created_at: datetime
     current: bool
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="when determined: e.g. profit before tax more than 30% from the prior year's (not stable)",
+    )
 
 
 # --- risks -----------------------------------------------------------------------------------------

@@ -5,9 +5,9 @@ them). Reads need engagement.read, writes engagement.update on the engagement; e
 once the engagement is finalized (409, and the lock trigger of migration 0009 behind it).
 
 Materiality versions are immutable (aura_app may only insert and read them); a new determination is
-a new version, and the highest version is current. The benchmark amount is given by the auditor
-until trial balances are mapped to the standard chart (not built yet: docs/audit-rules.md section 10),
-when it will default to the mapped figure.
+a new version, and the highest version is current. The benchmark amount is given by the auditor,
+or taken from the engagement's trial balance once its mapping to the standard chart is confirmed
+(shared/mapped_tb.py), with a warning when profit before tax is not stable.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from shared.db.models_planning import Materiality, Risk
 from shared.db.uow import UnitOfWork
 from shared.engagement_access import record, require
 from shared.errors import NotFound, ValidationFailed
+from shared.mapped_tb import benchmark_amounts as mapped_benchmarks
 from shared.materiality import current_materiality
 
 PROCEDURE_KINDS = ("workpaper",)
@@ -53,6 +54,14 @@ def figures_of(row: Materiality) -> materiality.Figures:
     )
 
 
+@dataclass(frozen=True)
+class Determination:
+    """A new materiality version, and what the auditor should know about its benchmark."""
+
+    row: Materiality
+    warnings: list[str]
+
+
 def _jsonable(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     # Amounts are kept as text in JSONB: a JSON number would go through a float and could lose cents.
     return [{key: str(value) if isinstance(value, Decimal) else value for key, value in row.items()} for row in rows]
@@ -69,18 +78,30 @@ def create_materiality(
     benchmark_amounts: Mapping[str, Decimal],
     risk_level: str,
     rationale: str,
-) -> Materiality:
-    """Determine materiality and keep it as the engagement's next version, which becomes current."""
+) -> Determination:
+    """Determine materiality and keep it as the engagement's next version, which becomes current; without
+    an amount, the benchmark's amount is taken from the mapped trial balance."""
     access = require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=WRITE)
+    # The benchmarks from the engagement's mapped trial balance, when its mapping is confirmed.
+    mapped = mapped_benchmarks(uow, engagement_id=engagement_id)
+    if amount is None and mapped is not None:
+        amount = mapped.as_amounts()[benchmark]
     if amount is None:
         raise ValidationFailed.field(
             "body",
             "amount",
             message=f"the {materiality.LABELS.get(benchmark, benchmark)} amount is required for benchmark "
-            f"{benchmark}: trial balances are not mapped to the standard chart yet",
+            f"{benchmark}: no trial balance of this engagement is mapped to the standard chart yet",
             detail=f"amount is required for benchmark {benchmark}",
             code="amount_required",
         )
+    if mapped is not None:
+        given = set(benchmark_amounts) | {benchmark}
+        benchmark_amounts = {
+            **{name: value for name, value in mapped.as_amounts().items() if name not in given},
+            **benchmark_amounts,
+        }
+    warnings = materiality.stability_warnings(benchmark, amount, mapped.prior_profit_before_tax if mapped else None)
     # Stated in cents (the request allows no more), so a figure reads the same before and after storing.
     amount = amount.quantize(materiality.CENT)
     benchmark_amounts = {name: value.quantize(materiality.CENT) for name, value in benchmark_amounts.items()}
@@ -123,7 +144,7 @@ def create_materiality(
     )
     uow.publish(MaterialityChanged(engagement_id=engagement_id, materiality_id=row.id, version=row.version))
     uow.commit()
-    return row
+    return Determination(row, warnings)
 
 
 def get_current_materiality_or_raise(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> Materiality:
