@@ -50,8 +50,7 @@ def _sign_in(call: Call) -> service.SignIn:
         source=client_address(call.request),
         device=login_throttle.known_device(browser_session.device_token(call.request)),
     )
-    with call.uow() as uow:
-        return service.login(uow=uow, email=call.body.email, password=call.body.password, attempt=attempt)
+    return service.login(open_uow=call.uow, email=call.body.email, password=call.body.password, attempt=attempt)
 
 
 @endpoint(

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -117,41 +118,59 @@ class SignIn:
     device_token: str  # the known-device cookie's value (functions/identity/login_throttle.py)
 
 
-def login(*, uow: UnitOfWork, email: str, password: str, attempt: Attempt) -> SignIn:
+def login(*, open_uow: Callable[[], UnitOfWork], email: str, password: str, attempt: Attempt) -> SignIn:
     """Check the password under the sign-in limits of login_throttle and issue a new token family.
 
     An unknown e-mail and a wrong password take the same path: the same limits, a password check
-    against a hash of the same cost, the same 401. No failure locks the account."""
-    now = clock.now()
-    found = uow.session.execute(
-        text("SELECT user_id, firm_id FROM aura_auth_find_user(:email)"), {"email": _normalize_email(email)}
-    ).first()
+    against a hash of the same cost, the same 401. No failure locks the account. The hash is checked
+    between short units of work, never inside one: a connection held through a tenth of a second of
+    argon2 per attempt would run the pool dry under a burst of sign-ins (or of guesses)."""
+    with open_uow() as uow:
+        found = uow.session.execute(
+            text("SELECT user_id, firm_id FROM aura_auth_find_user(:email)"), {"email": _normalize_email(email)}
+        ).first()
+        password_hash = None
+        if found is not None:
+            uow.switch_firm(found.firm_id)
+            password_hash = uow.session.scalar(select(User.password_hash).where(User.id == found.user_id))
     user_id = found.user_id if found is not None else None
     attempt.check(user_id)
-    if found is None:
-        verify_password(None, password)  # same work as for a real account: no timing oracle
-        attempt.failed(None)
-        raise _invalid_credentials()
-    uow.switch_firm(found.firm_id)
-    user = uow.session.scalar(select(User).where(User.id == found.user_id).with_for_update())
-    if user is None or not verify_password(user.password_hash, password):
-        if user is not None:
-            user.failed_login_count += 1
-            data = {"failed_count": user.failed_login_count}
-            audit_log.append(uow, "auth.login_failed", target_type="user", target_id=user.id, data=data)
-            uow.commit()
+    if found is None or not verify_password(password_hash, password):  # no hash: a dummy of the same cost
+        if found is not None:
+            _record_failure(open_uow, firm_id=found.firm_id, user_id=found.user_id)
         attempt.failed(user_id)
         raise _invalid_credentials()
-    if not user.is_active:
-        raise Unauthorized("The account is deactivated", code="account_inactive")
-    if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.failed_login_count, user.locked_until, user.last_login_at = 0, None, now
-    pair = _issue_pair(uow, user=user, family_id=uuid.uuid4(), now=now)
-    audit_log.append(uow, "auth.login_succeeded", target_type="user", target_id=user.id, actor_id=user.id)
-    uow.commit()
-    attempt.succeeded(user.id)
-    return SignIn(pair, issue_device_token(user_id=user.id, now=now).token)
+    now = clock.now()
+    with open_uow() as uow:
+        uow.switch_firm(found.firm_id)
+        user = uow.session.scalar(select(User).where(User.id == found.user_id).with_for_update())
+        if user is None or user.password_hash != password_hash:  # changed while the hash was checked
+            raise _invalid_credentials()
+        if not user.is_active:
+            raise Unauthorized("The account is deactivated", code="account_inactive")
+        if user.password_hash and needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.failed_login_count, user.locked_until, user.last_login_at = 0, None, now
+        pair = _issue_pair(uow, user=user, family_id=uuid.uuid4(), now=now)
+        audit_log.append(uow, "auth.login_succeeded", target_type="user", target_id=user.id, actor_id=user.id)
+        uow.commit()
+    attempt.succeeded(found.user_id)
+    return SignIn(pair, issue_device_token(user_id=found.user_id, now=now).token)
+
+
+def _record_failure(open_uow: Callable[[], UnitOfWork], *, firm_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """Count the failure on the user's row (consecutive, for the audit trail) and audit it."""
+    with open_uow() as uow:
+        uow.switch_firm(firm_id)
+        failed = uow.session.scalar(
+            update(User)
+            .where(User.id == user_id)
+            .values(failed_login_count=User.failed_login_count + 1)
+            .returning(User.failed_login_count)
+        )
+        data = {"failed_count": failed}
+        audit_log.append(uow, "auth.login_failed", target_type="user", target_id=user_id, data=data)
+        uow.commit()
 
 
 def _invalid_credentials() -> Unauthorized:
