@@ -21,7 +21,7 @@ FUZZ_EXAMPLES ?= 200
 
 .PHONY: help install run test test-fast test-unit test-integration fuzz portal portal-api portal-install test-portal browser format lint \
         type-check bandit pip-audit security-check pre-commit check ci db-migrate db-reset requirements clean bench-cold-start \
-        bench-engagement bench-ingest bench-analytics bench-audit bench-login infra-check
+        bench-engagement bench-ingest bench-analytics bench-audit bench-login bench-mapping infra-check
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -128,6 +128,9 @@ bench-analytics: install ## JE tests and Benford on LINES (1000000) loaded lines
 
 bench-login: install ## sign-in latency for known vs unknown e-mails (medians) and the guesses per minute and hour the limits allow
 	$(BIN)/python tools/bench_login.py
+
+bench-mapping: install ## account mapping: share of 384 accounts of three chart styles suggested in the right section (confusion matrix), suggestions for 5,000 accounts and statements of a 5,000-account TB (medians)
+	$(BIN)/python tools/bench_mapping.py
 
 $(INFRA_STAMP): infra/checkov-requirements.txt
 	test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)
