@@ -412,6 +412,13 @@ def load(
     reader.drain()
     moved = time.perf_counter()
     warnings = converter.warnings
+    if source.details.get("encoding") == "cp1252":  # a guess from bytes that are not UTF-8: say so
+        warnings.add(
+            "read_as_cp1252",
+            "The file is not valid UTF-8, so it was read as cp1252 (Windows-1252, Excel's plain 'CSV' on "
+            "Western Windows); check that accented letters read right, or save it again as CSV UTF-8",
+            count=1,
+        )
     summary = totals.summary()
     summary["format"] = source.format
     summary["details"] = source.details

@@ -273,11 +273,33 @@ def _header_record(text: str, delimiter: str) -> tuple[int, list[str] | None, in
             yield line
 
     blank = 0
-    for record in csv.reader(counted(), delimiter=delimiter, quotechar='"', strict=False):
-        if any(cell.strip() for cell in record):
-            return blank, record, ends[-1]
-        blank += 1
+    try:
+        for record in csv.reader(counted(), delimiter=delimiter, quotechar='"', strict=False):
+            if any(cell.strip() for cell in record):
+                return blank, record, ends[-1]
+            blank += 1
+    except csv.Error as error:  # above all a field beyond the csv module's size limit
+        raise _unreadable_record(blank + 1, error) from error
     return blank, None, len(text)
+
+
+def _unreadable_record(row: int, error: csv.Error) -> IngestRejected:
+    """A header record the csv module gives up on, named with its row; the same file fails the same way,
+    so this is the file's problem, told on the first delivery."""
+    limit = csv.field_size_limit()
+    if "field limit" not in str(error):
+        return IngestRejected(
+            "malformed_row",
+            f"Row {row} could not be read as CSV ({error}).",
+            problems=[{"row": row, "column": None, "value": None, "reason": str(error)}],
+        )
+    return IngestRejected(
+        "field_too_large",
+        f"Row {row} has a field longer than {limit:,} characters, the most a field may hold: the file is "
+        "probably not split into columns as expected. Check its delimiter and quote characters, or save it "
+        "again as CSV.",
+        problems=[{"row": row, "column": None, "value": None, "reason": f"a field longer than {limit:,} characters"}],
+    )
 
 
 def check_header(cells: Sequence[str | None], *, header_row: int) -> list[str]:

@@ -5,7 +5,7 @@ caller expects, and a few hundred parse but can never be serialized back (pydant
 deep value could be stored that the API cannot return. The depth is therefore counted on the raw bytes
 first, by a scan that skips string contents and never recurses, and the parse is refused with a 400
 naming the limit. Every request body goes through `parse_json` (shared/http/endpoint.py), and so does
-JSON carried in a query parameter.
+JSON carried in a query parameter. An object with a key given twice is refused too, naming the key.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import itertools
 import json
 import operator
 import re
+from collections.abc import Callable
 from typing import Any
 
 from shared.errors import ValidationFailed
@@ -65,9 +66,29 @@ def compact_size(value: Any) -> int:
     return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
 
 
+def _unique_keys(loc: str) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """An object hook refusing a key given twice: JSON allows it, and parsers disagree on which value
+    wins, so a proxy or a log could read another body than the one acted on."""
+
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        value = dict(pairs)
+        if len(value) == len(pairs):
+            return value
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                message = f"The {loc} has the key {key[:100]!r} twice in one object"
+                raise ValidationFailed(message, errors=[{"loc": [loc], "msg": message, "type": "json_duplicate_key"}])
+            seen.add(key)
+        return value  # unreachable: fewer keys than pairs means one came twice
+
+    return build
+
+
 def parse_json(raw: bytes | str, *, loc: str = "body", max_depth: int = MAX_DEPTH, exact_numbers: bool = False) -> Any:
-    """Parse JSON text, refusing (400) text nested deeper than `max_depth` before parsing it, and text
-    that is not JSON. `exact_numbers` keeps numbers with a fraction or exponent as their text."""
+    """Parse JSON text, refusing (400) text nested deeper than `max_depth` before parsing it, text that
+    is not JSON, and a key twice in one object. `exact_numbers` keeps numbers with a fraction or
+    exponent as their text."""
     scanned = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     # Most bodies hold fewer brackets than the limit in all, so no nesting of them can pass it.
     if scanned.count(b"[") + scanned.count(b"{") > max_depth and raw_depth(scanned) > max_depth:
@@ -75,7 +96,7 @@ def parse_json(raw: bytes | str, *, loc: str = "body", max_depth: int = MAX_DEPT
         raise ValidationFailed(message, errors=[{"loc": [loc], "msg": message, "type": "json_too_deep"}])
     text = raw or "null"
     try:
-        return json.loads(text, parse_float=str) if exact_numbers else json.loads(text)
+        return json.loads(text, parse_float=str if exact_numbers else None, object_pairs_hook=_unique_keys(loc))
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ValidationFailed(
             f"The {loc} is not valid JSON", errors=[{"loc": [loc], "msg": "invalid JSON", "type": "json_invalid"}]
