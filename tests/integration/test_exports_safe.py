@@ -1,10 +1,11 @@
 """No file the API hands out carries a live formula, whatever the client's ledger or a user typed.
 
 Every operation the OpenAPI document lists with a CSV or XLSX response is fed hostile text through real
-data (a general ledger whose journal ids, memos and users read as formulas; samples named, keyed and
-noted that way; a disposition note) and its files are read back: no XLSX cell is a formula (neither as
-openpyxl reads it nor as `<f>` in the sheet's XML), no text cell of either format starts with a formula
-trigger, and each hostile value is there, behind its apostrophe. An export operation without a recipe
+data (a general ledger whose journal ids, memos and users read as formulas, a trial balance whose
+account names do; samples named, keyed and noted that way; a disposition note) and its files are read
+back: no XLSX cell is a formula (neither as openpyxl reads it nor as `<f>` in the sheet's XML), no text
+cell of either format starts with a formula trigger, and each hostile value is there, behind its
+apostrophe. An export operation without a recipe
 here fails the test, so a new one cannot ship untested.
 """
 
@@ -23,6 +24,7 @@ from openpyxl import load_workbook
 
 from tests.analytics_support import load_general_ledger, run_tests
 from tests.engagement_support import Workspace
+from tests.ingestion_support import deliver, loaded
 from tests.support import Reply, request
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
@@ -94,9 +96,31 @@ def _export_sample_workbook(ws: Workspace) -> Iterator[Produced]:
         yield _produced(f"sample workbook ({population['source']})", XLSX, reply, SURVIVING)
 
 
+def _export_statements(ws: Workspace) -> Iterator[Produced]:
+    """A trial balance whose account names are hostile, mapped as suggested: each name is in a lead sheet."""
+    balances = ["5000.00", "1000.00", "-5000.00", "-1000.00"]
+    lines = [
+        f"{number},{_csv_text(name)},0.00,{amount}"
+        for number, name, amount in zip(("1000", "1100", "4000", "5000"), SURVIVING, balances, strict=True)
+    ]
+    trial_balance = ("Account Number,Account Name,Opening Balance,Closing Balance\n" + "\n".join(lines) + "\n").encode()
+    loaded(ws, ws.admin, "trial_balance", trial_balance)
+    suggesting = ws.call("POST", "mapping/suggest", ws.admin)
+    assert suggesting.status == 202, suggesting.body
+    deliver(suggesting.json()["job_id"])
+    assert ws.call("POST", "mapping/confirm", ws.admin, json_body={"all_suggested": True}).status == 200
+    reply = ws.call("GET", "statements-workbook", ws.admin)
+    yield _produced("statements workbook", XLSX, reply, SURVIVING)
+
+
+def _csv_text(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
 RECIPES: dict[str, Callable[[Workspace], Iterator[Produced]]] = {
     "export_je_tests": _export_je_tests,
     "export_sample_workbook": _export_sample_workbook,
+    "export_statements": _export_statements,
 }
 
 
