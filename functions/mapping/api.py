@@ -201,12 +201,30 @@ def list_mapping(call: Call) -> Page[schemas.MappingRead]:
             engagement_id=call.route_uuid("engagement_id"),
             status=query.status,
             section=query.section,
+            q=query.q,
             offset=query.offset,
             limit=query.page_size,
         )
         return Page(
             items=[_mapping(view, chart) for view in views], page=query.page, page_size=query.page_size, total=total
         )
+
+
+@endpoint(
+    bp,
+    "GET",
+    MAPPING + "/progress",
+    name="get_mapping_progress",
+    summary="How far the mapping has come: accounts by status, suggestions by method, accounts by section",
+    tags=MAPPING_TAGS,
+    permission=Permission.ENGAGEMENT_READ,
+    response=schemas.MappingProgress,
+    errors=[404],
+)
+def get_mapping_progress(call: Call) -> schemas.MappingProgress:
+    with call.uow() as uow:
+        counts = service.mapping_progress(uow=uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"))
+        return schemas.MappingProgress.model_validate(counts)
 
 
 @endpoint(

@@ -151,6 +151,16 @@ class MappingQuery(PageQuery):
     model_config = ConfigDict(extra="forbid")
     status: Status | None = None
     section: Section | None = None
+    q: str | None = Field(None, min_length=1, max_length=100, description="part of the account's number or name")
+
+
+class MappingProgress(BaseModel):
+    """How far the engagement's mapping has come: accounts by status, suggestions by method."""
+
+    total: int
+    by_status: dict[Status, int]
+    by_method: dict[Method, int]
+    by_section: dict[Section, int] = Field(description="accounts with a suggestion or a decision, by section")
 
 
 class MappingSet(Strict):

@@ -261,6 +261,7 @@ def list_mappings(
     engagement_id: uuid.UUID,
     status: str | None,
     section: str | None,
+    q: str | None,
     offset: int,
     limit: int,
 ) -> tuple[list[MappingView], int, Chart]:
@@ -271,6 +272,11 @@ def list_mappings(
         conditions.append(AccountMapping.status == status)
     if section is not None:
         conditions.append(AccountMapping.section == section)
+    if q is not None:
+        conditions.append(
+            AccountMapping.account_number.icontains(q, autoescape=True)
+            | AccountMapping.account_name.icontains(q, autoescape=True)
+        )
     total = uow.session.scalar(select(func.count()).select_from(AccountMapping).where(*conditions)) or 0
     rows = uow.session.scalars(
         select(AccountMapping).where(*conditions).order_by(AccountMapping.account_number).offset(offset).limit(limit)
@@ -281,6 +287,31 @@ def list_mappings(
         MappingView(row, found[row.account_number].closing if row.account_number in found else None) for row in rows
     ]
     return views, total, firm_chart(uow)
+
+
+def mapping_progress(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> dict[str, Any]:
+    """Counts of the engagement's accounts by status, method and section."""
+    require(uow, principal=principal, engagement_id=engagement_id, permission=READ)
+    rows = uow.session.execute(
+        select(AccountMapping.status, AccountMapping.method, AccountMapping.section, func.count())
+        .where(AccountMapping.engagement_id == engagement_id)
+        .group_by(AccountMapping.status, AccountMapping.method, AccountMapping.section)
+    ).all()
+    by_status: Counter[str] = Counter()
+    by_method: Counter[str] = Counter()
+    by_section: Counter[str] = Counter()
+    for status, method, section, count in rows:
+        by_status[status] += count
+        if method is not None:
+            by_method[method] += count
+        if section is not None:
+            by_section[section] += count
+    return {
+        "total": sum(by_status.values()),
+        "by_status": dict(by_status),
+        "by_method": dict(by_method),
+        "by_section": dict(by_section),
+    }
 
 
 def _learn(uow: UnitOfWork, engagement: Engagement, rows: Sequence[AccountMapping], user_id: uuid.UUID) -> None:

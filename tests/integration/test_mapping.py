@@ -412,3 +412,18 @@ def ws_get(ws: Workspace, path: str) -> Any:
     reply = request("GET", path, token=ws.admin.token)
     assert reply.status == 200, reply.body
     return reply.json()
+
+
+def test_the_mapping_is_searched_filtered_and_counted() -> None:
+    ws = workspace()
+    suggested(ws)
+    assert list(mapping(ws, q="debt")) == ["1100", "1150"]  # "Trade debtors", "... doubtful debts"
+    assert list(mapping(ws, q="25")) == ["2500"]
+    assert list(mapping(ws, q="100%")) == []
+    assert set(mapping(ws, section="non_current_assets")) == {"1500", "1510"}
+    assert ws.call("PUT", "mapping/1500", ws.admin, json_body={"standard_code": None}).json()["status"] == "unmapped"
+    progress = ws.call("GET", "mapping/progress", ws.admin).json()
+    assert progress["total"] == len(EXPECTED)
+    assert progress["by_status"] == {"suggested": len(EXPECTED) - 1, "unmapped": 1}
+    assert sum(progress["by_method"].values()) == len(EXPECTED)
+    assert progress["by_section"]["non_current_assets"] == 1
