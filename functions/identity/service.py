@@ -135,7 +135,10 @@ def login(*, open_uow: Callable[[], UnitOfWork], email: str, password: str, atte
             password_hash = uow.session.scalar(select(User.password_hash).where(User.id == found.user_id))
     user_id = found.user_id if found is not None else None
     attempt.check(user_id)
-    if found is None or not verify_password(password_hash, password):  # no hash: a dummy of the same cost
+    # Checked for every attempt, with or without an account (no hash: a dummy of the same cost), so the
+    # answer takes as long either way.
+    matches = verify_password(password_hash, password)
+    if found is None or not matches:
         if found is not None:
             _record_failure(open_uow, firm_id=found.firm_id, user_id=found.user_id)
         attempt.failed(user_id)

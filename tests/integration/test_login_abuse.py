@@ -182,3 +182,23 @@ def test_a_browser_sign_in_makes_a_known_device_too() -> None:
     assert browser.cookies.get("aura_refresh") and browser.cookies.get("aura_device")
     _fail_until_refused(Client(), admin.email)
     assert browser.login(admin.email, PASSWORD, path="/api/auth/session").status_code == 200
+
+
+def test_an_unknown_email_costs_the_same_argon2_check_as_a_known_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The timing half of 'no oracle', without timing: the real argon2 verification runs once per attempt
+    either way (the benchmark, make bench-login, measures the milliseconds)."""
+    from argon2 import PasswordHasher
+
+    checked: list[str] = []
+    real_verify = PasswordHasher.verify
+
+    def counting_verify(self: PasswordHasher, hash: str | bytes, password: str | bytes) -> bool:
+        checked.append("verify")
+        return real_verify(self, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counting_verify)
+    admin = create_firm()
+    for email in (admin.email, unique_email("nobody")):
+        checked.clear()
+        assert Client().login(email, "not the password").status_code == 401
+        assert checked == ["verify"], email
