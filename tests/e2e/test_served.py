@@ -382,6 +382,7 @@ def test_over_http_a_user_of_another_firm_gets_404(served: Served) -> None:
     assert mine.json()["is_active"] is True
 
 
+@pytest.mark.slow  # starts a second host
 def test_a_fresh_checkout_against_an_old_database_still_gets_a_working_demo_login(
     served: Served, database: str, tmp_path: Path
 ) -> None:
@@ -430,6 +431,7 @@ def test_the_engagement_walkthrough_runs_as_written(served: Served) -> None:
     assert '"ready":false' in printed  # no QC or report yet
 
 
+@pytest.mark.slow  # load jobs through the served bus
 def test_the_client_data_walkthrough_loads_through_the_served_bus(served: Served) -> None:
     """Uploads answer 202, the served host's bus runs the load jobs, and the trial balance, journal
     entries and roll-forward read back."""
@@ -439,6 +441,7 @@ def test_the_client_data_walkthrough_loads_through_the_served_bus(served: Served
     assert '"journal_id":"JE-2"' in printed
 
 
+@pytest.mark.slow  # load and analytics jobs through the served bus
 def test_the_analytics_walkthrough_tests_the_ledger_by_itself(served: Served) -> None:
     """Materiality, a ledger whose load starts the journal-entry tests through the served bus, triage,
     a re-run, Benford and two sample plans, as docs/walkthrough.md shows them."""
@@ -462,6 +465,7 @@ def test_the_analytics_walkthrough_tests_the_ledger_by_itself(served: Served) ->
     assert "93" in printed and "60" in printed  # the attribute and MUS sample sizes
 
 
+@pytest.mark.slow  # starts three hosts one after another
 def test_a_stale_credentials_file_is_replaced_by_a_working_demo_login(
     served: Served, database: str, tmp_path: Path
 ) -> None:

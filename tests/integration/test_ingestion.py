@@ -53,6 +53,14 @@ def ws(database: str) -> Workspace:
     return workspace()
 
 
+@pytest.fixture(scope="module")
+def gl_loaded(ledger: dict[str, Any]) -> Workspace:
+    """One engagement with the ledger's general ledger loaded, shared by the tests that only read it."""
+    shared = workspace()
+    loaded(shared, shared.admin, "general_ledger", ledger["gl"])
+    return shared
+
+
 def line_count(ws: Workspace, dataset_id: str | None = None) -> int:
     with UnitOfWork(firm_id=ws.firm_id, system=True) as uow:
         query = select(func.count()).select_from(JournalLine).where(JournalLine.engagement_id == ws.engagement_id)
@@ -126,8 +134,8 @@ def test_a_general_ledger_loads_with_its_totals_and_emits_dataset_ingested(
     assert payloads[0]["summary"]["lines"] == 10_000
 
 
-def test_journal_entries_filter_by_account_dates_user_journal_and_amount(ws: Workspace, ledger: dict[str, Any]) -> None:
-    loaded(ws, ws.admin, "general_ledger", ledger["gl"])
+def test_journal_entries_filter_by_account_dates_user_journal_and_amount(gl_loaded: Workspace) -> None:
+    ws = gl_loaded
     every = ws.call("GET", "journal-entries", ws.admin, params={"page_size": "500"}).json()
     assert every["total"] == 10_000
     first = every["items"][0]
@@ -313,6 +321,7 @@ def test_a_zero_byte_file_is_refused_at_once(ws: Workspace) -> None:
     assert versions(ws, "general_ledger") == []
 
 
+@pytest.mark.slow  # compressing 2 GiB of zeros takes seconds of CPU
 def test_a_zip_bomb_is_refused_without_inflating_it(ws: Workspace) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -522,8 +531,8 @@ def test_a_client_user_uploads_to_their_clients_engagement_and_no_other(ws: Work
         )
 
 
-def test_lines_are_hidden_from_client_users_and_from_staff_off_the_team(ws: Workspace, ledger: dict[str, Any]) -> None:
-    loaded(ws, ws.admin, "general_ledger", ledger["gl"])
+def test_lines_are_hidden_from_client_users_and_from_staff_off_the_team(gl_loaded: Workspace) -> None:
+    ws = gl_loaded
     client = ws.client_user()
     outsider = ws.person("outsider", "staff")
     for person in (client, outsider):
@@ -595,10 +604,10 @@ def test_the_partition_functions_refuse_a_dataset_the_caller_may_not_load(
     assert loaded_dataset == 0
 
 
-def test_lines_cannot_be_changed_or_removed_by_the_application(ws: Workspace, ledger: dict[str, Any]) -> None:
+def test_lines_cannot_be_changed_or_removed_by_the_application(gl_loaded: Workspace) -> None:
     from sqlalchemy.exc import ProgrammingError
 
-    loaded(ws, ws.admin, "general_ledger", ledger["gl"])
+    ws = gl_loaded
     for statement in ("UPDATE journal_lines SET amount = 0", "DELETE FROM journal_lines"):
         with UnitOfWork(firm_id=ws.firm_id, system=True) as uow, pytest.raises(ProgrammingError):
             uow.session.execute(text(statement))
