@@ -346,6 +346,9 @@ def _learn(uow: UnitOfWork, engagement: Engagement, rows: Sequence[AccountMappin
 
 
 def _mapping_or_raise(uow: UnitOfWork, engagement_id: uuid.UUID, account_number: str) -> AccountMapping:
+    # A number PostgreSQL cannot even compare (a NUL from the path) names no account.
+    if "\x00" in account_number or not account_number:
+        raise NotFound("No such account in this engagement's mapping", code="account_not_found")
     row = uow.session.scalar(
         select(AccountMapping)
         .where(AccountMapping.engagement_id == engagement_id, AccountMapping.account_number == account_number)

@@ -427,3 +427,17 @@ def test_the_mapping_is_searched_filtered_and_counted() -> None:
     assert progress["by_status"] == {"suggested": len(EXPECTED) - 1, "unmapped": 1}
     assert sum(progress["by_method"].values()) == len(EXPECTED)
     assert progress["by_section"]["non_current_assets"] == 1
+
+
+def test_without_opening_balances_or_a_prior_year_there_are_no_comparatives() -> None:
+    ws = workspace()
+    confirmed(ws, PRIOR_TB)  # a file with closing balances only
+    for name in ("balance_sheet", "income_statement"):
+        shown = statement(ws, name)
+        assert shown["comparatives"] is None
+        assert all(c["prior"] is None for s in shown["sections"] for c in s["captions"])
+        assert shown["balanced"] is True
+    assert statement(ws, "income_statement")["subtotals"]["net_income"] == {"current": "4000.00", "prior": None}
+    leads = ws.call("GET", "lead-sheets", ws.admin).json()
+    assert leads["comparatives"] is None
+    assert {sheet["totals"]["prior"] for sheet in leads["lead_sheets"]} == {None}
