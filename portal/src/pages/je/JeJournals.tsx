@@ -9,7 +9,7 @@ import { Loading, StatusBadge } from '../../ui/States'
 import { formatAmount, formatDate, humanize } from '../../ui/format'
 import { useEngagement } from '../engagements/context'
 import { DispositionForm } from './DispositionForm'
-import { DISPOSITIONS, TEST_CODES, isDisposition, isTestCode, journalsKey, testName, useRun, type FlaggedLine, type JournalRisk } from './shared'
+import { DISPOSITIONS, TEST_CODES, accountLabel, isDisposition, isTestCode, journalsKey, testName, useRun, type FlaggedLine, type JournalRisk } from './shared'
 import './je.css'
 
 const PAGE_SIZE = 50
@@ -38,7 +38,7 @@ const journalColumns: Column<JournalRisk>[] = [
 
 const lineColumns: Column<FlaggedLine>[] = [
   { key: 'line', header: 'Line', render: (l) => l.line_number, align: 'right' },
-  { key: 'account', header: 'Account', render: (l) => l.account_number },
+  { key: 'account', header: 'Account', render: (l) => accountLabel(l) },
   { key: 'date', header: 'Date', render: (l) => formatDate(l.effective_date) },
   { key: 'description', header: 'Description', render: (l) => l.description ?? l.header_description ?? '' },
   { key: 'user', header: 'User', render: (l) => l.entered_by ?? '' },

@@ -26,6 +26,23 @@ const base = {
 const rowOf = (name: string) => screen.getAllByRole('row').find((row) => within(row).queryByText(name) !== null)!
 
 describe('JeSummary', () => {
+  it('says a test that skipped lines ran on N of M lines, and one that could test no line is not applicable', async () => {
+    const run = makeRun()
+    run.tests = run.tests.map((t) =>
+      t.code === 'after_hours'
+        ? { ...t, skipped_lines: 20, lines_tested: 150, lines_total: 170 }
+        : t.code === 'round_amount'
+          ? { ...t, status: 'not_applicable' as const, flagged_lines: 0, flagged_journals: 0, missing_fields: ['entered_by'], skipped_lines: 170 }
+          : t,
+    )
+    mockApi({ ...base, 'GET /api/engagements/e-1/je-tests/r-1': { body: run } })
+    renderPage(<JeSummary />, { route: ROUTE, path: '/engagements/e-1/je-tests/r-1', engagement, extraRoutes })
+    await screen.findByRole('table', { name: /Tests/ })
+    expect(rowOf('After hours')).toHaveTextContent('ran on 150 of 170 lines')
+    expect(rowOf('Round amount')).toHaveTextContent(/not.applicable/i)
+    expect(rowOf('Round amount')).toHaveTextContent('Entered by')
+  })
+
   it('lists each test with its counts and opens the lines of one with Enter', async () => {
     mockApi(base)
     renderPage(<JeSummary />, { route: ROUTE, path: '/engagements/e-1/je-tests/r-1', engagement, extraRoutes })

@@ -80,7 +80,21 @@ const testColumns: Column<TestResult>[] = [
     ),
     sortValue: (t) => testName(t.code),
   },
-  { key: 'status', header: 'Status', render: (t) => <StatusBadge status={t.status} />, sortValue: (t) => t.status },
+  {
+    key: 'status',
+    header: 'Status',
+    render: (t) => (
+      <>
+        <StatusBadge status={t.status} />
+        {t.status === 'ran' && t.skipped_lines > 0 && t.lines_tested != null && t.lines_total != null && (
+          <div className="muted small">
+            ran on {formatCount(t.lines_tested)} of {formatCount(t.lines_total)} lines
+          </div>
+        )}
+      </>
+    ),
+    sortValue: (t) => t.status,
+  },
   { key: 'lines', header: 'Flagged lines', render: (t) => formatCount(t.flagged_lines), sortValue: (t) => t.flagged_lines, align: 'right' },
   { key: 'journals', header: 'Flagged journals', render: (t) => formatCount(t.flagged_journals), sortValue: (t) => t.flagged_journals, align: 'right' },
   { key: 'weight', header: 'Weight', render: (t) => (t.weight ? t.weight : <span className="muted">0 (not scored)</span>), sortValue: (t) => t.weight, align: 'right' },

@@ -31,9 +31,14 @@ describe('JeTestLines', () => {
     const table = await screen.findByRole('table', { name: 'Lines flagged by After hours' })
     const rows = within(table).getAllByRole('row')
     expect(rows.map((r) => within(r).queryAllByRole('columnheader').map((h) => h.textContent?.trim()))[0]).toEqual([
-      'Journal', 'Line', 'Date', 'Account', 'Description', 'User', 'Debit', 'Credit',
+      'Journal', 'Line', 'Date', 'Account', 'Description', 'User', 'Entered', 'Debit', 'Credit',
     ])
     expect(within(rows[1]).getByRole('link', { name: 'JE-1002' })).toHaveAttribute('href', '/engagements/e-1/je-tests/r-1/journals?test=after_hours&journal=JE-1002')
+    // The account with its name; the User column holds the user only, the entry date has its own column.
+    const cells = within(rows[1]).getAllByRole('cell').map((c) => c.textContent)
+    expect(cells[3]).toBe('5000 Salaries')
+    expect(cells[5]).toBe('akim')
+    expect(cells[6]).toBe('2026-03-07 23:40:00')
     expect(within(rows[2]).getByText('830.15')).toBeInTheDocument()
     expect(await screen.findByText(/4 lines in 2 journals/)).toBeInTheDocument()
 

@@ -7,7 +7,7 @@ import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading, StatusBadge } from '../../ui/States'
 import { formatAmount, formatCount, formatDate, humanize } from '../../ui/format'
 import { useEngagement } from '../engagements/context'
-import { testName, useRun, type FlaggedLine } from './shared'
+import { accountLabel, testName, useRun, type FlaggedLine } from './shared'
 import './je.css'
 
 const PAGE_SIZE = 50
@@ -79,23 +79,20 @@ export function JeTestLines() {
     },
     { key: 'line', header: 'Line', render: (l) => l.line_number, sortValue: (l) => l.line_number, align: 'right' },
     { key: 'date', header: 'Date', render: (l) => formatDate(l.effective_date), sortValue: (l) => l.effective_date },
-    { key: 'account', header: 'Account', render: (l) => l.account_number, sortValue: (l) => l.account_number },
+    { key: 'account', header: 'Account', render: (l) => accountLabel(l), sortValue: (l) => l.account_number },
     { key: 'description', header: 'Description', render: (l) => l.description ?? l.header_description ?? '', sortValue: (l) => l.description ?? l.header_description ?? '' },
     {
       key: 'user',
       header: 'User',
-      render: (l) => (
-        <>
-          {l.entered_by ?? ''}
-          {l.entered_date && (
-            <span className="muted small">
-              {' '}
-              {formatDate(l.entered_date)} {l.entered_time ?? ''}
-            </span>
-          )}
-        </>
-      ),
+      // Only the user: a line without one shows nothing here, not its entry date.
+      render: (l) => l.entered_by ?? <span className="muted">—</span>,
       sortValue: (l) => l.entered_by ?? '',
+    },
+    {
+      key: 'entered',
+      header: 'Entered',
+      render: (l) => (l.entered_date ? `${formatDate(l.entered_date)} ${l.entered_time ?? ''}`.trim() : ''),
+      sortValue: (l) => `${l.entered_date ?? ''} ${l.entered_time ?? ''}`,
     },
     { key: 'debit', header: 'Debit', render: (l) => formatAmount(l.debit), sortValue: (l) => Number(l.debit), align: 'right' },
     { key: 'credit', header: 'Credit', render: (l) => formatAmount(l.credit), sortValue: (l) => Number(l.credit), align: 'right' },

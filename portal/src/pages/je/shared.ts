@@ -73,3 +73,8 @@ export function exportUrl(engagementId: string, runId: string, what: 'flagged_li
   const query = new URLSearchParams({ what, format })
   return `/api/engagements/${encodeURIComponent(engagementId)}/je-tests/${encodeURIComponent(runId)}/export?${query}`
 }
+
+/** "4000 Sales": an account's number with its name (from the chart of accounts or trial balance) when known. */
+export function accountLabel(line: { account_number: string; account_name?: string | null }): string {
+  return line.account_name ? `${line.account_number} ${line.account_name}` : line.account_number
+}
