@@ -21,7 +21,7 @@ FUZZ_EXAMPLES ?= 200
 
 .PHONY: help install run test test-fast test-unit test-integration fuzz portal portal-api portal-install test-portal browser format lint \
         type-check bandit pip-audit security-check pre-commit check ci db-migrate db-reset requirements clean bench-cold-start \
-        bench-engagement bench-ingest bench-analytics bench-audit bench-login bench-mapping infra-check
+        bench-engagement bench-ingest bench-analytics bench-audit bench-login bench-mapping bench-load infra-check
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -128,6 +128,9 @@ bench-analytics: install ## JE tests and Benford on LINES (1000000) loaded lines
 
 bench-login: install ## sign-in latency for known vs unknown e-mails (medians) and the guesses per minute and hour the limits allow
 	$(BIN)/python tools/bench_login.py
+
+bench-load: install ## USERS (50) concurrent users for DURATION (60) s against aura serve: p50/p95/p99 per operation, requests/s, errors, nothing lost
+	$(BIN)/python tools/bench_load.py --users $(or $(USERS),50) --duration $(or $(DURATION),60) $(BENCH_LOAD_ARGS)
 
 bench-mapping: install ## account mapping: share of 384 accounts of three chart styles suggested in the right section (confusion matrix), suggestions for 5,000 accounts and statements of a 5,000-account TB (medians)
 	$(BIN)/python tools/bench_mapping.py

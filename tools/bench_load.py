@@ -1,0 +1,468 @@
+"""Concurrent users against `aura serve`: latency per operation, throughput, errors, and nothing lost.
+
+In a throw-away database (tools/bench_env.py), with the production argon2 cost, a real `aura serve`
+process on 127.0.0.1 (its own port, its own state folder) is seeded over HTTP with a firm, `--users`
+seniors on one engagement's team, a small general ledger whose load runs the journal-entry tests on the
+served bus, a workpaper and a review note. Then `--users` threads, one per user, each with its own
+connection, loop for `--duration` seconds over the mix a reviewer's session makes:
+
+    login (every `--login-every` rounds, the first round included), the engagement list, a page of
+    journal entries, the latest JE-test run, the binder, a new review note, and that note read back
+
+with `--think` seconds between requests (0: as fast as answers come, the closed-loop worst case), the
+users starting over `--ramp` seconds (0: all at once, every one signing in in the same instant).
+It prints p50/p95/p99 per operation, for the reads together and overall, the requests per second,
+the errors by status, then checks that nothing was lost: every review note the run was told was
+created is readable, and the engagement holds exactly the seeded notes plus those.
+
+`--profile FILE` records the served process with py-spy (`.venv/bin/pip install py-spy`) during the
+run, as collapsed stacks (FILE) plus a summary of the hottest frames.
+
+Usage: python tools/bench_load.py [--users 50] [--duration 60] [--think 0] [--login-every 5] [--ramp 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "the right passphrase 2026"  # noqa: S105 - the bench firm's, in a throw-away database
+AURA = Path(sys.executable).with_name("aura")
+READS = ("engagements", "journal_entries", "je_tests", "binder", "note_read")
+OPERATIONS = ("login", *READS, "note_create")
+LEDGER_JOURNALS = 200
+
+
+@dataclass
+class Results:
+    """What every user thread saw; appended under a lock, read after the threads end."""
+
+    latencies: dict[str, list[float]] = field(default_factory=lambda: collections.defaultdict(list))
+    errors: collections.Counter[str] = field(default_factory=collections.Counter)
+    notes_created: list[str] = field(default_factory=list)
+    notes_unknown: int = 0  # a create whose answer never came: it may or may not exist
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, operation: str, seconds: float, error: str | None) -> None:
+        with self.lock:
+            self.latencies[operation].append(seconds * 1000)
+            if error:
+                self.errors[f"{operation}: {error}"] += 1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_server(database_url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
+    import httpx
+
+    port = _free_port()
+    state = folder / "state"
+    state.mkdir()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "AURA_STATE_DIR": str(state),
+        "AURA_LOCAL_MAIL_DIR": str(state / "mail"),
+        "AURA_LOG_LEVEL": "WARNING",
+        "MALLOC_ARENA_MAX": "2",
+    }
+    log_path = folder / "serve.log"
+    process = subprocess.Popen(  # noqa: S603 - our own console script
+        [str(AURA), "serve", "--port", str(port), "--no-migrate"],
+        cwd=ROOT,
+        env=env,
+        stdout=log_path.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("aura serve exited:\n" + log_path.read_text())
+        try:
+            httpx.get(f"{base}/health", timeout=2)
+            return process, base, log_path
+        except httpx.TransportError:
+            time.sleep(0.3)
+    process.kill()
+    raise SystemExit("aura serve did not answer within 90 s")
+
+
+def _ledger() -> bytes:
+    """A small general ledger: LEDGER_JOURNALS balanced two-line journals over the year."""
+    rng = random.Random(18)  # noqa: S311 - test data, not security
+    lines = ["JE Number,Line,Account,Debit,Credit,Posting Date,Entry Date,Entry Time,Created By,Memo"]
+    for n in range(1, LEDGER_JOURNALS + 1):
+        amount = f"{rng.randint(100, 99_999)}.{rng.randint(0, 99):02d}"
+        day = f"2026-{(n % 12) + 1:02d}-{(n % 28) + 1:02d}"
+        user = rng.choice(["ann", "bob", "cy"])
+        lines.append(
+            f"J{n},1,{rng.choice(['1100', '1200', '5000'])},{amount},,{day},{day},10:{n % 60:02d}:00,{user},E {n}"
+        )
+        lines.append(f"J{n},2,{rng.choice(['4000', '2100'])},,{amount},{day},{day},10:{n % 60:02d}:00,{user},E {n}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@dataclass
+class World:
+    base: str
+    engagement: str
+    node: str
+    emails: list[str]
+    seeded_notes: int
+
+
+def _seed(base: str, users: int) -> World:
+    """The firm, its seniors on one engagement's team, a loaded ledger with a completed JE run, a
+    workpaper and a review note, all over HTTP as the portal would make them."""
+    import httpx
+
+    from functions.identity import service
+    from shared.db.uow import UnitOfWork
+
+    admin_email = f"bench-admin-{uuid.uuid4().hex[:8]}@example.com"
+    with UnitOfWork() as uow:
+        service.create_firm(uow=uow, name="Load CPA", admin_email=admin_email, admin_password=PASSWORD)
+    http = httpx.Client(base_url=base, timeout=120)
+    token = http.post("/auth/login", json={"email": admin_email, "password": PASSWORD}).json()["access_token"]
+    http.headers["Authorization"] = f"Bearer {token}"
+
+    def created(reply: httpx.Response) -> dict[str, Any]:
+        if reply.status_code not in (200, 201, 202):
+            raise SystemExit(
+                f"seeding failed: {reply.request.method} {reply.request.url} {reply.status_code} {reply.text}"
+            )
+        return dict(reply.json())
+
+    client = created(http.post("/clients", json={"name": "Load Co"}))["id"]
+    engagement = created(
+        http.post(
+            "/engagements",
+            json={
+                "client_id": client,
+                "name": "Loaded",
+                "engagement_type": "audit",
+                "period_start": "2026-01-01",
+                "period_end": "2026-12-31",
+                "framework": "us_gaap",
+            },
+        )
+    )["id"]
+    emails = [f"senior-{n}-{uuid.uuid4().hex[:6]}@example.com" for n in range(users)]
+
+    def add(email: str) -> None:
+        user = created(http.post("/users", json={"email": email, "password": PASSWORD, "roles": ["senior"]}))
+        created(http.post(f"/engagements/{engagement}/team", json={"user_id": user["id"], "role": "senior"}))
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(add, emails))
+    created(
+        http.post(
+            f"/engagements/{engagement}/datasets",
+            params={"kind": "general_ledger"},
+            content=_ledger(),
+            headers={"Content-Type": "text/csv"},
+        )
+    )
+    deadline = time.monotonic() + 180
+    while True:
+        runs = created(http.get(f"/engagements/{engagement}/je-tests/runs"))["items"]
+        if runs and runs[0]["status"] == "completed":
+            break
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the JE run did not complete within 180 s: {runs}")
+        time.sleep(0.5)
+    folder = created(http.get(f"/engagements/{engagement}/binder"))["nodes"][0]["id"]
+    node = created(
+        http.post(
+            f"/engagements/{engagement}/binder/nodes",
+            json={"parent_id": folder, "kind": "workpaper", "title": "Cash", "content": {}},
+        )
+    )["id"]
+    created(http.post(f"/engagements/{engagement}/review-notes", json={"node_id": node, "body": "Agree to the bank"}))
+    return World(base, engagement, node, emails, seeded_notes=1)
+
+
+def _user(
+    world: World, email: str, results: Results, deadline: float, think: float, login_every: int, delay: float
+) -> None:
+    """One user's session: the mix in a loop until the deadline, on one keep-alive connection."""
+    import httpx
+
+    time.sleep(delay)  # the ramp: users arrive spread out rather than all in the same millisecond
+
+    engagement = world.engagement
+    http = httpx.Client(base_url=world.base, timeout=60)
+
+    def call(operation: str, send: Callable[[], httpx.Response], expected: int) -> httpx.Response | None:
+        started = time.perf_counter()
+        try:
+            reply = send()
+        except httpx.HTTPError as exc:
+            results.record(operation, time.perf_counter() - started, type(exc).__name__)
+            return None
+        results.record(
+            operation, time.perf_counter() - started, None if reply.status_code == expected else str(reply.status_code)
+        )
+        if think:
+            time.sleep(random.uniform(0.5 * think, 1.5 * think))  # noqa: S311 - pacing, not security
+        return reply if reply.status_code == expected else None
+
+    round_number = 0
+    while time.monotonic() < deadline:
+        if round_number % login_every == 0:
+            reply = call("login", lambda: http.post("/auth/login", json={"email": email, "password": PASSWORD}), 200)
+            if reply is None:
+                round_number += 1
+                continue
+            http.headers["Authorization"] = f"Bearer {reply.json()['access_token']}"
+        round_number += 1
+        call("engagements", lambda: http.get("/engagements"), 200)
+        call("journal_entries", lambda: http.get(f"/engagements/{engagement}/journal-entries"), 200)
+        call("je_tests", lambda: http.get(f"/engagements/{engagement}/je-tests"), 200)
+        call("binder", lambda: http.get(f"/engagements/{engagement}/binder"), 200)
+        if time.monotonic() >= deadline:
+            break
+        started = time.perf_counter()
+        try:
+            reply = http.post(
+                f"/engagements/{engagement}/review-notes",
+                json={"node_id": world.node, "body": f"Load note by {email} in round {round_number}"},
+            )
+        except httpx.HTTPError as exc:
+            results.record("note_create", time.perf_counter() - started, type(exc).__name__)
+            with results.lock:
+                results.notes_unknown += 1
+            continue
+        ok = reply.status_code == 201
+        results.record("note_create", time.perf_counter() - started, None if ok else str(reply.status_code))
+        if not ok:
+            continue
+        note = reply.json()["id"]
+        with results.lock:
+            results.notes_created.append(note)
+        read_back = f"/engagements/{engagement}/review-notes/{note}"
+        call("note_read", lambda: http.get(read_back), 200)  # noqa: B023 - called before the loop moves on
+    http.close()
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def _row(label: str, values: list[float], seconds: float) -> str:
+    if not values:
+        return f"{label:<16} {0:>7}"
+    p50, p95, p99 = (_percentile(values, f) for f in (0.50, 0.95, 0.99))
+    return (
+        f"{label:<16} {len(values):>7} {len(values) / seconds:>7.1f} {p50:>8.0f} {p95:>8.0f} {p99:>8.0f} "
+        f"{max(values):>8.0f}"
+    )
+
+
+def _report(results: Results, seconds: float) -> None:
+    print(f"{'operation':<16} {'requests':>7} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for operation in OPERATIONS:
+        print(_row(operation, results.latencies.get(operation, []), seconds))
+    reads = [ms for operation in READS for ms in results.latencies.get(operation, [])]
+    everything = [ms for values in results.latencies.values() for ms in values]
+    print(_row("reads", reads, seconds))
+    print(_row("all", everything, seconds))
+    total_errors = sum(results.errors.values())
+    print(f"errors: {total_errors}" + "".join(f"\n  {what}: {n}" for what, n in sorted(results.errors.items())))
+
+
+def _check_nothing_lost(world: World, results: Results, admin_email: str) -> bool:
+    """Every note the run was told was created reads back, and the engagement holds exactly those plus
+    the seeded ones (a create whose answer never came is counted as unknown, not as lost)."""
+    import httpx
+
+    http = httpx.Client(base_url=world.base, timeout=60)
+    token = http.post("/auth/login", json={"email": admin_email, "password": PASSWORD}).json()["access_token"]
+    http.headers["Authorization"] = f"Bearer {token}"
+    unreadable = [
+        note
+        for note in results.notes_created
+        if http.get(f"/engagements/{world.engagement}/review-notes/{note}").status_code != 200
+    ]
+    total = http.get(f"/engagements/{world.engagement}/review-notes", params={"page_size": "1"}).json()["total"]
+    expected = world.seeded_notes + len(results.notes_created)
+    lost = len(unreadable)
+    counts_match = total == expected or (expected <= total <= expected + results.notes_unknown)
+    print(
+        f"review notes: {len(results.notes_created)} created during the run, {lost} unreadable afterwards; "
+        f"the engagement holds {total} (expected {expected}"
+        + (f", up to {results.notes_unknown} more whose answer never came" if results.notes_unknown else "")
+        + ")"
+    )
+    errors = sum(results.errors.values())
+    verdict = errors == 0 and lost == 0 and counts_match
+    print(f"{errors} errors, {lost} lost: {'OK' if verdict else 'FAILED'}")
+    return verdict
+
+
+def _profile(pid: int, seconds: float, output: Path) -> subprocess.Popen[bytes] | None:
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        print("py-spy is not installed (.venv/bin/pip install py-spy): no profile")
+        return None
+    return subprocess.Popen(  # noqa: S603 - py-spy on our own child
+        [
+            spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(int(seconds)),
+            "--format",
+            "raw",
+            "--output",
+            str(output),
+            "--threads",
+            "--nonblocking",
+            "--rate",
+            "50",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _summarize_profile(output: Path, top: int = 25) -> None:
+    """The frames most often on a stack (inclusive), from py-spy's collapsed stacks."""
+    if not output.exists():
+        print("py-spy wrote no profile")
+        return
+    inclusive: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in output.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        samples = int(count)
+        total += samples
+        for frame in set(stack.split(";")[1:]):  # the first frame is the thread
+            inclusive[frame] += samples
+    print(f"profile: {total} samples over every thread; frames on the most stacks (inclusive):")
+    for frame, samples in inclusive.most_common(top):
+        print(f"  {samples / max(total, 1) * 100:5.1f}%  {frame[:150]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--think", type=float, default=0.0, help="mean seconds between a user's requests")
+    parser.add_argument("--login-every", type=int, default=5, help="a user signs in again every N rounds")
+    parser.add_argument("--ramp", type=float, default=0.0, help="seconds over which the users start (0: all at once)")
+    parser.add_argument("--profile", type=Path, help="record the served process with py-spy into this file")
+    args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+
+    from tools.bench_env import scratch
+
+    with scratch("load") as (url, folder):
+        if not _run(args, url, folder):
+            raise SystemExit(1)
+
+
+def _run(args: argparse.Namespace, database_url: str, folder: Path) -> bool:
+    from shared.db.migrate import upgrade
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    upgrade(database_url)
+    process, base, log_path = _start_server(database_url, folder)
+    try:
+        started = time.perf_counter()
+        world = _seed(base, args.users)
+        print(
+            f"seeded in {time.perf_counter() - started:.1f} s: {args.users} seniors on one engagement, a ledger of "
+            f"{LEDGER_JOURNALS * 2} lines with its JE run, a workpaper and a review note; argon2id "
+            f"t={settings.argon2_time_cost} m={settings.argon2_memory_kib} KiB p={settings.argon2_parallelism}; "
+            f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+        )
+        admin_email = f"checker-{uuid.uuid4().hex[:6]}@example.com"
+        _add_checker(base, world, admin_email)
+        results = Results()
+        profiler = _profile(process.pid, args.duration, args.profile) if args.profile else None
+        deadline = time.monotonic() + args.duration
+        run_started = time.perf_counter()
+        threads = [
+            threading.Thread(
+                target=_user,
+                args=(world, email, results, deadline, args.think, args.login_every, n * args.ramp / args.users),
+                daemon=True,
+            )
+            for n, email in enumerate(world.emails)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - run_started
+        print(
+            f"{args.users} users for {elapsed:.1f} s (starting over {args.ramp} s, think {args.think} s, login every "
+            f"{args.login_every} rounds); "
+            f"load average after {os.getloadavg()[0]:.1f}"
+        )
+        _report(results, elapsed)
+        if profiler is not None:
+            profiler.wait(timeout=args.duration + 60)
+            _summarize_profile(args.profile)
+        return _check_nothing_lost(world, results, admin_email)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        errors = [line for line in log_path.read_text(errors="replace").splitlines() if "ERROR" in line]
+        if errors:
+            print(f"the served log has {len(errors)} ERROR lines; the first: {errors[0][:300]}")
+
+
+def _add_checker(base: str, world: World, email: str) -> None:
+    """A partner (who sees every engagement) for the after-run check, made before the run starts."""
+    from sqlalchemy import text
+
+    from functions.identity import service
+    from shared.db.uow import UnitOfWork
+
+    with UnitOfWork() as uow:
+        firm_id = uow.session.execute(
+            text("SELECT firm_id FROM aura_auth_find_user(:e)"), {"e": world.emails[0]}
+        ).scalar()
+        uow.switch_firm(uuid.UUID(str(firm_id)))
+        service.create_user(
+            uow=uow, email=email, display_name="Checker", password=PASSWORD, roles=["partner"], client_id=None
+        )
+        uow.commit()
+
+
+if __name__ == "__main__":
+    main()
