@@ -61,6 +61,8 @@ export const routes: RouteObject[] = [
               { path: 'binder/:nodeId', lazy: page(() => import('./pages/binder/Binder'), 'Binder') },
               { path: 'review-notes', lazy: page(() => import('./pages/binder/ReviewNotes'), 'ReviewNotes') },
               { path: 'evidence', lazy: page(() => import('./pages/binder/Evidence'), 'Evidence') },
+              { path: 'materiality', lazy: page(() => import('./pages/planning/Materiality'), 'Materiality') },
+              { path: 'risks', lazy: page(() => import('./pages/planning/Risks'), 'Risks') },
             ],
           },
           { path: 'clients', lazy: page(() => import('./pages/engagements/Clients'), 'Clients') },

@@ -28,6 +28,8 @@ export function Workspace() {
     : [
         ['', 'Overview'],
         ['data', 'Data'],
+        ['materiality', 'Materiality'],
+        ['risks', 'Risks'],
         ['je-tests', 'JE testing'],
         ['benford', 'Benford'],
         ['binder', 'Binder'],
