@@ -230,7 +230,7 @@ def get_mapping_progress(call: Call) -> schemas.MappingProgress:
 @endpoint(
     bp,
     "PUT",
-    MAPPING + "/{account_number}",
+    MAPPING + "/accounts/{account_number}",
     name="set_mapping",
     summary="Confirm an account's mapping, set another standard account, or mark it unmapped (null)",
     tags=MAPPING_TAGS,

@@ -264,11 +264,11 @@ def test_materiality_takes_its_benchmarks_from_the_mapped_trial_balance_and_warn
 def test_bad_input_is_refused_clearly_and_changes_nothing() -> None:
     ws = workspace()
     before = suggested(ws)
-    unknown_code = ws.call("PUT", "mapping/1000", ws.admin, json_body={"standard_code": "0000"})
+    unknown_code = ws.call("PUT", "mapping/accounts/1000", ws.admin, json_body={"standard_code": "0000"})
     assert unknown_code.status == 400
     assert unknown_code.json()["code"] == "unknown_standard_code"
     assert "'0000'" in unknown_code.json()["errors"][0]["msg"]
-    unknown_account = ws.call("PUT", "mapping/4242", ws.admin, json_body={"standard_code": "1010"})
+    unknown_account = ws.call("PUT", "mapping/accounts/4242", ws.admin, json_body={"standard_code": "1010"})
     assert (unknown_account.status, unknown_account.json()["code"]) == (404, "account_not_found")
     not_suggested = ws.call("POST", "mapping/confirm", ws.admin, json_body={"accounts": ["1000", "4242"]})
     assert not_suggested.status == 400
@@ -277,7 +277,7 @@ def test_bad_input_is_refused_clearly_and_changes_nothing() -> None:
     assert two_ways.status == 400
     assert mapping(ws) == before
     ws.finalize()
-    locked = ws.call("PUT", "mapping/1000", ws.admin, json_body={"standard_code": "1000"})
+    locked = ws.call("PUT", "mapping/accounts/1000", ws.admin, json_body={"standard_code": "1000"})
     assert (locked.status, locked.json()["code"]) == (409, "engagement_locked")
     assert ws.call("POST", "mapping/suggest", ws.admin).status == 409
     assert entry(ws, "recorded", [("6100", "1.00", "0"), ("1510", "0", "1.00")]).status == 409
@@ -287,14 +287,14 @@ def test_bad_input_is_refused_clearly_and_changes_nothing() -> None:
 def test_a_reviewers_override_wins_and_feeds_the_next_suggestion_for_the_same_firm() -> None:
     ws = workspace()
     suggested(ws, TB + b"7000,Gizmo pool,0.00,0.00\n")
-    override = ws.call("PUT", "mapping/6100", ws.admin, json_body={"standard_code": "5050"})
+    override = ws.call("PUT", "mapping/accounts/6100", ws.admin, json_body={"standard_code": "5050"})
     assert override.status == 200, override.body
     assert (override.json()["standard_code"], override.json()["method"], override.json()["status"]) == (
         "5050",
         "manual",
         "confirmed",
     )
-    assert ws.call("PUT", "mapping/7000", ws.admin, json_body={"standard_code": "6330"}).status == 200
+    assert ws.call("PUT", "mapping/accounts/7000", ws.admin, json_body={"standard_code": "6330"}).status == 200
     # A rerun keeps the reviewer's decisions.
     rerun = ws.call("POST", "mapping/suggest", ws.admin).json()
     deliver(rerun["job_id"])
@@ -327,9 +327,9 @@ def test_who_may_read_and_decide() -> None:
     suggested(ws)
     staff = ws.person("staff", "staff", team_role="staff")
     assert ws.call("GET", "mapping", staff).status == 200
-    assert ws.call("PUT", "mapping/1000", staff, json_body={"standard_code": "1010"}).status == 403
+    assert ws.call("PUT", "mapping/accounts/1000", staff, json_body={"standard_code": "1010"}).status == 403
     senior = ws.person("senior", "senior", team_role="senior")
-    assert ws.call("PUT", "mapping/1000", senior, json_body={"standard_code": "1010"}).status == 200
+    assert ws.call("PUT", "mapping/accounts/1000", senior, json_body={"standard_code": "1010"}).status == 200
     assert ws.call("GET", "mapping", ws.client_user()).status == 403
     outsider = ws.person("outsider", "senior")
     assert ws.call("GET", "mapping", outsider).status == 404
@@ -421,7 +421,10 @@ def test_the_mapping_is_searched_filtered_and_counted() -> None:
     assert list(mapping(ws, q="25")) == ["2500"]
     assert list(mapping(ws, q="100%")) == []
     assert set(mapping(ws, section="non_current_assets")) == {"1500", "1510"}
-    assert ws.call("PUT", "mapping/1500", ws.admin, json_body={"standard_code": None}).json()["status"] == "unmapped"
+    assert (
+        ws.call("PUT", "mapping/accounts/1500", ws.admin, json_body={"standard_code": None}).json()["status"]
+        == "unmapped"
+    )
     progress = ws.call("GET", "mapping/progress", ws.admin).json()
     assert progress["total"] == len(EXPECTED)
     assert progress["by_status"] == {"suggested": len(EXPECTED) - 1, "unmapped": 1}

@@ -47,7 +47,7 @@ def teach(ws: Workspace) -> None:
     assert request("POST", "standard-chart/accounts", token=ws.admin.token, json_body=own).status == 201
     found = suggestions(ws)
     assert found["4500"] == ("4030", "rule")
-    assert ws.call("PUT", "mapping/4100", ws.admin, json_body={"standard_code": "7001"}).status == 200
+    assert ws.call("PUT", "mapping/accounts/4100", ws.admin, json_body={"standard_code": "7001"}).status == 200
     assert (
         ws.call(
             "POST",
@@ -76,16 +76,16 @@ def test_a_second_firm_never_sees_the_first_firms_rules_history_or_classifier() 
     assert rules == {"rules": []}
     codes = {a["code"] for a in request("GET", "standard-chart", token=second.admin.token).json()["accounts"]}
     assert "7001" not in codes
-    assert second.call("PUT", "mapping/4100", second.admin, json_body={"standard_code": "7001"}).json()["code"] == (
-        "unknown_standard_code"
-    )
+    assert second.call("PUT", "mapping/accounts/4100", second.admin, json_body={"standard_code": "7001"}).json()[
+        "code"
+    ] == ("unknown_standard_code")
     # The first firm's engagement does not exist for the second firm's people.
     for path in ("mapping", "lead-sheets", "statements/balance_sheet", "adjustments", "adjustments/summary"):
         reply = request("GET", f"engagements/{first.engagement_id}/{path}", token=second.admin.token)
         assert reply.status == 404, (path, reply.body)
     put = request(
         "PUT",
-        f"engagements/{first.engagement_id}/mapping/4100",
+        f"engagements/{first.engagement_id}/mapping/accounts/4100",
         token=second.admin.token,
         json_body={"standard_code": "1010"},
     )
