@@ -31,7 +31,9 @@ def _entry(view: EntryView) -> schemas.AdjustmentRead:
         description=entry.description,
         amount=view.amount,
         lines=[
-            schemas.LineRead(line=line.line, account_number=line.account_number, debit=line.debit, credit=line.credit)
+            schemas.AdjustmentLineRead(
+                line=line.line, account_number=line.account_number, debit=line.debit, credit=line.credit
+            )
             for line in view.lines
         ],
         created_by=entry.created_by,

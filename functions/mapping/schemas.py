@@ -125,7 +125,7 @@ class JobAccepted(BaseModel):
     job_id: uuid.UUID
 
 
-class AlternativeRead(BaseModel):
+class SuggestionAlternativeRead(BaseModel):
     standard_code: str
     name: str
     section: Section
@@ -142,7 +142,7 @@ class MappingRead(BaseModel):
     confidence: float | None
     method: Method | None
     status: Status
-    alternatives: list[AlternativeRead]
+    alternatives: list[SuggestionAlternativeRead]
     confirmed_by: uuid.UUID | None
     confirmed_at: datetime | None
 
@@ -218,7 +218,7 @@ class AdjustmentUpdate(Strict):
     description: str | None = Field(None, min_length=1, max_length=2000)
 
 
-class LineRead(BaseModel):
+class AdjustmentLineRead(BaseModel):
     line: int
     account_number: str
     debit: Decimal
@@ -231,7 +231,7 @@ class AdjustmentRead(BaseModel):
     kind: Kind
     description: str
     amount: Decimal = Field(description="the entry's total debits (= its credits)")
-    lines: list[LineRead]
+    lines: list[AdjustmentLineRead]
     created_by: uuid.UUID | None
     created_at: datetime
 
