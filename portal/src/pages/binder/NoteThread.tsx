@@ -18,29 +18,6 @@ export const TRANSITION_LABEL: Record<NoteStatus, string> = { addressed: 'Mark a
 /** Reopening a cleared note needs a reason of at least this many characters (review_notes.MIN_REOPEN_REASON). */
 export const MIN_REOPEN_REASON = 10
 
-/**
- * The moves a user may make from a note's status, as functions/engagement/review_notes.py allows them:
- * open -> addressed by its assignee or a preparer; addressed -> cleared by a reviewer (review_note.write,
- * and the note's author or workpaper.review); addressed -> open and cleared -> open by review_note.write.
- */
-export function allowedTransitions(
-  note: Pick<ReviewNoteRead, 'status' | 'assignee_id' | 'author_id'>,
-  userId: string | undefined,
-  can: (permission: string) => boolean,
-): NoteStatus[] {
-  switch (note.status) {
-    case 'open':
-      return note.assignee_id === userId || can('workpaper.prepare') ? ['addressed'] : []
-    case 'addressed':
-      return [
-        ...(can('review_note.write') && (note.author_id === userId || can('workpaper.review')) ? (['cleared'] as const) : []),
-        ...(can('review_note.write') ? (['open'] as const) : []),
-      ]
-    case 'cleared':
-      return can('review_note.write') ? ['open'] : []
-  }
-}
-
 /** One note: its text, its thread, a reply, the allowed moves and (for its author or a reviewer) editing. */
 export function NoteThread({
   engagementId,
@@ -103,7 +80,8 @@ export function NoteThread({
   if (query.isPending) return <Loading label="Loading the note…" />
   if (query.isError) return <ErrorMessage error={query.error} title="This review note cannot be shown" />
   const note = query.data
-  const moves = locked ? [] : allowedTransitions(note, myId, can)
+  // The API says which moves the caller may make (the assignee addresses, the raiser clears): no copy of its rules here.
+  const moves = locked ? [] : (note.my_transitions ?? [])
   const cleared = note.status === 'cleared'
   const reopenNeedsReason = cleared && moves.includes('open')
   const mayEdit = !locked && !cleared && (note.author_id === myId || can('review_note.write'))

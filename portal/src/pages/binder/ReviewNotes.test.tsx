@@ -3,7 +3,6 @@ import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
 import { makeEngagement, makeMe, mockApi, renderPage } from '../../test/render'
 import type { ReviewNoteDetail, ReviewNoteRead } from './common'
-import { allowedTransitions } from './NoteThread'
 import { ReviewNotes } from './ReviewNotes'
 
 const E = '/api/engagements/e-1'
@@ -28,12 +27,14 @@ function note(id: string, fields: Partial<ReviewNoteRead> = {}): ReviewNoteRead 
     cleared_by: null,
     created_at: '2026-02-01T10:00:00Z',
     updated_at: '2026-02-01T10:00:00Z',
+    my_transitions: [],
     ...fields,
   }
 }
 
 const addressed: ReviewNoteDetail = {
-  ...note('rn-1', { status: 'addressed', addressed_at: '2026-02-02T10:00:00Z', addressed_by: 'u-9' }),
+  // As the API answers the manager who raised it: they may clear it or send it back.
+  ...note('rn-1', { status: 'addressed', addressed_at: '2026-02-02T10:00:00Z', addressed_by: 'u-9', my_transitions: ['cleared', 'open'] }),
   replies: [
     { id: 'r-1', author_id: 'u-9', body: 'Agreed to the confirmation dated 5 January', created_at: '2026-02-02T09:00:00Z' },
     { id: 'r-2', author_id: 'u-1', body: 'Which account?', created_at: '2026-02-02T09:30:00Z' },
@@ -114,7 +115,7 @@ describe('ReviewNotes', () => {
   })
 
   it('gives staff no way to clear or reopen an addressed note', async () => {
-    stubs()
+    stubs({ [`GET ${E}/review-notes/rn-1`]: { body: { ...addressed, my_transitions: [] } } })
     renderPage(<ReviewNotes />, {
       route: ROUTE,
       path: '/engagements/e-1/review-notes?note=rn-1',
@@ -165,14 +166,17 @@ describe('ReviewNotes', () => {
   })
 })
 
-describe('allowedTransitions', () => {
-  const can = (granted: string[]) => (permission: string) => granted.includes(permission)
-  it('follows who may move a note in review_notes.py', () => {
-    expect(allowedTransitions(note('a'), 'u-9', can([]))).toEqual(['addressed']) // the assignee
-    expect(allowedTransitions(note('a'), 'u-5', can([]))).toEqual([])
-    expect(allowedTransitions(note('a', { status: 'addressed' }), 'u-1', can(['review_note.write']))).toEqual(['cleared', 'open']) // its author
-    expect(allowedTransitions(note('a', { status: 'addressed' }), 'u-5', can(['review_note.write']))).toEqual(['open'])
-    expect(allowedTransitions(note('a', { status: 'cleared' }), 'u-5', can(['review_note.write']))).toEqual(['open'])
-    expect(allowedTransitions(note('a', { status: 'cleared' }), 'u-5', can(['workpaper.prepare']))).toEqual([])
+describe('the moves offered on a note', () => {
+  it('are those the API lists for the caller: the senior who answered it is not offered Clear', async () => {
+    stubs({ [`GET ${E}/review-notes/rn-1`]: { body: { ...addressed, my_transitions: ['open'] } } })
+    renderPage(<ReviewNotes />, {
+      route: ROUTE,
+      path: '/engagements/e-1/review-notes?note=rn-1',
+      engagement: makeEngagement({ my_role: 'senior' }),
+    })
+    const thread = await screen.findByRole('region', { name: /Review note on/ })
+    await within(thread).findByRole('list', { name: 'Replies' })
+    expect(within(thread).queryByRole('button', { name: 'Clear' })).not.toBeInTheDocument()
+    expect(within(thread).getByRole('button', { name: 'Reopen' })).toBeInTheDocument()
   })
 })
