@@ -98,10 +98,16 @@ def _cell(sheet: Any, value: Any, number_format: str | None) -> Any:
 
 
 def _text_cell(sheet: Any, text: str) -> Any:
-    """Text as an inline string: openpyxl would infer a formula from `=` and an error from `#N/A`."""
+    """Text as an inline string. openpyxl infers a formula from a leading `=` (which `inert` never leaves)
+    and an error value from `#N/A` and its kind; only those get a cell of their own, typed as text, so the
+    common case costs no extra object."""
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
 
+    value = _NOT_XML.sub("\ufffd", str(inert(text)))[:_XLSX_TEXT_LIMIT]
+    if not value.startswith("=") and value not in ERROR_CODES:
+        return value
     cell = WriteOnlyCell(sheet)
-    cell.value = _NOT_XML.sub("\ufffd", str(inert(text)))[:_XLSX_TEXT_LIMIT]
+    cell.value = value
     cell.data_type = "s"
     return cell
