@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # stop at 64 levels and 1 MiB (shared/http), so the content limits stay below both.
     workpaper_max_depth: int = Field(32, alias="AURA_WORKPAPER_MAX_DEPTH", ge=2, le=60)
     workpaper_max_kb: int = Field(512, alias="AURA_WORKPAPER_MAX_KB", ge=1, le=1000)
+    # The journal-entry tests' engine (DuckDB) budget in MB, beyond which it spills to disk; 0 sizes it from the
+    # instance's memory (cgroup limit, else physical: functions/analytics/runner.memory_budget_mb).
+    analytics_memory_mb: int = Field(0, alias="AURA_ANALYTICS_MEMORY_MB", ge=0, le=1_048_576)
 
     applicationinsights_connection_string: SecretStr = Field(
         SecretStr(""), alias="APPLICATIONINSIGHTS_CONNECTION_STRING"

@@ -223,6 +223,12 @@ class Engine(Protocol):
     @property
     def population(self) -> pa.Table: ...
 
+    @property
+    def passes(self) -> int:
+        """In how many hash partitions of its journals a statement that holds per-journal state should run,
+        so that each pass fits the engine's memory budget (1 when the whole population does)."""
+        ...
+
     def query(self, sql: str, binds: dict[str, Any] | None = None) -> pa.Table:
         """The statement's result, as an Arrow table."""
         ...
@@ -268,8 +274,10 @@ class JeTest:
     run: Strategy
     needs: tuple[str, ...] = ()  # fields that must be usable on a line for the test to look at it
     needs_any: tuple[str, ...] = ()  # at least one of these must exist in the population
-    # It narrows the population as it runs (to spare memory), so the runner runs it after every other test.
+    # It narrows the population as it runs (to spare memory), so the runner runs it after every other test; it
+    # is a model (the forest), whose results follow the rule-based tests' once those are committed.
     narrows_population: bool = False
+    scored: bool = False  # it gives each line it flags a score (kept per line; other tests' flags are bits)
 
     def needed_fields(self, params: Params) -> tuple[str, ...]:
         """The optional fields a line must have for the test to look at it."""
@@ -426,18 +434,50 @@ def _self_approved(params: NoParams, ctx: Context) -> Statement:
     )
 
 
-def _account_pairs(params: PairParams, ctx: Context) -> Statement:
-    return (
-        "WITH dr AS (SELECT DISTINCT p.journal_id, trim(p.account_number) AS a FROM p WHERE p.cents > 0),"
-        " cr AS (SELECT DISTINCT p.journal_id, trim(p.account_number) AS a FROM p WHERE p.cents < 0),"
-        " pairs AS (SELECT dr.journal_id, dr.a AS d, cr.a AS c FROM dr JOIN cr USING (journal_id)),"
-        " rare AS (SELECT d, c FROM pairs GROUP BY d, c HAVING count(*) <= $max_journals),"
-        " hit AS (SELECT pairs.journal_id, pairs.d, pairs.c FROM pairs JOIN rare USING (d, c)),"
-        " sides AS (SELECT journal_id, d AS a, 1 AS side FROM hit UNION SELECT journal_id, c, -1 FROM hit)"
-        " SELECT p.row_number, p.journal_id, NULL::DOUBLE AS score FROM p JOIN sides s"
-        " ON s.journal_id = p.journal_id AND s.a = trim(p.account_number) AND s.side = sign(p.cents)",
-        {"max_journals": params.max_journals},
-    )
+# One journal's distinct (account, side) pairs, for the journals of one hash partition; side 1 is debit.
+_SIDES = (
+    "SELECT DISTINCT p.journal_id, trim(p.account_number) AS a, sign(p.cents) AS side FROM p"
+    " WHERE p.cents <> 0 AND hash(p.journal_id) % $passes = $part"
+)
+_PAIRS = (
+    f"WITH s AS ({_SIDES}) SELECT dr.journal_id, dr.a AS d, cr.a AS c FROM s dr JOIN s cr"
+    " ON dr.journal_id = cr.journal_id AND dr.side = 1 AND cr.side = -1"
+)
+
+
+def _account_pairs(engine: Engine, params: PairParams) -> Found:
+    """Both sides of every debit/credit account pair seen in at most `max_journals` journals. A journal's
+    pairs multiply its lines (50 lines make 600 pairs), so the journals are taken in `engine.passes` hash
+    partitions: each pass counts its own journals' pairs, the counts are summed (a journal is in one
+    partition), and the lines of the rare pairs are found partition by partition again."""
+    import pyarrow as pa
+
+    passes = engine.passes
+    counts = [
+        engine.query(f"SELECT d, c, count(*) AS n FROM ({_PAIRS}) x GROUP BY d, c", {"passes": passes, "part": part})
+        for part in range(passes)
+    ]
+    with engine.registered("pair_counts", pa.concat_tables(counts)):
+        rare = engine.query(
+            "SELECT d, c FROM pair_counts GROUP BY d, c HAVING sum(n) <= $max_journals",
+            {"max_journals": params.max_journals},
+        )
+    if rare.num_rows == 0:
+        return Found(None, params)
+    found = []
+    with engine.registered("rare", rare):
+        for part in range(passes):
+            found.append(
+                engine.query(
+                    f"WITH hit AS (SELECT x.journal_id, x.d, x.c FROM ({_PAIRS}) x JOIN rare USING (d, c)),"
+                    " sides AS (SELECT journal_id, d AS a, 1 AS side FROM hit UNION SELECT journal_id, c, -1 FROM hit)"
+                    " SELECT p.row_number, p.journal_id, NULL::DOUBLE AS score FROM p JOIN sides s"
+                    " ON s.journal_id = p.journal_id AND s.a = trim(p.account_number) AND s.side = sign(p.cents)"
+                    " WHERE hash(p.journal_id) % $passes = $part",
+                    {"passes": passes, "part": part},
+                )
+            )
+    return Found(pa.concat_tables(found), params)
 
 
 def keyword_pattern(keywords: tuple[str, ...]) -> str:
@@ -593,7 +633,7 @@ TESTS: dict[str, JeTest] = {
             statement(_self_approved),
             ("entered_by", "approved_by"),
         ),
-        JeTest("unusual_account_pair", "Unusual debit/credit account pairs", 8, PairParams, statement(_account_pairs)),
+        JeTest("unusual_account_pair", "Unusual debit/credit account pairs", 8, PairParams, _account_pairs),
         JeTest(
             "suspicious_keyword",
             "Suspicious words in descriptions",
@@ -602,7 +642,14 @@ TESTS: dict[str, JeTest] = {
             statement(_keywords),
             needs_any=("description", "header_description"),
         ),
-        JeTest("amount_outlier", "Amounts far from their account's mean", 0, OutlierParams, statement(_amount_outlier)),
+        JeTest(
+            "amount_outlier",
+            "Amounts far from their account's mean",
+            0,
+            OutlierParams,
+            statement(_amount_outlier),
+            scored=True,
+        ),
         JeTest(
             "isolation_forest",
             "Isolation Forest anomalies",
@@ -611,6 +658,7 @@ TESTS: dict[str, JeTest] = {
             _isolation_forest,
             needs_any=("entered_date", "entered_time", "entered_by"),
             narrows_population=True,
+            scored=True,
         ),
     )
 }

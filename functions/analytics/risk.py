@@ -3,11 +3,16 @@
 A journal hits a test when any of its lines does. Score = 100 x (sum of the weights of the tests it
 hits) / (sum of the weights of the tests that ran); tests without a weight (sequence_gap and the two
 statistical outlier tests) are reported but do not score. Journals rank by score, then by debit total.
+
+The ranking is one DuckDB statement over the flagged lines, each with a bitmask of the tests that flagged
+it (bit i: the i-th code of `bits`): a journal's tests are the OR of its lines' masks, and its score and
+the list of its tests are read off the mask. Only hash aggregates, a join and a sort: every operator
+spills beyond the engine's memory budget, however many journals are flagged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from functions.analytics.je_tests import TESTS
@@ -22,29 +27,43 @@ def weights(ran: Iterable[str]) -> dict[str, int]:
     return {code: TESTS[code].weight for code in ran if TESTS[code].weight > 0}
 
 
-def rank_journals(duck: duckdb.DuckDBPyConnection, flags: pa.Table, debits: pa.Table, ran: Iterable[str]) -> pa.Table:
-    """Every flagged journal's tests, flagged lines, score (in hundredths, half up), debit total (cents)
-    and rank, computed by DuckDB over the run's flags and every journal's debit total."""
+def ranking_query(lines: str, debits: str, bits: Mapping[str, int], ran: Iterable[str]) -> str:
+    """A statement yielding every flagged journal's tests (codes in alphabetical order, comma-separated),
+    flagged lines, score in hundredths (half up), debit total in cents and rank. `lines` yields
+    (row_number, journal_id, tests) once per flagged line, `debits` (journal_id, debit_cents) per journal;
+    `bits` are catalogue codes (never user text) and their bit in the masks."""
     counted = weights(ran)
     total = sum(counted.values())
+    earned = " + ".join(f"(CASE WHEN tests & {1 << bits[c]} <> 0 THEN {w} ELSE 0 END)" for c, w in counted.items())
+    names = ", ".join(f"CASE WHEN tests & {1 << bits[c]} <> 0 THEN '{c}' END" for c in sorted(bits))
+    score = f"({earned or '0'})"
+    hundredths = "0" if total == 0 else f"(20000 * {score} + {total}) // {2 * total}"
+    # Catalogue codes, numbers and the caller's own statements only: no user text.
+    return (
+        "WITH journals AS (SELECT journal_id, bit_or(tests) AS tests, count(*) AS lines"  # noqa: S608 # nosec B608
+        f"  FROM ({lines}) GROUP BY journal_id),"
+        f" scored AS (SELECT j.journal_id, concat_ws(',', {names}) AS tests, j.lines,"
+        f"  coalesce(d.debit_cents, 0) AS debit_cents, {hundredths} AS hundredths"
+        f"  FROM journals j LEFT JOIN {debits} d USING (journal_id))"
+        " SELECT journal_id, CAST(row_number() OVER (ORDER BY hundredths DESC, debit_cents DESC, journal_id)"
+        "  AS INTEGER) AS rank, CAST(hundredths AS BIGINT) AS hundredths, tests, CAST(lines AS INTEGER) AS lines,"
+        "  CAST(debit_cents AS BIGINT) AS debit_cents FROM scored"
+    )
+
+
+def rank_journals(duck: duckdb.DuckDBPyConnection, flags: pa.Table, debits: pa.Table, ran: Iterable[str]) -> pa.Table:
+    """The ranking (ranking_query) of flags given one row per test and line (row_number, journal_id, test),
+    over every journal's debit total, by rank."""
+    bits = {code: index for index, code in enumerate(TESTS)}
     duck.register("f", flags)
     duck.register("debits", debits)
     try:
-        return duck.execute(
-            "WITH w AS (SELECT unnest(CAST($codes AS VARCHAR[])) AS test,"
-            "   unnest(CAST($weights AS INTEGER[])) AS weight),"
-            " pairs AS (SELECT DISTINCT journal_id, test FROM f),"
-            " scored AS (SELECT pairs.journal_id, string_agg(pairs.test, ',' ORDER BY pairs.test) AS tests,"
-            "   coalesce(sum(w.weight), 0) AS earned FROM pairs LEFT JOIN w USING (test) GROUP BY pairs.journal_id),"
-            " lines AS (SELECT journal_id, count(DISTINCT row_number) AS lines FROM f GROUP BY journal_id),"
-            " ranked AS (SELECT s.journal_id, s.tests, l.lines, coalesce(d.debit_cents, 0) AS debit_cents,"
-            "   CASE WHEN $total = 0 THEN 0 ELSE (20000 * s.earned + $total) // (2 * $total) END AS hundredths"
-            "   FROM scored s JOIN lines l USING (journal_id) LEFT JOIN debits d USING (journal_id))"
-            " SELECT journal_id, CAST(row_number() OVER (ORDER BY hundredths DESC, debit_cents DESC, journal_id)"
-            "   AS INTEGER) AS rank, CAST(hundredths AS BIGINT) AS hundredths, tests, CAST(lines AS INTEGER) AS lines,"
-            "   CAST(debit_cents AS BIGINT) AS debit_cents FROM ranked ORDER BY rank",
-            {"codes": list(counted), "weights": list(counted.values()), "total": total},
-        ).to_arrow_table()
+        lines = (
+            "SELECT row_number, any_value(journal_id) AS journal_id, bit_or(1::BIGINT << CASE test "  # noqa: S608
+            + " ".join(f"WHEN '{code}' THEN {bit}" for code, bit in bits.items())
+            + " END) AS tests FROM f GROUP BY row_number"
+        )
+        return duck.execute(f"{ranking_query(lines, 'debits', bits, ran)} ORDER BY rank").to_arrow_table()
     finally:
         duck.unregister("f")
         duck.unregister("debits")

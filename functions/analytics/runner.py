@@ -3,9 +3,16 @@
 The population (one general-ledger version) is read out of PostgreSQL once, with COPY, inside the
 job's transaction and under its row-level security, into an Arrow table; DuckDB runs every test over
 it in place, on all cores (the `Engine`). Each test knows how it runs (je_tests.py); the runner only
-decides whether it can (the fields it needs), runs it, and keeps what it flags. What the tests flag is
-written back to PostgreSQL in bulk in the same transaction, with the journals' risk scores, so a run
-is either complete (flags, scores and summary written, `analytics.completed` queued) or not there at all.
+decides whether it can (the fields it needs), runs it, and keeps what it flags in DuckDB (`FlagStore`).
+
+Memory: DuckDB's budget is a share of the instance (or AURA_ANALYTICS_MEMORY_MB); beyond it every
+operator the tests use spills to the run's temporary directory, and the statements that hold state per
+journal (account pairs) run in hash partitions of the journals when the population is large for the
+budget. Nothing flagged is held in Python: flags go from DuckDB to PostgreSQL by COPY, in batches.
+
+Two phases, each written in its own transaction by the job (service.execute_run): the rule-based tests
+and their flags (`run_rules`), then the models (the Isolation Forest) with their flags and every flagged
+journal's risk score and rank (`run_models`).
 """
 
 from __future__ import annotations
@@ -16,15 +23,15 @@ import time
 from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import text
 
 from functions.analytics import je_tests, risk
 from functions.analytics.copy_out import read_table
 from functions.analytics.je_tests import TESTS, Context, JeTest, NotApplicable, Params
 from shared.db.models_analytics import JeRun
 from shared.db.uow import UnitOfWork
+from shared.settings import get_settings
 
 if TYPE_CHECKING:
     import duckdb
@@ -34,15 +41,47 @@ log = logging.getLogger(__name__)
 
 DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "threads": 2,
-    # A cap on what a statement's hash tables may hold in memory (beyond it they spill to the run's own
-    # temporary directory): a million lines' journal and account pairs took 220 MB uncapped and 150 MB
-    # at 64 MB, at 1.6 times the time; 96 MB is between.
-    "memory_limit": "96MB",
+    # No statement needs its rows in the order they were read: without it, DuckDB streams and spills more.
     "preserve_insertion_order": False,
     # DuckDB hands freed memory back after each statement rather than keeping up to 128 MB (its default).
     "allocator_flush_threshold": "8MB",
     "allocator_bulk_deallocation_flush_threshold": "8MB",
 }
+# DuckDB's share of the instance: the rest holds the population (Arrow, outside DuckDB), the interpreter and
+# its libraries, the flags and the forest. Beyond its budget DuckDB spills to the run's temporary directory.
+BUDGET_SHARE = 0.25
+BUDGET_MIN_MB, BUDGET_MAX_MB = 64, 2048
+# What a statement holding per-journal state (pairs, journal aggregates) takes per line of the population, at
+# most; such statements run in hash partitions of the journals when the budget's half cannot hold them at once.
+PASS_BYTES_PER_LINE = 160
+_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
+
+
+def instance_memory_mb() -> int:
+    """The memory this process may use: its cgroup's limit (v2, then v1) when one is set below the
+    machine's, else the machine's physical memory."""
+    import os
+
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for path in _CGROUP_LIMITS:
+        try:
+            raw = Path(path).read_text(encoding="ascii").strip()
+        except OSError:
+            continue
+        if raw.isdigit() and 0 < int(raw) < physical:  # "max", or v1's 2**63 rounded: no limit
+            return int(raw) >> 20
+    return physical >> 20
+
+
+def memory_budget_mb() -> int:
+    """DuckDB's memory budget: AURA_ANALYTICS_MEMORY_MB when set, else a share of the instance, clamped (a
+    2 GB Flex Consumption instance gets 512 MB)."""
+    configured = get_settings().analytics_memory_mb
+    if configured:
+        return configured
+    return min(max(int(instance_memory_mb() * BUDGET_SHARE), BUDGET_MIN_MB), BUDGET_MAX_MB)
+
+
 INSERT_BATCH = 10_000
 # The columns the tests read, as COPY writes them and Arrow types them; `cents` is the exact amount.
 # Columns whose values repeat are dictionary-encoded.
@@ -85,6 +124,13 @@ def load_population(uow: UnitOfWork, dataset_id: Any) -> pa.Table:
     return read_table(uow, query, {"dataset_id": dataset_id}, list(types), types)
 
 
+# Each journal's debit total in cents, which ranking needs after the forest has narrowed the population.
+DEBITS = (
+    "CREATE TABLE debits AS"
+    " SELECT journal_id, sum(CASE WHEN cents > 0 THEN cents ELSE 0 END) AS debit_cents FROM p GROUP BY 1"
+)
+
+
 class Engine:
     """DuckDB over one population (`p`): what the tests query (je_tests.Engine), with the memory they take
     handed back between them. Use as a context manager; closing it removes its spill directory."""
@@ -94,13 +140,22 @@ class Engine:
 
         self.population, self.context = population, context
         self.spill = tempfile.TemporaryDirectory(prefix="aura-je-")
-        self.duck: duckdb.DuckDBPyConnection = duckdb.connect(config=self.config)
+        self.budget_mb = memory_budget_mb()
+        # A database file of its own rather than an in-memory one: the tables the run builds (its flags, the
+        # journals' debits) outlive a reconnect, and beyond the budget their blocks go to disk.
+        self.database = str(Path(self.spill.name) / "run.duckdb")
+        self.duck: duckdb.DuckDBPyConnection = duckdb.connect(self.database, config=self.config)
         self.duck.register("p", population)
-        self.debits: pa.Table | None = None
+        self.has_debits = False
 
     @property
     def config(self) -> dict[str, str | bool | int | float | list[str]]:
-        return {**DUCKDB_CONFIG, "temp_directory": self.spill.name}
+        return {**DUCKDB_CONFIG, "memory_limit": f"{self.budget_mb}MB", "temp_directory": self.spill.name}
+
+    @property
+    def passes(self) -> int:
+        share = self.budget_mb * 2**20 // 2
+        return max(1, -(-int(self.population.num_rows) * PASS_BYTES_PER_LINE // share))
 
     def __enter__(self) -> Engine:
         return self
@@ -124,17 +179,20 @@ class Engine:
             self.duck.unregister(name)
 
     def journal_debits(self) -> pa.Table:
-        """Each journal's debit total in cents (for ranking), kept once computed."""
-        if self.debits is None:
-            self.debits = self.query(
-                "SELECT journal_id, sum(CASE WHEN cents > 0 THEN cents ELSE 0 END) AS debit_cents FROM p GROUP BY 1"
-            )
-        return self.debits
+        """Each journal's debit total in cents (for ranking), kept as the table `debits` once computed."""
+        self.keep_debits()
+        return self.query("SELECT journal_id, debit_cents FROM debits")
+
+    def keep_debits(self) -> None:
+        """The table `debits`, computed once while the population still has its amounts."""
+        if not self.has_debits:
+            self.duck.execute(DEBITS)
+            self.has_debits = True
 
     def narrow(self, columns: Sequence[str]) -> None:
         """Keep only these columns of the population, and free the rest and DuckDB's memory (a new
         connection); each journal's debits, which ranking needs, are kept first."""
-        self.journal_debits()
+        self.keep_debits()
         self.population = self.population.select(list(columns))
         self.reconnect()
 
@@ -145,7 +203,7 @@ class Engine:
         import pyarrow as pa
 
         self.duck.close()
-        self.duck = duckdb.connect(config=self.config)
+        self.duck = duckdb.connect(self.database, config=self.config)
         self.duck.register("p", self.population)
         pa.default_memory_pool().release_unused()
         _trim_heap()
@@ -259,61 +317,130 @@ def execution_order(codes: Sequence[str]) -> list[str]:
     return sorted(codes, key=lambda code: TESTS[code].narrows_population)
 
 
-def _all_flags(flags: list[pa.Table]) -> pa.Table:
-    import pyarrow as pa
+class FlagStore:
+    """What a run's tests flag, kept in the engine's DuckDB database (which spills) rather than in Python:
+    a test that scores its lines (`JeTest.scored`) keeps (row, journal, score) per line; any other sets
+    its bit (its index in the run's tests) on the lines it flags, one row per line once combined."""
 
-    if not flags:
-        return pa.table(
-            {
-                "row_number": pa.array([], pa.int64()),
-                "journal_id": pa.array([], pa.string()),
-                "score": pa.array([], pa.float64()),
-                "test": pa.array([], pa.string()),
-            }
+    def __init__(self, engine: Engine, codes: Sequence[str]) -> None:
+        self.engine, self.bits = engine, {code: index for index, code in enumerate(codes)}
+        engine.duck.execute(
+            "CREATE TABLE IF NOT EXISTS flag_bits (row_number BIGINT, journal_id VARCHAR, bit TINYINT);"
+            " CREATE TABLE IF NOT EXISTS flag_scores"
+            " (test VARCHAR, row_number BIGINT, journal_id VARCHAR, score DOUBLE)"
         )
-    return pa.concat_tables(flags)
+
+    def add(self, code: str, flags: pa.Table) -> None:
+        with self.engine.registered("found", flags):
+            if TESTS[code].scored:
+                self.engine.duck.execute(
+                    "INSERT INTO flag_scores SELECT $code, row_number, journal_id, score FROM found", {"code": code}
+                )
+            else:
+                self.engine.duck.execute(
+                    "INSERT INTO flag_bits SELECT row_number, journal_id, $bit FROM found", {"bit": self.bits[code]}
+                )
+
+    def combine(self) -> None:
+        """The flagged lines, once each, with the bits of the tests that flagged them (`flag_lines`)."""
+        self.engine.duck.execute(
+            "CREATE OR REPLACE TABLE flag_lines AS SELECT row_number, any_value(journal_id) AS journal_id,"
+            " bit_or(1::BIGINT << bit) AS tests FROM flag_bits GROUP BY row_number;"
+            " DROP TABLE flag_bits"
+        )
+
+    def tested_lines(self) -> str:
+        """A query of every flagged line with the bits of all its tests, the scored ones included."""
+        cases = " ".join(f"WHEN '{code}' THEN {bit}" for code, bit in self.bits.items() if TESTS[code].scored)
+        scored = f"1::BIGINT << (CASE test {cases} END)" if cases else "0::BIGINT"
+        return (
+            "SELECT row_number, any_value(journal_id) AS journal_id, bit_or(tests) AS tests FROM ("
+            " SELECT row_number, journal_id, tests FROM flag_lines"
+            f" UNION ALL SELECT row_number, journal_id, {scored} FROM flag_scores) GROUP BY row_number"
+        )
 
 
-def write(uow: UnitOfWork, run: JeRun, flags: pa.Table, journals: pa.Table) -> None:
-    """The run's flags and journal scores, inserted in batches through the tables' policies."""
-    binds = {"run_id": run.id, "firm_id": run.firm_id, "engagement_id": run.engagement_id}
-    for batch in _batches(flags):
-        uow.session.execute(
-            text(
-                "INSERT INTO je_flags (run_id, firm_id, engagement_id, test, row_number, journal_id, score)"
-                " SELECT :run_id, :firm_id, :engagement_id, u.test, u.row_number, u.journal_id, u.score"
-                " FROM unnest(CAST(:tests AS text[]), CAST(:rows AS bigint[]), CAST(:journals AS text[]),"
-                "  CAST(:scores AS float8[])) AS u(test, row_number, journal_id, score)"
-            ),
-            {
-                **binds,
-                "tests": batch.column("test").to_pylist(),
-                "rows": batch.column("row_number").to_pylist(),
-                "journals": batch.column("journal_id").to_pylist(),
-                "scores": batch.column("score").to_pylist(),
-            },
+COPY_BATCH = 200_000
+
+
+def copy_in(uow: UnitOfWork, run: JeRun, table: str, columns: dict[str, str], engine: Engine, query: str) -> int:
+    """The DuckDB query's rows, stored in `table` as the run's. PostgreSQL takes no COPY into a table with
+    row-level security, so the rows are COPYed (CSV, in batches as DuckDB hands them over: never all in
+    Python at once) into a temporary table, then inserted from it in one statement, through the table's
+    policies. `columns` are the query's columns and their PostgreSQL types. Returns how many rows."""
+    import io
+
+    import pyarrow.csv as pacsv
+
+    connection = uow.session.connection().connection.driver_connection
+    if connection is None:
+        raise RuntimeError("the unit of work has no database connection")
+    names = ", ".join(columns)
+    typed = ", ".join(f"{name} {kind}" for name, kind in columns.items())
+    options = pacsv.WriteOptions(include_header=False)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE aura_copy_in ({typed}) ON COMMIT DROP")
+        with cursor.copy(f"COPY aura_copy_in ({names}) FROM STDIN (FORMAT csv)") as copy:
+            for batch in engine.duck.execute(query).to_arrow_reader(COPY_BATCH):
+                block = io.BytesIO()
+                pacsv.write_csv(batch, block, options)
+                copy.write(block.getbuffer())
+        cursor.execute(
+            f"INSERT INTO {table} (run_id, firm_id, engagement_id, {names})"  # nosec B608 - our own names
+            f" SELECT %(run_id)s, %(firm_id)s, %(engagement_id)s, {names} FROM aura_copy_in",
+            {"run_id": run.id, "firm_id": run.firm_id, "engagement_id": run.engagement_id},
         )
-    for batch in _batches(journals):
-        uow.session.execute(
-            text(
-                "INSERT INTO je_journal_risks"
-                " (run_id, firm_id, engagement_id, journal_id, rank, score, tests, flagged_lines, debit_total)"
-                " SELECT :run_id, :firm_id, :engagement_id, u.journal_id, u.rank, u.hundredths::numeric / 100,"
-                "  string_to_array(u.tests, ','), u.lines, u.debit_cents::numeric / 100"
-                " FROM unnest(CAST(:journals AS text[]), CAST(:ranks AS int[]), CAST(:hundredths AS bigint[]),"
-                "  CAST(:tests AS text[]), CAST(:lines AS int[]), CAST(:debits AS bigint[]))"
-                "  AS u(journal_id, rank, hundredths, tests, lines, debit_cents)"
-            ),
-            {
-                **binds,
-                "journals": batch.column("journal_id").to_pylist(),
-                "ranks": batch.column("rank").to_pylist(),
-                "hundredths": batch.column("hundredths").to_pylist(),
-                "tests": batch.column("tests").to_pylist(),
-                "lines": batch.column("lines").to_pylist(),
-                "debits": batch.column("debit_cents").to_pylist(),
-            },
-        )
+        rows = int(cursor.rowcount)
+        cursor.execute("DROP TABLE aura_copy_in")
+    return rows
+
+
+def write_rule_flags(uow: UnitOfWork, run: JeRun, store: FlagStore) -> dict[str, int]:
+    """The rule-based tests' flags: one row per flagged line with its tests' bits, one row per scored line
+    (a test that scores)."""
+    engine = store.engine
+    columns = {"row_number": "bigint", "tests": "bigint"}
+    lines = copy_in(uow, run, "je_line_flags", columns, engine, "SELECT row_number, tests FROM flag_lines")
+    return {"lines": lines, "scores": write_scores(uow, run, engine)}
+
+
+def write_scores(uow: UnitOfWork, run: JeRun, engine: Engine) -> int:
+    """The scored flags not written yet; they are then moved aside (`written_scores`)."""
+    columns = {"test": "text", "row_number": "bigint", "score": "float8"}
+    count = copy_in(uow, run, "je_flag_scores", columns, engine, "SELECT test, row_number, score FROM flag_scores")
+    engine.duck.execute(
+        "CREATE TABLE IF NOT EXISTS written_scores AS SELECT * FROM flag_scores LIMIT 0;"
+        " INSERT INTO written_scores SELECT * FROM flag_scores; DELETE FROM flag_scores"
+    )
+    return count
+
+
+def write_journal_risks(uow: UnitOfWork, run: JeRun, store: FlagStore, ran: Sequence[str]) -> int:
+    """Every flagged journal's risk score and rank, computed by DuckDB over the flagged lines and COPYed."""
+    engine = store.engine
+    engine.duck.execute(
+        "CREATE OR REPLACE VIEW all_scores AS SELECT * FROM written_scores UNION ALL SELECT * FROM flag_scores"
+    )
+    lines = store.tested_lines().replace("FROM flag_scores", "FROM all_scores")
+    ranked = risk.ranking_query(lines, "debits", store.bits, ran)
+    columns = {
+        "journal_id": "text",
+        "rank": "integer",
+        "score": "numeric",
+        "tests": "text[]",
+        "flagged_lines": "integer",
+        "debit_total": "numeric",
+    }
+    return copy_in(
+        uow,
+        run,
+        "je_journal_risks",
+        columns,
+        engine,
+        "SELECT journal_id, rank, printf('%d.%02d', hundredths // 100, hundredths % 100) AS score,"  # nosec B608
+        " '{' || tests || '}' AS tests, lines AS flagged_lines,"
+        f" printf('%d.%02d', debit_cents // 100, debit_cents % 100) AS debit_total FROM ({ranked})",
+    )
 
 
 def _trim_heap() -> None:
@@ -328,15 +455,111 @@ def _trim_heap() -> None:
             libc.malloc_trim(0)
 
 
-def _batches(table: pa.Table) -> Iterator[pa.Table]:
-    for offset in range(0, table.num_rows, INSERT_BATCH):
-        yield table.slice(offset, INSERT_BATCH)
-
-
 @dataclass
 class Executed:
     outcomes: list[Outcome]
-    stages: dict[str, float]  # seconds: reading the population, profiling it, scoring and writing
+    stages: dict[str, float]  # seconds: reading the population, profiling it, the tests, writing
+
+
+@dataclass
+class Execution:
+    """A run in progress, between its two transactions: the engine over the population, what the rule
+    tests found, and what remains (the models: tests that narrow the population)."""
+
+    run: JeRun
+    engine: Engine
+    store: FlagStore
+    params: dict[str, Params]
+    outcomes: dict[str, Outcome]
+    stages: dict[str, float]
+    profile: dict[str, int] | None = None
+
+    @property
+    def models(self) -> list[str]:
+        return [code for code in self.run.tests if TESTS[code].narrows_population]
+
+    def results(self) -> list[dict[str, Any]]:
+        """Every test's result in the run's order; a model not yet computed reads `scoring`."""
+        found = []
+        for code in self.run.tests:
+            outcome = self.outcomes.get(code) or Outcome(code, "scoring", je_tests.dump(self.params[code]))
+            found.append(outcome.as_dict())
+        return found
+
+
+def _timed(stages: dict[str, float], name: str, started: float) -> float:
+    now = time.perf_counter()
+    stages[name] = round(stages.get(name, 0.0) + now - started, 3)
+    return now
+
+
+def start(uow: UnitOfWork, run: JeRun) -> Execution:
+    """The population read (with COPY, in the unit of work's transaction) and DuckDB over it."""
+    params = {code: TESTS[code].params.model_validate(run.parameters.get(code, {})) for code in run.tests}
+    context = Context(run.fiscal_start, run.fiscal_end, run.performance_materiality)
+    stages: dict[str, float] = {}
+    started = time.perf_counter()
+    engine = Engine(load_population(uow, run.dataset_id), context)
+    _trim_heap()  # what parsing the lines took and freed
+    _timed(stages, "read", started)
+    return Execution(run, engine, FlagStore(engine, run.tests), params, {}, stages)
+
+
+def run_rules(
+    uow: UnitOfWork,
+    execution: Execution,
+    progress: Callable[[float], None] | None = None,
+    *,
+    columns: Collection[str] | None = None,
+    write: bool = True,
+) -> None:
+    """Every test but the models, and their flags written (COPY) in the unit of work's transaction unless
+    `write` is false (a redelivery of a run whose rule results are committed: ranking needs them again).
+    `columns` are the fields the file had a column for, when ingestion recorded them."""
+    engine, run, stages = execution.engine, execution.run, execution.stages
+    started = time.perf_counter()
+    execution.profile = engine.profile(run.tests, execution.params)
+    started = _timed(stages, "profile", started)
+    engine.keep_debits()  # before a model narrows the population
+    rules = [code for code in run.tests if code not in execution.models]
+    for index, code in enumerate(rules):
+        started = time.perf_counter()
+        outcome, flags = run_test(engine, code, execution.params[code], execution.profile, columns)
+        outcome.seconds = round(time.perf_counter() - started, 3)
+        execution.outcomes[code] = outcome
+        if flags is not None:
+            execution.store.add(code, flags)
+        if progress is not None:
+            progress((index + 1) / (len(run.tests) + 2))
+        _timed(stages, "rules", started)
+    started = time.perf_counter()
+    execution.store.combine()
+    if write:
+        written = write_rule_flags(uow, run, execution.store)
+        log.info("rule flags of run %s written: %s", run.id, written)
+    _timed(stages, "write_rules", started)
+
+
+def run_models(uow: UnitOfWork, execution: Execution) -> None:
+    """The models (the Isolation Forest), their flags, and every flagged journal's risk score and rank,
+    written (COPY) in the unit of work's transaction."""
+    engine, run, stages = execution.engine, execution.run, execution.stages
+    profile = execution.profile or engine.profile(run.tests, execution.params)
+    for code in execution.models:
+        started = time.perf_counter()
+        outcome, flags = run_test(engine, code, execution.params[code], profile)
+        outcome.seconds = round(time.perf_counter() - started, 3)
+        execution.outcomes[code] = outcome
+        if flags is not None:
+            execution.store.add(code, flags)
+        _timed(stages, "models", started)
+    started = time.perf_counter()
+    engine.reconnect()  # the forest's memory back before ranking
+    write_scores(uow, run, engine)
+    ran = [code for code in run.tests if execution.outcomes[code].status == "ran"]
+    write_journal_risks(uow, run, execution.store, ran)
+    _timed(stages, "score_and_write", started)
+    log.info("je tests of %s lines: %s", engine.population.num_rows, stages)
 
 
 def execute(
@@ -346,36 +569,10 @@ def execute(
     *,
     columns: Collection[str] | None = None,
 ) -> Executed:
-    """Run the run's tests, score the journals, write it all; outcomes in the run's (catalogue) order.
-    `columns` are the fields the file had a column for, when ingestion recorded them."""
-    params = {code: TESTS[code].params.model_validate(run.parameters.get(code, {})) for code in run.tests}
-    context = Context(run.fiscal_start, run.fiscal_end, run.performance_materiality)
-    stages: dict[str, float] = {}
-    started = time.perf_counter()
-    engine = Engine(load_population(uow, run.dataset_id), context)
-    _trim_heap()  # what parsing the lines took and freed
-    with engine:
-        stages["read"] = round(time.perf_counter() - started, 3)
-        started = time.perf_counter()
-        profile = engine.profile(run.tests, params)
-        stages["profile"] = round(time.perf_counter() - started, 3)
-        outcomes: dict[str, Outcome] = {}
-        flagged: list[pa.Table] = []
-        for index, code in enumerate(execution_order(run.tests)):
-            started = time.perf_counter()
-            outcome, flags = run_test(engine, code, params[code], profile, columns)
-            outcome.seconds = round(time.perf_counter() - started, 3)
-            outcomes[code] = outcome
-            if flags is not None:
-                flagged.append(flags)
-            if progress is not None:
-                progress((index + 1) / (len(run.tests) + 2))
-        started = time.perf_counter()
-        engine.reconnect()  # the last test's memory back before ranking
-        flags = _all_flags(flagged)
-        ran = [code for code in run.tests if outcomes[code].status == "ran"]
-        journals = risk.rank_journals(engine.duck, flags, engine.journal_debits(), ran)
-        write(uow, run, flags, journals)
-        stages["score_and_write"] = round(time.perf_counter() - started, 3)
-    log.info("je tests of %s lines: %s", engine.population.num_rows, stages)
-    return Executed([outcomes[code] for code in run.tests], stages)
+    """Run the run's tests, score the journals, write it all in one transaction (the job commits the rule
+    results first itself: service.execute_run); outcomes in the run's (catalogue) order."""
+    execution = start(uow, run)
+    with execution.engine:
+        run_rules(uow, execution, progress, columns=columns)
+        run_models(uow, execution)
+    return Executed([execution.outcomes[code] for code in run.tests], execution.stages)

@@ -75,7 +75,10 @@ class Population(BaseModel):
 class TestResult(BaseModel):
     code: str
     title: str
-    status: Literal["ran", "not_applicable"]
+    status: Literal["ran", "not_applicable", "scoring", "failed"] = Field(
+        description="scoring: a model (the Isolation Forest) still being computed while the rule-based results"
+        " are readable; failed: it stopped (the run's error says why)"
+    )
     flagged_lines: int
     flagged_journals: int
     parameters: dict[str, Any]
@@ -101,7 +104,10 @@ class RunRead(BaseModel):
     dataset_id: uuid.UUID
     dataset_version: int
     trigger: Literal["automatic", "manual"]
-    status: Literal["queued", "running", "completed", "failed"]
+    status: Literal["queued", "running", "scoring", "completed", "failed"] = Field(
+        description="scoring: the rule-based tests' results and flagged lines are readable; the Isolation Forest"
+        " and the journal risk ranking follow"
+    )
     job_id: uuid.UUID | None
     requested_tests: list[str]
     fiscal_start: date

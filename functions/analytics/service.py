@@ -7,6 +7,7 @@ its performance materiality at the time. Once finished it never changes; a re-ru
 
 from __future__ import annotations
 
+import time
 import uuid
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -144,7 +145,12 @@ def on_dataset_ingested(uow: UnitOfWork, event: DatasetIngested) -> JeRun | None
 
 
 def execute_run(uow: UnitOfWork, *, run_id: uuid.UUID, progress: ProgressReporter) -> dict[str, Any]:
-    """The job: run every test of the run and record the outcome; a redelivery of a finished run is a no-op."""
+    """The job, in two transactions: the rule-based tests' results and flags are committed first (the run
+    is `scoring`, its results readable), then the models (the Isolation Forest) and the journal risk
+    scores complete it. A failure in the second leaves the run failed with the rule results intact; a
+    redelivery of a `scoring` run computes only what the second transaction writes; one of a finished
+    run is a no-op."""
+    started = time.perf_counter()
     run = uow.session.get(JeRun, run_id, with_for_update=True)
     if run is None:
         raise JobFailed("run_missing", "The run no longer exists")
@@ -156,20 +162,33 @@ def execute_run(uow: UnitOfWork, *, run_id: uuid.UUID, progress: ProgressReporte
     dataset = uow.session.get(Dataset, run.dataset_id)
     if dataset is None or dataset.status != "succeeded":
         raise JobFailed("dataset_unavailable", "The general ledger of this run is not loaded")
-    run.status = "running"
     summary = dataset.summary or {}
     columns = summary.get("columns")
-    executed = runner.execute(uow, run, progress, columns=set(columns) if isinstance(columns, dict) else None)
-    outcomes = executed.outcomes
-    run.population = {
-        "journals": int(summary.get("journals", 0)),
-        "lines": int(summary.get("lines", 0)),
-        "debit_total": str(summary.get("debit_total", "0")),
-        "credit_total": str(summary.get("credit_total", "0")),
-    }
-    run.results = [outcome.as_dict() for outcome in outcomes]
+    known = set(columns) if isinstance(columns, dict) else None
+    execution = runner.start(uow, run)
+    with execution.engine:
+        if run.status == "scoring":  # the same rule results again, for ranking; they are written already
+            runner.run_rules(uow, execution, progress, columns=known, write=False)
+        else:
+            run.status = "running"
+            runner.run_rules(uow, execution, progress, columns=known)
+            run.population = {
+                "journals": int(summary.get("journals", 0)),
+                "lines": int(summary.get("lines", 0)),
+                "debit_total": str(summary.get("debit_total", "0")),
+                "credit_total": str(summary.get("credit_total", "0")),
+            }
+            run.results, run.status = execution.results(), "scoring"
+            uow.commit()  # the first transaction: the rule-based results are readable from here on
+            execution.stages["rules_readable"] = round(time.perf_counter() - started, 3)
+            run = uow.session.get(JeRun, run_id, with_for_update=True, populate_existing=True)
+            if run is None or run.status != "scoring":
+                raise JobFailed("run_missing", "The run no longer exists")
+            execution.run = run
+        runner.run_models(uow, execution)
+    run.results = execution.results()
     run.status, run.completed_at = "completed", clock.now()
-    counts = {o.code: o.flagged_lines for o in outcomes if o.status == "ran"}
+    counts = {r["code"]: r["flagged_lines"] for r in run.results if r["status"] == "ran"}
     uow.publish(
         AnalyticsCompleted(engagement_id=run.engagement_id, run_id=run.id, dataset_id=run.dataset_id, counts=counts)
     )
@@ -181,12 +200,16 @@ def execute_run(uow: UnitOfWork, *, run_id: uuid.UUID, progress: ProgressReporte
         target_id=run.id,
         counts=counts,
     )
-    return _job_result(run) | {"seconds": executed.stages}
+    return _job_result(run) | {"seconds": execution.stages}
 
 
 def fail_run(uow: UnitOfWork, *, run_id: uuid.UUID, error: dict[str, Any]) -> None:
+    """The run failed: with the error, and, when its rule-based results were committed (`scoring`), those
+    results kept and the models that were being computed marked failed."""
     run = uow.session.get(JeRun, run_id, with_for_update=True)
-    if run is not None and run.status in ("queued", "running"):
+    if run is not None and run.status in ("queued", "running", "scoring"):
+        if run.results:
+            run.results = [r | {"status": "failed"} if r["status"] == "scoring" else r for r in run.results]
         run.status, run.error, run.completed_at = "failed", error, clock.now()
 
 
@@ -253,8 +276,14 @@ def flagged_lines(
     offset: int,
     limit: int,
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of the lines a test of a completed run flagged, in file order; 404 when it did not run."""
-    run = completed_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
+    """One page of the lines a test flagged, in file order; 404 when it was not in the run. A rule-based
+    test's lines are readable once the run is `scoring` (its results committed), and stay so if the
+    models then fail."""
+    run = get_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
+    if run.status in ("queued", "running"):
+        raise Conflict(f"The run is {run.status}; its results are not available", code="run_not_completed")
+    if run.status != "completed" and test_result(run, code)["status"] != "ran":
+        raise Conflict(f"The run is {run.status}; this test's results are not available", code="run_not_completed")
     test_result(run, code)
     return reads.test_lines(
         uow,

@@ -1,11 +1,12 @@
 """Tables of journal-entry testing: runs, the lines each test flagged, journal risk scores, triage.
 
 A run tests one general-ledger dataset version with fixed parameters; once it has completed or failed
-it never changes (a trigger refuses it), and neither do its flags and scores, which are written once
-in the run's transaction. Like journal lines, flags and scores carry no foreign key: only the run's
-job writes them, in the transaction that completes the run, and 60,000 referential checks took a
-quarter of the write (1.0 s, now 0.73 s). Dispositions belong to a journal of a dataset version, not a run,
-so a re-run of the same version finds the auditor's triage where it was left.
+it never changes (a trigger refuses it), and neither do its flags and scores, which are written once:
+the rule-based tests' in the transaction that makes the run `scoring`, the forest's and the journal
+risk scores in the one that completes it. Like journal lines, flags and scores carry no foreign key:
+only the run's job writes them, and 60,000 referential checks took a quarter of the write. Dispositions
+belong to a journal of a dataset version, not a run, so a re-run of the same version finds the
+auditor's triage where it was left.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.db.models import Base, _created, _uuid_pk
 from shared.db.models_engagement import _engagement, _firm, _in, _updated
 
-RUN_STATUSES = ("queued", "running", "completed", "failed")
+# `scoring`: the rule-based tests' results are committed and readable; the forest and the scores follow.
+RUN_STATUSES = ("queued", "running", "scoring", "completed", "failed")
 RUN_TRIGGERS = ("automatic", "manual")
 DISPOSITIONS = ("open", "investigating", "explained", "exception", "false_positive")
 
@@ -69,22 +71,32 @@ class JeRun(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class JeFlag(Base):
-    """One line flagged by one test of a run; `score` is the test's measure where it has one (z, anomaly)."""
+class JeLineFlag(Base):
+    """A line flagged by a run: bit i of `tests` is set when the run's i-th test (`JeRun.tests`) flagged it.
+    One row per flagged line, whatever the number of tests that hit it (migration 0016)."""
 
-    __tablename__ = "je_flags"
-    __table_args__ = (
-        PrimaryKeyConstraint("run_id", "test", "row_number", name="pk_je_flags"),
-        Index("ix_je_flags_journal", "run_id", "journal_id"),
-    )
+    __tablename__ = "je_line_flags"
+    __table_args__ = (PrimaryKeyConstraint("run_id", "row_number", name="pk_je_line_flags"),)
+
+    run_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    firm_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    engagement_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
+    row_number: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    tests: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class JeFlagScore(Base):
+    """A flagged line's measure in a test that has one (the amount outlier's z, the forest's anomaly score)."""
+
+    __tablename__ = "je_flag_scores"
+    __table_args__ = (PrimaryKeyConstraint("run_id", "test", "row_number", name="pk_je_flag_scores"),)
 
     run_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     firm_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     engagement_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     test: Mapped[str] = mapped_column(Text, nullable=False)
     row_number: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    journal_id: Mapped[str] = mapped_column(Text, nullable=False)
-    score: Mapped[float | None] = mapped_column(Double)
+    score: Mapped[float] = mapped_column(Double, nullable=False)
 
 
 class JeJournalRisk(Base):

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, text
 
 from shared.bus.envelope import Envelope
 from shared.db.models import Job, OutboxMessage
-from shared.db.models_analytics import JeFlag, JeRun
+from shared.db.models_analytics import JeFlagScore, JeLineFlag, JeRun
 from shared.db.uow import UnitOfWork
 from shared.jobs import MAX_DELIVERIES, ProgressReporter, create_job, job_handler, run_job
 from tests.support import FirmAdmin, create_firm, request, token_for
@@ -229,6 +229,7 @@ def test_a_je_run_out_of_memory_fails_on_its_first_delivery_with_no_flags(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from functions.analytics import runner
+    from shared.settings import get_settings
     from tests.engagement_support import workspace
     from tests.ingestion_support import deliver, job, loaded
     from tools.synthetic_ledger import LedgerSpec, write_general_ledger
@@ -237,8 +238,9 @@ def test_a_je_run_out_of_memory_fails_on_its_first_delivery_with_no_flags(
     write_general_ledger(tmp_path / "gl.csv", LedgerSpec(lines=5_000, fiscal_start=date(2026, 1, 1),
                                                          fiscal_end=date(2026, 12, 31)))  # fmt: skip
     loaded(ws, ws.admin, "general_ledger", (tmp_path / "gl.csv").read_bytes())
-    # The engine's budget as the runner reads it (AURA_ANALYTICS_MEMORY_MB does not exist yet).
-    monkeypatch.setitem(runner.DUCKDB_CONFIG, "memory_limit", "1MB")
+    # The engine's budget as AURA_ANALYTICS_MEMORY_MB sets it (the instance's share otherwise).
+    monkeypatch.setattr(get_settings(), "analytics_memory_mb", 1)
+    assert runner.memory_budget_mb() == 1
     accepted = ws.call("POST", "je-tests", ws.admin, json_body={}).json()
 
     deliver(accepted["job_id"], delivery_count=1)  # settles: no exception for the queue to retry
@@ -251,7 +253,10 @@ def test_a_je_run_out_of_memory_fails_on_its_first_delivery_with_no_flags(
     assert run["status"] == "failed"
     assert run["error"] == failed.error
     with UnitOfWork(firm_id=ws.firm_id, system=True) as uow:
-        flags = uow.session.scalar(select(func.count()).select_from(JeFlag).where(JeFlag.run_id == run["id"]))
+        flags = sum(
+            uow.session.scalar(select(func.count()).select_from(table).where(table.run_id == run["id"])) or 0
+            for table in (JeLineFlag, JeFlagScore)
+        )
         stored = uow.session.get(JeRun, uuid.UUID(run["id"]))
     assert flags == 0
     assert stored is not None and stored.results in (None, [])

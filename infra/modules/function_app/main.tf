@@ -80,6 +80,9 @@ locals {
     AURA_CAPABILITIES = join(",", var.capabilities)
     # This app's own jobs queue: its capabilities queue their jobs here and its jobs_worker runs them.
     AURA_JOBS_QUEUE = var.jobs_queue_name
+    # The journal-entry tests' engine budget: a quarter of this app's instance memory (the sandbox's cgroup may
+    # report the host's), beyond which DuckDB spills to the instance's temporary disk.
+    AURA_ANALYTICS_MEMORY_MB = tostring(floor(var.instance_memory_mb / 4))
     # The login is the app's managed identity, named like the app once mapped with pgaadauth_create_principal;
     # the password is an Entra ID token fetched by shared.db.engine (AURA_DB_ENTRA_AUTH).
     DATABASE_URL = "postgresql+psycopg://${urlencode(var.name)}@${var.database_host}:5432/${var.database_name}?sslmode=require"

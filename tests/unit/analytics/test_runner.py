@@ -3,13 +3,16 @@ counts. The populations are built in memory as in test_je_sql.py."""
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
 from functions.analytics import runner
 from functions.analytics.je_tests import TESTS
+from shared.settings import get_settings
 from tests.unit.analytics.populations import FY, journal, line, population
 
 pytestmark = pytest.mark.unit
@@ -77,3 +80,59 @@ def test_narrowing_the_population_keeps_each_journal_s_debits_for_ranking() -> N
         debits = dict(zip(*engine.journal_debits().to_pydict().values(), strict=True))
         assert debits == {"J1": 500, "J2": 800}
         assert engine.query("SELECT count(*) AS n FROM p").to_pylist() == [{"n": 5}]
+
+
+# --- the engine's memory budget -------------------------------------------------------------------
+
+
+def test_the_budget_is_a_share_of_the_cgroup_limit_else_of_physical_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    v2, v1 = tmp_path / "memory.max", tmp_path / "limit_in_bytes"
+    monkeypatch.setattr(runner, "_CGROUP_LIMITS", (str(v2), str(v1)))
+    monkeypatch.setattr(get_settings(), "analytics_memory_mb", 0)
+    v2.write_text("2147483648\n")  # a 2 GB instance
+    assert (runner.instance_memory_mb(), runner.memory_budget_mb()) == (2048, 512)
+    v2.write_text("max\n")  # cgroup v2 without a limit: v1's file next
+    v1.write_text("9223372036854771712\n")  # v1 without a limit: the machine's memory
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") >> 20
+    assert runner.instance_memory_mb() == physical
+    v1.write_text(str(256 << 20))  # a small container: the floor
+    assert runner.memory_budget_mb() == runner.BUDGET_MIN_MB
+    v1.write_text(str(64 << 30))
+    assert runner.memory_budget_mb() == runner.BUDGET_MAX_MB
+    monkeypatch.setattr(get_settings(), "analytics_memory_mb", 300)  # AURA_ANALYTICS_MEMORY_MB wins
+    assert runner.memory_budget_mb() == 300
+    with runner.Engine(population(line()), FY) as engine:
+        setting = engine.duck.execute("SELECT current_setting('memory_limit')").fetchone()
+        assert setting is not None and setting[0] in ("286.1 MiB", "300.0 MB")  # DuckDB shows MiB
+
+
+def test_account_pairs_found_in_many_hash_partitions_are_those_found_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    journals = []
+    for n in range(60):  # 5000/1000 in 58 journals; 7000/1000 in J0 only; J1 debits 5000 and 7100 against 1000
+        journals.append(journal(f"J{n}", 100, -100))
+    journals[0] = journal("J0", 100, -100, account_number="7000")
+    table = population(*journals, journal("J1X", 100, 50, -150))
+    lines = table.to_pylist()
+    for row in lines:
+        if row["journal_id"] == "J0" and row["cents"] < 0:
+            row["account_number"] = "1000"
+        elif row["journal_id"] != "J0":
+            row["account_number"] = "5000" if row["cents"] > 0 else "1000"
+    lines[-2]["account_number"] = "7100"
+    table = pa.Table.from_pylist(lines, schema=table.schema)
+    test = TESTS["unusual_account_pair"]
+    params = test.params.model_validate({})
+    found = {}
+    monkeypatch.setattr(get_settings(), "analytics_memory_mb", 64)
+    for per_line in (160, 2_000_000):  # as if each line took 2 MB: a pass per 16 lines
+        monkeypatch.setattr(runner, "PASS_BYTES_PER_LINE", per_line)
+        with runner.Engine(table, FY) as engine:
+            flags = test.run(engine, params).flags
+            assert flags is not None
+            found[engine.passes] = sorted(flags.column("row_number").to_pylist())
+    assert len(found) == 2 and 1 in found, found  # one pass, and many
+    one, many = found.pop(1), found.popitem()[1]
+    # J0's 7000/1000 and J1X's 7100/1000 are seen once each: both sides of each (not J1X's 5000 debit)
+    assert one == many == [2, 3, lines[-2]["row_number"], lines[-1]["row_number"]]
