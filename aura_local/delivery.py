@@ -4,8 +4,16 @@ The relay publishes committed outbox rows through `LocalTransport`, which turns 
 `local_deliveries` row per receiving function, as Service Bus would copy a message into a queue or
 into every subscription whose filter takes it. `Dispatcher` then delivers due rows with peek-lock
 semantics: a claim increments the delivery count and hides the row for a lock duration; a success
-completes it; a failure schedules a retry with exponential backoff; the tenth failure dead-letters
-it. Functions are called outside any transaction, exactly as the Functions host calls them.
+completes it; a failure schedules a retry with exponential backoff (and stamps `finished_at` on the
+attempt); the tenth failure dead-letters it. Functions are called outside any transaction, exactly as
+the Functions host calls them.
+
+A delivery in progress is also leased: the host holds a PostgreSQL advisory lock on it, on a connection
+of its own, until the outcome is written. A host killed mid-delivery (kill -9) leaves its row locked for
+the lock duration, but its leases end with its connection, so the next host to start sees at once that
+no live process works on the row and makes it due again (`release_abandoned`), instead of waiting out
+the lock. A delivery another live host is working on keeps its lease and is left alone, as the Functions
+host's automatic lock renewal keeps a message with the receiver still running it.
 """
 
 from __future__ import annotations
@@ -25,8 +33,8 @@ from typing import Any
 import azure.functions as func
 from azure.functions import _abc as func_abc
 from azure.functions.servicebus import ServiceBusMessage as TriggerServiceBusMessage
+from sqlalchemy import Connection, Engine, select, text, update
 from sqlalchemy import func as sql_func
-from sqlalchemy import select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -34,6 +42,7 @@ from shared import clock
 from shared.bus.consumer import SUBSCRIPTION_FILTERS
 from shared.bus.outbox import OutgoingMessage, relay_pending
 from shared.bus.transport import broker_properties
+from shared.db.engine import get_session_factory
 from shared.db.models import LocalDelivery, OutboxMessage
 from shared.db.uow import UnitOfWork
 
@@ -42,6 +51,19 @@ log = logging.getLogger(__name__)
 MAX_DELIVERY_COUNT = 10  # Service Bus's default MaxDeliveryCount
 LOCK_SECONDS = 60.0  # Service Bus's default lock duration
 MAX_ERROR_CHARS = 2000
+
+# A delivery's lease is the advisory lock on this key; the prefix keeps it apart from the app's own locks.
+_TAKE_LEASE = text("SELECT pg_try_advisory_lock(hashtextextended('aura_local_delivery:' || :id, 0))")
+_END_LEASE = text("SELECT pg_advisory_unlock(hashtextextended('aura_local_delivery:' || :id, 0))")
+# Claimed, never settled, still locked, and no live session holds its lease (the try succeeds, and ends
+# with this transaction): its receiver is gone.
+_RELEASE_ABANDONED = text(
+    "UPDATE local_deliveries SET next_attempt_at = :now WHERE id IN ("
+    "  SELECT id FROM local_deliveries WHERE status = :pending AND delivery_count > 0"
+    "  AND finished_at IS NULL AND next_attempt_at > :now AND function_name = ANY(:functions)"
+    "  FOR UPDATE SKIP LOCKED"
+    ") AND pg_try_advisory_xact_lock(hashtextextended('aura_local_delivery:' || id, 0)) RETURNING id"
+)
 
 PENDING = "pending"
 DELIVERED = "delivered"
@@ -404,6 +426,63 @@ def trigger_message(claim: Claim) -> func.ServiceBusMessage:
     )
 
 
+class Leases:
+    """Advisory locks on the deliveries this host is running, held on one autocommit connection of their own.
+
+    PostgreSQL ends a session's advisory locks when its connection goes, so a lease outlives nothing: a
+    lease nobody holds on a claimed row means its receiver's process is gone. Locks stack per session, so
+    one host may take a lease again (a redelivery of its own); each take is matched by one release.
+    """
+
+    def __init__(self, engine: Callable[[], Engine]) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+        self._lock = threading.Lock()
+
+    def _connected(self) -> Connection:
+        if self._connection is None or self._connection.closed:
+            self._connection = self._engine().connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._connection
+
+    def _drop(self) -> None:
+        """Forget a connection that failed; closing it ends whatever leases it held, as a crash would."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.invalidate()
+            except Exception:  # noqa: S110 - the connection is already broken
+                log.debug("closing the lease connection failed", exc_info=True)
+
+    def take(self, delivery_id: int) -> bool:
+        """Lease a delivery; False when another live session holds it."""
+        with self._lock:
+            try:
+                taken = self._connected().execute(_TAKE_LEASE, {"id": delivery_id}).scalar()
+            except Exception:
+                self._drop()
+                raise
+        return bool(taken)
+
+    def release(self, delivery_id: int) -> None:
+        """End a lease; on a failed connection the lease has ended with it."""
+        with self._lock:
+            if self._connection is None:
+                return
+            try:
+                self._connection.execute(_END_LEASE, {"id": delivery_id})
+            except Exception:
+                log.warning("releasing the lease on delivery %d failed; the lease connection is reset", delivery_id)
+                self._drop()
+
+    def close(self) -> None:
+        """End every lease: the connection is discarded, never returned to the pool with locks on it."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.invalidate()
+            connection.close()
+
+
 class Dispatcher:
     """Relays the outbox and delivers due messages to the app's Service Bus triggers."""
 
@@ -428,6 +507,15 @@ class Dispatcher:
         self.batch_size = batch_size
         self._session_factory = session_factory
         self._functions = routes.functions
+        self.leases = Leases(self._engine)
+
+    def _engine(self) -> Engine:
+        session = (self._session_factory or get_session_factory())()
+        try:
+            bind = session.get_bind()
+        finally:
+            session.close()
+        return bind if isinstance(bind, Engine) else bind.engine
 
     @classmethod
     def for_functions(cls, functions: Sequence[BoundFunction], **options: Any) -> Dispatcher:
@@ -467,24 +555,57 @@ class Dispatcher:
                 .with_for_update(skip_locked=True)
             ).all()
             claims = []
-            for row in rows:
-                row.delivery_count += 1
-                row.next_attempt_at = locked_until
-                claims.append(
-                    Claim(
-                        id=row.id,
-                        message_id=row.message_id,
-                        entity=row.entity,
-                        function_name=row.function_name,
-                        message_type=row.message_type,
-                        body=row.body,
-                        delivery_count=row.delivery_count,
-                        created_at=row.created_at,
-                        locked_until=locked_until,
+            leased: list[int] = []
+            try:
+                for row in rows:
+                    # Leased before the claim commits, so no one ever sees the claim without its lease.
+                    if not self.leases.take(row.id):
+                        continue  # a live receiver elsewhere still runs it, past its lock (auto-renewal)
+                    leased.append(row.id)
+                    row.delivery_count += 1
+                    row.next_attempt_at = locked_until
+                    row.finished_at = None
+                    claims.append(
+                        Claim(
+                            id=row.id,
+                            message_id=row.message_id,
+                            entity=row.entity,
+                            function_name=row.function_name,
+                            message_type=row.message_type,
+                            body=row.body,
+                            delivery_count=row.delivery_count,
+                            created_at=row.created_at,
+                            locked_until=locked_until,
+                        )
                     )
-                )
-            uow.commit()
+                uow.commit()
+            except BaseException:
+                for delivery_id in leased:
+                    self.leases.release(delivery_id)
+                raise
         return claims
+
+    def release_abandoned(self) -> list[int]:
+        """Make due at once the deliveries locked by a receiver whose process is gone; returns their ids.
+
+        A row claimed and not settled (pending, counted, no `finished_at`, its lock in the future) whose
+        lease no live session holds was left by a host that died mid-delivery. Its delivery count stays
+        as it is: the crashed attempt counts, as Service Bus counts a lock that expired.
+        """
+        if not self._functions:
+            return []
+        now = utcnow()
+        with self._system() as uow:
+            released = list(
+                uow.session.scalars(
+                    _RELEASE_ABANDONED,
+                    {"now": now, "pending": PENDING, "functions": sorted(self._functions)},
+                )
+            )
+            uow.commit()
+        if released:
+            log.warning("%d deliveries were locked by a host that is gone; delivering them again now", len(released))
+        return released
 
     def deliver_once(self) -> int:
         """Deliver the messages due now; returns how many deliveries were attempted."""
@@ -530,28 +651,35 @@ class Dispatcher:
             type(exc).__name__,
             delay,
         )
+        now = utcnow()
         self._settle(
             claim,
             status=PENDING,
-            next_attempt_at=utcnow() + timedelta(seconds=delay),
+            next_attempt_at=now + timedelta(seconds=delay),
             last_error=error_text(exc),
+            finished_at=now,  # the attempt ended: a retry waiting out its backoff, not a lock
         )
 
     def _settle(self, claim: Claim, **values: Any) -> None:
-        """Apply an outcome, unless the lock expired and another receiver took the message meanwhile."""
-        with self._system() as uow:
-            # RETURNING, not rowcount: an ORM-enabled statement may report rowcount -1.
-            settled = uow.session.execute(
-                update(LocalDelivery)
-                .where(
-                    LocalDelivery.id == claim.id,
-                    LocalDelivery.status == PENDING,
-                    LocalDelivery.delivery_count == claim.delivery_count,
-                )
-                .values(**values)
-                .returning(LocalDelivery.id)
-            ).first()
-            uow.commit()
+        """Apply an outcome, unless the lock expired and another receiver took the message meanwhile.
+
+        The lease ends only after the outcome commits, so the row is never unleased while it looks claimed."""
+        try:
+            with self._system() as uow:
+                # RETURNING, not rowcount: an ORM-enabled statement may report rowcount -1.
+                settled = uow.session.execute(
+                    update(LocalDelivery)
+                    .where(
+                        LocalDelivery.id == claim.id,
+                        LocalDelivery.status == PENDING,
+                        LocalDelivery.delivery_count == claim.delivery_count,
+                    )
+                    .values(**values)
+                    .returning(LocalDelivery.id)
+                ).first()
+                uow.commit()
+        finally:
+            self.leases.release(claim.id)
         if not settled:
             log.warning("lock on message %s for %s was lost; outcome dropped", claim.message_id, claim.function_name)
 

@@ -8,6 +8,7 @@ are synchronous, so every invocation runs in a worker thread; the event loop onl
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -16,6 +17,7 @@ import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -339,8 +341,17 @@ class LocalHost:
         max_delivery_count: int = 10,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
+        http_workers: int | None = None,
     ) -> None:
         self.functions: tuple[BoundFunction, ...] = bind_functions(app.get_functions())
+        self.http_workers = http_workers or _pool_connections()
+        # Requests without credentials (sign-in above all, each a deliberately slow password hash) get a
+        # lane of their own, so a burst of them, or a password sprayer, cannot take every worker from
+        # the signed-in users' requests.
+        self.anonymous_workers = max(2, self.http_workers // 2)
+        self._limiters: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[anyio.CapacityLimiter, anyio.CapacityLimiter]
+        ] = weakref.WeakKeyDictionary()
         self.route_prefix = "/" + route_prefix.strip("/") if route_prefix.strip("/") else ""
         self.static_dir = static_dir.resolve() if static_dir is not None else None
         self.static_headers = _static_headers(self.static_dir)
@@ -364,6 +375,7 @@ class LocalHost:
         self._thread: threading.Thread | None = None
         self._bus_failures = 0
         self._bus_retry_at = 0.0
+        self._abandoned_released = False
         self._lock = threading.Lock()
 
     # -- the background loop --
@@ -394,6 +406,7 @@ class LocalHost:
                 else:
                     self._thread = None
             self.timers.shutdown()
+            self.dispatcher.leases.close()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -415,6 +428,10 @@ class LocalHost:
         if not self.run_bus or time.monotonic() < self._bus_retry_at:
             return healthy
         try:
+            if not self._abandoned_released:
+                # Deliveries a killed host left locked are due now, not when their locks expire.
+                self.dispatcher.release_abandoned()
+                self._abandoned_released = True
             self.dispatcher.relay_once()
             while not self._stop.is_set() and self.dispatcher.deliver_once() >= self.dispatcher.batch_size:
                 pass
@@ -517,13 +534,29 @@ class LocalHost:
         )
         started = time.perf_counter()
         try:
-            result = await anyio.to_thread.run_sync(route.function.invoke, request)
+            limiter = self._http_limiter(signed_in="authorization" in request_headers)
+            result = await anyio.to_thread.run_sync(route.function.invoke, request, limiter=limiter)
         except Exception:
             log.exception("function %s failed", route.function.name)
             return _problem(500, "internal_error", "Internal Server Error", "The function failed.", instance)
         finally:
             log.debug("function %s ran in %.1f ms", route.function.name, (time.perf_counter() - started) * 1000)
         return _response_parts(result)
+
+    def _http_limiter(self, *, signed_in: bool) -> anyio.CapacityLimiter:
+        """At most `http_workers` signed-in requests run at once, by default as many as the database
+        pool has connections, and `anonymous_workers` others; more wait their turn here, first come
+        first served. Under 50 users anyio's default of 40 threads for everything queued them in the
+        pool and for the GIL instead, each round trip's wake-up behind dozens of threads, and a burst of
+        sign-ins held most of them while hashing (`make bench-load`, README)."""
+        loop = asyncio.get_running_loop()
+        lanes = self._limiters.get(loop)
+        if lanes is None:
+            lanes = self._limiters[loop] = (
+                anyio.CapacityLimiter(self.http_workers),
+                anyio.CapacityLimiter(self.anonymous_workers),
+            )
+        return lanes[0] if signed_in else lanes[1]
 
     def _too_large(self, instance: str) -> tuple[int, list[tuple[str, str]], bytes]:
         return _problem(
@@ -592,6 +625,14 @@ class LocalHost:
             else:
                 lines.append(f"{function.name}: {function.trigger_type}")
         return lines
+
+
+def _pool_connections() -> int:
+    """The connections the app's database pool may open (AURA_DB_POOL_SIZE + AURA_DB_MAX_OVERFLOW)."""
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    return settings.db_pool_size + settings.db_max_overflow
 
 
 def _request_headers(scope: Scope) -> dict[str, str]:
