@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
+import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,6 +16,20 @@ from shared.settings import get_settings
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
+
+T = TypeVar("T")
+
+
+# How many hashes may run at once: one per core. A burst of sign-ins queues here instead of putting dozens
+# of 64 MiB hashes on two cores at once (50 of them: 3.2 GB), which took the CPU from every other request
+# and made each hash slower too; the queue holds no database connection (login checks the hash outside
+# a transaction), and with the host's lane for requests without credentials it holds few workers.
+_HASHING_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+
+
+def _bounded(work: Callable[[], T]) -> T:
+    with _HASHING_SLOTS:
+        return work()
 
 
 @functools.cache
@@ -46,17 +64,22 @@ def validate_password(password: str, *, field: str = "password") -> None:
 
 def hash_password(password: str) -> str:
     validate_password(password)
-    return _hasher().hash(password)
+    hasher = _hasher()
+    return _bounded(lambda: hasher.hash(password))
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when the password matches; with no hash, spends the same time and answers False."""
     hasher = _hasher()
-    dummy = _dummy_hash(hasher)  # built on the first check of either kind, so neither pays for it alone
-    try:
-        return hasher.verify(password_hash or dummy, password) and password_hash is not None
-    except (VerificationError, InvalidHashError):
-        return False
+
+    def check() -> bool:
+        dummy = _dummy_hash(hasher)  # built on the first check of either kind, so neither pays for it alone
+        try:
+            return hasher.verify(password_hash or dummy, password) and password_hash is not None
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return _bounded(check)
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -1,0 +1,67 @@
+"""A burst of sign-ins checks at most one password hash per core at a time; the rest wait their turn.
+
+The hasher is replaced by one that holds each check until the test lets it go, so the test can see how
+many checks run at once without spending the CPU a real argon2 hash costs.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+from shared.auth import passwords
+
+pytestmark = pytest.mark.unit
+
+
+class _HeldHasher:
+    def __init__(self) -> None:
+        self.running = 0
+        self.most = 0
+        self.lock = threading.Lock()
+        self.release = threading.Event()
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        self.release.wait(30)
+        with self.lock:
+            self.running -= 1
+        return password == "the right one 2026"
+
+    def hash(self, password: str) -> str:
+        return "dummy"
+
+
+def test_a_burst_of_checks_runs_one_per_core_and_every_one_is_answered(monkeypatch: pytest.MonkeyPatch) -> None:
+    hasher = _HeldHasher()
+    monkeypatch.setattr(passwords, "_hasher", lambda: hasher)
+    slots = max(1, os.cpu_count() or 1)
+    burst = slots + 6
+    answers: list[bool] = []
+    answers_lock = threading.Lock()
+
+    def sign_in(n: int) -> None:
+        ok = passwords.verify_password("stored", "the right one 2026" if n % 2 else "a wrong one 2026")
+        with answers_lock:
+            answers.append(ok)
+
+    threads = [threading.Thread(target=sign_in, args=(n,)) for n in range(burst)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while hasher.running < slots and time.monotonic() < deadline:
+        time.sleep(0.01)
+    for _ in range(20):  # the others are blocked, not merely late: they stay out while the slots are held
+        time.sleep(0.01)
+        assert hasher.running == slots
+    hasher.release.set()
+    for thread in threads:
+        thread.join(30)
+
+    assert hasher.most == slots, "never more checks at once than cores"
+    assert sorted(answers) == [False] * (burst - burst // 2) + [True] * (burst // 2), "every check was answered"
