@@ -67,6 +67,8 @@ export const routes: RouteObject[] = [
               { path: 'adjustments', lazy: page(() => import('./pages/mapping/Adjustments'), 'Adjustments') },
               { path: 'lead-sheets', lazy: page(() => import('./pages/mapping/LeadSheets'), 'LeadSheets') },
               { path: 'statements', lazy: page(() => import('./pages/mapping/Statements'), 'Statements') },
+              { path: 'sampling', lazy: page(() => import('./pages/sampling/Sampling'), 'Sampling') },
+              { path: 'sampling/:sampleId', lazy: page(() => import('./pages/sampling/SampleDetail'), 'SampleDetail') },
             ],
           },
           { path: 'clients', lazy: page(() => import('./pages/engagements/Clients'), 'Clients') },

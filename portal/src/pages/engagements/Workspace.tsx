@@ -34,6 +34,7 @@ export function Workspace() {
         ['adjustments', 'Adjustments'],
         ['lead-sheets', 'Lead sheets'],
         ['statements', 'Statements'],
+        ['sampling', 'Sampling'],
         ['je-tests', 'JE testing'],
         ['benford', 'Benford'],
         ['binder', 'Binder'],
