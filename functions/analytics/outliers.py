@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 SCORING_THREADS = 2
+TRAINING_LINES = 100_000  # the forest is grown on a sample of this many lines, then scores every line
 SCORING_MEMORY_MB = 16  # scikit-learn scores in chunks of this much working memory (its default is 1 GB)
 FEATURE_NAMES = ("log_amount", "sign", "entry_hour", "entry_weekday", "entry_lag_days", "user_rarity", "account_rarity")
 # The population's columns the features are computed from (besides each line's row_number).
@@ -117,8 +118,8 @@ class Scored:
 def most_anomalous(
     rows: Any, matrix: Any, *, contamination: float, trees: int, sample_size: int, seed: int
 ) -> Scored | None:
-    """Grow the forest on the features, score every line, and keep the `contamination` share (at least one
-    line) with the highest scores; None when there are no lines."""
+    """Grow the forest on (a sample of) the features, score every line in chunks, and keep the
+    `contamination` share (at least one line) with the highest scores; None when there are no lines."""
     import numpy as np
     from sklearn import config_context
     from sklearn.ensemble import IsolationForest  # scikit-learn itself is ~120 MB: imported once it is needed
@@ -126,12 +127,18 @@ def most_anomalous(
     flagged = max(1, int(len(rows) * contamination)) if len(rows) else 0
     if flagged == 0:
         return None
+    # Grown on a seeded sample of at most TRAINING_LINES lines (each tree draws only `sample_size` of them):
+    # every line of a smaller population, so a small run's forest is the one grown on all its lines.
+    training = matrix
+    if len(rows) > TRAINING_LINES:
+        training = matrix[np.sort(np.random.default_rng(seed).choice(len(rows), TRAINING_LINES, replace=False))]
     model = IsolationForest(
         n_estimators=trees,
-        max_samples=min(sample_size, len(rows)),
+        max_samples=min(sample_size, len(training)),
         random_state=seed,
         n_jobs=1,  # fitting 100 trees of 256 lines is quick; threads cost memory
-    ).fit(matrix)
+    ).fit(training)
+    del training
     # The paper's anomaly score s(x, n), higher is more anomalous; scored in halves on two threads (the
     # trees release the GIL), which is the same result in half the time.
     with ThreadPoolExecutor(SCORING_THREADS) as pool, config_context(working_memory=SCORING_MEMORY_MB):

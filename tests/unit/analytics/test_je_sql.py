@@ -358,6 +358,20 @@ def test_isolation_forest_flags_the_blatant_line_with_its_score_reproducibly() -
     assert again.flags is not None and again.flags.to_pylist() == found.flags.to_pylist()
 
 
+def test_a_forest_grown_on_a_sample_still_scores_every_line_and_finds_the_blatant_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(outliers, "TRAINING_LINES", 40)  # of 121 lines: as a million lines against 100,000
+    table = population(*(line(f"S{i}", 10_025 + 100 * i, entered_time=time(9 + i % 8, i % 60)) for i in range(120)))
+    table = pa.concat_tables([table, population(line("ODD", 98_765_432, account_number="9999", entered_time=time(3)))])
+    rows = table["row_number"].to_pylist()
+    table = table.set_column(0, "row_number", pa.array(list(range(2, len(rows) + 2)), pa.int64()))
+    found = run("isolation_forest", table, contamination="0.01")  # int(121 x 0.01) = 1 line
+    assert found.flags is not None and found.flags.to_pylist()[0]["journal_id"] == "ODD"
+    again = run("isolation_forest", table, contamination="0.01")
+    assert again.flags is not None and again.flags.to_pylist() == found.flags.to_pylist()
+
+
 def test_the_forest_flags_at_least_one_line_and_nothing_of_an_empty_population() -> None:
     table = population(*(line(f"S{i}", 10_000 + i) for i in range(20)))
     assert len(flagged("isolation_forest", table, contamination="0.001")) == 1  # int(20 x 0.001) = 0 -> 1
