@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
 import { useLocation } from 'react-router'
 import { FIRM_PERMISSIONS, makeEngagement, makeMe, mockApi, renderPage } from '../../test/render'
-import { EXCEPTIONS, RUNS, makeRun, problem } from './fixtures'
+import { EXCEPTIONS, RUNS, TESTS, makeRun, makeTest, problem } from './fixtures'
 import { JeSummary } from './JeSummary'
 
 const engagement = makeEngagement()
@@ -85,6 +85,31 @@ describe('JeSummary', () => {
     expect(reads).toBeGreaterThanOrEqual(2)
     expect(screen.queryByText(/The tests are running/)).not.toBeInTheDocument()
     expect(screen.getByText('completed', { selector: '.badge' })).toBeInTheDocument()
+  })
+
+  it('shows a scoring run\'s rule-based results at once and keeps polling until the forest is done', async () => {
+    let reads = 0
+    const scoring = makeRun({
+      status: 'scoring',
+      completed_at: null,
+      tests: [...TESTS, makeTest({ code: 'isolation_forest', title: 'Isolation Forest anomalies', status: 'scoring', weight: 0 })],
+    })
+    mockApi({
+      ...base,
+      'GET /api/engagements/e-1/je-tests/r-1': () => {
+        reads += 1
+        return { body: reads < 2 ? scoring : makeRun() }
+      },
+    })
+    renderPage(<JeSummary />, { route: ROUTE, path: '/engagements/e-1/je-tests/r-1', engagement, extraRoutes })
+    expect(await screen.findByText(/The rule-based tests have finished/)).toBeInTheDocument()
+    expect(screen.getByRole('table', { name: /Tests/ })).toBeInTheDocument()
+    expect(within(rowOf('After hours')).getByText('4')).toBeInTheDocument()
+    expect(within(rowOf('Isolation forest')).getByText('scoring', { selector: '.badge' })).toBeInTheDocument()
+    expect(screen.queryByRole('link', { name: 'Risk-ranked journals' })).not.toBeInTheDocument()
+    await waitFor(() => expect(screen.queryByText(/The rule-based tests have finished/)).not.toBeInTheDocument(), { timeout: 3000 })
+    expect(reads).toBeGreaterThanOrEqual(2)
+    expect(screen.getByRole('link', { name: 'Risk-ranked journals' })).toBeInTheDocument()
   })
 
   it('explains that the tests start with a ledger when there is no run, and starts them on request', async () => {

@@ -15,6 +15,7 @@ import {
   exceptionsKey,
   exportUrl,
   isActive,
+  isScoring,
   isProblem,
   runErrorText,
   runKey,
@@ -245,7 +246,7 @@ function RunView({ run, base, engagementId, canRun, onOpen, onRerun }: { run: Ru
           </span>
           <span style={{ flex: 1 }} />
           {completed && <Link to={`${base}/${run.id}/journals`}>Risk-ranked journals</Link>}
-          {canRun && !active && (
+          {canRun && !active && !isScoring(run.status) && (
             <button type="button" onClick={onRerun}>
               Run again with changes
             </button>
@@ -255,6 +256,12 @@ function RunView({ run, base, engagementId, canRun, onOpen, onRerun }: { run: Ru
           <div className="notice je-running" role="status" aria-live="polite">
             <span className="je-spinner" aria-hidden="true" />
             The tests are running ({run.status}). This page updates by itself when they finish.
+          </div>
+        )}
+        {isScoring(run.status) && (
+          <div className="notice je-running" role="status" aria-live="polite">
+            <span className="je-spinner" aria-hidden="true" />
+            The rule-based tests have finished: their results are below. The Isolation Forest and the risk-ranked journals follow; this page updates by itself.
           </div>
         )}
         {run.status === 'failed' && (

@@ -39,6 +39,8 @@ export const exceptionsKey = (engagementId: string) => ['je-exceptions', engagem
 export const journalsKey = (engagementId: string, runId: string) => ['je-journals', engagementId, runId] as const
 
 export const isActive = (status: string | undefined) => status === 'queued' || status === 'running'
+/** The rule-based results are readable; the Isolation Forest and the journal ranking are still being computed. */
+export const isScoring = (status: string | undefined) => status === 'scoring'
 
 /** An ApiError of this status (and code, when given). */
 export function isProblem(error: unknown, status: number, code?: string): boolean {
@@ -52,12 +54,12 @@ export async function fetchRun(engagementId: string, runId: string | undefined):
   return ok(api.GET('/api/engagements/{engagement_id}/je-tests', { params: { path: { engagement_id: engagementId } } }))
 }
 
-/** The run (latest when runId is undefined), polled every second while it is queued or running. */
+/** The run (latest when runId is undefined), polled every second while it is queued, running or scoring. */
 export function useRun(engagementId: string, runId: string | undefined, interval = 1000) {
   return useQuery({
     queryKey: runKey(engagementId, runId),
     queryFn: () => fetchRun(engagementId, runId),
-    refetchInterval: (query) => (isActive(query.state.data?.status) ? interval : false),
+    refetchInterval: (query) => (isActive(query.state.data?.status) || isScoring(query.state.data?.status) ? interval : false),
   })
 }
 
