@@ -152,4 +152,5 @@ def test_a_large_client_file_sent_straight_to_storage_is_refused_as_a_duplicate_
     deliver(queued.json()["job_id"])
     dataset = ws.call("GET", f"datasets/{queued.json()['dataset_id']}", ws.admin).json()
     assert dataset["status"] == "failed" and dataset["error"]["code"] == "duplicate_dataset"
-    assert current(ws)["version"] == 1
+    still = current(ws)
+    assert still is not None and still["version"] == 1
