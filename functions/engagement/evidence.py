@@ -452,7 +452,9 @@ def upload_evidence_content(
             errors=[{"loc": ["body"], "msg": "empty body", "type": "missing"}],
         )
     if len(data) > MAX_EVIDENCE_BYTES:
-        raise PayloadTooLarge(f"Through the API a file may be at most {MAX_EVIDENCE_BYTES} bytes")
+        raise PayloadTooLarge(
+            f"A file sent this way may be at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB ({MAX_EVIDENCE_BYTES} bytes)"
+        )
     uploads.store_content(EVIDENCE_UPLOADS, upload, data, storage)
 
 
