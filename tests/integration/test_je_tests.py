@@ -841,3 +841,86 @@ def test_isolation_forest_flags_the_blatant_line_reproducibly(statistical: Stati
 
 def test_sequence_gap_is_not_applicable_without_numeric_journal_ids(statistical: Statistical) -> None:
     assert_not_applicable(statistical.default, "sequence_gap", ["journal_id (numeric)"])
+
+
+# --- results first, models after: two transactions -----------------------------------------------
+
+
+def _two_journals() -> list[dict[str, Any]]:
+    """A round journal on a Sunday among ordinary ones: round_amount and weekend_entry flag it."""
+    gl = Ledger()
+    for day in weekdays(date(2026, 2, 2), 12):
+        gl.clean(day=day)
+    gl.clean(day=date(2026, 3, 6), entered_date=date(2026, 3, 8), amount="3000.00")
+    return gl.rows
+
+
+def test_rule_results_are_readable_while_the_forest_runs_and_survive_its_failure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from functions.analytics import runner
+    from tests.ingestion_support import deliver, job
+
+    ws = load_general_ledger(_two_journals())
+    accepted = ws.call("POST", "je-tests", ws.admin, json_body={}).json()
+    seen: dict[str, Any] = {}
+
+    def models_fail(uow: Any, execution: Any) -> None:
+        """While the second transaction runs, the first's results are there for anyone to read."""
+        seen["run"] = ws.call("GET", f"je-tests/{accepted['run_id']}", ws.admin).json()
+        seen["lines"] = ws.call("GET", f"je-tests/{accepted['run_id']}/tests/round_amount/lines", ws.admin)
+        seen["forest"] = ws.call("GET", f"je-tests/{accepted['run_id']}/tests/isolation_forest/lines", ws.admin)
+        raise ValueError("the forest could not be grown")
+
+    monkeypatch.setattr(runner, "run_models", models_fail)
+    deliver(accepted["job_id"])
+
+    during = {t["code"]: t for t in seen["run"]["tests"]}
+    assert seen["run"]["status"] == "scoring" and seen["run"]["completed_at"] is None
+    assert (during["round_amount"]["status"], during["round_amount"]["flagged_lines"]) == ("ran", 2)
+    assert during["isolation_forest"]["status"] == "scoring"
+    assert seen["lines"].status == 200 and seen["lines"].json()["total"] == 2
+    assert seen["forest"].status == 409 and seen["forest"].json()["code"] == "run_not_completed"
+
+    failed = job(ws, accepted["job_id"])
+    assert failed.status == "failed" and failed.error is not None and failed.error["code"] == "invalid_input"
+    after = ws.call("GET", f"je-tests/{accepted['run_id']}", ws.admin).json()
+    assert after["status"] == "failed" and after["error"] == failed.error
+    results = {t["code"]: t for t in after["tests"]}
+    assert results["isolation_forest"]["status"] == "failed"
+    assert {code: r for code, r in results.items() if code != "isolation_forest"} == {
+        code: r for code, r in during.items() if code != "isolation_forest"
+    }
+    lines = ws.call("GET", f"je-tests/{accepted['run_id']}/tests/weekend_entry/lines", ws.admin).json()
+    assert [(line["journal_id"], line["line_number"]) for line in lines["items"]] == [("1013", 1), ("1013", 2)]
+    journals = ws.call("GET", f"je-tests/{accepted['run_id']}/journals", ws.admin)
+    assert journals.status == 409, "no ranking without the second transaction"
+
+
+def test_a_redelivery_after_the_rule_results_were_committed_completes_the_run_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from functions.analytics import runner
+    from tests.ingestion_support import deliver
+
+    ws = load_general_ledger(_two_journals())
+    accepted = ws.call("POST", "je-tests", ws.admin, json_body={}).json()
+    complete = runner.run_models
+
+    def interrupted(uow: Any, execution: Any) -> None:
+        raise TimeoutError("the instance was recycled")  # a passing fault: the queue delivers again
+
+    monkeypatch.setattr(runner, "run_models", interrupted)
+    with pytest.raises(TimeoutError):
+        deliver(accepted["job_id"], delivery_count=1)
+    assert ws.call("GET", f"je-tests/{accepted['run_id']}", ws.admin).json()["status"] == "scoring"
+
+    monkeypatch.setattr(runner, "run_models", complete)
+    deliver(accepted["job_id"], delivery_count=2)  # the rule flags are not written twice (their key would refuse)
+    run = TestRun(ws, ws.call("GET", f"je-tests/{accepted['run_id']}", ws.admin).json())
+    assert run.body["status"] == "completed" and run.results["isolation_forest"]["status"] == "ran"
+    assert run.flagged("round_amount") == run.flagged("weekend_entry") == {("1013", 1), ("1013", 2)}
+    top = run.journals()[0]
+    # round_amount 5 + weekend_entry 5 + high_amount 6 (the largest amount) of the 103 of every weighted test
+    assert {"round_amount", "weekend_entry", "high_amount"} <= set(top["tests"])
+    assert (top["journal_id"], top["score"], top["rank"]) == ("1013", "15.53", 1)
