@@ -8,6 +8,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { launch, loadConfig, newContext, screenshot, signIn, watch } from './support'
 
 const config = loadConfig()
+// A client's trial balance in its own words: debtors, creditors, an accumulated depreciation (a contra
+// asset). Assets 12,000 + 5,000 + 9,000 - 3,000 = 23,000 = creditors 4,000 + capital 15,000 + the year's 4,000.
+const TRIAL_BALANCE = `Account Number,Account Name,Closing Balance
+1000,Cash at bank,12000.00
+1100,Trade debtors,5000.00
+1500,Motor vehicles,9000.00
+1510,Motor vehicles - accumulated depreciation,-3000.00
+2000,Trade creditors,-4000.00
+3000,Share capital,-15000.00
+4000,Sales,-20000.00
+5000,Cost of goods sold,16000.00
+`
 let browser: Browser
 let context: BrowserContext
 let page: Page
@@ -110,6 +122,29 @@ describe('an auditor', () => {
     await visible(prepared)
     await expect.poll(() => page.getByRole('button', { name: 'Sign as preparer' }).count()).toBe(0)
     await screenshot(page, config, '08-binder-signed')
+  })
+
+  it('maps a trial balance and sees a balanced balance sheet', async () => {
+    await page.getByRole('link', { name: 'Data', exact: true }).click()
+    await page.getByLabel('Kind').selectOption('trial_balance')
+    await page.getByLabel('Choose file').setInputFiles({ name: 'trial-balance.csv', mimeType: 'text/csv', buffer: Buffer.from(TRIAL_BALANCE) })
+    await visible(page.getByText('Column mapping'))
+    await page.getByRole('button', { name: 'Upload and load' }).click()
+    await visible(page.getByText(/loaded/i), 60_000)
+    // The load announces itself and the mapping job suggests every account on the served bus.
+    await page.getByRole('link', { name: 'Mapping', exact: true }).click()
+    const table = page.getByRole('table', { name: 'Accounts and their mapping' })
+    await expect
+      .poll(async () => (await table.getByRole('row').filter({ hasText: 'suggested' }).count()), { timeout: 90_000, interval: 1000 })
+      .toBe(8)
+    await visible(table.getByRole('row').filter({ hasText: 'Accumulated depreciation' }))
+    await screenshot(page, config, '08b-mapping-suggested')
+    await page.getByRole('button', { name: 'Confirm all suggested' }).click()
+    await visible(page.getByText('8 accounts confirmed'))
+    await page.getByRole('link', { name: 'Statements', exact: true }).click()
+    await visible(page.getByText('Balanced', { exact: true }))
+    await visible(page.getByRole('table', { name: 'Balance sheet lines' }).getByText('Total assets'))
+    await screenshot(page, config, '08c-balance-sheet')
   })
 
   it('signs out', async () => {

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useMemo, useRef, useState, type KeyboardEvent } from 'react'
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react'
 import { api, ok } from '../../api/client'
 import { Pager } from '../../ui/DataTable'
 import { ErrorMessage } from '../../ui/ErrorMessage'
@@ -21,6 +21,8 @@ import {
 import './mapping.css'
 
 const PAGE_SIZE = 500
+// While accounts wait for their suggestion (the job runs after a load), the list looks again this often.
+const WAITING_POLL_MS = 3000
 
 /** The standard chart (shipped and the firm's own accounts), for choosing where an account goes. */
 export function useStandardChart() {
@@ -61,8 +63,23 @@ export function MappingPage() {
   const progress = useQuery({
     queryKey: [...mappingKeys.all(engagement.id), 'progress'],
     queryFn: () => ok(api.GET('/api/engagements/{engagement_id}/mapping/progress', { params })),
+    // No account yet, or some still pending: the suggestion job is probably on its way.
+    refetchInterval: (query) => {
+      const data = query.state.data
+      return !data || data.total === 0 || (data.by_status.pending ?? 0) > 0 ? WAITING_POLL_MS : false
+    },
   })
+  const waiting = !progress.data || progress.data.total === 0 || (progress.data.by_status.pending ?? 0) > 0
   const refresh = () => queryClient.invalidateQueries({ queryKey: mappingKeys.all(engagement.id) })
+  const seen = `${progress.data?.total ?? 0}/${progress.data?.by_status.pending ?? 0}/${progress.data?.by_status.suggested ?? 0}`
+  const lastSeen = useRef(seen)
+  useEffect(() => {
+    // The counts moved (the job wrote its suggestions): show the accounts as they are now.
+    if (lastSeen.current !== seen) {
+      lastSeen.current = seen
+      void queryClient.invalidateQueries({ queryKey: [...mappingKeys.all(engagement.id), 'list'] })
+    }
+  }, [seen, engagement.id, queryClient])
   const set = useMutation({
     mutationFn: ({ account, code }: { account: string; code: string | null }) =>
       ok(
@@ -165,7 +182,13 @@ export function MappingPage() {
       ) : list.isError ? (
         <ErrorMessage error={list.error} title="The mapping could not be loaded" />
       ) : rows.length === 0 ? (
-        <Empty>{status || section || q ? 'No account matches these filters.' : 'No accounts yet: load a chart of accounts or a trial balance on the Data tab.'}</Empty>
+        <Empty>
+          {status || section || q
+            ? 'No account matches these filters.'
+            : waiting
+              ? 'No accounts yet: load a chart of accounts or a trial balance on the Data tab; suggestions appear here when it has loaded.'
+              : 'No accounts.'}
+        </Empty>
       ) : (
         <>
           <MappingTable
