@@ -43,7 +43,7 @@ export const routes: RouteObject[] = [
       {
         element: <Shell />,
         children: [
-          { index: true, element: <Navigate to="/engagements" replace /> },
+          { index: true, lazy: page(() => import('./pages/home/Home'), 'Home') },
           { path: 'engagements', element: <EngagementList /> },
           { path: 'engagements/new', lazy: page(() => import('./pages/engagements/NewEngagement'), 'NewEngagement') },
           {

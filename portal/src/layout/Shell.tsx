@@ -7,10 +7,13 @@ export function Shell() {
   return (
     <div className="shell">
       <header className="topbar">
-        <NavLink to="/engagements" className="brand">
+        <NavLink to="/" end className="brand">
           Aura
         </NavLink>
         <nav aria-label="Main">
+          <NavLink to="/" end>
+            Home
+          </NavLink>
           <NavLink to="/engagements">Engagements</NavLink>
           {!isClientUser && can('client.manage') && <NavLink to="/clients">Clients</NavLink>}
           {can('users.read') && <NavLink to="/admin/users">Users</NavLink>}

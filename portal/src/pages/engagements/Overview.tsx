@@ -9,6 +9,7 @@ import { Loading, StatusBadge } from '../../ui/States'
 import { formatDate, formatDateTime } from '../../ui/format'
 import { mayOn, useEngagement, type Engagement } from './context'
 import './engagements.css'
+import { EngagementProgress } from '../home/EngagementProgress'
 import { Team } from './Team'
 import {
   FRAMEWORK_LABELS,
@@ -41,6 +42,7 @@ export function Overview() {
       </div>
       {!isClientUser && (
         <>
+          <EngagementProgress engagement={engagement} />
           <Team engagement={engagement} query={team} />
           <RecentActivity engagement={engagement} members={members} />
         </>
