@@ -70,7 +70,8 @@ def without_balances() -> None:
     for name in CHARTS:
         rows = load(name)
         for row, suggestion in zip(rows, suggest(accounts_of(rows, balances=False), standard), strict=True):
-            right += bool(suggestion.standard_code) and standard[suggestion.standard_code].section == row["section"]
+            code = suggestion.standard_code
+            right += code is not None and standard[code].section == row["section"]
             total += 1
     print(f"without balances (a chart of accounts, no sign): {right}/{total} = {100 * right / total:.1f}%\n")
 
