@@ -330,7 +330,7 @@ function Evaluation({ sample, mayWork }: { sample: SampleRead; mayWork: boolean 
         <div role="region" aria-label="Evaluation result">
           {conclusion ? (
             <div className={`sampling-conclusion ${good ? 'good' : 'bad'}`}>
-              <StatusBadge status={conclusion} /> {CONCLUSION_LABELS[conclusion] ?? humanize(conclusion)}
+              <StatusBadge status={conclusion} /> <span>{CONCLUSION_LABELS[conclusion] ?? humanize(conclusion)}</span>
             </div>
           ) : (
             <div className="notice">No conclusion: give a tolerable misstatement to compare the limits with.</div>
