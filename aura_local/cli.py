@@ -172,10 +172,25 @@ def _links_follow_the_port(host: str, port: int) -> None:
         get_settings.cache_clear()
 
 
+def _pool_for_many_users() -> None:
+    """One `aura serve` process answers every user, where Azure spreads them over instances: unless the
+    environment or .env says otherwise, its database pool has 10 connections and 10 more at peaks (a
+    Functions instance keeps the default 5 + 5). The host runs as many signed-in requests at once as
+    the pool has connections (aura_local/host.py)."""
+    from shared.settings import Settings, get_settings
+
+    configured = Settings().model_fields_set
+    for field, variable in (("db_pool_size", "AURA_DB_POOL_SIZE"), ("db_max_overflow", "AURA_DB_MAX_OVERFLOW")):
+        if field not in configured:
+            os.environ[variable] = "10"
+    get_settings.cache_clear()
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from aura_local.host import serve
 
     _links_follow_the_port(args.host, args.port)
+    _pool_for_many_users()
     if not args.no_migrate:
         _upgrade()
     created = _ensure_demo_firm() if args.demo else None

@@ -33,10 +33,11 @@ from typing import Any
 import azure.functions as func
 from azure.functions import _abc as func_abc
 from azure.functions.servicebus import ServiceBusMessage as TriggerServiceBusMessage
-from sqlalchemy import Connection, Engine, select, text, update
+from sqlalchemy import Connection, Engine, create_engine, select, text, update
 from sqlalchemy import func as sql_func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from shared import clock
 from shared.bus.consumer import SUBSCRIPTION_FILTERS
@@ -441,7 +442,9 @@ class Leases:
 
     def _connected(self) -> Connection:
         if self._connection is None or self._connection.closed:
-            self._connection = self._engine().connect().execution_options(isolation_level="AUTOCOMMIT")
+            # A connection of its own, outside the app's pool: a lease must not take a connection from requests.
+            own = create_engine(self._engine().url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+            self._connection = own.connect()
         return self._connection
 
     def _drop(self) -> None:
