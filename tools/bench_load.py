@@ -86,6 +86,7 @@ def _start_server(database_url: str, folder: Path) -> tuple[subprocess.Popen[byt
         "AURA_LOCAL_MAIL_DIR": str(state / "mail"),
         "AURA_LOG_LEVEL": "WARNING",
         "MALLOC_ARENA_MAX": "2",
+        "PYTHONPATH": str(ROOT),  # the code of this checkout, whichever the console script was installed from
     }
     log_path = folder / "serve.log"
     process = subprocess.Popen(  # noqa: S603 - our own console script
@@ -231,7 +232,7 @@ def _user(
 
     round_number = 0
     while time.monotonic() < deadline:
-        if round_number % login_every == 0:
+        if round_number == 0 or (login_every and round_number % login_every == 0):
             reply = call("login", lambda: http.post("/auth/login", json={"email": email, "password": PASSWORD}), 200)
             if reply is None:
                 round_number += 1
@@ -376,7 +377,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds between a user's requests")
-    parser.add_argument("--login-every", type=int, default=5, help="a user signs in again every N rounds")
+    parser.add_argument(
+        "--login-every", type=int, default=5, help="a user signs in again every N rounds (0: once, at the start)"
+    )
     parser.add_argument("--ramp", type=float, default=0.0, help="seconds over which the users start (0: all at once)")
     parser.add_argument("--profile", type=Path, help="record the served process with py-spy into this file")
     args = parser.parse_args()
