@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# The members RFC 9457 gives every problem, and the stable code: extras never take these names.
+RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "instance", "code"})
+
 
 class AppError(Exception):
     """Base of every error that should reach the caller as a problem document."""
@@ -21,6 +24,10 @@ class AppError(Exception):
         self.detail = detail or self.title
         if code is not None:
             self.code = code
+        clash = RESERVED_MEMBERS.intersection(extra)
+        if clash:
+            # An extra named like a problem member would overwrite it (a dataset's `status` in place of 409).
+            raise ValueError(f"problem extras may not be named {sorted(clash)}")
         self.extra = extra
 
 

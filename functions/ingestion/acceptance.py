@@ -132,7 +132,7 @@ def _submission_or_raise(
         raise Conflict(
             f"Only submitted data waits for a decision; this version is {dataset.status}",
             code="not_submitted",
-            status=dataset.status,
+            dataset_status=dataset.status,
         )
     return access, dataset
 
