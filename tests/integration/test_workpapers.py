@@ -261,7 +261,9 @@ def test_renaming_or_moving_a_workpaper_clears_no_sign_off() -> None:
     sign(ws, node, staff, "prepare")
     sign(ws, node, senior, "review")
     receivables = ws.call("GET", "binder", ws.admin).json()["nodes"][4]["id"]
-    patched = ws.call("PATCH", f"binder/nodes/{node}", ws.admin, json_body={"title": "Renamed", "parent_id": receivables})
+    patched = ws.call(
+        "PATCH", f"binder/nodes/{node}", ws.admin, json_body={"title": "Renamed", "parent_id": receivables}
+    )
     assert patched.status == 200, patched.body
     assert active(ws, node) == {"prepare": staff.user_id, "review": senior.user_id}
     assert patched.json()["version"] == 1

@@ -5,7 +5,14 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from shared.db import models_analytics, models_engagement, models_ingestion, models_mapping, models_planning, models_sampling  # noqa: F401  (registers their tables on Base.metadata)
+from shared.db import (  # noqa: F401  (registers their tables on Base.metadata)
+    models_analytics,
+    models_engagement,
+    models_ingestion,
+    models_mapping,
+    models_planning,
+    models_sampling,
+)
 from shared.db.engine import normalize_url
 from shared.db.models import Base
 from shared.db.models_ingestion import is_declared
