@@ -11,19 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from functions.mapping.chart_data import ROWS
+from shared.db.models_mapping import SECTIONS
 
-SECTIONS = (
-    "current_assets",
-    "non_current_assets",
-    "current_liabilities",
-    "non_current_liabilities",
-    "equity",
-    "revenue",
-    "cost_of_sales",
-    "operating_expenses",
-    "other_income_expense",
-    "income_tax",
-)
 BALANCE_SHEET_SECTIONS = SECTIONS[:5]
 ASSET_SECTIONS = SECTIONS[:2]
 LIABILITY_SECTIONS = SECTIONS[2:4]

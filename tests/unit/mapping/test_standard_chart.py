@@ -85,3 +85,13 @@ def test_a_firm_account_joins_the_chart_but_never_shadows_a_shipped_one() -> Non
     assert standard["7100"].firm_defined
     assert standard["1000"].name == "Petty cash"
     assert len(standard) == len(shipped()) + 1
+
+
+def test_the_schemas_sections_are_the_tables_sections() -> None:
+    """The API's Section literal (what OpenAPI documents) and the table's check constraint name the same ten."""
+    from typing import get_args
+
+    from functions.mapping.schemas import Section
+    from shared.db.models_mapping import SECTIONS
+
+    assert get_args(Section) == SECTIONS
