@@ -238,7 +238,7 @@ def test_a_je_run_out_of_memory_fails_on_its_first_delivery_with_no_flags(
     write_general_ledger(tmp_path / "gl.csv", LedgerSpec(lines=5_000, fiscal_start=date(2026, 1, 1),
                                                          fiscal_end=date(2026, 12, 31)))  # fmt: skip
     loaded(ws, ws.admin, "general_ledger", (tmp_path / "gl.csv").read_bytes())
-    # The engine's budget as AURA_ANALYTICS_MEMORY_MB sets it (the instance's share otherwise).
+    # The engine's budget as AURA_ANALYTICS_MEMORY_MB sets it (else what the ledger calls for, within the instance).
     monkeypatch.setattr(get_settings(), "analytics_memory_mb", 1)
     assert runner.memory_budget_mb() == 1
     accepted = ws.call("POST", "je-tests", ws.admin, json_body={}).json()

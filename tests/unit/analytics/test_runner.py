@@ -101,8 +101,15 @@ def test_the_budget_is_a_share_of_the_cgroup_limit_else_of_physical_memory(
     assert runner.memory_budget_mb() == runner.BUDGET_MIN_MB
     v1.write_text(str(64 << 30))
     assert runner.memory_budget_mb() == runner.BUDGET_MAX_MB
+    v1.write_text(str(2 << 30))  # within the instance's share, what the population's size calls for
+    assert [runner.memory_budget_mb(lines) for lines in (1_000, 1_000_000, 3_000_000, 10_000_000)] == [
+        64,
+        128,
+        384,
+        512,
+    ]
     monkeypatch.setattr(get_settings(), "analytics_memory_mb", 300)  # AURA_ANALYTICS_MEMORY_MB wins
-    assert runner.memory_budget_mb() == 300
+    assert runner.memory_budget_mb() == runner.memory_budget_mb(10_000_000) == 300
     with runner.Engine(population(line()), FY) as engine:
         setting = engine.duck.execute("SELECT current_setting('memory_limit')").fetchone()
         assert setting is not None and setting[0] in ("286.1 MiB", "300.0 MB")  # DuckDB shows MiB
@@ -126,7 +133,7 @@ def test_account_pairs_found_in_many_hash_partitions_are_those_found_in_one(monk
     params = test.params.model_validate({})
     found = {}
     monkeypatch.setattr(get_settings(), "analytics_memory_mb", 64)
-    for per_line in (160, 2_000_000):  # as if each line took 2 MB: a pass per 16 lines
+    for per_line in (400, 2_000_000):  # as if each line took 2 MB: a pass per 16 lines
         monkeypatch.setattr(runner, "PASS_BYTES_PER_LINE", per_line)
         with runner.Engine(table, FY) as engine:
             flags = test.run(engine, params).flags
