@@ -14,6 +14,7 @@ from shared import gates
 from shared.db.models_engagement import BinderNode
 from shared.db.uow import UnitOfWork
 from tests.engagement_support import Workspace, workspace
+from tests.ingestion_support import deliver, loaded
 from tests.support import request
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
@@ -174,6 +175,18 @@ _RISK = {
 }
 
 
+# A trial balance of two accounts, so the engagement has accounts to map and to adjust.
+_TRIAL_BALANCE = b"Account Number,Account Name,Closing Balance\n1000,Cash at bank,500.00\n4000,Sales,-500.00\n"
+_ADJUSTMENT = {
+    "kind": "proposed",
+    "description": "Cut-off: a December sale shipped in January",
+    "lines": [
+        {"account_number": "4000", "debit": "100.00", "credit": "0"},
+        {"account_number": "1000", "debit": "0", "credit": "100.00"},
+    ],
+}
+
+
 _SAMPLE = {
     "name": "Receivables",
     "method": "random",
@@ -251,6 +264,12 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
             "headers": {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
         },
         ("POST", "/samples/{sample_id}/evaluation"): {"json_body": {}},
+        ("POST", "/mapping/suggest"): {},
+        ("PUT", "/mapping/accounts/{account_number}"): {"json_body": {"standard_code": "1010"}},
+        ("POST", "/mapping/confirm"): {"json_body": {"all_suggested": True}},
+        ("POST", "/adjustments"): {"json_body": _ADJUSTMENT},
+        ("PATCH", "/adjustments/{adjustment_id}"): {"json_body": {"kind": "passed"}},
+        ("DELETE", "/adjustments/{adjustment_id}"): {},
     }
     return samples.get((method, path.removeprefix(ENGAGEMENT_PREFIX)))
 
@@ -289,6 +308,14 @@ def _children(ws: Workspace) -> dict[str, str]:
     ids["risk_id"] = risk.json()["id"] if risk.status == 201 else str(uuid.uuid4())
     sample = ws.call("POST", "samples", ws.admin, json_body=_SAMPLE)
     ids["sample_id"] = sample.json()["id"] if sample.status == 201 else str(uuid.uuid4())
+    loaded(ws, ws.admin, "trial_balance", _TRIAL_BALANCE)
+    suggest = ws.call("POST", "mapping/suggest", ws.admin)
+    assert suggest.status == 202, suggest.body
+    deliver(suggest.json()["job_id"])
+    ids["account_number"] = "1000"
+    adjustment = ws.call("POST", "adjustments", ws.admin, json_body=_ADJUSTMENT)
+    assert adjustment.status == 201, adjustment.body
+    ids["adjustment_id"] = adjustment.json()["id"]
     return ids
 
 
