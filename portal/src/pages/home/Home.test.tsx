@@ -35,6 +35,7 @@ describe('Home', () => {
     stub()
     const { router } = renderPage(<Home />, { route: '/', extraRoutes: [{ path: '/engagements/:id', element: <h1>Opened</h1> }] })
     const row = (await screen.findByRole('cell', { name: 'Northwind FY2026' })).closest('tr')!
+    expect(screen.getByRole('link', { name: 'New engagement' })).toHaveAttribute('href', '/engagements/new')
     expect(screen.queryByRole('cell', { name: 'Someone else’s audit' })).not.toBeInTheDocument()
     expect(await within(row).findByText('1 / 2')).toBeInTheDocument()
     expect(within(row).getByText('4')).toBeInTheDocument()
@@ -61,6 +62,7 @@ describe('Home', () => {
     renderPage(<Home />, { route: '/', me: makeMe({ roles: ['client_user'], permissions: ['client_portal', 'data.upload'] }) })
     expect(await screen.findByRole('cell', { name: 'Northwind FY2026' })).toBeInTheDocument()
     expect(screen.queryByRole('heading', { name: 'My tasks' })).not.toBeInTheDocument()
+    expect(screen.queryByRole('link', { name: 'New engagement' })).not.toBeInTheDocument()
     expect(calls.map((c) => c.path)).toEqual(['/api/engagements'])
   })
 })

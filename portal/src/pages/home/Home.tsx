@@ -19,7 +19,7 @@ type Row = { engagement: Engagement; figures: Figures | null; loading: boolean }
 
 /** The signed-in user's home: their engagements with progress figures, and what is waiting for them. */
 export function Home() {
-  const { me, isClientUser } = useAuth()
+  const { me, isClientUser, can } = useAuth()
   const navigate = useNavigate()
   const [onlyMine, setOnlyMine] = useState(true)
   const userId = me?.user.id ?? ''
@@ -76,6 +76,11 @@ export function Home() {
     <div>
       <PageHeader title={`Good day${me?.user.display_name ? `, ${me.user.display_name}` : ''}`}>
         <Link to="/engagements">All engagements</Link>
+        {!isClientUser && can('engagement.create') && (
+          <Link to="/engagements/new" className="button primary">
+            New engagement
+          </Link>
+        )}
       </PageHeader>
       <div className={isClientUser ? undefined : 'home-grid'}>
         <section aria-labelledby="my-engagements">
