@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import azure.functions as func
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func as sql_func
+from sqlalchemy import select, update
 
 from shared.bus import consumer
 from shared.bus.consumer import event_consumer
@@ -18,6 +19,18 @@ from shared.settings import get_settings
 from tests.support import create_firm
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
+
+
+@pytest.fixture(autouse=True)
+def quiet_bus() -> None:
+    """Start from an outbox with nothing pending. A relay run sends one batch (100 rows) and the tests of
+    this run share one database: earlier tests leave messages nobody relayed (the mapping tests alone over
+    a hundred), and this test's rows would wait behind them for the next runs."""
+    with UnitOfWork(system=True) as uow:
+        uow.session.execute(
+            update(OutboxMessage).where(OutboxMessage.published_at.is_(None)).values(published_at=sql_func.now())
+        )
+        uow.commit()
 
 
 class RecordingTransport:
