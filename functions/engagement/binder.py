@@ -51,9 +51,7 @@ def invalid(field_name: str, message: str, value: Any = None) -> ValidationFaile
     return ValidationFailed.field("body", field_name, message=f"{message}{shown}")
 
 
-def get_node_or_raise(
-    uow: UnitOfWork, *, engagement_id: uuid.UUID, node_id: uuid.UUID, lock: bool = False
-) -> BinderNode:
+def _node_or_raise(uow: UnitOfWork, *, engagement_id: uuid.UUID, node_id: uuid.UUID, lock: bool = False) -> BinderNode:
     """A node of this engagement (a node of another engagement is as absent as a missing one)."""
     query = select(BinderNode).where(BinderNode.id == node_id, BinderNode.engagement_id == engagement_id)
     if lock:
@@ -135,7 +133,7 @@ def _view(uow: UnitOfWork, node: BinderNode) -> NodeView:
     )
 
 
-def get_binder(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[NodeView]:
+def get_binder_or_raise(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[NodeView]:
     """Every node of the engagement's binder in display order, with sign-off state and evidence."""
     require(uow, principal=principal, engagement_id=engagement_id)
     nodes = uow.session.scalars(
@@ -162,10 +160,12 @@ def get_binder(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUI
     ]
 
 
-def get_node(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID) -> NodeView:
+def get_node_or_raise(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, node_id: uuid.UUID
+) -> NodeView:
     """One node with its content."""
     require(uow, principal=principal, engagement_id=engagement_id)
-    return _view(uow, get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id))
+    return _view(uow, _node_or_raise(uow, engagement_id=engagement_id, node_id=node_id))
 
 
 # --- structure -------------------------------------------------------------------------------------
@@ -318,7 +318,7 @@ def update_node(
         uow, principal=principal, engagement_id=engagement_id, write=True, permission=Permission.WORKPAPER_PREPARE
     )
     _lock_tree(uow, engagement_id)
-    node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
+    node = _node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
     position = changes.get("position")
     if ("parent_id" in changes and changes["parent_id"] != node.parent_id) or position not in (None, node.position):
         _require_structure(access, "move a node of the binder")
@@ -376,7 +376,7 @@ def delete_node(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UU
         uow, principal=principal, engagement_id=engagement_id, write=True, permission=Permission.WORKPAPER_PREPARE
     )
     _lock_tree(uow, engagement_id)
-    node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
+    node = _node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
     if _holds_work(node):
         _require_structure(
             access, f"delete a {node.kind} that holds work" if node.kind != "folder" else "delete a section or folder"
@@ -416,7 +416,7 @@ def delete_node(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UU
 # --- content and versions --------------------------------------------------------------------------
 
 
-def stale_version(uow: UnitOfWork, node: BinderNode, shown: int, what_to_do: str) -> Conflict:
+def stale_version(uow: UnitOfWork, *, node: BinderNode, shown: int, what_to_do: str) -> Conflict:
     """The 409 for a writer or signer who acts on a version that is no longer current: it names the
     current version and who saved it when, so the person can see what changed under them."""
     row = uow.session.execute(
@@ -467,11 +467,11 @@ def save_content(
 ) -> NodeView:
     """Save a new version of a workpaper's or note's content, if the writer read the current one."""
     require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=Permission.WORKPAPER_PREPARE)
-    node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
+    node = _node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
     if node.kind not in CONTENT_KINDS:
         raise Conflict(f"A {node.kind} has no content; only workpapers and notes do", code="no_content")
     if version != node.version:
-        raise stale_version(uow, node, version, "merge your change into it")
+        raise stale_version(uow, node=node, shown=version, what_to_do="merge your change into it")
     reason = (reason or "").strip() or None
     node.content = content
     node.version += 1
@@ -500,7 +500,7 @@ def list_versions(
 ) -> tuple[BinderNode, list[WorkpaperVersion]]:
     """Every saved state of a workpaper or note, newest first (without content)."""
     require(uow, principal=principal, engagement_id=engagement_id)
-    node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
+    node = _node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
     rows = uow.session.scalars(
         select(WorkpaperVersion).where(WorkpaperVersion.node_id == node.id).order_by(WorkpaperVersion.version.desc())
     ).all()
@@ -512,7 +512,7 @@ def get_version_or_raise(
 ) -> WorkpaperVersion:
     """One saved state, with its content."""
     require(uow, principal=principal, engagement_id=engagement_id)
-    node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
+    node = _node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
     row = uow.session.scalar(
         select(WorkpaperVersion).where(WorkpaperVersion.node_id == node.id, WorkpaperVersion.version == version)
     )
@@ -570,10 +570,10 @@ def sign(
         write=True,
         permission=signoff_rules.PERMISSION_FOR_STEP[step],
     )
-    node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
+    node = _node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
     _signable_or_raise(node)
     if version != node.version:
-        raise stale_version(uow, node, version, f"look at it again before you {step} it")
+        raise stale_version(uow, node=node, shown=version, what_to_do=f"look at it again before you {step} it")
     active = _active_signoff_rows(uow, node.id)
     refusal = signoff_rules.refusal_to_sign(step, principal.user_id, {s: row.user_id for s, row in active.items()})
     if refusal is not None:
@@ -615,7 +615,7 @@ def list_signoffs(
 ) -> list[Signoff]:
     """Every sign-off of a node, the cleared ones included, in the order they were given."""
     require(uow, principal=principal, engagement_id=engagement_id)
-    node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
+    node = _node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
     rows = uow.session.scalars(
         select(Signoff).where(Signoff.node_id == node.id).order_by(Signoff.signed_at, Signoff.id)
     ).all()
@@ -632,7 +632,7 @@ def withdraw(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID,
             message=f"unknown step {step!r}",
             detail=f"step: {step!r} is not one of {', '.join(signoff_rules.STEPS)}",
         )
-    node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
+    node = _node_or_raise(uow, engagement_id=engagement_id, node_id=node_id, lock=True)
     _signable_or_raise(node)
     active = _active_signoff_rows(uow, node.id)
     signers = {s: row.user_id for s, row in active.items()}

@@ -139,7 +139,7 @@ def _ids(call: Call, *names: str) -> dict[str, uuid.UUID]:
 def get_binder(call: Call) -> func.HttpResponse:
     engagement_id = call.route_uuid("engagement_id")
     with call.uow() as uow:
-        views = binder.get_binder(uow=uow, principal=call.user, engagement_id=engagement_id)
+        views = binder.get_binder_or_raise(uow=uow, principal=call.user, engagement_id=engagement_id)
         return _conditional(call, schemas.BinderRead(engagement_id=engagement_id, nodes=_tree(views)))
 
 
@@ -177,7 +177,7 @@ def create_binder_node(call: Call) -> schemas.NodeDetail:
 )
 def get_binder_node(call: Call) -> func.HttpResponse:
     with call.uow() as uow:
-        view = binder.get_node(uow=uow, principal=call.user, **_ids(call, "engagement_id", "node_id"))
+        view = binder.get_node_or_raise(uow=uow, principal=call.user, **_ids(call, "engagement_id", "node_id"))
         return _conditional(call, _detail(view))
 
 

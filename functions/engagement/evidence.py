@@ -36,7 +36,7 @@ from urllib.parse import unquote
 from sqlalchemy import func, select, union
 from sqlalchemy.exc import IntegrityError
 
-from functions.engagement.binder import get_node_or_raise, invalid
+from functions.engagement.binder import _node_or_raise, invalid
 from shared import clock, uploads
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
@@ -98,6 +98,7 @@ def blob_key(firm_id: uuid.UUID, engagement_id: uuid.UUID, evidence_id: uuid.UUI
 
 
 def get_evidence_file(uow: UnitOfWork, *, engagement_id: uuid.UUID, evidence_id: uuid.UUID) -> EvidenceFile | None:
+    """A file of this engagement's evidence, or None (a file of another engagement is as absent as a missing one)."""
     return uow.session.scalar(
         select(EvidenceFile).where(EvidenceFile.id == evidence_id, EvidenceFile.engagement_id == engagement_id)
     )
@@ -320,7 +321,7 @@ def link_evidence(
 ) -> NodeEvidence:
     """Attach an evidence file of the engagement to a folder, workpaper or note."""
     require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=Permission.WORKPAPER_PREPARE)
-    node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
+    node = _node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
     if node.kind == "evidence":
         raise Conflict(
             "An evidence node shows one file; link files to workpapers, notes or folders", code="not_linkable"
@@ -358,7 +359,7 @@ def unlink_evidence(
 ) -> None:
     """Detach an evidence file from a node; the file itself stays."""
     require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=Permission.WORKPAPER_PREPARE)
-    node = get_node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
+    node = _node_or_raise(uow, engagement_id=engagement_id, node_id=node_id)
     link = uow.session.get(NodeEvidence, (node.id, evidence_id))
     if link is None:
         raise NotFound("The file is not linked to this node", code="link_not_found")

@@ -7,7 +7,7 @@ answered it (docs/audit-rules.md section 8's separation of duties, the rule that
 their own work: whoever answered a question may not also declare the answer good enough).
 Notes are the firm's working papers: client users never see them
 (row-level security hides them as well). Blocking notes stand in the way of finalization until cleared,
-which is why `open_blocking_count` exists for the QC gate.
+which is why `count_open_blocking` exists for the QC gate.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def _add_reply(uow: UnitOfWork, note: ReviewNote, author_id: uuid.UUID, body: st
 # --- reads -----------------------------------------------------------------------------------------
 
 
-def open_blocking_count(uow: UnitOfWork, engagement_id: uuid.UUID) -> int:
+def count_open_blocking(uow: UnitOfWork, *, engagement_id: uuid.UUID) -> int:
     """Blocking notes not yet cleared: an addressed note still waits for a reviewer, so it counts too."""
     return int(
         uow.session.scalar(

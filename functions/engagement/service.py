@@ -59,12 +59,13 @@ def create_client(*, uow: UnitOfWork, fields: dict[str, Any]) -> Client:
     client = Client(firm_id=uow.firm_id, created_by=uow.user_id, **fields)
     uow.session.add(client)
     uow.session.flush()
-    record_client(uow, "client.created", client, name=client.name)
+    _record_client(uow, action="client.created", client=client, name=client.name)
     uow.commit()
     return client
 
 
-def record_client(uow: UnitOfWork, action: str, client: Client, **data: Any) -> None:
+def _record_client(uow: UnitOfWork, *, action: str, client: Client, **data: Any) -> None:
+    """Append a client change to the audit log, naming the client."""
     audit_log.append(uow, action, target_type="client", target_id=client.id, data={"client_id": str(client.id), **data})
 
 
@@ -97,7 +98,7 @@ def update_client(*, uow: UnitOfWork, client_id: uuid.UUID, changes: dict[str, A
     for field, value in changes.items():
         setattr(client, field, value)
     uow.session.flush()
-    record_client(uow, "client.updated", client, fields=sorted(changes))
+    _record_client(uow, action="client.updated", client=client, fields=sorted(changes))
     uow.commit()
     return client
 

@@ -60,7 +60,7 @@ def reply_to(ws: Workspace, note: dict[str, Any], who: Person, body: str = "Done
 
 def blocking_count(ws: Workspace) -> int:
     with UnitOfWork(firm_id=ws.firm_id, system=True) as uow:
-        return review_notes.open_blocking_count(uow, uuid.UUID(ws.engagement_id))
+        return review_notes.count_open_blocking(uow, engagement_id=uuid.UUID(ws.engagement_id))
 
 
 def team(ws: Workspace) -> tuple[Person, Person]:
@@ -419,7 +419,7 @@ def test_client_users_never_see_review_notes() -> None:
     with UnitOfWork(firm_id=ws.firm_id, user_id=principal.user_id) as uow:
         assert uow.session.scalars(select(ReviewNote)).all() == []
         assert uow.session.scalars(select(ReviewNoteReply)).all() == []
-        assert review_notes.open_blocking_count(uow, uuid.UUID(ws.engagement_id)) == 0
+        assert review_notes.count_open_blocking(uow, engagement_id=uuid.UUID(ws.engagement_id)) == 0
 
 
 def test_a_firm_user_off_the_team_gets_404() -> None:
