@@ -110,6 +110,57 @@ describe('an auditor', () => {
     await screenshot(page, config, '07-benford')
   })
 
+  it('sets materiality with the benchmarks side by side', async () => {
+    await page.getByRole('link', { name: 'Materiality', exact: true }).click()
+    await visible(page.getByText(/No materiality has been determined yet/))
+    await page.getByLabel(/^Profit before tax/).fill('2000000')
+    await page.getByLabel(/^Revenue/).fill('40000000')
+    await page.getByLabel('Rationale').fill('Profit before tax is stable and is what the owners read.')
+    await page.getByRole('button', { name: 'Save materiality' }).click()
+    await visible(page.getByText('Version 1 saved: performance materiality 65,000.00.'))
+    await visible(page.getByRole('heading', { name: /Version 1/ }))
+    await screenshot(page, config, '07b-materiality')
+  })
+
+  it('assesses a fraud risk and sees it in the RMM matrix', async () => {
+    await page.getByRole('link', { name: 'Risks', exact: true }).click()
+    await page.getByRole('button', { name: 'Add a risk' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Add a risk' })
+    await dialog.getByLabel('Account or area').fill('Revenue')
+    await dialog.getByLabel('Assertion').selectOption('cut_off')
+    await dialog.getByLabel('Description').fill('Sales recorded before delivery at the year end')
+    await dialog.getByLabel('Inherent risk').selectOption('high')
+    await dialog.getByLabel('Fraud risk').check()
+    await dialog.getByRole('button', { name: 'Add risk' }).click()
+    await visible(page.getByRole('button', { name: /^Inherent high, control high: 1 risks/ }))
+    await screenshot(page, config, '07c-risks')
+  })
+
+  it('plans and selects an MUS sample of the ledger, enters audited values and evaluates it', async () => {
+    await page.getByRole('link', { name: 'Sampling', exact: true }).click()
+    // Tolerable misstatement starts at the performance materiality just set.
+    await expect.poll(() => page.getByLabel('Tolerable misstatement').inputValue(), { timeout: 20_000 }).toBe('65000.00')
+    await page.getByLabel('Book value (for the plan only)').fill('5000000')
+    await page.getByRole('button', { name: 'Plan the size' }).click()
+    await visible(page.getByText(/^Sample size [\d,]+: where it comes from$/))
+    await screenshot(page, config, '07d-sampling-plan')
+    await page.getByLabel('Name', { exact: true }).fill('Ledger MUS')
+    await page.getByLabel('Population').selectOption('general_ledger')
+    await page.getByRole('button', { name: 'Select the sample' }).click()
+    await page.waitForURL(/\/sampling\/[0-9a-f-]{36}$/)
+    await expect.poll(async () => (await page.getByLabel('Seed').textContent())?.trim() ?? '', { timeout: 20_000 }).toMatch(/^\d+$/)
+    await visible(page.getByRole('table', { name: 'Where the sample size came from' }))
+    await screenshot(page, config, '07e-sample')
+    await page.getByRole('button', { name: 'Blank audited values = book value' }).click()
+    await page.getByRole('button', { name: 'Save audited values' }).click()
+    await visible(page.getByText(/^Saved \d+ lines?\.$/))
+    await page.getByRole('button', { name: 'Evaluate' }).click()
+    await visible(page.getByRole('region', { name: 'Evaluation result' }).getByText(/^(Accept|Reject): /))
+    await screenshot(page, config, '07f-sample-evaluated')
+    await page.getByRole('link', { name: 'All samples' }).click()
+    await visible(page.getByRole('row').filter({ hasText: 'Ledger MUS' }))
+  })
+
   it('adds a workpaper to the binder and signs it as preparer', async () => {
     await page.getByRole('link', { name: 'Binder' }).click()
     await page.getByRole('button', { name: 'New item' }).click()
@@ -145,6 +196,21 @@ describe('an auditor', () => {
     await visible(page.getByText('Balanced', { exact: true }))
     await visible(page.getByRole('table', { name: 'Balance sheet lines' }).getByText('Total assets'))
     await screenshot(page, config, '08c-balance-sheet')
+  })
+
+  it('sees the engagement on the home page with its progress, then the path to finalization', async () => {
+    await page.getByRole('link', { name: 'Home', exact: true }).click()
+    const row = page.getByRole('row').filter({ hasText: 'Northwind FY2026 audit' })
+    await visible(row)
+    // The workpaper signed as preparer above: none of one approved yet.
+    await expect.poll(async () => (await row.first().textContent()) ?? '', { timeout: 20_000 }).toContain('0 / 1')
+    await visible(page.getByRole('heading', { name: 'My tasks' }))
+    await expect.poll(() => page.getByText(/^Looking for your tasks/).count()).toBe(0)
+    await screenshot(page, config, '08d-home')
+    await row.first().click()
+    await visible(page.getByRole('list', { name: 'Path to finalization' }))
+    await visible(page.getByRole('list', { name: 'Path to finalization' }).getByText('0 of 1 approved'))
+    await screenshot(page, config, '08e-engagement-progress')
   })
 
   it('signs out', async () => {
