@@ -8,8 +8,27 @@ import { formatDateTime, humanize } from '../../ui/format'
 import { submitOnCtrlEnter } from '../../ui/keys'
 import { DISPOSITIONS, NEEDS_NOTE, exceptionsKey, journalsKey, type Disposition, type JournalRisk } from './shared'
 
-/** The auditor's conclusion on a flagged journal: status, note (required to conclude) and evidence links. */
-export function DispositionForm({ engagementId, runId, journal, canEdit }: { engagementId: string; runId: string; journal: JournalRisk; canEdit: boolean }) {
+/** Dispositions that clear a journal: only a senior or above (workpaper.review on the engagement) may set them. */
+const CLEARING: readonly Disposition[] = ['explained', 'false_positive']
+
+/**
+ * The auditor's conclusion on a flagged journal: status, note (required to conclude) and evidence links.
+ * `canEdit` is workpaper.prepare on the engagement; `canClear` is workpaper.review, without which the API
+ * refuses explained and false positive (403), so they are not offered.
+ */
+export function DispositionForm({
+  engagementId,
+  runId,
+  journal,
+  canEdit,
+  canClear,
+}: {
+  engagementId: string
+  runId: string
+  journal: JournalRisk
+  canEdit: boolean
+  canClear: boolean
+}) {
   const queryClient = useQueryClient()
   const current = journal.disposition
   const [status, setStatus] = useState<Disposition>(current?.status ?? 'open')
@@ -17,6 +36,10 @@ export function DispositionForm({ engagementId, runId, journal, canEdit }: { eng
   const [evidence, setEvidence] = useState<string[]>(current?.evidence_ids ?? [])
   const [problem, setProblem] = useState<string | null>(null)
   const noteRequired = NEEDS_NOTE.includes(status)
+  const offered = canClear ? DISPOSITIONS : DISPOSITIONS.filter((code) => !CLEARING.includes(code))
+  // A journal a senior already cleared still shows its status, which this user may keep reading but not set.
+  const kept = !canClear && current && CLEARING.includes(current.status) ? current.status : null
+  const mayNotSet = !canClear && CLEARING.includes(status)
 
   const files = useQuery({
     queryKey: ['je-evidence', engagementId],
@@ -87,9 +110,20 @@ export function DispositionForm({ engagementId, runId, journal, canEdit }: { eng
             touched()
           }}
         >
-          <CodeOptions codes={DISPOSITIONS} label={humanize} />
+          <CodeOptions codes={offered} label={humanize} />
+          {kept && (
+            <option value={kept} disabled>
+              {humanize(kept)}
+            </option>
+          )}
         </select>
       </label>
+      {!canClear && (
+        <p className="muted small">
+          {mayNotSet ? `This journal is “${humanize(status)}”: choose another disposition to change it. ` : ''}
+          Explained and false positive are set by a senior or above (the workpaper review permission on this engagement).
+        </p>
+      )}
       <div className="je-field">
         <label htmlFor={noteId}>Note{noteRequired ? ' (required)' : ' (optional)'}</label>
         <textarea
@@ -139,7 +173,7 @@ export function DispositionForm({ engagementId, runId, journal, canEdit }: { eng
         </div>
       )}
       <div>
-        <button type="submit" className="primary" disabled={save.isPending}>
+        <button type="submit" className="primary" disabled={save.isPending || mayNotSet}>
           {save.isPending ? 'Saving…' : 'Save disposition'}
         </button>
       </div>

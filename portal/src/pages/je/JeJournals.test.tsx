@@ -95,6 +95,47 @@ describe('JeJournals', () => {
     await waitFor(() => expect(calls.filter((c) => c.path === JOURNALS).length).toBeGreaterThan(before))
   })
 
+  it('offers explained and false positive only to those who may review workpapers on the engagement', async () => {
+    stubs()
+    const staff = makeEngagement({ my_role: 'staff' })
+    renderPage(<JeJournals />, { route: ROUTE, path: '/engagements/e-1/je-tests/r-1/journals', engagement: staff })
+    const panel = await openFirstJournal()
+    const select = within(panel).getByRole('combobox', { name: 'Disposition' })
+    expect(within(select).getAllByRole('option').map((o) => o.textContent)).toEqual(['Open', 'Investigating', 'Exception'])
+    expect(within(panel).getByText(/Explained and false positive are set by a senior or above/)).toBeInTheDocument()
+  })
+
+  it('lets a senior clear a journal as explained with a note', async () => {
+    const calls = stubs()
+    const senior = makeEngagement({ my_role: 'senior' })
+    renderPage(<JeJournals />, { route: ROUTE, path: '/engagements/e-1/je-tests/r-1/journals', engagement: senior })
+    const panel = await openFirstJournal()
+    const select = within(panel).getByRole('combobox', { name: 'Disposition' })
+    expect(within(select).getAllByRole('option').map((o) => o.textContent)).toEqual(['Open', 'Investigating', 'Explained', 'Exception', 'False positive'])
+    expect(within(panel).queryByText(/set by a senior or above/)).not.toBeInTheDocument()
+    await userEvent.selectOptions(select, 'explained')
+    await userEvent.type(within(panel).getByLabelText('Note (required)'), 'Year-end bonus approved by the board on 15 January')
+    await userEvent.click(within(panel).getByRole('button', { name: 'Save disposition' }))
+    expect(await within(panel).findByText('Saved')).toBeInTheDocument()
+    expect(calls.find((c) => c.method === 'PUT')!.body).toMatchObject({ status: 'explained' })
+  })
+
+  it('shows staff a journal a senior explained, without letting them save it as explained', async () => {
+    const explained = makeJournal({
+      disposition: { journal_id: 'JE-1005', dataset_id: 'd-1', status: 'explained', note: 'Board-approved bonus', evidence_ids: [], updated_by: 'u-2', updated_at: '2026-03-03T00:00:00Z' },
+    })
+    const calls = stubs({ [`GET ${JOURNALS}`]: { body: { items: [explained], total: 1, limit: 50, offset: 0 } } })
+    renderPage(<JeJournals />, { route: ROUTE, path: '/engagements/e-1/je-tests/r-1/journals?journal=JE-1005', engagement: makeEngagement({ my_role: 'staff' }) })
+    const panel = await screen.findByRole('complementary', { name: 'Journal JE-1005' })
+    const select = within(panel).getByRole('combobox', { name: 'Disposition' })
+    expect(select).toHaveValue('explained')
+    expect(within(select).getByRole('option', { name: 'Explained' })).toBeDisabled()
+    expect(within(panel).getByRole('button', { name: 'Save disposition' })).toBeDisabled()
+    await userEvent.selectOptions(select, 'exception')
+    expect(within(panel).getByRole('button', { name: 'Save disposition' })).toBeEnabled()
+    expect(calls.some((c) => c.method === 'PUT')).toBe(false)
+  })
+
   it('is read-only for those who may not prepare workpapers', async () => {
     stubs()
     const me = makeMe({ roles: ['client_user'], permissions: FIRM_PERMISSIONS.filter((p) => p !== 'workpaper.prepare') })

@@ -7,7 +7,7 @@ import { DataTable, Pager, type Column } from '../../ui/DataTable'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading, StatusBadge } from '../../ui/States'
 import { formatAmount, formatDate, humanize } from '../../ui/format'
-import { useEngagement } from '../engagements/context'
+import { mayOn, useEngagement } from '../engagements/context'
 import { DispositionForm } from './DispositionForm'
 import { DISPOSITIONS, TEST_CODES, accountLabel, isDisposition, isTestCode, journalsKey, testName, useRun, type FlaggedLine, type JournalRisk } from './shared'
 import './je.css'
@@ -148,7 +148,7 @@ export function JeJournals() {
                   Journal {selected.journal_id} <span className="muted small">rank {selected.rank} · score {selected.score}</span>
                 </h3>
                 <DataTable rows={selected.lines} columns={lineColumns} rowKey={(l) => String(l.row_number)} caption="Lines of the journal" empty="No lines." />
-                <DispositionForm key={selected.journal_id} engagementId={engagement.id} runId={runId} journal={selected} canEdit={can('workpaper.prepare')} />
+                <DispositionForm key={selected.journal_id} engagementId={engagement.id} runId={runId} journal={selected} canEdit={can('workpaper.prepare')} canClear={mayOn(engagement)('workpaper.review')} />
               </>
             ) : selectedId ? (
               <p className="muted">Journal {selectedId} is not on this page of the list; change the filters or the page.</p>
