@@ -434,49 +434,57 @@ def _self_approved(params: NoParams, ctx: Context) -> Statement:
     )
 
 
-# One journal's distinct (account, side) pairs, for the journals of one hash partition; side 1 is debit.
-_SIDES = (
-    "SELECT DISTINCT p.journal_id, trim(p.account_number) AS a, sign(p.cents) AS side FROM p"
-    " WHERE p.cents <> 0 AND hash(p.journal_id) % $passes = $part"
-)
-_PAIRS = (
-    f"WITH s AS ({_SIDES}) SELECT dr.journal_id, dr.a AS d, cr.a AS c FROM s dr JOIN s cr"
-    " ON dr.journal_id = cr.journal_id AND dr.side = 1 AND cr.side = -1"
-)
+def _pairs(part: str) -> str:
+    """Each journal's debit/credit account pairs (journal, debit account, credit account), of the journals
+    that `part` (a condition on p) keeps."""
+    return (
+        f"WITH dr AS (SELECT DISTINCT p.journal_id, trim(p.account_number) AS a FROM p WHERE p.cents > 0 AND {part}),"
+        f" cr AS (SELECT DISTINCT p.journal_id, trim(p.account_number) AS a FROM p WHERE p.cents < 0 AND {part})"
+        " SELECT dr.journal_id, dr.a AS d, cr.a AS c FROM dr JOIN cr USING (journal_id)"
+    )
+
+
+def _pair_lines(part: str) -> str:
+    """Both sides of the pairs of `rare` (d, c), of the journals that `part` keeps."""
+    return (
+        f"WITH hit AS (SELECT x.journal_id, x.d, x.c FROM ({_pairs(part)}) x JOIN rare USING (d, c)),"
+        " sides AS (SELECT journal_id, d AS a, 1 AS side FROM hit UNION SELECT journal_id, c, -1 FROM hit)"
+        " SELECT p.row_number, p.journal_id, NULL::DOUBLE AS score FROM p JOIN sides s"
+        f" ON s.journal_id = p.journal_id AND s.a = trim(p.account_number) AND s.side = sign(p.cents) WHERE {part}"
+    )
+
+
+_PART = "hash(p.journal_id) % $passes = $part"
 
 
 def _account_pairs(engine: Engine, params: PairParams) -> Found:
-    """Both sides of every debit/credit account pair seen in at most `max_journals` journals. A journal's
-    pairs multiply its lines (50 lines make 600 pairs), so the journals are taken in `engine.passes` hash
-    partitions: each pass counts its own journals' pairs, the counts are summed (a journal is in one
-    partition), and the lines of the rare pairs are found partition by partition again."""
+    """Both sides of every debit/credit account pair seen in at most `max_journals` journals: one statement
+    when the population fits the engine's budget. A journal's pairs multiply its lines (50 lines make 600
+    pairs), so a larger population is taken in `engine.passes` hash partitions of its journals: each pass
+    counts its own journals' pairs, the counts are summed (a journal is in one partition), and the rare
+    pairs' lines are found partition by partition again."""
     import pyarrow as pa
 
     passes = engine.passes
+    if passes == 1:
+        rare = f"rare AS (SELECT d, c FROM ({_pairs('true')}) x GROUP BY d, c HAVING count(*) <= $max_journals)"
+        statement = _pair_lines("true").replace("WITH hit AS", f"WITH {rare}, hit AS", 1)
+        return Found(engine.query(statement, {"max_journals": params.max_journals}), params)
     counts = [
-        engine.query(f"SELECT d, c, count(*) AS n FROM ({_PAIRS}) x GROUP BY d, c", {"passes": passes, "part": part})
-        for part in range(passes)
+        engine.query(
+            f"SELECT d, c, count(*) AS n FROM ({_pairs(_PART)}) x GROUP BY d, c", {"passes": passes, "part": i}
+        )
+        for i in range(passes)
     ]
     with engine.registered("pair_counts", pa.concat_tables(counts)):
-        rare = engine.query(
+        rare_pairs = engine.query(
             "SELECT d, c FROM pair_counts GROUP BY d, c HAVING sum(n) <= $max_journals",
             {"max_journals": params.max_journals},
         )
-    if rare.num_rows == 0:
+    if rare_pairs.num_rows == 0:
         return Found(None, params)
-    found = []
-    with engine.registered("rare", rare):
-        for part in range(passes):
-            found.append(
-                engine.query(
-                    f"WITH hit AS (SELECT x.journal_id, x.d, x.c FROM ({_PAIRS}) x JOIN rare USING (d, c)),"
-                    " sides AS (SELECT journal_id, d AS a, 1 AS side FROM hit UNION SELECT journal_id, c, -1 FROM hit)"
-                    " SELECT p.row_number, p.journal_id, NULL::DOUBLE AS score FROM p JOIN sides s"
-                    " ON s.journal_id = p.journal_id AND s.a = trim(p.account_number) AND s.side = sign(p.cents)"
-                    " WHERE hash(p.journal_id) % $passes = $part",
-                    {"passes": passes, "part": part},
-                )
-            )
+    with engine.registered("rare", rare_pairs):
+        found = [engine.query(_pair_lines(_PART), {"passes": passes, "part": i}) for i in range(passes)]
     return Found(pa.concat_tables(found), params)
 
 

@@ -133,7 +133,7 @@ def test_account_pairs_found_in_many_hash_partitions_are_those_found_in_one(monk
     params = test.params.model_validate({})
     found = {}
     monkeypatch.setattr(get_settings(), "analytics_memory_mb", 64)
-    for per_line in (400, 2_000_000):  # as if each line took 2 MB: a pass per 16 lines
+    for per_line in (64, 2_000_000):  # as if each line took 2 MB: a pass per 16 lines
         monkeypatch.setattr(runner, "PASS_BYTES_PER_LINE", per_line)
         with runner.Engine(table, FY) as engine:
             flags = test.run(engine, params).flags
