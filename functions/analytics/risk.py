@@ -27,9 +27,14 @@ def weights(ran: Iterable[str]) -> dict[str, int]:
     return {code: TESTS[code].weight for code in ran if TESTS[code].weight > 0}
 
 
+RANK_ORDER = "hundredths DESC, debit_cents DESC, journal_id"
+
+
 def ranking_query(lines: str, debits: str, bits: Mapping[str, int], ran: Iterable[str]) -> str:
     """A statement yielding every flagged journal's tests (codes in alphabetical order, comma-separated),
-    flagged lines, score in hundredths (half up), debit total in cents and rank. `lines` yields
+    flagged lines, score in hundredths (half up) and debit total in cents; a journal's rank is its position
+    in RANK_ORDER (numbered as the rows are read: a window over every journal would not spill, a sort does).
+    `lines` yields
     (row_number, journal_id, tests) once per flagged line, `debits` (journal_id, debit_cents) per journal;
     `bits` are catalogue codes (never user text) and their bit in the masks."""
     counted = weights(ran)
@@ -45,15 +50,16 @@ def ranking_query(lines: str, debits: str, bits: Mapping[str, int], ran: Iterabl
         f" scored AS (SELECT j.journal_id, concat_ws(',', {names}) AS tests, j.lines,"
         f"  coalesce(d.debit_cents, 0) AS debit_cents, {hundredths} AS hundredths"
         f"  FROM journals j LEFT JOIN {debits} d USING (journal_id))"
-        " SELECT journal_id, CAST(row_number() OVER (ORDER BY hundredths DESC, debit_cents DESC, journal_id)"
-        "  AS INTEGER) AS rank, CAST(hundredths AS BIGINT) AS hundredths, tests, CAST(lines AS INTEGER) AS lines,"
+        " SELECT journal_id, CAST(hundredths AS BIGINT) AS hundredths, tests, CAST(lines AS INTEGER) AS lines,"
         "  CAST(debit_cents AS BIGINT) AS debit_cents FROM scored"
     )
 
 
 def rank_journals(duck: duckdb.DuckDBPyConnection, flags: pa.Table, debits: pa.Table, ran: Iterable[str]) -> pa.Table:
     """The ranking (ranking_query) of flags given one row per test and line (row_number, journal_id, test),
-    over every journal's debit total, by rank."""
+    over every journal's debit total, by rank, with the rank."""
+    import pyarrow as pa
+
     bits = {code: index for index, code in enumerate(TESTS)}
     duck.register("f", flags)
     duck.register("debits", debits)
@@ -63,7 +69,8 @@ def rank_journals(duck: duckdb.DuckDBPyConnection, flags: pa.Table, debits: pa.T
             + " ".join(f"WHEN '{code}' THEN {bit}" for code, bit in bits.items())
             + " END) AS tests FROM f GROUP BY row_number"
         )
-        return duck.execute(f"{ranking_query(lines, 'debits', bits, ran)} ORDER BY rank").to_arrow_table()
+        ranked = duck.execute(f"{ranking_query(lines, 'debits', bits, ran)} ORDER BY {RANK_ORDER}").to_arrow_table()
+        return ranked.add_column(1, "rank", pa.array(range(1, ranked.num_rows + 1), pa.int32()))
     finally:
         duck.unregister("f")
         duck.unregister("debits")

@@ -369,13 +369,24 @@ class FlagStore:
 COPY_BATCH = 200_000
 
 
-def copy_in(uow: UnitOfWork, run: JeRun, table: str, columns: dict[str, str], engine: Engine, query: str) -> int:
+def copy_in(
+    uow: UnitOfWork,
+    run: JeRun,
+    table: str,
+    columns: dict[str, str],
+    engine: Engine,
+    query: str,
+    *,
+    ranked: bool = False,
+) -> int:
     """The DuckDB query's rows, stored in `table` as the run's. PostgreSQL takes no COPY into a table with
     row-level security, so the rows are COPYed (CSV, in batches as DuckDB hands them over: never all in
     Python at once) into a temporary table, then inserted from it in one statement, through the table's
-    policies. `columns` are the query's columns and their PostgreSQL types. Returns how many rows."""
+    policies. `columns` are the query's columns and their PostgreSQL types; when `ranked`, the last is `rank`,
+    the position of each row in the query's order, numbered here. Returns how many rows."""
     import io
 
+    import pyarrow as pa
     import pyarrow.csv as pacsv
 
     connection = uow.session.connection().connection.driver_connection
@@ -387,7 +398,12 @@ def copy_in(uow: UnitOfWork, run: JeRun, table: str, columns: dict[str, str], en
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE aura_copy_in ({typed}) ON COMMIT DROP")
         with cursor.copy(f"COPY aura_copy_in ({names}) FROM STDIN (FORMAT csv)") as copy:
+            position = 0
             for batch in engine.duck.execute(query).to_arrow_reader(COPY_BATCH):
+                if ranked:
+                    ranks = pa.array(range(position + 1, position + batch.num_rows + 1), pa.int32())
+                    batch = batch.append_column("rank", ranks)
+                    position += batch.num_rows
                 block = io.BytesIO()
                 pacsv.write_csv(batch, block, options)
                 copy.write(block.getbuffer())
@@ -431,11 +447,11 @@ def write_journal_risks(uow: UnitOfWork, run: JeRun, store: FlagStore, ran: Sequ
     ranked = risk.ranking_query(lines, "debits", store.bits, ran)
     columns = {
         "journal_id": "text",
-        "rank": "integer",
         "score": "numeric",
         "tests": "text[]",
         "flagged_lines": "integer",
         "debit_total": "numeric",
+        "rank": "integer",
     }
     return copy_in(
         uow,
@@ -443,9 +459,11 @@ def write_journal_risks(uow: UnitOfWork, run: JeRun, store: FlagStore, ran: Sequ
         "je_journal_risks",
         columns,
         engine,
-        "SELECT journal_id, rank, printf('%d.%02d', hundredths // 100, hundredths % 100) AS score,"  # nosec B608
+        "SELECT journal_id, printf('%d.%02d', hundredths // 100, hundredths % 100) AS score,"  # nosec B608
         " '{' || tests || '}' AS tests, lines AS flagged_lines,"
-        f" printf('%d.%02d', debit_cents // 100, debit_cents % 100) AS debit_total FROM ({ranked})",
+        f" printf('%d.%02d', debit_cents // 100, debit_cents % 100) AS debit_total FROM ({ranked})"
+        f" ORDER BY {risk.RANK_ORDER}",
+        ranked=True,
     )
 
 
