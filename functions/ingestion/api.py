@@ -18,7 +18,6 @@ from shared.people import names_of
 DATA = ["data"]
 ENGAGEMENT = "engagements/{engagement_id:guid}"
 UPLOADS = ENGAGEMENT + "/uploads"
-LINE = tuple(schemas.JournalLineRead.model_fields)
 
 
 def _dataset(view: service.DatasetView, names: dict[str, str]) -> schemas.DatasetRead:
@@ -51,14 +50,6 @@ def _accepted(dataset: Dataset) -> schemas.Accepted:
     if dataset.job_id is None:
         raise RuntimeError(f"dataset {dataset.id} was queued without a job")
     return schemas.Accepted(dataset_id=dataset.id, job_id=dataset.job_id, version=dataset.version)
-
-
-def _line(line: Any, names: dict[str, str]) -> dict[str, Any]:
-    values = {name: getattr(line, name, None) for name in LINE}
-    values["debit"] = max(line.amount, 0)
-    values["credit"] = max(-line.amount, 0)
-    values["account_name"] = names.get(line.account_number.strip())
-    return values
 
 
 def _ref(dataset: Dataset) -> dict[str, Any]:
@@ -328,7 +319,7 @@ def list_journal_entries(call: Call) -> schemas.JournalLinePage:
         return schemas.JournalLinePage.model_validate(
             {
                 "dataset": _ref(dataset),
-                "items": [_line(row, names) for row in rows],
+                "items": [journal_lines.values(row, names=names) for row in rows],
                 "page": query.page,
                 "page_size": query.page_size,
                 "total": total,
@@ -362,7 +353,11 @@ def get_journal_entry(call: Call) -> schemas.JournalEntryRead:
             uow, entry["dataset"].engagement_id, [row.account_number for row in entry["lines"]]
         )
         return schemas.JournalEntryRead.model_validate(
-            {**entry, "dataset": _ref(entry["dataset"]), "lines": [_line(row, names) for row in entry["lines"]]}
+            {
+                **entry,
+                "dataset": _ref(entry["dataset"]),
+                "lines": [journal_lines.values(row, names=names) for row in entry["lines"]],
+            }
         )
 
 

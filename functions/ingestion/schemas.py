@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from shared.errors import ValidationFailed
 from shared.http import PageQuery
-from shared.http.fields import IsoDate, LocalTime
+from shared.http.fields import IsoDate
 from shared.http.json_input import parse_json
+from shared.journal_lines import JournalLineRead
 
 Kind = Literal["general_ledger", "trial_balance", "chart_of_accounts"]
 DateOrder = Literal["dmy", "mdy"]
@@ -208,32 +209,6 @@ class ChartPage(BaseModel):
     page: int
     page_size: int
     total: int
-
-
-class JournalLineRead(BaseModel):
-    row_number: int
-    journal_id: str
-    line_number: int
-    account_number: str
-    account_name: str | None = Field(None, description="from the current chart of accounts, else the trial balance")
-    amount: Decimal
-    debit: Decimal
-    credit: Decimal
-    effective_date: date
-    entered_date: date | None
-    entered_time: LocalTime | None
-    entered_by: str | None
-    approved_by: str | None
-    approved_date: date | None
-    source: str | None
-    description: str | None
-    header_description: str | None
-    document_date: date | None
-    fiscal_year: int | None
-    period: str | None
-    business_unit: str | None
-    currency: str | None
-    reversal_journal_id: str | None
 
 
 class JournalEntryQuery(VersionQuery):
