@@ -33,9 +33,7 @@ def upgrade() -> None:
     op.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON rate_limit_backoff TO aura_app")
     op.execute("ALTER TABLE rate_limit_backoff ENABLE ROW LEVEL SECURITY")
     op.execute("ALTER TABLE rate_limit_backoff FORCE ROW LEVEL SECURITY")
-    op.execute(
-        "CREATE POLICY system_only ON rate_limit_backoff USING (aura_is_system()) WITH CHECK (aura_is_system())"
-    )
+    op.execute("CREATE POLICY system_only ON rate_limit_backoff USING (aura_is_system()) WITH CHECK (aura_is_system())")
 
 
 def downgrade() -> None:
