@@ -38,7 +38,7 @@ def run_je_tests(call: Call) -> schemas.RunAccepted:
     body: schemas.RunCreate = call.body
     with call.uow() as uow:
         run = service.request_run(
-            uow,
+            uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             tests=list(body.tests) if body.tests else None,
@@ -60,7 +60,9 @@ def run_je_tests(call: Call) -> schemas.RunAccepted:
 )
 def get_latest_je_tests(call: Call) -> schemas.RunRead:
     with call.uow() as uow:
-        run = service.get_run(uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"), run_id=None)
+        run = service.get_run_or_raise(
+            uow=uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"), run_id=None
+        )
         return schemas.RunRead.of(run)
 
 
@@ -80,7 +82,7 @@ def list_je_test_runs(call: Call) -> Page[schemas.RunSummary]:
     query: PageQuery = call.query
     with call.uow() as uow:
         runs, total = service.list_runs(
-            uow,
+            uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             offset=query.offset,
@@ -103,7 +105,9 @@ def list_je_test_runs(call: Call) -> Page[schemas.RunSummary]:
 )
 def get_je_exceptions(call: Call) -> schemas.ExceptionSummary:
     with call.uow() as uow:
-        summary = service.exception_summary(uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"))
+        summary = service.get_exception_summary_or_raise(
+            uow=uow, principal=call.user, engagement_id=call.route_uuid("engagement_id")
+        )
         return schemas.ExceptionSummary.model_validate(summary)
 
 
@@ -120,8 +124,8 @@ def get_je_exceptions(call: Call) -> schemas.ExceptionSummary:
 )
 def get_je_test_run(call: Call) -> schemas.RunRead:
     with call.uow() as uow:
-        run = service.get_run(
-            uow,
+        run = service.get_run_or_raise(
+            uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             run_id=call.route_uuid("run_id"),
@@ -144,8 +148,8 @@ def get_je_test_run(call: Call) -> schemas.RunRead:
 def list_je_test_lines(call: Call) -> Page[schemas.FlaggedLine]:
     query: schemas.LineQuery = call.query
     with call.uow() as uow:
-        lines, total = service.flagged_lines(
-            uow,
+        lines, total = service.list_flagged_lines(
+            uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             run_id=call.route_uuid("run_id"),
@@ -175,8 +179,8 @@ def list_je_test_lines(call: Call) -> Page[schemas.FlaggedLine]:
 def list_je_journals(call: Call) -> schemas.JournalPage:
     query: schemas.JournalQuery = call.query
     with call.uow() as uow:
-        ranked, total = service.ranked_journals(
-            uow,
+        ranked, total = service.list_ranked_journals(
+            uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             run_id=call.route_uuid("run_id"),
@@ -208,7 +212,7 @@ def disposition_je_journal(call: Call) -> schemas.DispositionRead:
     body: schemas.DispositionUpdate = call.body
     with call.uow() as uow:
         row = service.set_disposition(
-            uow,
+            uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             run_id=call.route_uuid("run_id"),
@@ -236,8 +240,8 @@ def disposition_je_journal(call: Call) -> schemas.DispositionRead:
 def export_je_tests(call: Call) -> func.HttpResponse:
     query: schemas.ExportQuery = call.query
     with call.uow() as uow:
-        file = service.export(
-            uow,
+        file = service.export_run(
+            uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             run_id=call.route_uuid("run_id"),
@@ -276,8 +280,8 @@ def _benford_reply(result: BenfordResult, fmt: str, title: str) -> Any:
 def engagement_benford(call: Call) -> Any:
     body: schemas.EngagementBenford = call.body
     with call.uow() as uow:
-        result, title = service.engagement_benford(
-            uow,
+        result, title = service.get_engagement_benford_or_raise(
+            uow=uow,
             principal=call.user,
             engagement_id=call.route_uuid("engagement_id"),
             source=body.source,

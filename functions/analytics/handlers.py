@@ -27,4 +27,4 @@ def run_je_tests(uow: UnitOfWork, job: Job, progress: ProgressReporter) -> dict[
 @event_consumer(bp, name="analytics_on_dataset_ingested", subscription="analytics", events={DatasetIngested})
 def on_dataset_ingested(uow: UnitOfWork, envelope: Envelope) -> None:
     """A general ledger loaded: test it with the engagement's defaults."""
-    service.on_dataset_ingested(uow, envelope.payload_as(DatasetIngested))
+    service.on_dataset_ingested(uow=uow, event=envelope.payload_as(DatasetIngested))

@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 JOB_KIND = RunJeTests.type
 
 
-def validated(tests: list[str] | None, overrides: dict[str, dict[str, Any]] | None) -> tuple[list[str], dict[str, Any]]:
+def validate_tests(
+    tests: list[str] | None, overrides: dict[str, dict[str, Any]] | None
+) -> tuple[list[str], dict[str, Any]]:
     """The tests to run, in catalogue order, and every one's full parameters; errors name test and field."""
     requested = tests or list(TESTS)
     unknown = [code for code in requested if code not in TESTS]
@@ -70,7 +72,7 @@ def queue_run(
     created_by: uuid.UUID | None = None,
 ) -> JeRun:
     """A queued run of the dataset and the job that will execute it, in the caller's transaction."""
-    codes, params = validated(tests, overrides)
+    codes, params = validate_tests(tests, overrides)
     run = JeRun(
         id=uuid.uuid4(),
         firm_id=engagement.firm_id,
@@ -106,13 +108,14 @@ def queue_run(
 
 
 def request_run(
-    uow: UnitOfWork,
     *,
+    uow: UnitOfWork,
     principal: Principal,
     engagement_id: uuid.UUID,
     tests: list[str] | None,
     overrides: dict[str, dict[str, Any]] | None,
 ) -> JeRun:
+    """Queue a manual run of the current general ledger with the given tests and parameters."""
     access = require(uow, principal=principal, engagement_id=engagement_id, write=True)
     dataset = current_dataset(uow, engagement_id=engagement_id, kind="general_ledger")
     if dataset is None:
@@ -130,7 +133,7 @@ def request_run(
     return run
 
 
-def on_dataset_ingested(uow: UnitOfWork, event: DatasetIngested) -> JeRun | None:
+def on_dataset_ingested(*, uow: UnitOfWork, event: DatasetIngested) -> JeRun | None:
     """The automatic run after a general ledger loads (background scope), unless it is no longer current."""
     if event.kind != "general_ledger":
         return None
@@ -221,7 +224,9 @@ def _job_result(run: JeRun) -> dict[str, Any]:
     }
 
 
-def get_run(uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, run_id: uuid.UUID | None) -> JeRun:
+def get_run_or_raise(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, run_id: uuid.UUID | None
+) -> JeRun:
     """A run of the engagement, or its latest when run_id is None; 404 otherwise."""
     require(uow, principal=principal, engagement_id=engagement_id)
     query = select(JeRun).where(JeRun.engagement_id == engagement_id)
@@ -236,14 +241,18 @@ def get_run(uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, 
     return run
 
 
-def completed_run(uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, run_id: uuid.UUID) -> JeRun:
-    run = get_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
+def get_completed_run_or_raise(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, run_id: uuid.UUID
+) -> JeRun:
+    """A run whose results are all written; 409 while it is queued, running, scoring or failed."""
+    run = get_run_or_raise(uow=uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
     if run.status != "completed":
         raise Conflict(f"The run is {run.status}; its results are not available", code="run_not_completed")
     return run
 
 
-def test_result(run: JeRun, code: str) -> dict[str, Any]:
+def _test_result_or_raise(run: JeRun, code: str) -> dict[str, Any]:
+    """The run's result for one test; 404 when the run did not include it."""
     for result in run.results or []:
         if result["code"] == code:
             return result
@@ -251,8 +260,9 @@ def test_result(run: JeRun, code: str) -> dict[str, Any]:
 
 
 def list_runs(
-    uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, offset: int, limit: int
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, offset: int, limit: int
 ) -> tuple[list[JeRun], int]:
+    """The engagement's runs, newest first, one page of them and how many there are."""
     require(uow, principal=principal, engagement_id=engagement_id)
     query = select(JeRun).where(JeRun.engagement_id == engagement_id)
     total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -263,9 +273,9 @@ def list_runs(
 # --- a completed run's results ---------------------------------------------------------------------
 
 
-def flagged_lines(
-    uow: UnitOfWork,
+def list_flagged_lines(
     *,
+    uow: UnitOfWork,
     principal: Principal,
     engagement_id: uuid.UUID,
     run_id: uuid.UUID,
@@ -279,12 +289,12 @@ def flagged_lines(
     """One page of the lines a test flagged, in file order; 404 when it was not in the run. A rule-based
     test's lines are readable once the run is `scoring` (its results committed), and stay so if the
     models then fail."""
-    run = get_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
+    run = get_run_or_raise(uow=uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
     if run.status in ("queued", "running"):
         raise Conflict(f"The run is {run.status}; its results are not available", code="run_not_completed")
-    if run.status != "completed" and test_result(run, code)["status"] != "ran":
+    if run.status != "completed" and _test_result_or_raise(run, code)["status"] != "ran":
         raise Conflict(f"The run is {run.status}; this test's results are not available", code="run_not_completed")
-    test_result(run, code)
+    _test_result_or_raise(run, code)
     return reads.test_lines(
         uow,
         run,
@@ -297,9 +307,9 @@ def flagged_lines(
     )
 
 
-def ranked_journals(
-    uow: UnitOfWork,
+def list_ranked_journals(
     *,
+    uow: UnitOfWork,
     principal: Principal,
     engagement_id: uuid.UUID,
     run_id: uuid.UUID,
@@ -309,15 +319,15 @@ def ranked_journals(
     disposition: str | None,
 ) -> tuple[list[reads.RankedJournal], int]:
     """A completed run's flagged journals by rank, each with its disposition and its lines."""
-    run = completed_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
+    run = get_completed_run_or_raise(uow=uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
     return reads.ranked_journals(uow, run, offset=offset, limit=limit, test=test, disposition=disposition)
 
 
-def export(
-    uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID, run_id: uuid.UUID, what: str, fmt: str
+def export_run(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, run_id: uuid.UUID, what: str, fmt: str
 ) -> exports.Export:
     """A completed run's flagged lines (with their tests) or ranked journals, as a CSV or XLSX file."""
-    run = completed_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
+    run = get_completed_run_or_raise(uow=uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
     if what == "flagged_lines":
         rows = (exports.line_row(*row) for row in reads.flagged_line_rows(uow, run))
     else:
@@ -329,8 +339,8 @@ def export(
 
 
 def set_disposition(
-    uow: UnitOfWork,
     *,
+    uow: UnitOfWork,
     principal: Principal,
     engagement_id: uuid.UUID,
     run_id: uuid.UUID,
@@ -349,7 +359,7 @@ def set_disposition(
         permission=triage.permission_for(status),
         refusal=triage.refusal(status),
     )
-    run = completed_run(uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
+    run = get_completed_run_or_raise(uow=uow, principal=principal, engagement_id=engagement_id, run_id=run_id)
     flagged = uow.session.scalar(
         select(JeJournalRisk.journal_id).where(JeJournalRisk.run_id == run.id, JeJournalRisk.journal_id == journal_id)
     )
@@ -406,7 +416,9 @@ def set_disposition(
     return row
 
 
-def exception_summary(uow: UnitOfWork, *, principal: Principal, engagement_id: uuid.UUID) -> dict[str, Any]:
+def get_exception_summary_or_raise(
+    *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID
+) -> dict[str, Any]:
     """The latest completed run's flagged journals by disposition (undispositioned count as open), and the
     exceptions; 404 before a run has completed."""
     require(uow, principal=principal, engagement_id=engagement_id)
@@ -424,9 +436,9 @@ def exception_summary(uow: UnitOfWork, *, principal: Principal, engagement_id: u
 # --- Benford of the engagement's data --------------------------------------------------------------
 
 
-def engagement_benford(
-    uow: UnitOfWork,
+def get_engagement_benford_or_raise(
     *,
+    uow: UnitOfWork,
     principal: Principal,
     engagement_id: uuid.UUID,
     source: str,
