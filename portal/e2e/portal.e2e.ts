@@ -29,6 +29,18 @@ let engagementUrl = ''
 const visible = (locator: ReturnType<Page['getByText']>, timeout = 20_000) =>
   expect.poll(() => locator.first().isVisible(), { timeout }).toBe(true)
 
+/** The page as shown in a 1024 px wide window has nothing beyond its right edge (no sideways scrolling). */
+async function fitsAt1024(): Promise<void> {
+  await page.setViewportSize({ width: 1024, height: 900 })
+  try {
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth))
+      .toBeLessThanOrEqual(0)
+  } finally {
+    await page.setViewportSize({ width: 1440, height: 900 })
+  }
+}
+
 beforeAll(async () => {
   browser = await launch(config)
   context = await newContext(browser, config)
@@ -74,6 +86,12 @@ describe('an auditor', () => {
     await page.getByLabel('Kind').selectOption('general_ledger')
     await page.getByLabel('Choose file').setInputFiles(config.generalLedger)
     await visible(page.getByText('Column mapping'))
+    // The file's first rows are wider than the window; they scroll in their own box, the drop zone stays in view.
+    await page.setViewportSize({ width: 1024, height: 900 })
+    await screenshot(page, config, '04a-data-mapping-1024')
+    const zone = await page.getByTestId('dropzone').boundingBox()
+    expect((zone?.x ?? 0) + (zone?.width ?? 0)).toBeLessThanOrEqual(1024)
+    await fitsAt1024()
     await page.getByRole('button', { name: 'Upload and load' }).click()
     await visible(page.getByText(/loaded/i), 60_000)
     await screenshot(page, config, '04-data-loaded')
@@ -86,6 +104,7 @@ describe('an auditor', () => {
     await visible(page.getByRole('heading', { name: /Triage/ }))
     await expect.poll(() => page.getByText(/^Loading/).count()).toBe(0)
     await screenshot(page, config, '05-je-tests')
+    await fitsAt1024()
   })
 
   it('dispositions a flagged journal as an exception with a note', async () => {
@@ -99,15 +118,19 @@ describe('an auditor', () => {
     await page.getByRole('button', { name: 'Save disposition' }).click()
     await visible(page.getByText('Saved'))
     await screenshot(page, config, '06-journal-disposition')
+    await fitsAt1024()
   })
 
   it('sees the Benford chart with its MAD and conformity', async () => {
     await page.getByRole('link', { name: 'Benford' }).click()
+    // After the navigation the keyboard starts from the page's heading.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe('Benford analysis')
     const chart = page.getByRole('img', { name: 'Benford chart: observed against expected' })
     await visible(chart)
     expect(await chart.locator('rect').count()).toBeGreaterThanOrEqual(9)
     await visible(page.getByText('MAD'))
     await screenshot(page, config, '07-benford')
+    await fitsAt1024()
   })
 
   it('sets materiality with the benchmarks side by side', async () => {
@@ -120,6 +143,7 @@ describe('an auditor', () => {
     await visible(page.getByText('Version 1 saved: performance materiality 65,000.00.'))
     await visible(page.getByRole('heading', { name: /Version 1/ }))
     await screenshot(page, config, '07b-materiality')
+    await fitsAt1024()
   })
 
   it('assesses a fraud risk and sees it in the RMM matrix', async () => {
@@ -134,6 +158,7 @@ describe('an auditor', () => {
     await dialog.getByRole('button', { name: 'Add risk' }).click()
     await visible(page.getByRole('button', { name: /^Inherent high, control high: 1 risks/ }))
     await screenshot(page, config, '07c-risks')
+    await fitsAt1024()
   })
 
   it('plans and selects an MUS sample of the ledger, enters audited values and evaluates it', async () => {
@@ -157,6 +182,7 @@ describe('an auditor', () => {
     await page.getByRole('button', { name: 'Evaluate' }).click()
     await visible(page.getByRole('region', { name: 'Evaluation result' }).getByText(/^(Accept|Reject): /))
     await screenshot(page, config, '07f-sample-evaluated')
+    await fitsAt1024()
     await page.getByRole('link', { name: 'All samples' }).click()
     await visible(page.getByRole('row').filter({ hasText: 'Ledger MUS' }))
   })
@@ -173,6 +199,7 @@ describe('an auditor', () => {
     await visible(prepared)
     await expect.poll(() => page.getByRole('button', { name: 'Sign as preparer' }).count()).toBe(0)
     await screenshot(page, config, '08-binder-signed')
+    await fitsAt1024()
   })
 
   it('maps a trial balance and sees a balanced balance sheet', async () => {
@@ -196,6 +223,7 @@ describe('an auditor', () => {
     await visible(page.getByText('Balanced', { exact: true }))
     await visible(page.getByRole('table', { name: 'Balance sheet lines' }).getByText('Total assets'))
     await screenshot(page, config, '08c-balance-sheet')
+    await fitsAt1024()
   })
 
   it('sees the engagement on the home page with its progress, then the path to finalization', async () => {
@@ -207,6 +235,7 @@ describe('an auditor', () => {
     await visible(page.getByRole('heading', { name: 'My tasks' }))
     await expect.poll(() => page.getByText(/^Looking for your tasks/).count()).toBe(0)
     await screenshot(page, config, '08d-home')
+    await fitsAt1024()
     await row.first().click()
     await visible(page.getByRole('list', { name: 'Path to finalization' }))
     await visible(page.getByRole('list', { name: 'Path to finalization' }).getByText('0 of 1 approved'))

@@ -1,11 +1,34 @@
-import { NavLink, Outlet, useNavigate } from 'react-router'
+import { useEffect, useRef } from 'react'
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router'
 import { useAuth } from '../auth/AuthProvider'
+import { focusPageHeading } from './focus'
 
 export function Shell() {
   const { me, can, signOut, isClientUser } = useAuth()
   const navigate = useNavigate()
+  const { pathname } = useLocation()
+  const main = useRef<HTMLElement>(null)
+  const first = useRef(true)
+  useEffect(() => {
+    // The first page keeps the browser's focus; each later one moves it to the new page's heading.
+    if (first.current) {
+      first.current = false
+      return
+    }
+    return main.current ? focusPageHeading(main.current) : undefined
+  }, [pathname])
   return (
     <div className="shell">
+      <a
+        href="#main"
+        className="skip-link"
+        onClick={(event) => {
+          event.preventDefault()
+          main.current?.focus()
+        }}
+      >
+        Skip to content
+      </a>
       <header className="topbar">
         <NavLink to="/" end className="brand">
           Aura
@@ -35,7 +58,7 @@ export function Shell() {
           </button>
         </div>
       </header>
-      <main className="content">
+      <main className="content" id="main" ref={main} tabIndex={-1}>
         <Outlet />
       </main>
     </div>

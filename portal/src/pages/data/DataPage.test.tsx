@@ -88,6 +88,33 @@ describe('the Data tab', () => {
     expect(uploadButton()).toBeEnabled()
   })
 
+  it('uploads a SAF-T file without a column mapping to choose', async () => {
+    const header = ['journal_id', 'account_number', 'amount', 'effective_date']
+    const saft: Preview = {
+      ...glPreview(),
+      format: 'saft',
+      header,
+      fields: glPreview().fields.map((f) => ({ ...f, column: header.includes(f.field) ? f.field : null })),
+      missing: [],
+      problems: [],
+      ready: true,
+      details: {},
+      rows: [{ row: 1, cells: ['J1', '1000', '100.00', '2026-03-31'] }],
+    }
+    stubs({ preview: saft })
+    vi.mocked(uploadRaw).mockResolvedValue({ dataset_id: 'd-1', job_id: 'j-1', version: 2 })
+    renderData()
+    await userEvent.upload(screen.getByLabelText('Choose file'), new File(['<AuditFile/>'], 'saft.xml', { type: 'application/xml' }))
+    await screen.findByText(/needs no column mapping/)
+    expect(screen.queryByRole('heading', { name: 'Column mapping' })).toBeNull()
+    expect(screen.queryByLabelText('journal_id')).toBeNull()
+    expect(uploadButton()).toBeEnabled()
+    await userEvent.click(uploadButton())
+    await waitFor(() => expect(uploadRaw).toHaveBeenCalledTimes(1))
+    const query = new URL(vi.mocked(uploadRaw).mock.calls[0][0], 'http://localhost').searchParams
+    expect(query.get('column_map')).toBeNull()
+  })
+
   it('takes debit and credit together in place of a required amount', async () => {
     stubs({ preview: glPreview({ journal_id: 'Ref', account_number: 'Account', effective_date: 'Booked' }) })
     renderData()

@@ -17,6 +17,7 @@ import {
   formatOf,
   kindLabel,
   missingRequired,
+  needsMapping,
   type DatasetKind,
   type Overrides,
   type Preview,
@@ -98,7 +99,7 @@ export function UploadPanel({ engagement }: { engagement: Engagement }) {
 
   const data: Preview | undefined = preview.data
   const mapping = useMemo(() => (data ? effectiveMapping(data.fields, overrides) : {}), [data, overrides])
-  const missing = useMemo(() => (data ? missingRequired(data.fields, mapping) : []), [data, mapping])
+  const missing = useMemo(() => (data && needsMapping(data) ? missingRequired(data.fields, mapping) : []), [data, mapping])
   const loading = !!accepted && !finished && !job.error
   const busy = upload.isPending || loading
 
@@ -125,7 +126,7 @@ export function UploadPanel({ engagement }: { engagement: Engagement }) {
     upload.mutate(
       uploadUrl(engagementId, {
         kind,
-        columnMap: columnMapToSend(data.fields, overrides),
+        columnMap: needsMapping(data) ? columnMapToSend(data.fields, overrides) : {},
         dateOrder,
         sheet: data.sheets.length ? sheet || data.sheet || '' : '',
         fiscalStart,
@@ -310,9 +311,6 @@ interface PreviewProps {
 type SampleRow = Preview['rows'][number]
 
 function PreviewSection({ preview, kind, mapping, overrides, missing, disabled, onChange }: PreviewProps) {
-  const used = new Set(Object.values(mapping).filter(Boolean))
-  const unmapped = preview.header.filter((h) => !used.has(h))
-  const headerProblems = preview.problems.filter((p) => !p.reason.startsWith('required column') && !(p.column && mapping[p.column]))
   const sampleColumns: Column<SampleRow>[] = useMemo(
     () => [
       { key: 'row', header: 'Row', render: (r) => r.row, align: 'right' },
@@ -330,6 +328,34 @@ function PreviewSection({ preview, kind, mapping, overrides, missing, disabled, 
         {typeof preview.details.encoding === 'string' ? `, ${preview.details.encoding}` : ''} — {preview.header.length} columns read as a{' '}
         {kindLabel(kind).toLowerCase()}.
       </p>
+      {needsMapping(preview) ? (
+        <MappingSection preview={preview} mapping={mapping} overrides={overrides} missing={missing} disabled={disabled} onChange={onChange} />
+      ) : (
+        <p className="notice" role="status">
+          A SAF-T file names each field by its own elements, so it needs no column mapping: upload it as it is.
+        </p>
+      )}
+      {preview.sample_problems.length > 0 && (
+        <section aria-label="Problems in the first rows">
+          <div className="notice">
+            The load would refuse these values in the first rows{dateHint ? '; choose the date order under Options' : ''}.
+          </div>
+          <ProblemTable problems={preview.sample_problems} caption="Problems in the first rows" />
+        </section>
+      )}
+      <h3>First rows</h3>
+      <DataTable rows={preview.rows} columns={sampleColumns} rowKey={(r) => String(r.row)} empty="The file has no data rows." />
+    </div>
+  )
+}
+
+/** The column mapping of a CSV or workbook: what is missing, the header problems, field → header, the headers left unused. */
+function MappingSection({ preview, mapping, overrides, missing, disabled, onChange }: Omit<PreviewProps, 'kind'>) {
+  const used = new Set(Object.values(mapping).filter(Boolean))
+  const unmapped = preview.header.filter((h) => !used.has(h))
+  const headerProblems = preview.problems.filter((p) => !p.reason.startsWith('required column') && !(p.column && mapping[p.column]))
+  return (
+    <>
       <h3 id="mapping-heading">Column mapping</h3>
       {missing.length > 0 ? (
         <div className="notice missing-notice" role="status">
@@ -353,17 +379,7 @@ function PreviewSection({ preview, kind, mapping, overrides, missing, disabled, 
         <span className="muted">Not used: </span>
         {unmapped.length ? unmapped.join(', ') : <span className="muted">none</span>}
       </p>
-      {preview.sample_problems.length > 0 && (
-        <section aria-label="Problems in the first rows">
-          <div className="notice">
-            The load would refuse these values in the first rows{dateHint ? '; choose the date order under Options' : ''}.
-          </div>
-          <ProblemTable problems={preview.sample_problems} caption="Problems in the first rows" />
-        </section>
-      )}
-      <h3>First rows</h3>
-      <DataTable rows={preview.rows} columns={sampleColumns} rowKey={(r) => String(r.row)} empty="The file has no data rows." />
-    </div>
+    </>
   )
 }
 

@@ -53,6 +53,14 @@ export function missingRequired(fields: readonly PreviewField[], mapping: Record
   return missing
 }
 
+/**
+ * Whether the user maps columns at all: a SAF-T file names every field by its own XML elements (the
+ * preview's header is the canonical columns), so it has no mapping to choose or fix.
+ */
+export function needsMapping(preview: Pick<Preview, 'format'>): boolean {
+  return preview.format !== 'saft'
+}
+
 /** The alternatives that satisfy a required amount, for the hint beside it ("or debit + credit"). */
 export function alternativeOf(fields: readonly PreviewField[], field: PreviewField): string | null {
   const parts = fields.filter((f) => f.amount_of === field.field && (f.part === 'debit' || f.part === 'credit'))
