@@ -41,7 +41,8 @@ def run_job_in_child(job_id: str) -> dict[str, Any]:
     two malloc arenas); it must succeed."""
     from tools import job_child
 
-    report = job_child.run(job_id, env={**os.environ, "MALLOC_ARENA_MAX": "2"})
+    env = {**os.environ, "MALLOC_ARENA_MAX": "2", "AURA_ANALYTICS_TRACE_RSS": "1"}  # peak memory per stage
+    report = job_child.run(job_id, env=env)
     if report["status"] != "succeeded":
         raise SystemExit(f"the job did not succeed: {report}")
     return report
@@ -133,9 +134,12 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
     classic, totals, peaks, reads, analyses, readable = [], [], [], [], [], []
     counts: dict[str, tuple[int, int]] = {}
     benford_bins: dict[str, list[int]] = {}
+    cpus: list[float] = []
     for run in range(args.runs):
         reply = request("POST", f"engagements/{engagement}/je-tests", token=admin, json_body={})
+        before = _children_cpu()
         report = run_job_in_child(str(reply.json()["job_id"]))
+        cpus.append(_children_cpu() - before)
         latest = request("GET", f"engagements/{engagement}/je-tests", token=admin).json()
         for test in latest["tests"]:
             per_test.setdefault(test["code"], []).append(test["seconds"])
@@ -154,7 +158,8 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
         analyses.append(analysis)
         print(
             f"run {run + 1}: battery {totals[-1]:.2f} s (classic nine {classic[-1]:.2f} s),"
-            f" peak RSS {peaks[-1]:.0f} MB; Benford read {read:.2f} s + five tests {analysis:.2f} s"
+            f" peak RSS {peaks[-1]:.0f} MB, CPU {cpus[-1]:.2f} s (user+sys); stages {stages};"
+            f" Benford read {read:.2f} s + five tests {analysis:.2f} s"
         )
 
     baseline_times: list[float] = []
@@ -207,8 +212,17 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
             mismatches.append(f"Benford {test}: bin counts differ")
     print(f"| Benford amounts read from the database | {median(reads):.2f} s | | |")
     print(f"| job peak RSS (whole process) | {max(peaks):.0f} MB | | |")
+    print(f"| job CPU time (user+sys, whole process) | {median(cpus):.2f} s | | |")
     if mismatches:
         raise SystemExit("flagged counts differ:\n" + "\n".join(mismatches))
+
+
+def _children_cpu() -> float:
+    """User and system CPU seconds of every child process waited for so far (the job's worker included)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _seconds(samples: list[float]) -> str:
