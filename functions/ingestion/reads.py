@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, text
+from sqlalchemy import ColumnElement, String, cast, func, select, text
 
 from shared import journal_lines as lines
 from shared.auth.principal import Principal
@@ -115,8 +115,21 @@ def journal_lines(
     if filters.get("amount_max") is not None:
         high = filters["amount_max"]
         conditions.append(JournalLine.amount.between(-high, high))
+    if filters.get("sign") == "positive":
+        conditions.append(JournalLine.amount > 0)
+    elif filters.get("sign") == "negative":
+        conditions.append(JournalLine.amount < 0)
+    if filters.get("leading_digits"):
+        conditions.append(_significant_digits().startswith(filters["leading_digits"], autoescape=True))
+    if filters.get("text"):
+        conditions.append(JournalLine.description.icontains(filters["text"], autoescape=True))
     rows, total = lines.page(uow.session, dataset.id, conditions, offset=offset, limit=limit)
     return dataset, rows, total
+
+
+def _significant_digits() -> ColumnElement[str]:
+    """The absolute amount's digits from its first non-zero one (12.50 -> "1250", 0.05 -> "5")."""
+    return func.ltrim(func.replace(cast(func.abs(JournalLine.amount), String), ".", ""), "0")
 
 
 def journal_entry(

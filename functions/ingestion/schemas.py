@@ -219,6 +219,15 @@ class JournalEntryQuery(VersionQuery):
     journal_id: str | None = Field(None, max_length=200)
     amount_min: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=2, description="absolute amount ≥")
     amount_max: Decimal | None = Field(None, ge=0, max_digits=18, decimal_places=2, description="absolute amount ≤")
+    sign: Literal["positive", "negative"] | None = Field(
+        None, description="only debits (positive) or credits (negative)"
+    )
+    leading_digits: str | None = Field(
+        None,
+        pattern=r"^[1-9][0-9]?$",
+        description="first one or two significant digits of the absolute amount (a Benford bin)",
+    )
+    text: str | None = Field(None, min_length=1, max_length=200, description="line description contains, any case")
 
     @model_validator(mode="after")
     def _ranges(self) -> JournalEntryQuery:

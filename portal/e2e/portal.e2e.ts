@@ -133,6 +133,22 @@ describe('an auditor', () => {
     await fitsAt1024()
   })
 
+  it('drills from a Benford bin to the ledger lines behind it', async () => {
+    await page.getByRole('link', { name: 'Lines beginning with 1' }).click()
+    await visible(page.getByRole('heading', { name: 'General ledger' }))
+    await visible(page.getByText(/Showing amounts beginning with 1, debits only of 10\.00 or more/))
+    await expect.poll(() => page.getByRole('table', { name: 'Journal lines' }).locator('tbody tr').count()).toBeGreaterThan(0)
+    // Every line shown is a debit of 10 or more whose amount begins with a 1.
+    const debits = await page.getByRole('table', { name: 'Journal lines' }).locator('tbody tr td:nth-child(6)').allTextContents()
+    expect(debits.length).toBeGreaterThan(0)
+    for (const debit of debits) {
+      expect(debit.replace(/,/g, '')).toMatch(/^1/)
+      expect(Number(debit.replace(/,/g, ''))).toBeGreaterThanOrEqual(10)
+    }
+    await screenshot(page, config, '07a-benford-bin-lines')
+    await fitsAt1024()
+  })
+
   it('sets materiality with the benchmarks side by side', async () => {
     await page.getByRole('link', { name: 'Materiality', exact: true }).click()
     await visible(page.getByText(/No materiality has been determined yet/))

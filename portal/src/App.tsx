@@ -52,6 +52,7 @@ export const routes: RouteObject[] = [
             children: [
               { index: true, lazy: page(() => import('./pages/engagements/Overview'), 'Overview') },
               { path: 'data', lazy: page(() => import('./pages/data/DataPage'), 'DataPage') },
+              { path: 'ledger', lazy: page(() => import('./pages/data/Ledger'), 'Ledger') },
               { path: 'je-tests', lazy: page(() => import('./pages/je/JeSummary'), 'JeSummary') },
               { path: 'je-tests/:runId', lazy: page(() => import('./pages/je/JeSummary'), 'JeSummary') },
               { path: 'je-tests/:runId/tests/:code', lazy: page(() => import('./pages/je/JeTestLines'), 'JeTestLines') },

@@ -531,6 +531,32 @@ def test_a_client_user_uploads_to_their_clients_engagement_and_no_other(ws: Work
         )
 
 
+def test_journal_entries_filter_by_sign_leading_digits_and_text_as_a_benford_bin_drills(gl_loaded: Workspace) -> None:
+    ws = gl_loaded
+    every = ws.call("GET", "journal-entries", ws.admin, params={"page_size": "500"}).json()["items"]
+    bin_ = {"leading_digits": "1", "sign": "positive", "amount_min": "10", "page_size": "500"}
+    ones = ws.call("GET", "journal-entries", ws.admin, params=bin_).json()
+    assert ones["total"] > 0
+    assert all(Decimal(line["debit"]) >= 10 and line["debit"].lstrip("0.").startswith("1") for line in ones["items"])
+    assert all(Decimal(line["credit"]) == 0 for line in ones["items"])
+    two = {**bin_, "leading_digits": "23"}
+    twenty_threes = ws.call("GET", "journal-entries", ws.admin, params=two).json()
+    assert all(line["debit"].replace(".", "").lstrip("0").startswith("23") for line in twenty_threes["items"])
+    credits = ws.call("GET", "journal-entries", ws.admin, params={"sign": "negative", "page_size": "500"}).json()
+    assert credits["total"] > 0 and all(Decimal(line["debit"]) == 0 for line in credits["items"])
+    assert ws.call("GET", "journal-entries", ws.admin, params={"leading_digits": "0"}).status == 400
+
+    described = next(line for line in every if line["description"])
+    word = described["description"].split()[0]
+    found = ws.call("GET", "journal-entries", ws.admin, params={"text": word.upper(), "page_size": "500"}).json()
+    assert found["total"] > 0 and all(word.lower() in line["description"].lower() for line in found["items"])
+    nothing = ws.call("GET", "journal-entries", ws.admin, params={"text": "%_no such words_%"}).json()
+    assert nothing["total"] == 0
+
+    outsider = ws.person("outsider-digits", "staff")
+    assert ws.call("GET", "journal-entries", outsider, params=bin_).status == 404
+
+
 def test_lines_are_hidden_from_client_users_and_from_staff_off_the_team(gl_loaded: Workspace) -> None:
     ws = gl_loaded
     client = ws.client_user()

@@ -28,6 +28,7 @@ export function Workspace() {
     : [
         ['', 'Overview'],
         ['data', 'Data'],
+        ['ledger', 'Ledger'],
         ['materiality', 'Materiality'],
         ['risks', 'Risks'],
         ['mapping', 'Mapping'],

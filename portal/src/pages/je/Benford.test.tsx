@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
 import type { components } from '../../api/schema'
 import { makeEngagement, mockApi, renderPage } from '../../test/render'
-import { Benford } from './Benford'
+import { Benford, binLines } from './Benford'
 import { problem } from './fixtures'
 
 const engagement = makeEngagement()
@@ -104,5 +104,27 @@ describe('Benford', () => {
     expect(await screen.findByText('Downloaded benford-general_ledger-first_digit.png.')).toBeInTheDocument()
     await waitFor(() => expect(click).toHaveBeenCalled())
     expect(calls.at(-1)?.search.get('format')).toBe('png')
+  })
+
+  it('opens a bin as the ledger lines behind it: digits, sign and minimum amount of the analysis', async () => {
+    mockApi({ [`POST ${PATH}`]: { body: result } })
+    renderPage(<Benford />, {
+      route: ROUTE,
+      path: '/engagements/e-1/benford',
+      engagement,
+      extraRoutes: [{ path: '/engagements/:engagementId/ledger', element: <p>the ledger page</p> }],
+    })
+    const bin = await screen.findByRole('link', { name: 'Lines beginning with 5' })
+    expect(bin).toHaveAttribute('href', '/engagements/e-1/ledger?amount_min=10&leading_digits=5&sign=positive')
+    await userEvent.click(bin)
+    expect(await screen.findByText('the ledger page')).toBeInTheDocument()
+  })
+
+  it('links only the bins that are sets of ledger lines', () => {
+    const base = { test: 'first_digit', source: 'general_ledger', sign: 'all', min_amount: '0' } as const
+    expect(binLines(base, '7')).toEqual({ leading_digits: '7' })
+    expect(binLines({ ...base, test: 'first_two', sign: 'negative', min_amount: '10' }, '23')).toEqual({ leading_digits: '23', sign: 'negative', amount_min: '10' })
+    expect(binLines({ ...base, test: 'last_two' }, '07')).toBeNull()
+    expect(binLines({ ...base, source: 'trial_balance' }, '1')).toBeNull()
   })
 })

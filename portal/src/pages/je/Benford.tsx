@@ -1,5 +1,6 @@
 import { useMutation, useQuery } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
+import { Link } from 'react-router'
 import { api, ok } from '../../api/client'
 import type { components } from '../../api/schema'
 import { saveFile } from '../../api/transfer'
@@ -7,6 +8,7 @@ import { DataTable, type Column } from '../../ui/DataTable'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading } from '../../ui/States'
 import { formatCount, formatPercent, humanize } from '../../ui/format'
+import { ledgerLink, type LedgerFilters } from '../data/ledgerFilters'
 import { useEngagement } from '../engagements/context'
 import { BenfordChart } from './BenfordChart'
 import './je.css'
@@ -42,8 +44,35 @@ export const CONFORMITY_TEXT: Record<NonNullable<Result['conformity']>, string> 
 
 const AMOUNT = /^\d+(\.\d+)?$/
 
-const binColumns: Column<Bin>[] = [
-  { key: 'digits', header: 'Digits', render: (b) => b.digits, sortValue: (b) => Number(b.digits) },
+/**
+ * The ledger lines behind a bin: a general ledger's first-digit or first-two-digits bin is the lines
+ * whose absolute amount begins with its digits, of the sign and minimum amount analysed; null for the
+ * other tests (and the trial balance), whose bins are not a set of lines the ledger can filter.
+ */
+export function binLines(request: Request, digits: string): LedgerFilters | null {
+  if (request.source !== 'general_ledger' || (request.test !== 'first_digit' && request.test !== 'first_two')) return null
+  const filters: LedgerFilters = { leading_digits: digits }
+  if (request.sign !== 'all') filters.sign = request.sign
+  if (Number(request.min_amount) > 0) filters.amount_min = String(request.min_amount)
+  return filters
+}
+
+const binColumns = (request: Request, engagementId: string): Column<Bin>[] => [
+  {
+    key: 'digits',
+    header: 'Digits',
+    render: (b) => {
+      const filters = binLines(request, b.digits)
+      return filters ? (
+        <Link to={ledgerLink(engagementId, filters)} aria-label={`Lines beginning with ${b.digits}`}>
+          {b.digits}
+        </Link>
+      ) : (
+        b.digits
+      )
+    },
+    sortValue: (b) => Number(b.digits),
+  },
   { key: 'count', header: 'Count', render: (b) => formatCount(b.observed_count), sortValue: (b) => b.observed_count, align: 'right' },
   { key: 'observed', header: 'Observed %', render: (b) => formatPercent(b.observed_share, 2), sortValue: (b) => b.observed_share, align: 'right' },
   { key: 'expected', header: 'Expected %', render: (b) => formatPercent(b.expected_share, 2), sortValue: (b) => b.expected_share, align: 'right' },
@@ -140,7 +169,12 @@ export function Benford() {
       {analysis.isPending && <Loading label="Analysing the amounts…" />}
       {analysis.isError && <ErrorMessage error={analysis.error} title="The analysis could not be made" />}
       {result && (
-        <BenfordResult result={result} axis={testInfo.axis} source={SOURCES.find((s) => s.value === submitted.source)?.label ?? submitted.source} />
+        <BenfordResult
+          result={result}
+          axis={testInfo.axis}
+          source={SOURCES.find((s) => s.value === submitted.source)?.label ?? submitted.source}
+          columns={binColumns(submitted, engagement.id)}
+        />
       )}
     </section>
   )
@@ -161,7 +195,7 @@ function Choice<T extends string>({ label, value, options, onChange }: { label: 
   )
 }
 
-function BenfordResult({ result, axis, source }: { result: Result; axis: string; source: string }) {
+function BenfordResult({ result, axis, source, columns }: { result: Result; axis: string; source: string; columns: Column<Bin>[] }) {
   const bins = result.bins.map((b) => ({ digits: b.digits, observed: b.observed_share, expected: b.expected_share, flagged: b.flagged }))
   const flagged = result.bins.filter((b) => b.flagged).length
   const ksExceeds = result.ks.d > result.ks.critical
@@ -217,7 +251,7 @@ function BenfordResult({ result, axis, source }: { result: Result; axis: string;
         <h3 id="benford-bins">Bins</h3>
         <DataTable
           rows={result.bins}
-          columns={binColumns}
+          columns={columns}
           rowKey={(b) => b.digits}
           caption="Digit bins: observed against expected"
           rowClassName={(b) => (b.flagged ? 'je-row-flagged' : undefined)}
