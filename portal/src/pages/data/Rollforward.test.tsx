@@ -23,6 +23,9 @@ describe('the roll-forward', () => {
     const facts = screen.getByLabelText('Totals')
     expect(facts).toHaveTextContent('Opening2,000.00Activity(400.00)Closing1,612.50Difference(12.50)')
 
+    // The difference and the account open the account's ledger lines.
+    expect(within(sales).getByRole('link', { name: 'Ledger lines of 4000 behind a difference of (12.50)' })).toHaveAttribute('href', '/engagements/e-1/ledger?account=4000')
+    expect(within(sales).getByRole('link', { name: '4000' })).toHaveAttribute('href', '/engagements/e-1/ledger?account=4000')
     await userEvent.click(screen.getByLabelText('Only accounts with a difference'))
     expect(within(table).getAllByRole('row')).toHaveLength(2)
   })

@@ -1,18 +1,26 @@
 import { useQuery } from '@tanstack/react-query'
 import { useMemo, useState } from 'react'
+import { Link } from 'react-router'
 import { api, ok } from '../../api/client'
 import { ApiError } from '../../api/errors'
 import { DataTable, type Column } from '../../ui/DataTable'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Empty, Loading, StatusBadge } from '../../ui/States'
 import { formatAmount, formatCount, formatDate } from '../../ui/format'
+import { ledgerLink } from './ledgerFilters'
 import { isZeroAmount, sumAmounts } from './mapping'
 import { dataKeys, type RollforwardRow } from './queries'
 
 const amount = (value: string) => Number(value)
 
-const columns: Column<RollforwardRow>[] = [
-  { key: 'account', header: 'Account', render: (r) => r.account_number, sortValue: (r) => r.account_number },
+/** Each account and each difference opens the account's ledger lines (the current general ledger's period). */
+const columnsFor = (engagementId: string): Column<RollforwardRow>[] => [
+  {
+    key: 'account',
+    header: 'Account',
+    render: (r) => <Link to={ledgerLink(engagementId, { account: r.account_number })}>{r.account_number}</Link>,
+    sortValue: (r) => r.account_number,
+  },
   { key: 'name', header: 'Name', render: (r) => r.account_name ?? '', sortValue: (r) => r.account_name ?? '' },
   { key: 'opening', header: 'Opening', render: (r) => formatAmount(r.opening_balance), sortValue: (r) => amount(r.opening_balance), align: 'right' },
   { key: 'activity', header: 'Activity', render: (r) => formatAmount(r.activity), sortValue: (r) => amount(r.activity), align: 'right' },
@@ -20,7 +28,14 @@ const columns: Column<RollforwardRow>[] = [
   {
     key: 'difference',
     header: 'Difference',
-    render: (r) => (isZeroAmount(r.difference) ? <span className="muted">0.00</span> : <strong className="diff">{formatAmount(r.difference)}</strong>),
+    render: (r) =>
+      isZeroAmount(r.difference) ? (
+        <span className="muted">0.00</span>
+      ) : (
+        <Link to={ledgerLink(engagementId, { account: r.account_number })} aria-label={`Ledger lines of ${r.account_number} behind a difference of ${formatAmount(r.difference)}`}>
+          <strong className="diff">{formatAmount(r.difference)}</strong>
+        </Link>
+      ),
     sortValue: (r) => Math.abs(amount(r.difference)),
     align: 'right',
   },
@@ -107,7 +122,7 @@ export function Rollforward({ engagementId }: { engagementId: string }) {
           </div>
           <DataTable
             rows={rows}
-            columns={columns}
+            columns={columnsFor(engagementId)}
             rowKey={(r) => r.account_number}
             rowClassName={(r) => (r.status === 'difference' ? 'has-difference' : undefined)}
             caption="Roll-forward by account"
