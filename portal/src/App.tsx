@@ -53,6 +53,7 @@ export const routes: RouteObject[] = [
               { index: true, lazy: page(() => import('./pages/engagements/Overview'), 'Overview') },
               { path: 'data', lazy: page(() => import('./pages/data/DataPage'), 'DataPage') },
               { path: 'ledger', lazy: page(() => import('./pages/data/Ledger'), 'Ledger') },
+              { path: 'trial-balance', lazy: page(() => import('./pages/data/TrialBalance'), 'TrialBalance') },
               { path: 'je-tests', lazy: page(() => import('./pages/je/JeSummary'), 'JeSummary') },
               { path: 'je-tests/:runId', lazy: page(() => import('./pages/je/JeSummary'), 'JeSummary') },
               { path: 'je-tests/:runId/tests/:code', lazy: page(() => import('./pages/je/JeTestLines'), 'JeTestLines') },

@@ -90,7 +90,10 @@ export function Ledger() {
     <section className="data-page" aria-labelledby="ledger-title">
       <div className="page-header">
         <h2 id="ledger-title">General ledger</h2>
-        {lines.data && <span className="muted">Version {lines.data.dataset.version}</span>}
+        <span className="muted">
+          {lines.data && `Version ${lines.data.dataset.version} · `}
+          <Link to={`/engagements/${engagement.id}/trial-balance`}>Trial balance</Link>
+        </span>
       </div>
       <form className="toolbar panel" onSubmit={onSubmit} aria-label="Ledger filters">
         {LEDGER_FILTERS.map((filter) => (
