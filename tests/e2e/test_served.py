@@ -224,6 +224,75 @@ def test_health_answers_503_when_the_database_is_down(tmp_path: Path) -> None:
         _stop(host)
 
 
+# The walkthroughs run before the fuzzing below: schemathesis queues a couple of hundred journal-entry
+# runs on the served bus, and a walkthrough waiting behind them measures the backlog, not its own jobs.
+def _run_walkthrough_block(served: Served, heading: str, firm: str) -> str:
+    """The shell block under `heading` in docs/walkthrough.md, run by bash against the served host as the
+    administrator of a firm of its own (other tests may have changed the demo login); any 4xx/5xx
+    stops it. Returns what it printed."""
+    from tests.support import PASSWORD, create_firm
+
+    admin = create_firm(firm)
+    login = httpx.post(f"{served.base}/api/auth/login", json={"email": admin.email, "password": PASSWORD})
+    walkthrough = (ROOT / "docs" / "walkthrough.md").read_text()
+    section = walkthrough.split(heading, 1)[1]
+    match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
+    assert match, f"the shell block under {heading!r} is missing from docs/walkthrough.md"
+    script = match[1].replace("API=http://127.0.0.1:7071/api", f"API={served.base}/api")
+    prelude = 'set -euo pipefail\ncurl() { command curl --fail-with-body "$@"; }\n'
+    result = subprocess.run(  # noqa: S603 - bash running the walkthrough's own commands against a local host
+        ["/bin/bash", "-c", prelude + script],
+        env={**os.environ, "TOKEN": login.json()["access_token"]},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout
+
+
+def test_the_engagement_walkthrough_runs_as_written(served: Served) -> None:
+    printed = _run_walkthrough_block(served, "## An engagement, from client to signed-off workpaper", "Walkthrough CPA")
+    assert "content changed in version 2" in printed  # the edit cleared the review and approval
+    assert '"status":"open"' in printed  # the review note
+    assert '"ready":false' in printed  # no QC or report yet
+
+
+@pytest.mark.slow  # load jobs through the served bus
+def test_the_client_data_walkthrough_loads_through_the_served_bus(served: Served) -> None:
+    """Uploads answer 202, the served host's bus runs the load jobs, and the trial balance, journal
+    entries and roll-forward read back."""
+    printed = _run_walkthrough_block(served, "## Client data: a trial balance and a general ledger", "Data CPA")
+    assert printed.count(" succeeded") == 2, printed[-3000:]
+    assert '"status":"reconciled"' in printed  # the roll-forward
+    assert '"journal_id":"JE-2"' in printed
+
+
+@pytest.mark.slow  # load and analytics jobs through the served bus
+def test_the_analytics_walkthrough_tests_the_ledger_by_itself(served: Served) -> None:
+    """Materiality, a ledger whose load starts the journal-entry tests through the served bus, triage,
+    a re-run, Benford and two sample plans, as docs/walkthrough.md shows them."""
+    printed = _run_walkthrough_block(
+        served, "## Journal-entry testing, Benford, materiality and sampling", "Analytics CPA"
+    ).splitlines()
+    assert "7800.00" in printed  # performance materiality: 65% of 1% of 1,200,000
+    for line in (
+        "post_closing ran 2 1 []",  # JE-1005: entered 2027-01-05 for 2026-12-31
+        "self_approved ran 2 1 []",  # dfox / DFox
+        "weekend_entry ran 2 1 []",  # JE-1002 on a Saturday
+        "after_hours ran 2 1 []",  # ... at 23:40
+        "round_amount ran 2 1 []",  # 10,000.00
+        "high_amount ran 4 2 []",  # at or above the 7,800.00 performance materiality
+        "sequence_gap ran 4 2 []",  # JE-1003 and JE-1005 border the missing JE-1004
+        "post_dated not_applicable 0 0 ['document_date']",
+    ):
+        assert line in printed, line
+    assert sum(" succeeded" in line for line in printed) == 2  # the load and the re-run
+    assert "{'digits': '29', 'observed_count': 1" in " ".join(printed)  # 12.29 exactly (as a float: 1228.99.. cents)
+    assert "93" in printed and "60" in printed  # the attribute and MUS sample sizes
+
+
 def _schemathesis(served: Served, token: str, workdir: Path, *extra: str) -> None:
     """Run schemathesis over the served OpenAPI document from `workdir` (where a schemathesis.toml
     may supply real ids); any failed check fails the test with schemathesis's own report."""
@@ -396,73 +465,6 @@ def test_a_fresh_checkout_against_an_old_database_still_gets_a_working_demo_logi
         assert old.status_code == 401
     finally:
         _stop(second)
-
-
-def _run_walkthrough_block(served: Served, heading: str, firm: str) -> str:
-    """The shell block under `heading` in docs/walkthrough.md, run by bash against the served host as the
-    administrator of a firm of its own (other tests may have changed the demo login); any 4xx/5xx
-    stops it. Returns what it printed."""
-    from tests.support import PASSWORD, create_firm
-
-    admin = create_firm(firm)
-    login = httpx.post(f"{served.base}/api/auth/login", json={"email": admin.email, "password": PASSWORD})
-    walkthrough = (ROOT / "docs" / "walkthrough.md").read_text()
-    section = walkthrough.split(heading, 1)[1]
-    match = re.search(r"```sh\n(.*?)```", section, re.DOTALL)
-    assert match, f"the shell block under {heading!r} is missing from docs/walkthrough.md"
-    script = match[1].replace("API=http://127.0.0.1:7071/api", f"API={served.base}/api")
-    prelude = 'set -euo pipefail\ncurl() { command curl --fail-with-body "$@"; }\n'
-    result = subprocess.run(  # noqa: S603 - bash running the walkthrough's own commands against a local host
-        ["/bin/bash", "-c", prelude + script],
-        env={**os.environ, "TOKEN": login.json()["access_token"]},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout
-
-
-def test_the_engagement_walkthrough_runs_as_written(served: Served) -> None:
-    printed = _run_walkthrough_block(served, "## An engagement, from client to signed-off workpaper", "Walkthrough CPA")
-    assert "content changed in version 2" in printed  # the edit cleared the review and approval
-    assert '"status":"open"' in printed  # the review note
-    assert '"ready":false' in printed  # no QC or report yet
-
-
-@pytest.mark.slow  # load jobs through the served bus
-def test_the_client_data_walkthrough_loads_through_the_served_bus(served: Served) -> None:
-    """Uploads answer 202, the served host's bus runs the load jobs, and the trial balance, journal
-    entries and roll-forward read back."""
-    printed = _run_walkthrough_block(served, "## Client data: a trial balance and a general ledger", "Data CPA")
-    assert printed.count(" succeeded") == 2, printed[-3000:]
-    assert '"status":"reconciled"' in printed  # the roll-forward
-    assert '"journal_id":"JE-2"' in printed
-
-
-@pytest.mark.slow  # load and analytics jobs through the served bus
-def test_the_analytics_walkthrough_tests_the_ledger_by_itself(served: Served) -> None:
-    """Materiality, a ledger whose load starts the journal-entry tests through the served bus, triage,
-    a re-run, Benford and two sample plans, as docs/walkthrough.md shows them."""
-    printed = _run_walkthrough_block(
-        served, "## Journal-entry testing, Benford, materiality and sampling", "Analytics CPA"
-    ).splitlines()
-    assert "7800.00" in printed  # performance materiality: 65% of 1% of 1,200,000
-    for line in (
-        "post_closing ran 2 1 []",  # JE-1005: entered 2027-01-05 for 2026-12-31
-        "self_approved ran 2 1 []",  # dfox / DFox
-        "weekend_entry ran 2 1 []",  # JE-1002 on a Saturday
-        "after_hours ran 2 1 []",  # ... at 23:40
-        "round_amount ran 2 1 []",  # 10,000.00
-        "high_amount ran 4 2 []",  # at or above the 7,800.00 performance materiality
-        "sequence_gap ran 4 2 []",  # JE-1003 and JE-1005 border the missing JE-1004
-        "post_dated not_applicable 0 0 ['document_date']",
-    ):
-        assert line in printed, line
-    assert sum(" succeeded" in line for line in printed) == 2  # the load and the re-run
-    assert "{'digits': '29', 'observed_count': 1" in " ".join(printed)  # 12.29 exactly (as a float: 1228.99.. cents)
-    assert "93" in printed and "60" in printed  # the attribute and MUS sample sizes
 
 
 @pytest.mark.slow  # starts three hosts one after another
