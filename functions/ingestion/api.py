@@ -7,7 +7,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from functions.ingestion import acceptance, bp, preview, reads, schemas, service
-from shared import journal_lines
 from shared.auth.permissions import Permission
 from shared.db.models_ingestion import Dataset
 from shared.db.uow import UnitOfWork
@@ -315,11 +314,10 @@ def list_journal_entries(call: Call) -> schemas.JournalLinePage:
             offset=query.offset,
             limit=query.page_size,
         )
-        names = journal_lines.account_names(uow, dataset.engagement_id, [row.account_number for row in rows])
         return schemas.JournalLinePage.model_validate(
             {
                 "dataset": _ref(dataset),
-                "items": [journal_lines.values(row, names=names) for row in rows],
+                "items": rows,
                 "page": query.page,
                 "page_size": query.page_size,
                 "total": total,
@@ -349,16 +347,7 @@ def get_journal_entry(call: Call) -> schemas.JournalEntryRead:
             journal_id=call.request.route_params.get("journal_id", ""),
             version=query.version,
         )
-        names = journal_lines.account_names(
-            uow, entry["dataset"].engagement_id, [row.account_number for row in entry["lines"]]
-        )
-        return schemas.JournalEntryRead.model_validate(
-            {
-                **entry,
-                "dataset": _ref(entry["dataset"]),
-                "lines": [journal_lines.values(row, names=names) for row in entry["lines"]],
-            }
-        )
+        return schemas.JournalEntryRead.model_validate({**entry, "dataset": _ref(entry["dataset"])})
 
 
 @endpoint(

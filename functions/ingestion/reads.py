@@ -93,8 +93,8 @@ def journal_lines(
     filters: dict[str, Any],
     offset: int,
     limit: int,
-) -> tuple[Dataset, list[JournalLine], int]:
-    """Journal lines of the general ledger, filtered, in journal and line order."""
+) -> tuple[Dataset, list[dict[str, Any]], int]:
+    """Journal lines of the general ledger, filtered, in journal and line order, with their accounts' names."""
     dataset = dataset_for_read(
         uow, principal=principal, engagement_id=engagement_id, kind="general_ledger", version=version
     )
@@ -124,7 +124,13 @@ def journal_lines(
     if filters.get("text"):
         conditions.append(JournalLine.description.icontains(filters["text"], autoescape=True))
     rows, total = lines.page(uow.session, dataset.id, conditions, offset=offset, limit=limit)
-    return dataset, rows, total
+    return dataset, _named(uow, dataset, rows), total
+
+
+def _named(uow: UnitOfWork, dataset: Dataset, rows: list[JournalLine]) -> list[dict[str, Any]]:
+    """Each line's values with its account's name, from the chart of accounts or the trial balance."""
+    names = lines.account_names(uow, dataset.engagement_id, [row.account_number for row in rows])
+    return [lines.values(row, names=names) for row in rows]
 
 
 def _significant_digits() -> ColumnElement[str]:
@@ -150,7 +156,7 @@ def journal_entry(
         "dataset": dataset,
         "journal_id": rows[0].journal_id,
         "effective_date": rows[0].effective_date,
-        "lines": rows,
+        "lines": _named(uow, dataset, rows),
         "debit_total": debit,
         "credit_total": credit,
         "balanced": debit == credit,
