@@ -13,7 +13,19 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ALL_CAPABILITIES = ("identity", "engagement", "ingestion", "analytics", "planning", "sampling", "mapping")
+ALL_CAPABILITIES = (
+    "identity",
+    "engagement",
+    "ingestion",
+    "analytics",
+    "planning",
+    "sampling",
+    "mapping",
+    "qc",
+    "reporting",
+    "financial_analysis",
+    "client_requests",
+)
 
 # Secret fields and the Key Vault secret names they are read from when AURA_KEY_VAULT_URL is set.
 KEY_VAULT_SECRETS = {

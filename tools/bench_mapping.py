@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from functions.mapping import statements  # noqa: E402
-from functions.mapping.standard_chart import SECTIONS, chart  # noqa: E402
 from functions.mapping.suggest import Account, suggest  # noqa: E402
 from shared.mapped_tb import MappedLine  # noqa: E402
+from shared.standard_chart import SECTIONS, chart  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "mapping"
 CHARTS = ("us_gaap_style.csv", "uk_sage_style.csv", "erp_5_digit.csv")

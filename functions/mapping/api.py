@@ -11,10 +11,10 @@ from typing import Any
 
 from functions.mapping import bp, schemas, service
 from functions.mapping.service import MappingView
-from functions.mapping.standard_chart import Chart, StandardAccount
 from shared.auth.permissions import Permission
 from shared.db.models_mapping import MappingRule
 from shared.http import Call, Page, endpoint
+from shared.standard_chart import Chart, StandardAccount
 
 CHART_TAGS = ["standard chart"]
 MAPPING_TAGS = ["account mapping"]

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from functions.mapping.standard_chart import LEAD_SHEETS, Chart
 from shared.mapped_tb import MappedLine
+from shared.standard_chart import LEAD_SHEETS, Chart
 
 ZERO = Decimal("0.00")
 

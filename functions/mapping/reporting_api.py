@@ -11,9 +11,9 @@ import azure.functions as func
 from functions.mapping import adjustments, bp, reporting_service, schemas, workbook
 from functions.mapping.lead_sheets import LeadSheet, Row
 from functions.mapping.reporting_service import EntryView
-from functions.mapping.statements import Amounts
 from shared.auth.permissions import Permission
 from shared.http import Call, Page, endpoint, file_response
+from shared.statements import Amounts
 
 ADJUSTMENT_TAGS = ["adjusting entries"]
 REPORT_TAGS = ["lead sheets and statements"]

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, text
 
-from functions.mapping import adjustments, lead_sheets, statements, workbook
-from functions.mapping.service import firm_chart
+from functions.mapping import adjustments, lead_sheets, workbook
+from shared import statements
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.db.models_mapping import AccountMapping, Adjustment, AdjustmentLine
@@ -26,6 +26,7 @@ from shared.engagement_access import record, require
 from shared.errors import NotFound
 from shared.mapped_tb import FinalTrialBalance, final_trial_balance
 from shared.materiality import current_materiality
+from shared.standard_chart import firm_chart
 from shared.trial_balances import balances, current_trial_balance
 
 READ = Permission.ENGAGEMENT_READ

@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from functions.mapping.standard_chart import Chart, StandardAccount, chart
 from functions.mapping.suggest import Account, Knowledge, suggest
 from functions.mapping.suggest.classifier import Example, Taught
 from functions.mapping.suggest.firm_rules import Rule
@@ -37,6 +36,7 @@ from shared.db.uow import UnitOfWork
 from shared.engagement_access import LOCKED_STATUS, record, require
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.jobs import JobFailed, ProgressReporter, create_job
+from shared.standard_chart import Chart, StandardAccount, firm_chart, own_account
 from shared.trial_balances import balances, chart_of_accounts, current_trial_balance
 
 READ = Permission.ENGAGEMENT_READ
@@ -48,25 +48,6 @@ DECIDED = ("confirmed", "unmapped")
 
 
 # --- the standard chart and the firm's additions -------------------------------------------------------
-
-
-def _own(row: FirmStandardAccount) -> StandardAccount:
-    return StandardAccount(
-        row.code,
-        row.name,
-        row.section,
-        row.normal_balance,
-        row.lead_sheet,
-        row.caption,
-        row.element,
-        tuple(row.aliases),
-        firm_defined=True,
-    )
-
-
-def firm_chart(uow: UnitOfWork) -> Chart:
-    """The chart the caller's firm maps to (row-level security keeps it to the firm's own additions)."""
-    return chart(_own(row) for row in uow.session.scalars(select(FirmStandardAccount)))
 
 
 def get_standard_chart(*, uow: UnitOfWork, principal: Principal) -> Chart:
@@ -89,7 +70,7 @@ def create_firm_account(*, uow: UnitOfWork, principal: Principal, fields: dict[s
     uow.session.flush()
     audit_log.append(uow, "mapping.firm_account_created", target_type="standard_account", target_id=row.code)
     uow.commit()
-    return _own(row)
+    return own_account(row)
 
 
 def list_rules(*, uow: UnitOfWork, principal: Principal) -> list[MappingRule]:

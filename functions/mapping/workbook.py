@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.mapping.lead_sheets import LeadSheet, Row
-from functions.mapping.statements import Statement
 from shared.exports import XLSX_MEDIA_TYPE, Sheet, xlsx_file
+from shared.statements import Statement
 
 XLSX = XLSX_MEDIA_TYPE
 MONEY = "#,##0.00;(#,##0.00)"

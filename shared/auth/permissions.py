@@ -32,6 +32,7 @@ class Permission(StrEnum):
     MAPPING_RULES = "mapping.rules"
     QC_RUN = "qc.run"
     QC_WAIVE = "qc.waive"
+    REPORT_APPROVE = "report.approve"
     REPORT_SIGN = "report.sign"
     USERS_READ = "users.read"
     USERS_MANAGE = "users.manage"

@@ -22,12 +22,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from functions.mapping.standard_chart import FALLBACK, Chart, StandardAccount
 from functions.mapping.suggest import cues, numbering, sign
 from functions.mapping.suggest.classifier import Taught
 from functions.mapping.suggest.firm_rules import RULE_CONFIDENCE, Rule, first_match
 from functions.mapping.suggest.similarity import Matcher
 from functions.mapping.suggest.synonyms import normalise
+from shared.standard_chart import FALLBACK, Chart, StandardAccount
 
 PRIOR_CONFIDENCE = 0.98
 PRIOR_NAME_SIMILARITY = 80  # 0-100: a renamed account is a different account

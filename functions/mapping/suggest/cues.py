@@ -13,9 +13,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from functions.mapping.standard_chart import Chart
 from functions.mapping.suggest.sign import side
 from functions.mapping.suggest.synonyms import normalise
+from shared.standard_chart import Chart
 
 if TYPE_CHECKING:
     import numpy as np

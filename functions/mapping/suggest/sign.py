@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from functions.mapping.standard_chart import Chart
+from shared.standard_chart import Chart
 
 if TYPE_CHECKING:
     import numpy as np

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from functions.mapping.standard_chart import Chart
 from functions.mapping.suggest.synonyms import normalise
+from shared.standard_chart import Chart
 
 if TYPE_CHECKING:
     import numpy as np

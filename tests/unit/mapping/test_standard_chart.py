@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from functions.mapping.standard_chart import FALLBACK, LEAD_SHEETS, SECTIONS, StandardAccount, chart, shipped
+from shared.standard_chart import FALLBACK, LEAD_SHEETS, SECTIONS, StandardAccount, chart, shipped
 
 pytestmark = pytest.mark.unit
 

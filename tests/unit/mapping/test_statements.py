@@ -13,9 +13,10 @@ from decimal import Decimal
 
 import pytest
 
-from functions.mapping import lead_sheets, statements
-from functions.mapping.standard_chart import chart
+from functions.mapping import lead_sheets
+from shared import statements
 from shared.mapped_tb import MappedLine
+from shared.standard_chart import chart
 
 pytestmark = pytest.mark.unit
 

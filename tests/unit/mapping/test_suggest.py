@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from functions.mapping.standard_chart import chart
 from functions.mapping.suggest import Account, Knowledge, suggest
 from functions.mapping.suggest.classifier import MIN_EXAMPLES, Example, Taught
 from functions.mapping.suggest.firm_rules import Rule, matches
 from functions.mapping.suggest.numbering import Plan
 from functions.mapping.suggest.synonyms import normalise
+from shared.standard_chart import chart
 
 pytestmark = pytest.mark.unit
 

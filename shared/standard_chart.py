@@ -10,8 +10,11 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from functions.mapping.chart_data import ROWS
-from shared.db.models_mapping import SECTIONS
+from sqlalchemy import select
+
+from shared.chart_data import ROWS
+from shared.db.models_mapping import SECTIONS, FirmStandardAccount
+from shared.db.uow import UnitOfWork
 
 BALANCE_SHEET_SECTIONS = SECTIONS[:5]
 ASSET_SECTIONS = SECTIONS[:2]
@@ -110,3 +113,22 @@ def chart(firm_accounts: Iterable[StandardAccount] = ()) -> Chart:
     taken = {account.code for account in shipped()}
     own = [account for account in firm_accounts if account.code not in taken]
     return Chart([*shipped(), *own])
+
+
+def own_account(row: FirmStandardAccount) -> StandardAccount:
+    return StandardAccount(
+        row.code,
+        row.name,
+        row.section,
+        row.normal_balance,
+        row.lead_sheet,
+        row.caption,
+        row.element,
+        tuple(row.aliases),
+        firm_defined=True,
+    )
+
+
+def firm_chart(uow: UnitOfWork) -> Chart:
+    """The chart the caller's firm maps to (row-level security keeps it to the firm's own additions)."""
+    return chart(own_account(row) for row in uow.session.scalars(select(FirmStandardAccount)))

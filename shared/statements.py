@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from functions.mapping.standard_chart import Chart
 from shared.mapped_tb import INCOME_STATEMENT_SECTIONS, MappedLine
+from shared.standard_chart import Chart
 
 ZERO = Decimal("0.00")
 CREDIT_SECTIONS = (
