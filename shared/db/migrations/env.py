@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, pool
 from shared.db import (  # noqa: F401  (registers their tables on Base.metadata)
     models_analytics,
     models_engagement,
+    models_financial_analysis,
     models_ingestion,
     models_mapping,
     models_planning,
