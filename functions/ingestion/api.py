@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import azure.functions as func
 from pydantic import BaseModel
 
 from functions.ingestion import acceptance, bp, preview, reads, schemas, service
@@ -11,12 +12,14 @@ from shared.auth.permissions import Permission
 from shared.db.models_ingestion import Dataset
 from shared.db.uow import UnitOfWork
 from shared.errors import Forbidden
-from shared.http import Call, Page, endpoint
+from shared.http import Call, Page, endpoint, file_response
+from shared.http.downloads import NO_STORE
 from shared.people import names_of
 
 DATA = ["data"]
 ENGAGEMENT = "engagements/{engagement_id:guid}"
 UPLOADS = ENGAGEMENT + "/uploads"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _dataset(view: service.DatasetView, names: dict[str, str]) -> schemas.DatasetRead:
@@ -323,6 +326,63 @@ def list_journal_entries(call: Call) -> schemas.JournalLinePage:
                 "total": total,
             }
         )
+
+
+@endpoint(
+    bp,
+    "GET",
+    ENGAGEMENT + "/ledger/export",
+    name="export_journal_entries",
+    summary="The general ledger's lines the viewer's filters select (every page, journal order) as CSV or XLSX; "
+    "at most 100,000 lines (409 export_too_large above: narrow the filters)",
+    tags=DATA,
+    permission=Permission.ENGAGEMENT_READ,
+    query=schemas.LedgerExportQuery,
+    response_content_type="text/csv",
+    other_content_types=[XLSX],
+    errors=[400, 404, 409],
+)
+def export_journal_entries(call: Call) -> func.HttpResponse:
+    query: schemas.LedgerExportQuery = call.query
+    with call.uow() as uow:  # the lines are read in batches while the file is written
+        file = service.export_ledger(
+            uow=uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            version=query.version,
+            filters=query.model_dump(exclude={"version", "format"}),
+            fmt=query.format,
+        )
+    return file_response(file.content or b"", content_type=file.media_type, filename=file.filename)
+
+
+@endpoint(
+    bp,
+    "GET",
+    ENGAGEMENT + "/datasets/{dataset_id:guid}/original",
+    name="download_dataset_original",
+    summary="The file a dataset version was loaded from, as it was sent (the team only; audited); files over "
+    "100 MiB (or any with ?redirect=true) answer 307 to a short-lived storage URL",
+    tags=DATA,
+    permission=Permission.ENGAGEMENT_READ,
+    query=schemas.OriginalQuery,
+    response_content_type="*/*",
+    errors=[307, 404],
+)
+def download_dataset_original(call: Call) -> func.HttpResponse:
+    query: schemas.OriginalQuery = call.query
+    with call.uow() as uow:
+        file = service.original_file(
+            uow=uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            dataset_id=call.route_uuid("dataset_id"),
+            prefer_url=query.redirect,
+        )
+    headers = {"X-Content-SHA256": file.sha256} if file.sha256 else {}
+    if file.url is not None:
+        return func.HttpResponse(status_code=307, headers={**headers, "Cache-Control": NO_STORE, "Location": file.url})
+    return file_response(file.content or b"", content_type=file.media_type, filename=file.filename, headers=headers)
 
 
 @endpoint(

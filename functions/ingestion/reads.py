@@ -8,6 +8,7 @@ to the firm's people, and the endpoints refuse client users before that.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -98,6 +99,13 @@ def journal_lines(
     dataset = dataset_for_read(
         uow, principal=principal, engagement_id=engagement_id, kind="general_ledger", version=version
     )
+    conditions = _ledger_conditions(filters)
+    rows, total = lines.page(uow.session, dataset.id, conditions, offset=offset, limit=limit)
+    return dataset, _named(uow, dataset, rows), total
+
+
+def _ledger_conditions(filters: dict[str, Any]) -> list[ColumnElement[bool]]:
+    """The ledger viewer's filters as conditions on the lines (the list and its export share them)."""
     conditions: list[ColumnElement[bool]] = []
     if filters.get("account"):
         conditions.append(JournalLine.account_number == filters["account"])
@@ -123,8 +131,44 @@ def journal_lines(
         conditions.append(_significant_digits().startswith(filters["leading_digits"], autoescape=True))
     if filters.get("text"):
         conditions.append(JournalLine.description.icontains(filters["text"], autoescape=True))
-    rows, total = lines.page(uow.session, dataset.id, conditions, offset=offset, limit=limit)
-    return dataset, _named(uow, dataset, rows), total
+    return conditions
+
+
+# An export is one response (the Functions HTTP model cannot stream): above this many lines it is refused
+# and the auditor narrows the filters (100,000 lines make a CSV of about 20 MB).
+EXPORT_MAX_LINES = 100_000
+
+
+def journal_lines_for_export(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    version: int | None,
+    filters: dict[str, Any],
+) -> tuple[Dataset, Iterator[dict[str, Any]]]:
+    """Every line the filters select, in journal order, with its account's name; 409 when more than
+    EXPORT_MAX_LINES. The lines are read in batches as the file is written, not all at once."""
+    dataset = dataset_for_read(
+        uow, principal=principal, engagement_id=engagement_id, kind="general_ledger", version=version
+    )
+    conditions = _ledger_conditions(filters)
+    total = uow.session.scalar(
+        select(func.count()).select_from(JournalLine).where(JournalLine.dataset_id == dataset.id, *conditions)
+    )
+    if int(total or 0) > EXPORT_MAX_LINES:
+        raise Conflict(
+            f"The filters select {int(total or 0):,} lines; an export holds at most {EXPORT_MAX_LINES:,}. "
+            "Narrow the filters (dates, account, user or amount) and export in parts",
+            code="export_too_large",
+        )
+    accounts = uow.session.scalars(
+        select(JournalLine.account_number).where(JournalLine.dataset_id == dataset.id, *conditions).distinct()
+    ).all()
+    names = lines.account_names(uow, dataset.engagement_id, accounts)
+    query = lines.of_dataset(dataset.id, *conditions).order_by(*lines.JOURNAL_ORDER).execution_options(yield_per=5_000)
+    rows = (lines.values(row, names=names) for row in uow.session.scalars(query))
+    return dataset, rows
 
 
 def _named(uow: UnitOfWork, dataset: Dataset, rows: list[JournalLine]) -> list[dict[str, Any]]:

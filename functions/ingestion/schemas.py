@@ -211,7 +211,10 @@ class ChartPage(BaseModel):
     total: int
 
 
-class JournalEntryQuery(VersionQuery):
+class LedgerFilters(BaseModel):
+    """The ledger viewer's filters, shared by its page of lines and its export."""
+
+    model_config = ConfigDict(extra="forbid")
     account: str | None = Field(None, max_length=100, description="account number, exactly")
     date_from: IsoDate | None = Field(None, description="effective date on or after")
     date_to: IsoDate | None = Field(None, description="effective date on or before")
@@ -230,12 +233,30 @@ class JournalEntryQuery(VersionQuery):
     text: str | None = Field(None, min_length=1, max_length=200, description="line description contains, any case")
 
     @model_validator(mode="after")
-    def _ranges(self) -> JournalEntryQuery:
+    def _ranges(self) -> LedgerFilters:
         if self.date_from and self.date_to and self.date_to < self.date_from:
             raise ValueError("date_to is before date_from")
         if self.amount_min is not None and self.amount_max is not None and self.amount_max < self.amount_min:
             raise ValueError("amount_max is below amount_min")
         return self
+
+
+class JournalEntryQuery(VersionQuery, LedgerFilters):
+    """A page of the filtered ledger."""
+
+
+class LedgerExportQuery(LedgerFilters):
+    """The filtered ledger as one file (the lines the viewer shows, every page of them)."""
+
+    version: int | None = Field(
+        None, ge=1, le=2_147_483_647, description="an earlier version instead of the current one"
+    )
+    format: Literal["csv", "xlsx"] = "csv"
+
+
+class OriginalQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    redirect: bool = Field(False, description="answer 307 to a short-lived storage URL instead of the bytes")
 
 
 class JournalLinePage(BaseModel):

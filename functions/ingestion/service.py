@@ -507,3 +507,119 @@ def fail_dataset(*, uow: UnitOfWork, dataset_id: uuid.UUID, error: dict[str, Any
         version=dataset.version,
         code=error.get("code"),
     )
+
+
+# --- the ledger export and the original file ----------------------------------------------------------
+
+LEDGER_EXPORT_FIELDS = (
+    "journal_id",
+    "line_number",
+    "account_number",
+    "account_name",
+    "debit",
+    "credit",
+    "amount",
+    "effective_date",
+    "entered_date",
+    "entered_time",
+    "entered_by",
+    "approved_by",
+    "approved_date",
+    "document_date",
+    "period",
+    "fiscal_year",
+    "source",
+    "business_unit",
+    "currency",
+    "description",
+    "header_description",
+    "reversal_journal_id",
+    "row_number",
+)
+# Above this size the original file is handed out as a storage URL (the Functions host's response limit).
+ORIGINAL_MAX_BYTES = 100 * 1024 * 1024
+ORIGINAL_URL_LIFETIME = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class FileOut:
+    filename: str
+    media_type: str
+    content: bytes | None = None
+    url: str | None = None
+    sha256: str | None = None
+
+
+def export_ledger(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    version: int | None,
+    filters: dict[str, Any],
+    fmt: str,
+) -> FileOut:
+    """The ledger's lines the filters select (the viewer's, every page), as CSV or XLSX through
+    shared/exports.py (a memo reading as a formula stays text); 409 above reads.EXPORT_MAX_LINES."""
+    from functions.ingestion import reads
+    from shared.exports import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, Sheet, csv_file, xlsx_file
+
+    dataset, found = reads.journal_lines_for_export(
+        uow=uow, principal=principal, engagement_id=engagement_id, version=version, filters=filters
+    )
+    rows = ([line[name] for name in LEDGER_EXPORT_FIELDS] for line in found)
+    name = f"general-ledger-v{dataset.version}.{fmt}"
+    if fmt == "xlsx":
+        formats = {LEDGER_EXPORT_FIELDS.index(n): "#,##0.00" for n in ("debit", "credit", "amount")}
+        sheet = Sheet("general ledger", rows, header=LEDGER_EXPORT_FIELDS, number_formats=formats)
+        return FileOut(name, XLSX_MEDIA_TYPE, xlsx_file(sheet))
+    return FileOut(name, CSV_MEDIA_TYPE, csv_file(LEDGER_EXPORT_FIELDS, rows))
+
+
+def original_file(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    engagement_id: uuid.UUID,
+    dataset_id: uuid.UUID,
+    prefer_url: bool = False,
+    storage: BlobStorage | None = None,
+) -> FileOut:
+    """The file a dataset version was loaded from, as it was sent: its bytes, or a short-lived storage URL
+    when it is large (or asked for). The firm's team only; each hand-out is in the audit log."""
+    require(uow, principal=principal, engagement_id=engagement_id, permission=Permission.ENGAGEMENT_READ)
+    dataset = uow.session.scalar(
+        select(Dataset).where(Dataset.id == dataset_id, Dataset.engagement_id == engagement_id)
+    )
+    if dataset is None:
+        raise NotFound("No such dataset", code="dataset_not_found")
+    storage = storage or get_storage()
+    out: FileOut | None = None
+    if prefer_url or (dataset.size_bytes or 0) > ORIGINAL_MAX_BYTES:
+        url = storage.download_url(
+            dataset.container,
+            dataset.blob_key,
+            filename=dataset.filename,
+            content_type=dataset.content_type,
+            expires_in=ORIGINAL_URL_LIFETIME,
+        )
+        if url is not None:
+            out = FileOut(dataset.filename, dataset.content_type, url=url, sha256=dataset.sha256)
+    if out is None:
+        try:
+            data = storage.get(dataset.container, dataset.blob_key)
+        except BlobNotFound:
+            raise NotFound("The original file of this version is no longer stored", code="file_not_found") from None
+        out = FileOut(dataset.filename, dataset.content_type, content=data, sha256=dataset.sha256)
+    record(
+        uow,
+        "dataset.downloaded",
+        engagement_id=engagement_id,
+        target_type="dataset",
+        target_id=dataset.id,
+        filename=dataset.filename,
+        version=dataset.version,
+        via="redirect" if out.url else "api",
+    )
+    uow.commit()
+    return out

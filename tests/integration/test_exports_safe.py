@@ -113,12 +113,20 @@ def _export_statements(ws: Workspace) -> Iterator[Produced]:
     yield _produced("statements workbook", XLSX, reply, SURVIVING)
 
 
+def _export_journal_entries(ws: Workspace) -> Iterator[Produced]:
+    """The ledger viewer's export of the hostile ledger: journal ids, memos and users as they were loaded."""
+    for fmt, media in (("csv", CSV), ("xlsx", XLSX)):
+        reply = ws.call("GET", "ledger/export", ws.admin, params={"format": fmt, "account": "1100"})
+        yield _produced(f"ledger export.{fmt}", media, reply, SURVIVING)
+
+
 def _csv_text(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
 RECIPES: dict[str, Callable[[Workspace], Iterator[Produced]]] = {
     "export_je_tests": _export_je_tests,
+    "export_journal_entries": _export_journal_entries,
     "export_sample_workbook": _export_sample_workbook,
     "export_statements": _export_statements,
 }

@@ -1,14 +1,15 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query'
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { Link, useSearchParams } from 'react-router'
 import { api, ok } from '../../api/client'
+import { download } from '../../api/transfer'
 import type { components } from '../../api/schema'
 import { DataTable, Pager, type Column } from '../../ui/DataTable'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading } from '../../ui/States'
 import { formatAmount, formatDate } from '../../ui/format'
 import { useEngagement } from '../engagements/context'
-import { LEDGER_FILTERS, drillNote, filterProblem, filtersFrom, ledgerLink, ledgerQuery, searchOf, type LedgerFilters } from './ledgerFilters'
+import { LEDGER_FILTERS, drillNote, filterProblem, filtersFrom, ledgerExportUrl, ledgerLink, ledgerQuery, searchOf, type LedgerFilters } from './ledgerFilters'
 import './data.css'
 
 type Line = components['schemas']['JournalLineRead']
@@ -64,6 +65,9 @@ export function Ledger() {
     setSearch(next)
   }
   const link = (filters: LedgerFilters) => ledgerLink(engagement.id, filters)
+  const exporting = useMutation({
+    mutationFn: (format: 'csv' | 'xlsx') => download(ledgerExportUrl(engagement.id, applied, format), `general-ledger.${format}`),
+  })
   const note = drillNote(applied)
 
   const columns: Column<Line>[] = [
@@ -133,6 +137,17 @@ export function Ledger() {
         <>
           <DataTable rows={lines.data.items} columns={columns} rowKey={(l) => `${l.journal_id}/${l.line_number}`} caption="Journal lines" empty="No lines match these filters." />
           <Pager page={lines.data.page} pageSize={lines.data.page_size} total={lines.data.total} onChange={setPage} />
+          <div className="toolbar" aria-label="Export">
+            <span className="muted">Export the {lines.data.total.toLocaleString()} lines these filters select:</span>
+            {(['csv', 'xlsx'] as const).map((format) => (
+              <button key={format} type="button" disabled={exporting.isPending || lines.data.total === 0} onClick={() => exporting.mutate(format)}>
+                Export {format.toUpperCase()}
+              </button>
+            ))}
+            {exporting.isPending && <span className="muted small">Preparing the file…</span>}
+            {exporting.isSuccess && <span className="success">Downloaded {exporting.data}.</span>}
+          </div>
+          <ErrorMessage error={exporting.error} title="The export failed" />
         </>
       )}
     </section>

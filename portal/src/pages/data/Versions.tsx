@@ -1,6 +1,7 @@
-import { keepPreviousData, useQuery } from '@tanstack/react-query'
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { api, ok } from '../../api/client'
+import { download } from '../../api/transfer'
 import { useAuth } from '../../auth/AuthProvider'
 import { DataTable, Pager, type Column } from '../../ui/DataTable'
 import { ErrorMessage } from '../../ui/ErrorMessage'
@@ -8,6 +9,7 @@ import { Loading, StatusBadge } from '../../ui/States'
 import { formatDateTime } from '../../ui/format'
 import { DatasetDetails, summaryLine } from './DatasetDetails'
 import { KINDS, kindLabel, type DatasetKind } from './mapping'
+import { originalFileUrl } from './ledgerFilters'
 import { Decision } from './Decision'
 import { dataKeys, problemsOf, useDataset, useTeamNames, type Dataset } from './queries'
 
@@ -33,6 +35,9 @@ export function Versions({ engagementId }: { engagementId: string }) {
     refetchInterval: (query) => (query.state.data?.items.some((d) => d.status === 'queued') ? 3000 : false),
   })
   const opened = useDataset(engagementId, openId, { poll: true })
+  // The original file is the firm's working material: the team downloads it, a client user does not.
+  const mayDownload = can('engagement.read')
+  const original = useMutation({ mutationFn: (d: Dataset) => download(originalFileUrl(engagementId, d.id), d.filename) })
 
   const columns: Column<Dataset>[] = [
     { key: 'kind', header: 'Kind', render: (d) => kindLabel(d.kind), sortValue: (d) => d.kind },
@@ -65,7 +70,22 @@ export function Versions({ engagementId }: { engagementId: string }) {
           summaryLine(d)
         ),
     },
-    { key: 'file', header: 'File', render: (d) => d.filename, sortValue: (d) => d.filename },
+    {
+      key: 'file',
+      header: 'File',
+      render: (d) =>
+        mayDownload ? (
+          <button type="button" className="link" title={`Download the original ${d.filename}`} disabled={original.isPending} onClick={(e) => {
+              e.stopPropagation()
+              original.mutate(d)
+            }}>
+            {d.filename} ⤓
+          </button>
+        ) : (
+          d.filename
+        ),
+      sortValue: (d) => d.filename,
+    },
     { key: 'by', header: 'Uploaded by', render: (d) => uploader(d), sortValue: (d) => uploader(d) },
     { key: 'at', header: 'Uploaded at', render: (d) => formatDateTime(d.created_at), sortValue: (d) => d.created_at },
     { key: 'current', header: 'Current', render: (d) => (d.current ? <strong className="current">● current</strong> : ''), sortValue: (d) => (d.current ? 0 : 1) },
@@ -107,6 +127,7 @@ export function Versions({ engagementId }: { engagementId: string }) {
             empty="No data yet: upload a trial balance, general ledger or chart of accounts above."
           />
           <Pager page={page} pageSize={PAGE_SIZE} total={list.data.total} onChange={setPage} />
+          <ErrorMessage error={original.error} title="The original file cannot be downloaded" />
         </>
       )}
       {openId && (

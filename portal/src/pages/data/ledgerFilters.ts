@@ -74,3 +74,15 @@ export function drillNote(filters: LedgerFilters): string | null {
   if (filters.sign === 'negative') parts.push('credits only')
   return parts.length ? parts.join(', ') : null
 }
+
+/** The export of the lines these filters select (every page), as CSV or XLSX. */
+export function ledgerExportUrl(engagementId: string, filters: LedgerFilters, format: 'csv' | 'xlsx'): string {
+  const search = searchOf(filters)
+  search.set('format', format)
+  return `/api/engagements/${encodeURIComponent(engagementId)}/ledger/export?${search}`
+}
+
+/** The address of a dataset version's original file. */
+export function originalFileUrl(engagementId: string, datasetId: string): string {
+  return `/api/engagements/${encodeURIComponent(engagementId)}/datasets/${encodeURIComponent(datasetId)}/original`
+}
