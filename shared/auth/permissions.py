@@ -62,6 +62,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     - {
         Permission.FIRM_SETTINGS,
         Permission.REPORT_SIGN,
+        # Waiving a QC policy is the engagement partner's or the QC reviewer's call (docs/audit-rules.md 11).
+        Permission.QC_WAIVE,
         Permission.ENGAGEMENT_FINALIZE,
         Permission.ENGAGEMENT_READ_ALL,
         Permission.AUDIT_LOG_READ,

@@ -52,7 +52,7 @@ def test_partner_has_what_firm_admin_has_except_users_and_settings() -> None:
 
 def test_manager_lacks_settings_signing_and_finalizing() -> None:
     manager = grants("manager")
-    for withheld in (P.FIRM_SETTINGS, P.REPORT_SIGN, P.ENGAGEMENT_FINALIZE, P.USERS_MANAGE):
+    for withheld in (P.FIRM_SETTINGS, P.REPORT_SIGN, P.ENGAGEMENT_FINALIZE, P.USERS_MANAGE, P.QC_WAIVE):
         assert withheld not in manager, withheld
     for granted in (
         P.ENGAGEMENT_CREATE,
