@@ -1,0 +1,132 @@
+import { screen, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { session } from '../../auth/session'
+import { TEAM_PERMISSIONS, makeEngagement, mockApi, renderPage } from '../../test/render'
+import { SHA, report } from './fixtures'
+import { ReportPage } from './ReportPage'
+
+const ROUTE = '/engagements/:engagementId/report'
+const PATH = '/engagements/e-1/report'
+const as = (role: 'partner' | 'manager' | 'staff', extra: Partial<Parameters<typeof makeEngagement>[0]> = {}) =>
+  makeEngagement({ my_role: role, status: 'review', my_permissions: [...TEAM_PERMISSIONS[role], ...(role === 'staff' ? [] : ['report.approve'])], ...extra })
+
+beforeEach(() => {
+  vi.stubGlobal('URL', Object.assign(URL, { createObjectURL: vi.fn(() => 'blob:report'), revokeObjectURL: vi.fn() }))
+})
+afterEach(() => vi.unstubAllGlobals())
+
+describe('ReportPage', () => {
+  it('drafts a report: a modified opinion needs its basis, then the chosen fields are sent', async () => {
+    let drafted = false
+    const calls = mockApi({
+      'GET /api/engagements/e-1/reports': () => ({ body: drafted ? [report({ opinion: 'qualified', basis_for_modification: 'Inventory count not observed' })] : [] }),
+      'POST /api/engagements/e-1/reports': () => {
+        drafted = true
+        return { status: 201, body: { id: 'r-1', version: 1, status: 'draft' } }
+      },
+    })
+    renderPage(<ReportPage />, { route: ROUTE, path: PATH, engagement: as('manager') })
+    expect(await screen.findByText(/No report has been drafted yet/)).toBeInTheDocument()
+    const opinions = screen.getByRole('group', { name: 'Opinion' })
+    expect(within(opinions).getAllByRole('radio')).toHaveLength(4)
+    await userEvent.click(within(opinions).getByRole('radio', { name: /Qualified/ }))
+    await userEvent.click(screen.getByRole('button', { name: 'Draft the report' }))
+    expect(await screen.findByRole('alert')).toHaveTextContent('A qualified opinion needs its basis for modification')
+    expect(screen.getByLabelText(/Basis for modification/)).toHaveFocus()
+    expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0)
+    await userEvent.type(screen.getByLabelText(/Basis for modification/), 'Inventory count not observed')
+    await userEvent.type(screen.getByLabelText('Report date (optional)'), '2027-03-01')
+    await userEvent.selectOptions(screen.getByLabelText('Standards'), 'aicpa')
+    await userEvent.click(screen.getByRole('button', { name: 'Draft the report' }))
+    expect(await screen.findByText('Version 1 drafted.')).toBeInTheDocument()
+    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({
+      opinion: 'qualified', basis_for_modification: 'Inventory count not observed', report_date: '2027-03-01', standards: 'aicpa',
+    })
+    expect(await screen.findByRole('heading', { name: /Version 1/ })).toHaveTextContent('draft')
+  })
+
+  it('lets a manager approve a draft, and previews the PDF fetched with the session', async () => {
+    let approved = false
+    const calls = mockApi({
+      'GET /api/engagements/e-1/reports': () => ({ body: { items: [report({ status: approved ? 'approved' : 'draft' })] } }),
+      'POST /api/engagements/e-1/reports/r-1/approve': () => {
+        approved = true
+        return { body: report({ status: 'approved' }) }
+      },
+      'GET /api/engagements/e-1/reports/r-1/pdf': { body: '%PDF-1.7', headers: { 'Content-Type': 'application/pdf' } },
+    })
+    renderPage(<ReportPage />, { route: ROUTE, path: PATH, engagement: as('manager') })
+    await userEvent.click(await screen.findByRole('button', { name: 'Preview the PDF' }))
+    const frame = await screen.findByTitle('The report, version 1 (PDF)')
+    expect(frame).toHaveAttribute('src', 'blob:report')
+    expect(calls.some((c) => c.path === '/api/engagements/e-1/reports/r-1/pdf')).toBe(true)
+    expect(screen.queryByRole('form', { name: 'Sign the report' })).not.toBeInTheDocument()
+    await userEvent.click(screen.getByRole('button', { name: 'Approve the report' }))
+    expect(await screen.findByText('Version 1 approved.')).toBeInTheDocument()
+    // A manager may approve but not sign.
+    expect(await screen.findByText('Only the engagement partner can sign the report.')).toBeInTheDocument()
+    expect(screen.queryByRole('form', { name: 'Sign the report' })).not.toBeInTheDocument()
+  })
+
+  it('tells the partner a wrong password did not sign, keeps the session, then signs and shows the digest', async () => {
+    let signed = false
+    const calls = mockApi({
+      'GET /api/engagements/e-1/reports': () => ({
+        body: [signed ? report({ status: 'signed', sha256: SHA, signed_by: 'u-9', signed_by_name: 'Pat Partner', signed_at: '2026-12-06T12:00:00Z' }) : report({ status: 'approved' })],
+      }),
+      'POST /api/engagements/e-1/reports/r-1/sign': async (request) => {
+        const { password } = (await request.json()) as { password: string }
+        if (password !== 'correct horse battery') {
+          return { status: 401, body: { type: 'x', title: 'Unauthorized', status: 401, detail: 'The password is not correct', code: 'invalid_credentials' } }
+        }
+        signed = true
+        return { body: { status: 'signed', sha256: SHA, signed_by: 'u-9', signed_at: '2026-12-06T12:00:00Z' } }
+      },
+    })
+    const { auth } = renderPage(<ReportPage />, { route: ROUTE, path: PATH, engagement: as('partner') })
+    const form = await screen.findByRole('form', { name: 'Sign the report' })
+    const password = within(form).getByLabelText('Your password')
+    expect(password).toHaveAttribute('type', 'password')
+    await userEvent.click(within(form).getByRole('button', { name: 'Sign the report' }))
+    expect(await within(form).findByRole('alert')).toHaveTextContent('Type your password to sign.')
+    await userEvent.type(password, 'wrong one')
+    await userEvent.click(within(form).getByRole('button', { name: 'Sign the report' }))
+    expect(await within(form).findByRole('alert')).toHaveTextContent('That password is not right, so the report was not signed.')
+    expect(password).toHaveValue('')
+    expect(password).toHaveFocus()
+    // A wrong password is not a dead session: no refresh, no sign-out.
+    expect(calls.some((c) => c.path.startsWith('/api/auth/'))).toBe(false)
+    expect(session.status).not.toBe('expired')
+    expect(auth.signOut).not.toHaveBeenCalled()
+    await userEvent.type(password, 'correct horse battery')
+    await userEvent.click(within(form).getByRole('button', { name: 'Sign the report' }))
+    expect(await screen.findByText(`Signed. SHA-256 ${SHA}.`)).toBeInTheDocument()
+    const facts = await screen.findByLabelText('Signature')
+    expect(within(facts).getByText('Pat Partner')).toBeInTheDocument()
+    expect(within(facts).getByTitle(SHA)).toBeInTheDocument()
+    expect(within(facts).getByText(/2026/)).toBeInTheDocument()
+  })
+
+  it('verifies the stored copy once the engagement is finalized, and says when it does not match', async () => {
+    mockApi({
+      'GET /api/engagements/e-1/reports': { body: [report({ status: 'signed', sha256: SHA, signed_by: 'u-9', signed_at: '2026-12-06T12:00:00Z' })] },
+      'GET /api/engagements/e-1/reports/r-1/verification': { body: { sha256: SHA, matches: false, immutable: true, stored_at: '2026-12-06T12:30:00Z' } },
+    })
+    renderPage(<ReportPage />, { route: ROUTE, path: PATH, engagement: as('partner', { status: 'finalized', locked: true, my_permissions: ['engagement.read'] }) })
+    expect(await screen.findByText(/does NOT match the signed digest/)).toBeInTheDocument()
+    const verification = screen.getByLabelText('Verification')
+    expect(within(verification).getByText(/cannot be overwritten or deleted/)).toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: 'Draft the report' })).not.toBeInTheDocument()
+    expect(screen.getByText('The engagement is finalized: the report can no longer change.')).toBeInTheDocument()
+  })
+
+  it('offers staff nothing to change', async () => {
+    mockApi({ 'GET /api/engagements/e-1/reports': { body: [report()] } })
+    renderPage(<ReportPage />, { route: ROUTE, path: PATH, engagement: as('staff') })
+    await screen.findByRole('heading', { name: /Version 1/ })
+    expect(screen.queryByRole('button', { name: 'Approve the report' })).not.toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: 'Draft the report' })).not.toBeInTheDocument()
+    expect(screen.getByText('A manager or partner on the team approves the report.')).toBeInTheDocument()
+  })
+})

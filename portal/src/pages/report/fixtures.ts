@@ -1,0 +1,16 @@
+import type { ReportRead } from './report'
+
+export const report = (overrides: Partial<ReportRead> = {}): ReportRead => ({
+  id: 'r-1',
+  version: 1,
+  status: 'draft',
+  opinion: 'unmodified',
+  basis_for_modification: null,
+  emphasis_of_matter: null,
+  report_date: null,
+  standards: 'aicpa',
+  created_at: '2026-12-06T11:00:00Z',
+  ...overrides,
+})
+
+export const SHA = 'a3f1c2d4e5b6978812345678abcdef0123456789abcdef0123456789abcdef01'

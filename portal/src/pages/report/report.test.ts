@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { ApiError } from '../../api/errors'
+import { draftBody, emptyDraft, groupedDigest, nextStep, signRefusal } from './report'
+import { report } from './fixtures'
+
+const problem = (status: number, code: string, detail = 'x') => new ApiError(status, { type: 'x', title: 't', status, detail, code })
+
+describe('the report page logic', () => {
+  it('requires a basis for a qualified, adverse or disclaimer opinion', () => {
+    for (const opinion of ['qualified', 'adverse', 'disclaimer'] as const) {
+      const result = draftBody({ ...emptyDraft(), opinion })
+      expect(result).toHaveProperty('problems')
+      expect('problems' in result && result.problems[0]).toMatch(/needs its basis for modification/)
+    }
+    expect(draftBody({ ...emptyDraft(), opinion: 'qualified', basis: '  Inventory count not observed  ' })).toEqual({
+      body: { opinion: 'qualified', basis_for_modification: 'Inventory count not observed' },
+    })
+  })
+
+  it('sends an unmodified opinion with only what was given, and refuses a basis with it', () => {
+    expect(draftBody(emptyDraft())).toEqual({ body: { opinion: 'unmodified' } })
+    expect(draftBody({ ...emptyDraft(), emphasis: 'Going concern', reportDate: '2027-03-01', standards: 'pcaob' })).toEqual({
+      body: { opinion: 'unmodified', emphasis_of_matter: 'Going concern', report_date: '2027-03-01', standards: 'pcaob' },
+    })
+    expect(draftBody({ ...emptyDraft(), basis: 'something' })).toEqual({
+      problems: ['An unmodified opinion has no basis for modification: clear that field or choose a modified opinion.'],
+    })
+  })
+
+  it('starts a new draft from the latest version', () => {
+    expect(emptyDraft(report({ opinion: 'adverse', basis_for_modification: 'B', report_date: '2027-02-01', standards: 'pcaob' }))).toEqual({
+      opinion: 'adverse', basis: 'B', emphasis: '', reportDate: '2027-02-01', standards: 'pcaob',
+    })
+  })
+
+  it('words a refused signature: a wrong password, a lockout, someone who may not sign', () => {
+    expect(signRefusal(problem(401, 'invalid_credentials'))).toMatch(/password is not right/)
+    expect(signRefusal(problem(423, 'account_locked'))).toMatch(/locked/)
+    expect(signRefusal(problem(403, 'forbidden'))).toMatch(/Only the engagement partner/)
+    expect(signRefusal(problem(409, 'report_not_approved', 'The report must be approved first'))).toBe('The report must be approved first')
+    expect(signRefusal(new Error('x'))).toBeNull()
+  })
+
+  it('says what comes next and groups the digest for reading', () => {
+    expect(nextStep(report(), false)).toMatch(/approves it/)
+    expect(nextStep(report({ status: 'approved' }), false)).toMatch(/signs it/)
+    expect(nextStep(report({ status: 'signed' }), true)).toMatch(/write-once/)
+    expect(groupedDigest('0123456789abcdef01')).toBe('01234567 89abcdef 01')
+  })
+})

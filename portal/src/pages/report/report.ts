@@ -1,0 +1,142 @@
+/**
+ * The auditor's report as the page handles it: the opinion choices (a modified opinion needs its
+ * basis), the draft's request body, where a report is in its life (draft, approved, signed) and the
+ * words for a refused signature. The report's text and PDF are the API's.
+ */
+import { ApiError } from '../../api/errors'
+
+export type Opinion = 'unmodified' | 'qualified' | 'adverse' | 'disclaimer'
+export type Standards = 'aicpa' | 'pcaob'
+export type ReportStatus = 'draft' | 'approved' | 'signed' | string
+
+export const OPINIONS: readonly Opinion[] = ['unmodified', 'qualified', 'adverse', 'disclaimer']
+export const OPINION_LABELS: Record<Opinion, string> = {
+  unmodified: 'Unmodified (clean)',
+  qualified: 'Qualified',
+  adverse: 'Adverse',
+  disclaimer: 'Disclaimer of opinion',
+}
+export const OPINION_HINTS: Record<Opinion, string> = {
+  unmodified: 'The statements are presented fairly in all material respects.',
+  qualified: 'Fairly presented except for a matter that is material but not pervasive.',
+  adverse: 'Misstatements are material and pervasive: the statements are not fairly presented.',
+  disclaimer: 'Sufficient appropriate evidence could not be obtained; no opinion is expressed.',
+}
+export const STANDARDS_LABELS: Record<Standards, string> = {
+  aicpa: 'AICPA (AU-C 700, non-issuers)',
+  pcaob: 'PCAOB (AS 3101, issuers)',
+}
+
+export interface ReportRead {
+  id: string
+  version: number
+  status: ReportStatus
+  opinion?: Opinion
+  basis_for_modification?: string | null
+  emphasis_of_matter?: string | null
+  report_date?: string | null
+  standards?: Standards | null
+  created_at?: string | null
+  created_by?: string | null
+  approved_by?: string | null
+  approved_at?: string | null
+  sha256?: string | null
+  signed_by?: string | null
+  signed_by_name?: string | null
+  signed_at?: string | null
+}
+
+export interface SignResult {
+  status: 'signed'
+  sha256: string
+  signed_by: string
+  signed_at: string
+}
+
+export interface Verification {
+  sha256: string
+  matches: boolean
+  immutable: boolean
+  stored_at: string | null
+}
+
+export interface ReportCreate {
+  opinion: Opinion
+  basis_for_modification?: string
+  emphasis_of_matter?: string
+  report_date?: string
+  standards?: Standards
+}
+
+export interface DraftForm {
+  opinion: Opinion
+  basis: string
+  emphasis: string
+  reportDate: string
+  standards: '' | Standards
+}
+
+export const emptyDraft = (from?: ReportRead | null): DraftForm => ({
+  opinion: from?.opinion ?? 'unmodified',
+  basis: from?.basis_for_modification ?? '',
+  emphasis: from?.emphasis_of_matter ?? '',
+  reportDate: from?.report_date ?? '',
+  standards: from?.standards ?? '',
+})
+
+export const isModified = (opinion: Opinion) => opinion !== 'unmodified'
+
+/** The body to POST, or the problems to fix first. */
+export function draftBody(form: DraftForm): { body: ReportCreate } | { problems: string[] } {
+  const problems: string[] = []
+  const basis = form.basis.trim()
+  const emphasis = form.emphasis.trim()
+  if (isModified(form.opinion) && !basis) {
+    problems.push(`A ${OPINION_LABELS[form.opinion].toLowerCase()} opinion needs its basis for modification: say what the matter is and its effect.`)
+  }
+  if (!isModified(form.opinion) && basis) {
+    problems.push('An unmodified opinion has no basis for modification: clear that field or choose a modified opinion.')
+  }
+  if (form.reportDate && !/^\d{4}-\d{2}-\d{2}$/.test(form.reportDate)) problems.push('The report date is not a date.')
+  if (problems.length) return { problems }
+  const body: ReportCreate = { opinion: form.opinion }
+  if (basis) body.basis_for_modification = basis
+  if (emphasis) body.emphasis_of_matter = emphasis
+  if (form.reportDate) body.report_date = form.reportDate
+  if (form.standards) body.standards = form.standards
+  return { body }
+}
+
+/** The newest version first. */
+export const newestFirst = (reports: readonly ReportRead[]) => [...reports].sort((a, b) => b.version - a.version)
+
+/** What happens next to a report, for the page's one line of guidance. */
+export function nextStep(report: ReportRead, locked: boolean): string {
+  if (locked) return 'The engagement is finalized: this report is stored write-once.'
+  switch (report.status) {
+    case 'draft':
+      return 'Next: a manager or partner on the team approves it.'
+    case 'approved':
+      return 'Next: the engagement partner signs it with their password.'
+    case 'signed':
+      return 'Signed. Next: the partner finalizes the engagement, which stores the PDF write-once.'
+    default:
+      return ''
+  }
+}
+
+// 401 codes that mean the session's token, not the password typed: those are refreshed, not shown.
+export const TOKEN_CODES = new Set(['missing_token', 'invalid_token', 'token_expired', 'session_ended'])
+
+/** What a refused signature means to the partner. */
+export function signRefusal(error: unknown): string | null {
+  if (!(error instanceof ApiError)) return null
+  if (error.status === 401) return 'That password is not right, so the report was not signed. Too many wrong passwords lock the account.'
+  if (error.status === 423 || error.code === 'account_locked') return 'The account is locked after too many wrong passwords; the report was not signed.'
+  if (error.status === 403) return 'Only the engagement partner on the team can sign the report.'
+  if (error.status === 409) return error.message
+  return null
+}
+
+/** "ab12…" digests shown whole but breakable, in groups of eight. */
+export const groupedDigest = (sha256: string) => sha256.replace(/(.{8})(?=.)/g, '$1 ')
