@@ -71,6 +71,8 @@ export const routes: RouteObject[] = [
               { path: 'statements', lazy: page(() => import('./pages/mapping/Statements'), 'Statements') },
               { path: 'sampling', lazy: page(() => import('./pages/sampling/Sampling'), 'Sampling') },
               { path: 'sampling/:sampleId', lazy: page(() => import('./pages/sampling/SampleDetail'), 'SampleDetail') },
+              { path: 'qc', lazy: page(() => import('./pages/qc/QcPage'), 'QcPage') },
+              { path: 'report', lazy: page(() => import('./pages/report/ReportPage'), 'ReportPage') },
             ],
           },
           { path: 'clients', lazy: page(() => import('./pages/engagements/Clients'), 'Clients') },

@@ -6,6 +6,7 @@ import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading, StatusBadge } from '../../ui/States'
 import { formatDate } from '../../ui/format'
 import type { EngagementContext } from './context'
+import { FinalizePanel } from './FinalizePanel'
 
 /** One engagement: its header and tabs; each tab is a child route. */
 export function Workspace() {
@@ -41,6 +42,8 @@ export function Workspace() {
         ['binder', 'Binder'],
         ['review-notes', 'Review notes'],
         ['evidence', 'Evidence'],
+        ['qc', 'QC'],
+        ['report', 'Report'],
       ]
   return (
     <div className="workspace">
@@ -54,6 +57,7 @@ export function Workspace() {
         </div>
         <StatusBadge status={engagement.status} />
       </div>
+      <FinalizePanel engagement={engagement} onFinalized={context.refresh} />
       <nav className="tabs" aria-label="Engagement">
         {tabs.map(([path, label]) => (
           <NavLink key={path} to={path} end={path === ''}>
