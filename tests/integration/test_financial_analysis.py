@@ -88,7 +88,7 @@ def gl_csv() -> bytes:
     return out.getvalue().encode()
 
 
-def mapped(ws: Workspace, *, prior: bool = True) -> dict[str, str]:
+def mapped(ws: Workspace, *, prior: bool = True) -> dict[str, dict[str, Any]]:
     """Load the year, map it (suggestions confirmed), add the prior year; the standard code per account."""
     loaded(ws, ws.admin, "trial_balance", TB)
     reply = ws.call("POST", "mapping/suggest", ws.admin)
