@@ -102,7 +102,9 @@ def _styles() -> dict[str, ParagraphStyle]:
     from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
 
-    body = ParagraphStyle("body", fontName=FONT, fontSize=9.5, leading=13, alignment=TA_JUSTIFY, spaceAfter=6)
+    body = ParagraphStyle(
+        "body", fontName=FONT, bulletFontName=FONT, fontSize=9.5, leading=13, alignment=TA_JUSTIFY, spaceAfter=6
+    )
     return {
         "body": body,
         "title": ParagraphStyle("title", body, fontName=FONT_BOLD, fontSize=13, leading=17, alignment=TA_CENTER),
@@ -431,7 +433,7 @@ def _benford_chart(benford: BenfordSummary) -> Drawing:
     top_share = max([0.35, *(d.observed for d in benford.digits), *(d.expected for d in benford.digits)])
     steps = int(top_share * 20 - 1e-9) + 1  # gridlines every 5%
     scale = plot_h / (steps * 0.05)
-    drawing = Drawing(width, height)
+    drawing = Drawing(width, height, initialFontName=FONT, initialFontSize=8)
     grey, ink = HexColor("#BBBBBB"), HexColor("#222222")
     for step in range(steps + 1):
         y = bottom + step * 0.05 * scale
