@@ -21,17 +21,14 @@ import uuid
 from dataclasses import dataclass
 
 from shared import rate_limit
+from shared.auth.sign_in_failures import ACCOUNT, DETAIL  # shared with the partner's signature
 from shared.auth.tokens import DeviceClaims, decode_device_token
 from shared.errors import Unauthorized
 
 SOURCE_SCOPE = "sign_in_source"
 SOURCE_FAILURES = 20
 SOURCE_WINDOW_SECONDS = 600
-ACCOUNT = rate_limit.Backoff(
-    scope="sign_in_account", free=5, base_seconds=1, cap_seconds=900, forget_after_seconds=86400
-)
 DEVICE = rate_limit.Backoff(scope="sign_in_device", free=5, base_seconds=1, cap_seconds=900, forget_after_seconds=86400)
-DETAIL = "Too many failed sign-ins; try again in {wait}, or reset the password by e-mail"
 
 
 def known_device(token: str | None) -> DeviceClaims | None:

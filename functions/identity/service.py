@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from functions.identity.login_throttle import Attempt, clear_account
 from shared import audit_log, clock
-from shared.auth import sessions
+from shared.auth import sessions, sign_in_failures
 from shared.auth.passwords import hash_password, needs_rehash, verify_password
 from shared.auth.permissions import CLIENT_ROLES
 from shared.auth.principal import Principal
@@ -163,17 +163,7 @@ def login(*, open_uow: Callable[[], UnitOfWork], email: str, password: str, atte
 
 def _record_failure(open_uow: Callable[[], UnitOfWork], *, firm_id: uuid.UUID, user_id: uuid.UUID) -> None:
     """Count the failure on the user's row (consecutive, for the audit trail) and audit it."""
-    with open_uow() as uow:
-        uow.switch_firm(firm_id)
-        failed = uow.session.scalar(
-            update(User)
-            .where(User.id == user_id)
-            .values(failed_login_count=User.failed_login_count + 1)
-            .returning(User.failed_login_count)
-        )
-        data = {"failed_count": failed}
-        audit_log.append(uow, "auth.login_failed", target_type="user", target_id=user_id, data=data)
-        uow.commit()
+    sign_in_failures.record_failure(open_uow, firm_id=firm_id, user_id=user_id)
 
 
 def _invalid_credentials() -> Unauthorized:

@@ -243,6 +243,10 @@ class EntraIdentity:
     object_id: str
     tenant_id: str
     email: str
+    # When the token was issued and when the user last authenticated (seconds since the epoch, if the
+    # token says): a signature needs a sign-in from the last few minutes (shared/auth/reauthentication.py).
+    issued_at: int | None = None
+    auth_time: int | None = None
 
 
 class EntraValidator:
@@ -270,7 +274,20 @@ class EntraValidator:
         if payload.get("tid") != self.tenant_id:
             raise Unauthorized("The token is not valid", code="invalid_token")
         email = str(payload.get("preferred_username") or payload.get("email") or "")
-        return EntraIdentity(object_id=str(payload["oid"]), tenant_id=str(payload["tid"]), email=email)
+        return EntraIdentity(
+            object_id=str(payload["oid"]),
+            tenant_id=str(payload["tid"]),
+            email=email,
+            issued_at=_epoch(payload.get("iat")),
+            auth_time=_epoch(payload.get("auth_time")),
+        )
+
+
+def _epoch(value: Any) -> int | None:
+    """A numeric date claim as whole seconds, or None when absent or not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value)
 
 
 @functools.cache

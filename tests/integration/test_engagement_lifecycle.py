@@ -15,7 +15,7 @@ from shared.db.models_engagement import BinderNode
 from shared.db.uow import UnitOfWork
 from tests.engagement_support import Workspace, workspace
 from tests.ingestion_support import deliver, loaded
-from tests.support import request
+from tests.support import PASSWORD, request
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
 
@@ -270,6 +270,9 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
         ("POST", "/adjustments"): {"json_body": _ADJUSTMENT},
         ("PATCH", "/adjustments/{adjustment_id}"): {"json_body": {"kind": "passed"}},
         ("DELETE", "/adjustments/{adjustment_id}"): {},
+        ("POST", "/reports"): {"json_body": {"opinion": "unmodified"}},
+        ("POST", "/reports/{report_id}/approve"): {},
+        ("POST", "/reports/{report_id}/sign"): {"json_body": {"password": PASSWORD}},
     }
     return samples.get((method, path.removeprefix(ENGAGEMENT_PREFIX)))
 
@@ -316,6 +319,9 @@ def _children(ws: Workspace) -> dict[str, str]:
     adjustment = ws.call("POST", "adjustments", ws.admin, json_body=_ADJUSTMENT)
     assert adjustment.status == 201, adjustment.body
     ids["adjustment_id"] = adjustment.json()["id"]
+    report = ws.call("POST", "reports", ws.admin, json_body={"opinion": "unmodified"})
+    assert report.status == 201, report.body
+    ids["report_id"] = report.json()["id"]
     return ids
 
 

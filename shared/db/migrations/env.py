@@ -12,6 +12,7 @@ from shared.db import (  # noqa: F401  (registers their tables on Base.metadata)
     models_ingestion,
     models_mapping,
     models_planning,
+    models_reporting,
     models_qc,
     models_sampling,
 )
