@@ -270,6 +270,7 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
         ("POST", "/adjustments"): {"json_body": _ADJUSTMENT},
         ("PATCH", "/adjustments/{adjustment_id}"): {"json_body": {"kind": "passed"}},
         ("DELETE", "/adjustments/{adjustment_id}"): {},
+        ("PUT", "/financial-analysis/flux/{key}/explanation"): {"json_body": {"text": "Collections"}},
         ("POST", "/reports"): {"json_body": {"opinion": "unmodified"}},
         ("POST", "/reports/{report_id}/approve"): {},
         ("POST", "/reports/{report_id}/sign"): {"json_body": {"password": PASSWORD}},
@@ -316,6 +317,7 @@ def _children(ws: Workspace) -> dict[str, str]:
     assert suggest.status == 202, suggest.body
     deliver(suggest.json()["job_id"])
     ids["account_number"] = "1000"
+    ids["key"] = "account:1000"
     adjustment = ws.call("POST", "adjustments", ws.admin, json_body=_ADJUSTMENT)
     assert adjustment.status == 201, adjustment.body
     ids["adjustment_id"] = adjustment.json()["id"]
