@@ -5,7 +5,7 @@ location    = "westeurope"
 capability_groups = {
   api = {
     capabilities           = ["identity", "engagement", "ingestion", "analytics", "planning", "sampling", "mapping", "qc", "reporting", "financial_analysis", "client_requests"]
-    route_prefixes         = ["auth", "firm", "users", "invitations", "clients", "engagements", "analytics", "sampling", "standard-chart"]
+    route_prefixes         = ["auth", "firm", "users", "invitations", "clients", "engagements", "analytics", "sampling", "standard-chart", "requests"]
     maximum_instance_count = 40
   }
 }

@@ -28,7 +28,7 @@ locals {
   ]...)
 
   # The routes that take a file as the raw body (the app's own limit: AURA_MAX_DIRECT_UPLOAD_MB).
-  upload_routes = "^/api/(engagements/[^/]+/(datasets|datasets/preview|evidence|(evidence/)?uploads/[^/]+/content|samples|samples/[^/]+/(workbook|items))|analytics/benford|sampling/(mus|classical)/evaluate)$"
+  upload_routes = "^/api/(engagements/[^/]+/(datasets|datasets/preview|evidence|(evidence/)?uploads/[^/]+/content|samples|samples/[^/]+/(workbook|items)|requests/[^/]+/attachments)|analytics/benford|sampling/(mus|classical)/evaluate)$"
 
   policy = templatefile("${path.module}/policy.xml.tftpl", {
     consumption       = local.consumption

@@ -7,13 +7,14 @@ from sqlalchemy import create_engine, pool
 
 from shared.db import (  # noqa: F401  (registers their tables on Base.metadata)
     models_analytics,
+    models_client_requests,
     models_engagement,
     models_financial_analysis,
     models_ingestion,
     models_mapping,
     models_planning,
-    models_reporting,
     models_qc,
+    models_reporting,
     models_sampling,
 )
 from shared.db.engine import normalize_url
