@@ -195,6 +195,10 @@ _SAMPLE = {
 }
 
 
+def _client_request(ids: dict[str, str]) -> dict[str, Any]:
+    return {"title": "Bank statements", "due_date": "2026-12-31", "assignee": ids["contact_id"], "kind": "document"}
+
+
 def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, Any] | None:
     """A request that would succeed were the engagement not finalized; None for an unknown endpoint."""
     node = ids["node_id"]
@@ -270,6 +274,15 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
         ("POST", "/adjustments"): {"json_body": _ADJUSTMENT},
         ("PATCH", "/adjustments/{adjustment_id}"): {"json_body": {"kind": "passed"}},
         ("DELETE", "/adjustments/{adjustment_id}"): {},
+        ("POST", "/requests"): {"json_body": _client_request(ids)},
+        ("PATCH", "/requests/{request_id}"): {"json_body": {"title": "Bank letters"}},
+        ("POST", "/requests/{request_id}/accept"): {},
+        ("POST", "/requests/{request_id}/return"): {"json_body": {"reason": "This is last year's statement"}},
+        ("POST", "/requests/{request_id}/comments"): {"json_body": {"body": "All six accounts"}},
+        ("POST", "/requests/{request_id}/attachments"): {
+            "body": b"%PDF-1.4 statement",
+            "headers": {"Content-Type": "application/pdf", "X-Filename": "statement.pdf"},
+        },
         ("PUT", "/financial-analysis/flux/{key}/explanation"): {"json_body": {"text": "Collections"}},
         ("POST", "/reports"): {"json_body": {"opinion": "unmodified"}},
         ("POST", "/reports/{report_id}/approve"): {},
@@ -321,6 +334,10 @@ def _children(ws: Workspace) -> dict[str, str]:
     adjustment = ws.call("POST", "adjustments", ws.admin, json_body=_ADJUSTMENT)
     assert adjustment.status == 201, adjustment.body
     ids["adjustment_id"] = adjustment.json()["id"]
+    ids["contact_id"] = ws.client_user().user_id
+    client_request = ws.call("POST", "requests", ws.admin, json_body=_client_request(ids))
+    assert client_request.status == 201, client_request.body
+    ids["request_id"] = client_request.json()["id"]
     report = ws.call("POST", "reports", ws.admin, json_body={"opinion": "unmodified"})
     assert report.status == 201, report.body
     ids["report_id"] = report.json()["id"]
