@@ -18,6 +18,7 @@ disclaimer never gives an opinion on the statements: it says we do not express o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -171,8 +172,10 @@ def _present_fairly(document: ReportDocument, *, subject: str, negated: bool = F
     return f"{verb}, in all material respects, {what}, in accordance with {framework}"
 
 
-def _basis_text(document: ReportDocument) -> str:
-    return (document.basis_for_modification or "").strip()
+def _paragraphs(text: str | None) -> list[str]:
+    """The auditor's own text, one paragraph per blank-line-separated part, white space tidied."""
+    parts = re.split(r"\n\s*\n", (text or "").strip())
+    return [" ".join(part.split()) for part in parts if part.strip()]
 
 
 def _signature(document: ReportDocument, *, tenure: bool) -> list[Block]:
@@ -212,7 +215,7 @@ def _aicpa(document: ReportDocument) -> list[Block]:
         out.append(Block("paragraph", opinion_sentence(document)))
     out.append(Block("heading", basis_heading))
     if document.modified:
-        out.append(Block("paragraph", _basis_text(document)))
+        out.extend(Block("paragraph", text) for text in _paragraphs(document.basis_for_modification))
     if document.opinion != "disclaimer":
         kind = {"unmodified": "", "qualified": "qualified ", "adverse": "adverse "}[document.opinion]
         out.append(
@@ -242,9 +245,9 @@ def _aicpa(document: ReportDocument) -> list[Block]:
                 "The notes to the financial statements describe it.",
             )
         )
-    if document.emphasis_of_matter and document.opinion != "disclaimer":
+    if _paragraphs(document.emphasis_of_matter) and document.opinion != "disclaimer":
         out.append(Block("heading", EMPHASIS))
-        out.append(Block("paragraph", document.emphasis_of_matter.strip()))
+        out.extend(Block("paragraph", text) for text in _paragraphs(document.emphasis_of_matter))
         out.append(Block("paragraph", "Our opinion is not modified with respect to this matter."))
     out.append(Block("heading", MANAGEMENT))
     out.append(
@@ -364,7 +367,7 @@ def _pcaob(document: ReportDocument) -> list[Block]:
         )
     out.append(Block("heading", basis_heading))
     if document.modified:
-        out.append(Block("paragraph", _basis_text(document)))
+        out.extend(Block("paragraph", text) for text in _paragraphs(document.basis_for_modification))
     registration = (
         "We are a public accounting firm registered with the Public Company Accounting Oversight Board (United "
         "States) (PCAOB). We are required to be independent with respect to the Company in accordance with the U.S. "
@@ -401,9 +404,9 @@ def _pcaob(document: ReportDocument) -> list[Block]:
                 f"We believe that our audit provides a reasonable basis for our {kind}opinion.",
             )
         )
-    if document.emphasis_of_matter and document.opinion != "disclaimer":
+    if _paragraphs(document.emphasis_of_matter) and document.opinion != "disclaimer":
         out.append(Block("heading", EMPHASIS))
-        out.append(Block("paragraph", document.emphasis_of_matter.strip()))
+        out.extend(Block("paragraph", text) for text in _paragraphs(document.emphasis_of_matter))
         out.append(Block("paragraph", "Our opinion is not modified with respect to this matter."))
     if document.opinion != "disclaimer":
         out.append(Block("heading", CRITICAL_AUDIT_MATTERS))

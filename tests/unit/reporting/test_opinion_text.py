@@ -184,3 +184,14 @@ def test_a_period_ending_before_it_starts_is_refused() -> None:
 
     with pytest.raises(ValueError, match="^period_end:"):
         validate(document(period_end=date(2024, 12, 31)))
+
+
+def test_the_auditors_own_text_keeps_its_paragraphs_and_blank_emphasis_is_left_out() -> None:
+    basis = "Inventories were not counted.\n\n  We could not satisfy ourselves\n by other means.  "
+    blocks = [b.text for b in opinion_text.blocks(document(opinion="qualified", basis_for_modification=basis))]
+    at = blocks.index("Basis for Qualified Opinion")
+    assert blocks[at + 1 : at + 3] == [
+        "Inventories were not counted.",
+        "We could not satisfy ourselves by other means.",
+    ]
+    assert "Emphasis of Matter" not in opinion_text.headings(document(emphasis_of_matter="  \n "))

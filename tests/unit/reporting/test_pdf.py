@@ -169,3 +169,46 @@ def test_a_300_account_engagement_renders_balanced_fast_and_small() -> None:
     assert f"Total liabilities and equity {total}" in balance_sheet
     assert len(data) < 2_000_000
     assert elapsed < 3.0 * 3  # the 3 s target, with room for a busy shared machine
+
+
+def test_a_first_year_engagement_without_comparatives_shows_one_column() -> None:
+    from shared import statements
+    from tests.unit.reporting.documents import SMALL, STANDARD
+
+    first_year = document(
+        statements=(
+            statements.build(SMALL, STANDARD, "balance_sheet", with_prior=False),
+            statements.build(SMALL, STANDARD, "income_statement", with_prior=False),
+        )
+    )
+    pages = pages_text(pdf.render(first_year))
+    balance_sheet = next(page for page in pages if "Balance Sheet" in page)
+    assert "As of December 31, 2025 " in balance_sheet and "December 31, 2024" not in balance_sheet
+    assert "Total assets 6,800.00 Current liabilities" in balance_sheet
+    assert "For the year ended December 31, 2025" in next(page for page in pages if "Statement of Income" in page)
+
+
+def test_unmapped_accounts_and_an_unbalanced_sheet_are_shown_not_hidden() -> None:
+    from shared import statements
+    from shared.mapped_tb import MappedLine
+    from tests.unit.reporting.documents import SMALL, STANDARD
+
+    unmapped = MappedLine("999", "Suspense", None, None, "pending", Decimal("250.00"), Decimal(0), None)
+    text = " ".join(pages_text(pdf.render(document([*SMALL, unmapped]))))
+    assert "999 Suspense pending 250.00" in text
+    without_cash = [line for line in SMALL if line.account_number != "100"]
+    sheet = statements.build(without_cash, STANDARD, "balance_sheet")
+    assert not sheet.balanced and sheet.difference == Decimal("-1500.00")
+    text = " ".join(pages_text(pdf.render(document(without_cash))))
+    assert "Total assets differ from total liabilities and equity by (1,500.00)." in text
+
+
+def test_names_with_markup_characters_and_an_empty_ledger_render() -> None:
+    from tests.unit.reporting.documents import benford
+
+    empty = benford()
+    empty = type(empty)(tuple(type(d)(d.digit, 0, 0.0, d.expected) for d in empty.digits), mad=None, conformity=None)
+    data = pdf.render(document(client_name="Smith & Sons <Holdings>", benford=empty))
+    text = " ".join(pages_text(data))
+    assert "To the Board of Directors of Smith & Sons <Holdings>" in text
+    assert "0 amounts." in text
