@@ -274,6 +274,11 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
         ("POST", "/adjustments"): {"json_body": _ADJUSTMENT},
         ("PATCH", "/adjustments/{adjustment_id}"): {"json_body": {"kind": "passed"}},
         ("DELETE", "/adjustments/{adjustment_id}"): {},
+        ("POST", "/qc/run"): {},
+        ("POST", "/qc/waivers"): {
+            "json_body": {"policy": "materiality", "reason": "Set by the group auditor, see memo A-7"}
+        },
+        ("DELETE", "/qc/waivers/{waiver_id}"): {},
         ("POST", "/requests"): {"json_body": _client_request(ids)},
         ("PATCH", "/requests/{request_id}"): {"json_body": {"title": "Bank letters"}},
         ("POST", "/requests/{request_id}/accept"): {},
@@ -334,6 +339,14 @@ def _children(ws: Workspace) -> dict[str, str]:
     adjustment = ws.call("POST", "adjustments", ws.admin, json_body=_ADJUSTMENT)
     assert adjustment.status == 201, adjustment.body
     ids["adjustment_id"] = adjustment.json()["id"]
+    waiver = ws.call(
+        "POST",
+        "qc/waivers",
+        ws.admin,
+        json_body={"policy": "subsequent_events", "reason": "Covered by the group audit"},
+    )
+    assert waiver.status == 201, waiver.body
+    ids["waiver_id"] = waiver.json()["id"]
     ids["contact_id"] = ws.client_user().user_id
     client_request = ws.call("POST", "requests", ws.admin, json_body=_client_request(ids))
     assert client_request.status == 201, client_request.body

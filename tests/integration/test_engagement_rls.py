@@ -157,6 +157,7 @@ def test_every_table_under_an_engagement_is_locked_and_visibility_filtered() -> 
             )
         )
     assert "binder_nodes" in tables
+    assert {"qc_runs", "qc_waivers"} <= set(tables), "the QC tables (migration 0017) are under an engagement"
     unlocked = [t for t in tables if t not in locked]
     assert unlocked == ["report_archives"], "tables under an engagement without the lock trigger"
     assert [t for t in tables if t not in filtered] == [], "tables under an engagement without a visibility policy"
