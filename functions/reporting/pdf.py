@@ -321,7 +321,8 @@ def _statement_page(document: ReportDocument, statement: Statement, styles: dict
 # --- the analytics appendix ----------------------------------------------------------------------------
 
 
-def _grid_table(rows: list[list[Any]], widths: list[float], right_from: int) -> Any:
+def _grid_table(rows: list[list[Any]], widths: list[float], right: tuple[int, int]) -> Any:
+    """A table with a shaded header row; columns right[0] to right[1] (numbers) aligned right."""
     from reportlab.lib.colors import HexColor
     from reportlab.platypus import Table, TableStyle
 
@@ -335,7 +336,7 @@ def _grid_table(rows: list[list[Any]], widths: list[float], right_from: int) -> 
                 ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
                 ("BACKGROUND", (0, 0), (-1, 0), HexColor("#E8ECF2")),
                 ("GRID", (0, 0), (-1, -1), 0.3, HexColor("#999999")),
-                ("ALIGN", (right_from, 0), (-1, -1), "RIGHT"),
+                ("ALIGN", (right[0], 0), (right[1], -1), "RIGHT"),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ]
         )
@@ -371,7 +372,7 @@ def _appendix(document: ReportDocument, styles: dict[str, ParagraphStyle]) -> li
             [Paragraph(_escape(t.title), styles["cell"]), t.code, f"{t.flagged_lines:,}", f"{t.flagged_journals:,}"]
             for t in je.tests
         ]
-        story.append(_grid_table(rows, [2.9 * inch, 1.3 * inch, 1.0 * inch, 1.1 * inch], right_from=2))
+        story.append(_grid_table(rows, [2.75 * inch, 1.35 * inch, 1.1 * inch, 1.25 * inch], right=(2, 3)))
 
     story.append(Paragraph("Benford first-digit test", styles["section"]))
     if document.benford is None:
@@ -394,7 +395,7 @@ def _appendix(document: ReportDocument, styles: dict[str, ParagraphStyle]) -> li
                     Paragraph("; ".join(facts) + ".", styles["body"]),
                     chart,
                     Spacer(1, 6),
-                    _grid_table(rows, [0.7 * inch, 1.2 * inch, 1.0 * inch, 1.0 * inch], right_from=1),
+                    _grid_table(rows, [0.7 * inch, 1.2 * inch, 1.0 * inch, 1.0 * inch], right=(1, 3)),
                 ]
             )
         )
@@ -418,8 +419,8 @@ def _appendix(document: ReportDocument, styles: dict[str, ParagraphStyle]) -> li
             ]
             for s in document.samples
         ]
-        widths = [1.2, 0.6, 0.95, 0.45, 0.45, 0.85, 0.85, 1.35]
-        story.append(_grid_table(rows, [w * inch for w in widths], right_from=2))
+        widths = [1.15, 0.65, 0.95, 0.45, 0.55, 0.85, 0.85, 1.25]
+        story.append(_grid_table(rows, [w * inch for w in widths], right=(2, 6)))
     return story
 
 
