@@ -12,6 +12,7 @@ reportlab is imported inside the functions (cold start of the Function app).
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +32,7 @@ FONT_ITALIC = "AuraVera-Italic"
 FONT_BOLD_ITALIC = "AuraVera-BoldItalic"
 FONT_FILES = {FONT: "Vera.ttf", FONT_BOLD: "VeraBd.ttf", FONT_ITALIC: "VeraIt.ttf", FONT_BOLD_ITALIC: "VeraBI.ttf"}
 CENT = Decimal("0.01")
+_FONTS_LOCK = threading.Lock()
 
 # The balance sheet's and the income statement's running subtotals, after the section they close.
 SUBTOTALS_AFTER = {
@@ -87,15 +89,16 @@ def _register_fonts() -> None:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    if FONT in pdfmetrics.getRegisteredFontNames():
-        return
-    folder = Path(reportlab.__file__).parent / "fonts"
-    for name, filename in FONT_FILES.items():
-        pdfmetrics.registerFont(TTFont(name, str(folder / filename)))
-    addMapping(FONT, 0, 0, FONT)
-    addMapping(FONT, 1, 0, FONT_BOLD)
-    addMapping(FONT, 0, 1, FONT_ITALIC)
-    addMapping(FONT, 1, 1, FONT_BOLD_ITALIC)
+    with _FONTS_LOCK:  # the Functions host renders on a thread pool
+        if FONT in pdfmetrics.getRegisteredFontNames():
+            return
+        folder = Path(reportlab.__file__).parent / "fonts"
+        for name, filename in FONT_FILES.items():
+            pdfmetrics.registerFont(TTFont(name, str(folder / filename)))
+        addMapping(FONT, 0, 0, FONT)
+        addMapping(FONT, 1, 0, FONT_BOLD)
+        addMapping(FONT, 0, 1, FONT_ITALIC)
+        addMapping(FONT, 1, 1, FONT_BOLD_ITALIC)
 
 
 def _styles() -> dict[str, ParagraphStyle]:

@@ -212,3 +212,14 @@ def test_names_with_markup_characters_and_an_empty_ledger_render() -> None:
     text = " ".join(pages_text(data))
     assert "To the Board of Directors of Smith & Sons <Holdings>" in text
     assert "0 amounts." in text
+
+
+def test_renders_on_several_threads_at_once_give_the_same_bytes() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    documents = [document(), document(standards="pcaob"), document(opinion="adverse", basis_for_modification=BASIS)]
+    alone = [hashlib.sha256(pdf.render(d)).hexdigest() for d in documents]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        together = list(pool.map(lambda d: hashlib.sha256(pdf.render(d)).hexdigest(), documents * 2))
+    assert together == alone * 2
+    assert len(set(alone)) == 3
