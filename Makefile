@@ -21,7 +21,7 @@ FUZZ_EXAMPLES ?= 200
 
 .PHONY: help install run test test-fast test-unit test-integration fuzz portal portal-api portal-install test-portal browser format lint \
         type-check bandit pip-audit security-check pre-commit check ci db-migrate db-reset requirements clean bench-cold-start \
-        bench-engagement bench-ingest bench-analytics bench-audit bench-login bench-mapping bench-load bench-report infra-check
+        bench-engagement bench-ingest bench-analytics bench-audit bench-login bench-mapping bench-load bench-report bench-qc infra-check
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -134,6 +134,9 @@ bench-load: install ## USERS (50) concurrent users for DURATION (60) s against a
 
 bench-mapping: install ## account mapping: share of 384 accounts of three chart styles suggested in the right section (confusion matrix), suggestions for 5,000 accounts and statements of a 5,000-account TB (medians)
 	$(BIN)/python tools/bench_mapping.py
+
+bench-qc: install ## a QC run over 2,000 binder nodes and a 1,000,000-line ledger's JE run (target 2 s): the snapshot and POST .../qc/run, medians of 7
+	$(BIN)/python tools/bench_qc.py --lines $(or $(LINES),1000000) --nodes $(or $(NODES),2000)
 
 bench-report: install ## the auditor's report PDF of a 300-account engagement (statements, JE summary, Benford chart, samples): median seconds, size, same digest every run
 	$(BIN)/python tools/bench_report.py

@@ -69,6 +69,7 @@ export const routes: RouteObject[] = [
               { path: 'adjustments', lazy: page(() => import('./pages/mapping/Adjustments'), 'Adjustments') },
               { path: 'lead-sheets', lazy: page(() => import('./pages/mapping/LeadSheets'), 'LeadSheets') },
               { path: 'statements', lazy: page(() => import('./pages/mapping/Statements'), 'Statements') },
+              { path: 'analysis', lazy: page(() => import('./pages/analysis/AnalysisPage'), 'AnalysisPage') },
               { path: 'sampling', lazy: page(() => import('./pages/sampling/Sampling'), 'Sampling') },
               { path: 'sampling/:sampleId', lazy: page(() => import('./pages/sampling/SampleDetail'), 'SampleDetail') },
               { path: 'qc', lazy: page(() => import('./pages/qc/QcPage'), 'QcPage') },

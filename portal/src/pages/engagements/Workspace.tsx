@@ -36,6 +36,7 @@ export function Workspace() {
         ['adjustments', 'Adjustments'],
         ['lead-sheets', 'Lead sheets'],
         ['statements', 'Statements'],
+        ['analysis', 'Analysis'],
         ['sampling', 'Sampling'],
         ['je-tests', 'JE testing'],
         ['benford', 'Benford'],
