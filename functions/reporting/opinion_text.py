@@ -342,7 +342,7 @@ def _aicpa_responsibilities(client: str) -> list[Block]:
 def _pcaob(document: ReportDocument) -> list[Block]:
     client = document.client_name
     opinion_heading, basis_heading = PCAOB_HEADINGS[document.opinion]
-    statements = _statements(document, company=client)
+    statements = _statements(document, company=f"{client} (the Company)")
     out = [
         Block("title", title(document)),
         Block("addressee", f"To the shareholders and the board of directors of {client}"),

@@ -32,6 +32,7 @@ FONT_ITALIC = "AuraVera-Italic"
 FONT_BOLD_ITALIC = "AuraVera-BoldItalic"
 FONT_FILES = {FONT: "Vera.ttf", FONT_BOLD: "VeraBd.ttf", FONT_ITALIC: "VeraIt.ttf", FONT_BOLD_ITALIC: "VeraBI.ttf"}
 CENT = Decimal("0.01")
+FOOTER_SIZE = 7.5
 _FONTS_LOCK = threading.Lock()
 
 # The balance sheet's and the income statement's running subtotals, after the section they close.
@@ -162,17 +163,32 @@ def render(document: ReportDocument) -> bytes:
         initialFontSize=9,
         initialLeading=11,
     )
-    footer = f"{document.client_name}  ·  {opinion_text.title(document)}, version {document.version}"
-    doc.build(story, canvasmaker=_canvas_maker(footer, _pdf_date(document.report_date)))
+    suffix = f"  ·  {opinion_text.title(document)}, version {document.version}"
+    doc.build(story, canvasmaker=_canvas_maker(document.client_name, suffix, _pdf_date(document.report_date)))
     return buffer.getvalue()
 
 
-def _canvas_maker(footer: str, stamp: str) -> Any:
-    """A canvas that writes "Page n of m" and the footer on each page once the page count is known."""
+def _fit(text: str, width: float) -> str:
+    """The text, shortened with an ellipsis to fit the width at the footer's size."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    if stringWidth(text, FONT, FOOTER_SIZE) <= width:
+        return text
+    while text and stringWidth(text + "…", FONT, FOOTER_SIZE) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _canvas_maker(client: str, suffix: str, stamp: str) -> Any:
+    """A canvas that writes the footer (the client, shortened if need be, the report and its version) and
+    "Page n of m" on each page once the page count is known."""
     from reportlab.lib.colors import HexColor
     from reportlab.lib.pagesizes import LETTER
     from reportlab.lib.units import inch
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.pdfgen.canvas import Canvas
+
+    fitted = _fit(client, LETTER[0] - 3.2 * inch - stringWidth(suffix, FONT, FOOTER_SIZE)) + suffix
 
     class FooterCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type hints
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -189,9 +205,9 @@ def _canvas_maker(footer: str, stamp: str) -> Any:
             for number, state in enumerate(self._pages, 1):
                 self.__dict__.update(state)
                 self.saveState()
-                self.setFont(FONT, 7.5)
+                self.setFont(FONT, FOOTER_SIZE)
                 self.setFillColor(HexColor("#555555"))
-                self.drawString(0.9 * inch, 0.5 * inch, footer)
+                self.drawString(0.9 * inch, 0.5 * inch, fitted)
                 self.drawRightString(LETTER[0] - 0.9 * inch, 0.5 * inch, f"Page {number} of {total}")
                 self.restoreState()
                 super().showPage()

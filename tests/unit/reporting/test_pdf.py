@@ -223,3 +223,12 @@ def test_renders_on_several_threads_at_once_give_the_same_bytes() -> None:
         together = list(pool.map(lambda d: hashlib.sha256(pdf.render(d)).hexdigest(), documents * 2))
     assert together == alone * 2
     assert len(set(alone)) == 3
+
+
+def test_a_long_client_name_is_shortened_in_the_footer_not_over_the_page_number() -> None:
+    name = "The Extraordinarily Long-Named Consolidated Holding Company of the Pacific Northwest, Incorporated"
+    pages = pages_text(pdf.render(document(client_name=name)))
+    assert name in pages[0]  # the report names it in full
+    footer = pages[-1][pages[-1].rindex("The Extraordinarily") :]
+    assert footer.startswith("The Extraordinarily Long-Named Consolidated")
+    assert f"… · Independent Auditor's Report, version 1 Page {len(pages)} of {len(pages)}" in footer
