@@ -26,6 +26,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,6 +40,11 @@ def _median_ms(action: Callable[[], object], runs: int) -> tuple[float, list[flo
         action()
         timings.append((time.perf_counter() - started) * 1000)
     return statistics.median(timings), timings
+
+
+def _expect(reply: Any, status: int) -> None:
+    if reply.status != status:
+        raise SystemExit(f"expected {status}, got {reply.status}: {reply.body[:300]!r}")
 
 
 def main() -> None:
@@ -91,7 +97,7 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
     print(f"JE run on {facts.lines:,} lines: {float(job['seconds']):.1f} s")
 
     # The trial balance: every account of the ledger with its year's activity as closing balance.
-    balances = {number: amount for number, amount in facts.per_account_activity.items()}
+    balances = dict(facts.per_account_activity)
     tb_path = folder / "trial_balance.csv"
     tb_path.write_text(
         "Account Number,Account Name,Closing Balance\n"
@@ -103,13 +109,13 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
     for user_id, role in ((partner_id, "partner"), (staff_id, "staff")):
         request("POST", f"engagements/{engagement}/team", token=admin, json_body={"user_id": user_id, "role": role})
     materiality = {"benchmark": "revenue", "amount": "50000000.00", "risk_level": "moderate", "rationale": "bench"}
-    assert request("POST", f"engagements/{engagement}/materiality", token=admin, json_body=materiality).status == 201
+    _expect(request("POST", f"engagements/{engagement}/materiality", token=admin, json_body=materiality), 201)
 
     largest = sorted(balances, key=lambda number: -abs(float(balances[number])))[:300]
     with UnitOfWork(firm_id=firm_id, system=True) as uow:
         admin_id = uow.session.scalar(select(JeRun.created_by).where(JeRun.engagement_id == engagement_id))
-        sections = {
-            code: node_id
+        sections: dict[str, uuid.UUID] = {
+            str(code): node_id
             for code, node_id in uow.session.execute(
                 select(BinderNode.index_code, BinderNode.id).where(BinderNode.engagement_id == engagement_id)
             )
@@ -199,7 +205,8 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
                 )
         uow.session.execute(insert(Signoff), signoffs)
         run_row = uow.session.scalar(select(JeRun).where(JeRun.engagement_id == engagement_id))
-        assert run_row is not None and run_row.status == "completed", "the JE run did not complete"
+        if run_row is None or run_row.status != "completed":
+            raise SystemExit("the JE run did not complete")
         flagged = list(
             uow.session.scalars(
                 select(JeJournalRisk.journal_id).where(JeJournalRisk.run_id == run_row.id).order_by(JeJournalRisk.rank)
@@ -232,10 +239,10 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
             "fraud_risk": n == 0,
             "procedure_node_ids": [str(papers[n]["id"])],
         }
-        assert request("POST", f"engagements/{engagement}/risks", token=admin, json_body=risk).status == 201
+        _expect(request("POST", f"engagements/{engagement}/risks", token=admin, json_body=risk), 201)
     for n in range(30):
         note = {"node_id": str(papers[n]["id"]), "body": "Please tie to the lead sheet"}
-        assert request("POST", f"engagements/{engagement}/review-notes", token=admin, json_body=note).status == 201
+        _expect(request("POST", f"engagements/{engagement}/review-notes", token=admin, json_body=note), 201)
     with UnitOfWork(firm_id=firm_id, system=True) as uow:
         nodes = len(uow.session.scalars(select(BinderNode.id).where(BinderNode.engagement_id == engagement_id)).all())
     print(
@@ -252,7 +259,7 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
 
     def run_qc() -> None:
         reply = request("POST", f"engagements/{engagement}/qc/run", token=admin)
-        assert reply.status == 200, reply.body
+        _expect(reply, 200)
         last.update(reply.json())
 
     if os.environ.get("AURA_BENCH_PROFILE"):
@@ -270,7 +277,8 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
         median, timings = _median_ms(action, args.runs)
         print(f"{label:<{width}}  {median:9.1f}  ({min(timings):.1f} .. {max(timings):.1f})")
     policies = last.get("policies", [])
-    assert isinstance(policies, list)
+    if not isinstance(policies, list):
+        raise SystemExit("the run answered no policies")
     print("last run: passed" if last.get("passed") else "last run: failed")
     for policy in policies:
         print(f"  {policy['code']:<40} {policy['status']:<7} {str(policy['detail'])[:110]}")
