@@ -14,24 +14,27 @@ describe('QcPage', () => {
   it('lists the policies with their status, what is missing and a link to where it is fixed', async () => {
     mockApi({
       'GET /api/engagements/e-1/qc': { body: run() },
-      'GET /api/engagements/e-1/qc/waivers': { body: [waiver()] },
+      'GET /api/engagements/e-1/qc/waivers': { body: { items: [waiver()] } },
     })
     renderPage(<QcPage />, { route: ROUTE, path: PATH, engagement: partner() })
     const table = await screen.findByRole('table', { name: 'QC policies' })
     const rows = within(table).getAllByRole('row').slice(1)
     // Failed blocking first, then failed advisory, then waived, then passed.
     expect(rows.map((r) => within(r).getByRole('rowheader').textContent)).toEqual([
-      'Evidence for accounts above performance materialityevidence_above_pm',
+      'Evidence for accounts above performance materialityevidence_above_performance_materiality',
       'Subsequent events reviewedsubsequent_events',
-      'Review notes clearedreview_notes_cleared',
-      'Materiality is setmateriality_set',
+      'Review notes clearedreview_notes',
+      'Materiality is setmateriality',
     ])
     expect(within(rows[0]).getByText('failed')).toBeInTheDocument()
     expect(within(rows[0]).getByText('Blocking')).toBeInTheDocument()
-    expect(within(rows[0]).getByText('Account 1000 Cash at bank (12,000.00) has no evidence')).toBeInTheDocument()
+    expect(within(rows[0]).getByText(/2 of 3 accounts at or above performance materiality/)).toBeInTheDocument()
+    const missing = within(rows[0]).getByRole('list', { name: /Missing for Evidence/ })
+    expect(within(missing).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['1000 Cash at bank', '1100 Trade debtors'])
     expect(within(rows[0]).getByRole('link', { name: /Evidence: fix/ })).toHaveAttribute('href', '/engagements/e-1/evidence')
     expect(within(rows[1]).getByText('Advisory')).toBeInTheDocument()
     expect(within(rows[2]).getByText('waived')).toBeInTheDocument()
+    expect(within(rows[2]).getByText(/Waived: “The open note is a typo/)).toBeInTheDocument()
     expect(within(rows[2]).getByRole('link', { name: /Review notes: fix/ })).toHaveAttribute('href', '/engagements/e-1/review-notes')
     expect(within(rows[3]).getByText('passed')).toBeInTheDocument()
     expect(within(rows[3]).queryByRole('link')).not.toBeInTheDocument()
@@ -48,8 +51,8 @@ describe('QcPage', () => {
   it('refuses a waiver reason under 20 characters before sending, then waives with the reason', async () => {
     const calls = mockApi({
       'GET /api/engagements/e-1/qc': { body: run() },
-      'GET /api/engagements/e-1/qc/waivers': { body: [] },
-      'POST /api/engagements/e-1/qc/waivers': { status: 201, body: waiver({ id: 'w-2', policy: 'evidence_above_pm' }) },
+      'GET /api/engagements/e-1/qc/waivers': { body: { items: [] } },
+      'POST /api/engagements/e-1/qc/waivers': { status: 201, body: waiver({ id: 'w-2', policy: 'evidence_above_performance_materiality' }) },
     })
     renderPage(<QcPage />, { route: ROUTE, path: PATH, engagement: partner() })
     await userEvent.click(await screen.findByRole('button', { name: /Waive Evidence/ }))
@@ -64,7 +67,7 @@ describe('QcPage', () => {
     await userEvent.click(within(form).getByRole('button', { name: 'Waive the policy' }))
     expect(await screen.findByText(/Evidence for accounts above performance materiality is waived/)).toBeInTheDocument()
     expect(calls.find((c) => c.method === 'POST')?.body).toEqual({
-      policy: 'evidence_above_pm',
+      policy: 'evidence_above_performance_materiality',
       reason: 'Immaterial account, confirmed to bank statement',
     })
   })
@@ -72,7 +75,7 @@ describe('QcPage', () => {
   it('shows the API refusing a waiver (a senior may not waive)', async () => {
     mockApi({
       'GET /api/engagements/e-1/qc': { body: run() },
-      'GET /api/engagements/e-1/qc/waivers': { body: [] },
+      'GET /api/engagements/e-1/qc/waivers': { body: { items: [] } },
       'POST /api/engagements/e-1/qc/waivers': { status: 403, body: { type: 'x', title: 'Forbidden', status: 403, detail: 'Only the partner or a QC reviewer may waive a policy', code: 'forbidden' } },
     })
     renderPage(<QcPage />, { route: ROUTE, path: PATH, engagement: partner() })
@@ -98,7 +101,7 @@ describe('QcPage', () => {
     let ran = false
     const calls = mockApi({
       'GET /api/engagements/e-1/qc': () => (ran ? { body: run({ passed: true }) } : noRun),
-      'GET /api/engagements/e-1/qc/waivers': { body: [] },
+      'GET /api/engagements/e-1/qc/waivers': { body: { items: [] } },
       'POST /api/engagements/e-1/qc/run': () => {
         ran = true
         return { body: run({ passed: true, policies: run().policies.map((p) => ({ ...p, status: p.blocking && p.status === 'failed' ? 'waived' : p.status })) }) }
@@ -114,7 +117,7 @@ describe('QcPage', () => {
   it('offers neither running nor waiving to staff', async () => {
     mockApi({
       'GET /api/engagements/e-1/qc': { body: run() },
-      'GET /api/engagements/e-1/qc/waivers': { body: [waiver()] },
+      'GET /api/engagements/e-1/qc/waivers': { body: { items: [waiver()] } },
     })
     renderPage(<QcPage />, { route: ROUTE, path: PATH, engagement: makeEngagement({ my_role: 'staff', my_permissions: TEAM_PERMISSIONS.staff }) })
     await screen.findByRole('table', { name: 'QC policies' })

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useRef, useState } from 'react'
 import { Link } from 'react-router'
-import { ok } from '../../api/client'
+import { api, ok } from '../../api/client'
 import { ApiError } from '../../api/errors'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Empty, Loading, PageHeader, StatusBadge } from '../../ui/States'
@@ -9,7 +9,6 @@ import { formatDateTime } from '../../ui/format'
 import { useEngagement, useEngagementCan } from '../engagements/context'
 import {
   MIN_WAIVER_REASON,
-  itemsOf,
   orderPolicies,
   policyLink,
   verdictText,
@@ -17,8 +16,8 @@ import {
   type Policy,
   type QcRun,
   type Waiver,
+  type WaiverCreate,
 } from './qc'
-import { untyped } from './untyped'
 import './qc.css'
 
 export const qcKeys = {
@@ -45,7 +44,7 @@ export function QcPage() {
     queryKey: qcKeys.latest(engagement.id),
     queryFn: async () => {
       try {
-        return await ok(untyped.GET('/api/engagements/{engagement_id}/qc', { params: { path } })) as QcRun
+        return await ok(api.GET('/api/engagements/{engagement_id}/qc', { params: { path } }))
       } catch (error) {
         if (isNoRun(error)) return null
         throw error
@@ -54,7 +53,7 @@ export function QcPage() {
   })
   const waivers = useQuery({
     queryKey: qcKeys.waivers(engagement.id),
-    queryFn: async () => itemsOf<Waiver>(await ok(untyped.GET('/api/engagements/{engagement_id}/qc/waivers', { params: { path } }))),
+    queryFn: async () => (await ok(api.GET('/api/engagements/{engagement_id}/qc/waivers', { params: { path } }))).items,
   })
   const changed = async () => {
     await queryClient.invalidateQueries({ queryKey: qcKeys.all(engagement.id) })
@@ -62,8 +61,8 @@ export function QcPage() {
     refresh()
   }
   const run = useMutation({
-    mutationFn: async () => (await ok(untyped.POST('/api/engagements/{engagement_id}/qc/run', { params: { path } }))) as QcRun,
-    onSuccess: async (result) => {
+    mutationFn: () => ok(api.POST('/api/engagements/{engagement_id}/qc/run', { params: { path } })),
+    onSuccess: async (result: QcRun) => {
       queryClient.setQueryData(qcKeys.latest(engagement.id), result)
       setOutcome(`QC run: ${verdictText(result)}`)
       await changed()
@@ -71,7 +70,7 @@ export function QcPage() {
   })
   const withdraw = useMutation({
     mutationFn: (waiver: Waiver) =>
-      ok(untyped.DELETE('/api/engagements/{engagement_id}/qc/waivers/{waiver_id}', { params: { path: { ...path, waiver_id: waiver.id } } })),
+      ok(api.DELETE('/api/engagements/{engagement_id}/qc/waivers/{waiver_id}', { params: { path: { ...path, waiver_id: waiver.id } } })),
     onSuccess: async (_, waiver) => {
       setOutcome(`The waiver of ${titleOf(waiver.policy)} was withdrawn. Run the checks again to record the gate.`)
       await changed()
@@ -111,7 +110,7 @@ export function QcPage() {
           <h2 id="qc-policies-heading">Policies</h2>
           <p className={latest.data.passed ? 'success' : 'error'} role="status">
             {verdictText(latest.data)}
-            {(latest.data.ran_at ?? latest.data.created_at) && <span className="small"> Run {formatDateTime(latest.data.ran_at ?? latest.data.created_at)}.</span>}
+            <span className="small"> Run {formatDateTime(latest.data.run_at)}.</span>
           </p>
           <PolicyTable policies={policies} mayWaive={mayWaive} onWaive={(p) => { setOutcome(null); setWaiving(p) }} />
           {waiving && (
@@ -146,7 +145,7 @@ export function QcPage() {
                   <blockquote>{w.reason}</blockquote>
                   <div className="muted small">
                     Waived{w.waived_by_name ? ` by ${w.waived_by_name}` : ''}
-                    {(w.created_at ?? w.waived_at) ? ` at ${formatDateTime(w.created_at ?? w.waived_at)}` : ''}
+                    {` at ${formatDateTime(w.waived_at)}`}
                   </div>
                 </div>
                 {mayWaive && (
@@ -198,7 +197,17 @@ function PolicyTable({ policies, mayWaive, onWaive }: { policies: Policy[]; mayW
                 <StatusBadge status={p.status} />
               </td>
               <td>{p.blocking ? 'Blocking' : 'Advisory'}</td>
-              <td>{p.detail || (p.status === 'passed' ? <span className="muted">Nothing</span> : '')}</td>
+              <td>
+                {p.detail || (p.status === 'passed' ? <span className="muted">Nothing</span> : '')}
+                {p.status !== 'passed' && p.missing.length > 0 && (
+                  <ul className="qc-missing" aria-label={`Missing for ${p.title}`}>
+                    {p.missing.map((m) => (
+                      <li key={m}>{m}</li>
+                    ))}
+                  </ul>
+                )}
+                {p.waiver && <div className="small muted">Waived: “{p.waiver.reason}”</div>}
+              </td>
               <td>
                 {where && (
                   <div>
@@ -228,7 +237,12 @@ function WaiverForm({ engagementId, policy, onDone }: { engagementId: string; po
   useEffect(() => field.current?.focus(), [policy.code])
   const waive = useMutation({
     mutationFn: (text: string) =>
-      ok(untyped.POST('/api/engagements/{engagement_id}/qc/waivers', { params: { path: { engagement_id: engagementId } }, body: { policy: policy.code, reason: text } })),
+      ok(
+        api.POST('/api/engagements/{engagement_id}/qc/waivers', {
+          params: { path: { engagement_id: engagementId } },
+          body: { policy: policy.code as WaiverCreate['policy'], reason: text },
+        }),
+      ),
     onSuccess: () => onDone(`${policy.title} is waived. Run the checks again to record the gate.`),
   })
   return (

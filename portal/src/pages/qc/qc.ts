@@ -3,38 +3,15 @@
  * blocks first), where in the file each one is fixed, and the waiver form's rule (a reason of at
  * least 20 characters). The verdicts are the API's; nothing here re-decides a policy.
  */
+import type { components } from '../../api/schema'
 
-export type PolicyStatus = 'passed' | 'failed' | 'waived'
-
-export interface Policy {
-  code: string
-  title: string
-  blocking: boolean
-  status: PolicyStatus
-  detail: string
-}
-
-export interface QcRun {
-  run_id: string
-  policies: Policy[]
-  passed: boolean
-  ran_at?: string | null
-  created_at?: string | null
-}
-
-export interface Waiver {
-  id: string
-  policy: string
-  reason: string
-  waived_by?: string | null
-  waived_by_name?: string | null
-  created_at?: string | null
-  waived_at?: string | null
-}
+export type Policy = components['schemas']['PolicyRead']
+export type PolicyStatus = Policy['status']
+export type QcRun = components['schemas']['QcRunRead']
+export type Waiver = components['schemas']['WaiverRead']
+export type WaiverCreate = components['schemas']['WaiverCreate']
 
 export const MIN_WAIVER_REASON = 20
-
-export const STATUS_LABELS: Record<PolicyStatus, string> = { failed: 'Failed', waived: 'Waived', passed: 'Passed' }
 
 const ORDER: Record<PolicyStatus, number> = { failed: 0, waived: 1, passed: 2 }
 
@@ -109,15 +86,5 @@ export function waiverProblems(reason: string): string[] {
   const length = reason.trim().length
   if (length === 0) return ['Say why the policy is waived.']
   if (length < MIN_WAIVER_REASON) return [`The reason needs at least ${MIN_WAIVER_REASON} characters (it has ${length}).`]
-  return []
-}
-
-/** The list answers of the API, whether a bare array or a page of items. */
-export function itemsOf<T>(answer: unknown): T[] {
-  if (Array.isArray(answer)) return answer as T[]
-  if (answer && typeof answer === 'object') {
-    const record = answer as Record<string, unknown>
-    for (const key of ['items', 'waivers', 'reports']) if (Array.isArray(record[key])) return record[key] as T[]
-  }
   return []
 }

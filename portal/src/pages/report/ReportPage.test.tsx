@@ -7,6 +7,14 @@ import { SHA, report } from './fixtures'
 import { ReportPage } from './ReportPage'
 
 const ROUTE = '/engagements/:engagementId/report'
+const TEAM = {
+  body: {
+    members: [
+      { user_id: 'u-1', email: 'manager@firm.example', display_name: 'Mia Manager', role: 'manager', added_at: '2026-01-02T00:00:00Z' },
+      { user_id: 'u-9', email: 'partner@firm.example', display_name: 'Pat Partner', role: 'partner', added_at: '2026-01-02T00:00:00Z' },
+    ],
+  },
+}
 const PATH = '/engagements/e-1/report'
 const as = (role: 'partner' | 'manager' | 'staff', extra: Partial<Parameters<typeof makeEngagement>[0]> = {}) =>
   makeEngagement({ my_role: role, status: 'review', my_permissions: [...TEAM_PERMISSIONS[role], ...(role === 'staff' ? [] : ['report.approve'])], ...extra })
@@ -20,10 +28,10 @@ describe('ReportPage', () => {
   it('drafts a report: a modified opinion needs its basis, then the chosen fields are sent', async () => {
     let drafted = false
     const calls = mockApi({
-      'GET /api/engagements/e-1/reports': () => ({ body: drafted ? [report({ opinion: 'qualified', basis_for_modification: 'Inventory count not observed' })] : [] }),
+      'GET /api/engagements/e-1/reports': () => ({ body: { items: drafted ? [report({ opinion: 'qualified', basis_for_modification: 'Inventory count not observed' })] : [] } }),
       'POST /api/engagements/e-1/reports': () => {
         drafted = true
-        return { status: 201, body: { id: 'r-1', version: 1, status: 'draft' } }
+        return { status: 201, body: report({ opinion: 'qualified', basis_for_modification: 'Inventory count not observed' }) }
       },
     })
     renderPage(<ReportPage />, { route: ROUTE, path: PATH, engagement: as('manager') })
@@ -41,7 +49,7 @@ describe('ReportPage', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Draft the report' }))
     expect(await screen.findByText('Version 1 drafted.')).toBeInTheDocument()
     expect(calls.find((c) => c.method === 'POST')?.body).toEqual({
-      opinion: 'qualified', basis_for_modification: 'Inventory count not observed', report_date: '2027-03-01', standards: 'aicpa',
+      opinion: 'qualified', basis_for_modification: 'Inventory count not observed', emphasis_of_matter: null, report_date: '2027-03-01', standards: 'aicpa',
     })
     expect(await screen.findByRole('heading', { name: /Version 1/ })).toHaveTextContent('draft')
   })
@@ -72,8 +80,9 @@ describe('ReportPage', () => {
   it('tells the partner a wrong password did not sign, keeps the session, then signs and shows the digest', async () => {
     let signed = false
     const calls = mockApi({
+      'GET /api/engagements/e-1/team': TEAM,
       'GET /api/engagements/e-1/reports': () => ({
-        body: [signed ? report({ status: 'signed', sha256: SHA, signed_by: 'u-9', signed_by_name: 'Pat Partner', signed_at: '2026-12-06T12:00:00Z' }) : report({ status: 'approved' })],
+        body: { items: [signed ? report({ status: 'signed', sha256: SHA, signed_by: 'u-9', signed_at: '2026-12-06T12:00:00Z' }) : report({ status: 'approved' })] },
       }),
       'POST /api/engagements/e-1/reports/r-1/sign': async (request) => {
         const { password } = (await request.json()) as { password: string }
@@ -81,7 +90,7 @@ describe('ReportPage', () => {
           return { status: 401, body: { type: 'x', title: 'Unauthorized', status: 401, detail: 'The password is not correct', code: 'invalid_credentials' } }
         }
         signed = true
-        return { body: { status: 'signed', sha256: SHA, signed_by: 'u-9', signed_at: '2026-12-06T12:00:00Z' } }
+        return { body: { id: 'r-1', status: 'signed', sha256: SHA, signed_by: 'u-9', signed_at: '2026-12-06T12:00:00Z', signature_method: 'local:password' } }
       },
     })
     const { auth } = renderPage(<ReportPage />, { route: ROUTE, path: PATH, engagement: as('partner') })
@@ -110,8 +119,10 @@ describe('ReportPage', () => {
 
   it('verifies the stored copy once the engagement is finalized, and says when it does not match', async () => {
     mockApi({
-      'GET /api/engagements/e-1/reports': { body: [report({ status: 'signed', sha256: SHA, signed_by: 'u-9', signed_at: '2026-12-06T12:00:00Z' })] },
-      'GET /api/engagements/e-1/reports/r-1/verification': { body: { sha256: SHA, matches: false, immutable: true, stored_at: '2026-12-06T12:30:00Z' } },
+      'GET /api/engagements/e-1/reports': { body: { items: [report({ status: 'signed', sha256: SHA, signed_by: 'u-9', signed_at: '2026-12-06T12:00:00Z', archived: true })] } },
+      'GET /api/engagements/e-1/reports/r-1/verification': {
+        body: { report_id: 'r-1', sha256: SHA, stored_sha256: 'ff'.repeat(32), matches: false, immutable: true, stored_at: '2026-12-06T12:30:00Z', container: 'reports', blob_name: 'x.pdf' },
+      },
     })
     renderPage(<ReportPage />, { route: ROUTE, path: PATH, engagement: as('partner', { status: 'finalized', locked: true, my_permissions: ['engagement.read'] }) })
     expect(await screen.findByText(/does NOT match the signed digest/)).toBeInTheDocument()
@@ -122,7 +133,7 @@ describe('ReportPage', () => {
   })
 
   it('offers staff nothing to change', async () => {
-    mockApi({ 'GET /api/engagements/e-1/reports': { body: [report()] } })
+    mockApi({ 'GET /api/engagements/e-1/reports': { body: { items: [report()] } } })
     renderPage(<ReportPage />, { route: ROUTE, path: PATH, engagement: as('staff') })
     await screen.findByRole('heading', { name: /Version 1/ })
     expect(screen.queryByRole('button', { name: 'Approve the report' })).not.toBeInTheDocument()

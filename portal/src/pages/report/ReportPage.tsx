@@ -1,13 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useRef, useState } from 'react'
-import { ok } from '../../api/client'
+import { api, ok } from '../../api/client'
 import { download } from '../../api/transfer'
 import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Empty, Loading, PageHeader, StatusBadge } from '../../ui/States'
 import { formatDate, formatDateTime } from '../../ui/format'
 import { useEngagement, useEngagementCan } from '../engagements/context'
-import { itemsOf } from '../qc/qc'
-import { untyped } from '../qc/untyped'
 import '../qc/qc.css'
 import {
   OPINIONS,
@@ -25,7 +23,6 @@ import {
   type ReportCreate,
   type ReportRead,
   type Standards,
-  type Verification,
 } from './report'
 import { fetchPdf, pdfUrl, signReport } from './transport'
 
@@ -45,15 +42,22 @@ export function ReportPage() {
   const reports = useQuery({
     queryKey: reportKeys.list(engagement.id),
     queryFn: async () =>
-      newestFirst(itemsOf<ReportRead>(await ok(untyped.GET('/api/engagements/{engagement_id}/reports', { params: { path: { engagement_id: engagement.id } } })))),
+      newestFirst((await ok(api.GET('/api/engagements/{engagement_id}/reports', { params: { path: { engagement_id: engagement.id } } }))).items),
   })
   const changed = async () => {
     await queryClient.invalidateQueries({ queryKey: reportKeys.all(engagement.id) })
     void queryClient.invalidateQueries({ queryKey: ['engagement', engagement.id, 'finalization-readiness'] })
     refresh()
   }
+  const team = useQuery({
+    queryKey: ['engagement', engagement.id, 'team'],
+    queryFn: () => ok(api.GET('/api/engagements/{engagement_id}/team', { params: { path: { engagement_id: engagement.id } } })),
+  })
+  const names = new Map((team.data?.members ?? []).map((m) => [m.user_id, m.display_name || m.email]))
+  const nameOf = (id: string | null | undefined) => (id ? (names.get(id) ?? 'a former team member') : '')
   const list = reports.data ?? []
   const shown = list.find((r) => r.id === shownId) ?? list[0] ?? null
+  const signedVersion = list.find((r) => r.status === 'signed')
 
   return (
     <div className="qc-page">
@@ -66,7 +70,7 @@ export function ReportPage() {
         <div className="report-grid">
           <div>
             {shown ? (
-              <ReportPanel key={shown.id} report={shown} latest={shown.id === list[0]?.id} onChanged={changed} />
+              <ReportPanel key={shown.id} report={shown} latest={shown.id === list[0]?.id} nameOf={nameOf} onChanged={changed} />
             ) : (
               <Empty>
                 No report has been drafted yet. {mayDraft ? 'Choose the opinion in the form to draft one.' : 'A manager or partner on the team can draft it.'}
@@ -81,7 +85,7 @@ export function ReportPage() {
                       <button type="button" aria-pressed={r.id === shown?.id} onClick={() => setShownId(r.id)}>
                         Version {r.version}
                       </button>{' '}
-                      <StatusBadge status={r.status} /> {r.opinion ? OPINION_LABELS[r.opinion] : ''}{' '}
+                      <StatusBadge status={r.status} /> {OPINION_LABELS[r.opinion]}{' '}
                       <span className="muted small">{formatDateTime(r.created_at)}</span>
                     </li>
                   ))}
@@ -89,7 +93,11 @@ export function ReportPage() {
               </section>
             )}
           </div>
-          {mayDraft ? (
+          {engagement.locked ? (
+            <div className="muted small">The engagement is finalized: the report can no longer change.</div>
+          ) : signedVersion ? (
+            <div className="muted small">Version {signedVersion.version} is signed: it stands until the engagement is finalized.</div>
+          ) : mayDraft ? (
             <DraftPanel
               engagementId={engagement.id}
               from={list[0] ?? null}
@@ -100,7 +108,7 @@ export function ReportPage() {
             />
           ) : (
             <div className="muted small">
-              {engagement.locked ? 'The engagement is finalized: the report can no longer change.' : 'Your role on this engagement does not allow drafting the report.'}
+              Your role on this engagement does not allow drafting the report.
             </div>
           )}
         </div>
@@ -109,13 +117,23 @@ export function ReportPage() {
   )
 }
 
-function ReportPanel({ report, latest, onChanged }: { report: ReportRead; latest: boolean; onChanged: () => Promise<void> }) {
+function ReportPanel({
+  report,
+  latest,
+  nameOf,
+  onChanged,
+}: {
+  report: ReportRead
+  latest: boolean
+  nameOf: (id: string | null | undefined) => string
+  onChanged: () => Promise<void>
+}) {
   const { engagement } = useEngagement()
   const can = useEngagementCan()
   const path = { engagement_id: engagement.id, report_id: report.id }
   const [signed, setSigned] = useState<string | null>(null)
   const approve = useMutation({
-    mutationFn: () => ok(untyped.POST('/api/engagements/{engagement_id}/reports/{report_id}/approve', { params: { path } })),
+    mutationFn: () => ok(api.POST('/api/engagements/{engagement_id}/reports/{report_id}/approve', { params: { path } })),
     onSuccess: onChanged,
   })
   const mayApprove = latest && !engagement.locked && report.status === 'draft' && can('report.approve')
@@ -129,7 +147,7 @@ function ReportPanel({ report, latest, onChanged }: { report: ReportRead; latest
       <p className="muted">{nextStep(report, engagement.locked)}</p>
       <dl className="facts" aria-label="The report">
         <dt>Opinion</dt>
-        <dd>{report.opinion ? OPINION_LABELS[report.opinion] : ''}</dd>
+        <dd>{OPINION_LABELS[report.opinion]}</dd>
         {report.basis_for_modification && (
           <>
             <dt>Basis for modification</dt>
@@ -159,12 +177,14 @@ function ReportPanel({ report, latest, onChanged }: { report: ReportRead; latest
         {report.approved_at && (
           <>
             <dt>Approved</dt>
-            <dd>{formatDateTime(report.approved_at)}</dd>
+            <dd>
+              {formatDateTime(report.approved_at)} by {nameOf(report.approved_by)}
+            </dd>
           </>
         )}
       </dl>
       {report.sha256 && report.signed_at && (
-        <Signature sha256={report.sha256} signedBy={report.signed_by_name ?? report.signed_by ?? ''} signedAt={report.signed_at} />
+        <Signature sha256={report.sha256} signedBy={nameOf(report.signed_by)} signedAt={report.signed_at} />
       )}
       <PdfPreview engagementId={engagement.id} report={report} />
       {mayApprove && (
@@ -321,9 +341,11 @@ function VerificationPanel({ engagementId, reportId }: { engagementId: string; r
   const check = useQuery({
     queryKey: reportKeys.verification(engagementId, reportId),
     queryFn: async () =>
-      (await ok(
-        untyped.GET('/api/engagements/{engagement_id}/reports/{report_id}/verification', { params: { path: { engagement_id: engagementId, report_id: reportId } } }),
-      )) as Verification,
+      ok(
+        api.GET('/api/engagements/{engagement_id}/reports/{report_id}/verification', {
+          params: { path: { engagement_id: engagementId, report_id: reportId } },
+        }),
+      ),
   })
   return (
     <section aria-labelledby="report-verification">
@@ -340,9 +362,13 @@ function VerificationPanel({ engagementId, reportId }: { engagementId: string; r
               : 'The stored PDF does NOT match the signed digest: it was changed outside Aura.'}
           </div>
           <dl className="facts" aria-label="Verification">
-            <dt>SHA-256 of the stored bytes</dt>
+            <dt>SHA-256 signed</dt>
             <dd>
               <code className="digest">{groupedDigest(check.data.sha256)}</code>
+            </dd>
+            <dt>SHA-256 of the stored bytes now</dt>
+            <dd>
+              <code className="digest">{groupedDigest(check.data.stored_sha256)}</code>
             </dd>
             <dt>Write-once</dt>
             <dd>{check.data.immutable ? 'Yes: it cannot be overwritten or deleted' : 'No'}</dd>
@@ -362,8 +388,7 @@ function DraftPanel({ engagementId, from, onDrafted }: { engagementId: string; f
   const [form, setForm] = useState<DraftForm>(() => emptyDraft(from))
   const [problems, setProblems] = useState<string[]>([])
   const create = useMutation({
-    mutationFn: async (body: ReportCreate) =>
-      (await ok(untyped.POST('/api/engagements/{engagement_id}/reports', { params: { path: { engagement_id: engagementId } }, body }))) as ReportRead,
+    mutationFn: (body: ReportCreate) => ok(api.POST('/api/engagements/{engagement_id}/reports', { params: { path: { engagement_id: engagementId } }, body })),
     onSuccess: (created) => onDrafted(created),
   })
   const set = <K extends keyof DraftForm>(key: K, value: DraftForm[K]) => setForm((f) => ({ ...f, [key]: value }))

@@ -2,14 +2,23 @@ import type { ReportRead } from './report'
 
 export const report = (overrides: Partial<ReportRead> = {}): ReportRead => ({
   id: 'r-1',
+  engagement_id: 'e-1',
   version: 1,
   status: 'draft',
   opinion: 'unmodified',
   basis_for_modification: null,
   emphasis_of_matter: null,
-  report_date: null,
+  report_date: '2027-03-01',
   standards: 'aicpa',
   created_at: '2026-12-06T11:00:00Z',
+  created_by: 'u-1',
+  approved_by: null,
+  approved_at: null,
+  signed_by: null,
+  signed_at: null,
+  signature_method: null,
+  sha256: null,
+  archived: false,
   ...overrides,
 })
 

@@ -13,14 +13,16 @@ describe('the report page logic', () => {
       expect('problems' in result && result.problems[0]).toMatch(/needs its basis for modification/)
     }
     expect(draftBody({ ...emptyDraft(), opinion: 'qualified', basis: '  Inventory count not observed  ' })).toEqual({
-      body: { opinion: 'qualified', basis_for_modification: 'Inventory count not observed' },
+      body: { opinion: 'qualified', basis_for_modification: 'Inventory count not observed', emphasis_of_matter: null, report_date: null, standards: null },
     })
   })
 
   it('sends an unmodified opinion with only what was given, and refuses a basis with it', () => {
-    expect(draftBody(emptyDraft())).toEqual({ body: { opinion: 'unmodified' } })
+    expect(draftBody(emptyDraft())).toEqual({
+      body: { opinion: 'unmodified', basis_for_modification: null, emphasis_of_matter: null, report_date: null, standards: null },
+    })
     expect(draftBody({ ...emptyDraft(), emphasis: 'Going concern', reportDate: '2027-03-01', standards: 'pcaob' })).toEqual({
-      body: { opinion: 'unmodified', emphasis_of_matter: 'Going concern', report_date: '2027-03-01', standards: 'pcaob' },
+      body: { opinion: 'unmodified', basis_for_modification: null, emphasis_of_matter: 'Going concern', report_date: '2027-03-01', standards: 'pcaob' },
     })
     expect(draftBody({ ...emptyDraft(), basis: 'something' })).toEqual({
       problems: ['An unmodified opinion has no basis for modification: clear that field or choose a modified opinion.'],
@@ -35,7 +37,7 @@ describe('the report page logic', () => {
 
   it('words a refused signature: a wrong password, a lockout, someone who may not sign', () => {
     expect(signRefusal(problem(401, 'invalid_credentials'))).toMatch(/password is not right/)
-    expect(signRefusal(problem(423, 'account_locked'))).toMatch(/locked/)
+    expect(signRefusal(problem(429, 'too_many_requests', 'Too many failed sign-ins; try again in 2 s'))).toBe('Too many wrong passwords: the report was not signed. Too many failed sign-ins; try again in 2 s')
     expect(signRefusal(problem(403, 'forbidden'))).toMatch(/Only the engagement partner/)
     expect(signRefusal(problem(409, 'report_not_approved', 'The report must be approved first'))).toBe('The report must be approved first')
     expect(signRefusal(new Error('x'))).toBeNull()

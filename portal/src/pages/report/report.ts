@@ -4,10 +4,16 @@
  * words for a refused signature. The report's text and PDF are the API's.
  */
 import { ApiError } from '../../api/errors'
+import type { components } from '../../api/schema'
 
-export type Opinion = 'unmodified' | 'qualified' | 'adverse' | 'disclaimer'
-export type Standards = 'aicpa' | 'pcaob'
-export type ReportStatus = 'draft' | 'approved' | 'signed' | string
+type Schemas = components['schemas']
+export type ReportRead = Schemas['ReportRead']
+export type ReportCreate = Schemas['ReportCreate']
+export type SignResult = Schemas['SignatureRead']
+export type Verification = Schemas['VerificationRead']
+export type Opinion = ReportRead['opinion']
+export type Standards = ReportRead['standards']
+export type ReportStatus = ReportRead['status']
 
 export const OPINIONS: readonly Opinion[] = ['unmodified', 'qualified', 'adverse', 'disclaimer']
 export const OPINION_LABELS: Record<Opinion, string> = {
@@ -25,47 +31,6 @@ export const OPINION_HINTS: Record<Opinion, string> = {
 export const STANDARDS_LABELS: Record<Standards, string> = {
   aicpa: 'AICPA (AU-C 700, non-issuers)',
   pcaob: 'PCAOB (AS 3101, issuers)',
-}
-
-export interface ReportRead {
-  id: string
-  version: number
-  status: ReportStatus
-  opinion?: Opinion
-  basis_for_modification?: string | null
-  emphasis_of_matter?: string | null
-  report_date?: string | null
-  standards?: Standards | null
-  created_at?: string | null
-  created_by?: string | null
-  approved_by?: string | null
-  approved_at?: string | null
-  sha256?: string | null
-  signed_by?: string | null
-  signed_by_name?: string | null
-  signed_at?: string | null
-}
-
-export interface SignResult {
-  status: 'signed'
-  sha256: string
-  signed_by: string
-  signed_at: string
-}
-
-export interface Verification {
-  sha256: string
-  matches: boolean
-  immutable: boolean
-  stored_at: string | null
-}
-
-export interface ReportCreate {
-  opinion: Opinion
-  basis_for_modification?: string
-  emphasis_of_matter?: string
-  report_date?: string
-  standards?: Standards
 }
 
 export interface DraftForm {
@@ -99,11 +64,14 @@ export function draftBody(form: DraftForm): { body: ReportCreate } | { problems:
   }
   if (form.reportDate && !/^\d{4}-\d{2}-\d{2}$/.test(form.reportDate)) problems.push('The report date is not a date.')
   if (problems.length) return { problems }
-  const body: ReportCreate = { opinion: form.opinion }
-  if (basis) body.basis_for_modification = basis
-  if (emphasis) body.emphasis_of_matter = emphasis
-  if (form.reportDate) body.report_date = form.reportDate
-  if (form.standards) body.standards = form.standards
+  // What is left blank goes as null: the API takes today's date and the client's standards.
+  const body: ReportCreate = {
+    opinion: form.opinion,
+    basis_for_modification: basis || null,
+    emphasis_of_matter: emphasis || null,
+    report_date: form.reportDate || null,
+    standards: form.standards || null,
+  }
   return { body }
 }
 
@@ -120,6 +88,8 @@ export function nextStep(report: ReportRead, locked: boolean): string {
       return 'Next: the engagement partner signs it with their password.'
     case 'signed':
       return 'Signed. Next: the partner finalizes the engagement, which stores the PDF write-once.'
+    case 'superseded':
+      return 'A later version replaced this draft.'
     default:
       return ''
   }
@@ -132,7 +102,7 @@ export const TOKEN_CODES = new Set(['missing_token', 'invalid_token', 'token_exp
 export function signRefusal(error: unknown): string | null {
   if (!(error instanceof ApiError)) return null
   if (error.status === 401) return 'That password is not right, so the report was not signed. Too many wrong passwords lock the account.'
-  if (error.status === 423 || error.code === 'account_locked') return 'The account is locked after too many wrong passwords; the report was not signed.'
+  if (error.status === 429) return `Too many wrong passwords: the report was not signed. ${error.message}`
   if (error.status === 403) return 'Only the engagement partner on the team can sign the report.'
   if (error.status === 409) return error.message
   return null
