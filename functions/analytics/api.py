@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 import azure.functions as func
 
-from functions.analytics import bp, schemas, service
+from functions.analytics import bp, reads, schemas, service
 from shared.auth.permissions import Permission
+from shared.errors import NotFound
 from shared.http import Call, Page, PageQuery, endpoint, file_response
 
 if TYPE_CHECKING:
@@ -191,6 +192,59 @@ def list_je_journals(call: Call) -> schemas.JournalPage:
         )
         items = [schemas.JournalRisk.model_validate(journal) for journal in ranked]
         return schemas.JournalPage(items=items, total=total, limit=query.limit, offset=query.offset)
+
+
+@endpoint(
+    bp,
+    "GET",
+    RUN + "/journals/{journal_id}",
+    name="get_je_journal",
+    summary="One journal of the run's ledger, flagged or not: its lines with the tests each hit and each scoring "
+    "test's measure, and its rank, score and disposition when flagged",
+    tags=TAGS,
+    permission=Permission.ENGAGEMENT_READ,
+    response=schemas.JournalDetail,
+    errors=[404, 409],
+)
+def get_je_journal(call: Call) -> schemas.JournalDetail:
+    journal_id = call.request.route_params.get("journal_id", "")
+    with call.uow() as uow:
+        run = service.get_completed_run_or_raise(
+            uow=uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            run_id=call.route_uuid("run_id"),
+        )
+        detail = reads.journal_detail(uow, run, journal_id)
+        if detail is None:
+            raise NotFound(
+                f"No journal {journal_id[:100]!r} in general ledger version {run.dataset_version}",
+                code="journal_not_found",
+            )
+        return schemas.JournalDetail.model_validate(detail)
+
+
+@endpoint(
+    bp,
+    "GET",
+    RUN + "/risk-picture",
+    name="get_je_risk_picture",
+    summary="A completed run's flagged journals as distributions by disposition: per risk-score bucket, per "
+    "month of effective date and per user (count and debit total)",
+    tags=TAGS,
+    permission=Permission.ENGAGEMENT_READ,
+    response=schemas.RiskPicture,
+    errors=[404, 409],
+)
+def get_je_risk_picture(call: Call) -> schemas.RiskPicture:
+    with call.uow() as uow:
+        run = service.get_completed_run_or_raise(
+            uow=uow,
+            principal=call.user,
+            engagement_id=call.route_uuid("engagement_id"),
+            run_id=call.route_uuid("run_id"),
+        )
+        return schemas.RiskPicture.model_validate(reads.risk_picture(uow, run))
 
 
 @endpoint(

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, literal, null, select, union_all
+from sqlalchemy import and_, func, literal, null, select, text, union_all
 
 from functions.analytics.je_tests import TESTS
 from functions.analytics.triage import EXCEPTIONS_LISTED
 from shared import journal_lines as lines
-from shared.db.models_analytics import JeDisposition, JeFlagScore, JeJournalRisk, JeLineFlag, JeRun
+from shared.db.models_analytics import DISPOSITIONS, JeDisposition, JeFlagScore, JeJournalRisk, JeLineFlag, JeRun
 from shared.db.models_ingestion import JournalLine
 from shared.db.uow import UnitOfWork
 
@@ -239,3 +239,143 @@ def journal_rows(uow: UnitOfWork, run: JeRun) -> Any:
         .order_by(JeJournalRisk.rank)
         .execution_options(yield_per=10_000)
     )
+
+
+# --- one journal, and the picture of risk --------------------------------------------------------------
+
+
+def journal_detail(uow: UnitOfWork, run: JeRun, journal_id: str) -> dict[str, Any] | None:
+    """One journal of the run's ledger: its lines, each with the tests it hit and each scoring test's
+    measure, and the journal's rank, score and disposition when the run flagged it (None: no such journal)."""
+    found = lines.of_journal(uow.session, run.dataset_id, journal_id)
+    if not found:
+        return None
+    rows = [line.row_number for line in found]
+    hits = flagged_tests(uow, run, rows)
+    scores: dict[int, dict[str, float]] = {}
+    for row_number, test, score in uow.session.execute(
+        select(JeFlagScore.row_number, JeFlagScore.test, JeFlagScore.score).where(
+            JeFlagScore.run_id == run.id, JeFlagScore.row_number.in_(rows)
+        )
+    ):
+        scores.setdefault(row_number, {})[test] = score
+    names = lines.account_names(uow, run.engagement_id, [line.account_number for line in found])
+    risk = uow.session.execute(
+        select(JeJournalRisk, JeDisposition)
+        .outerjoin(JeDisposition, _disposition_of(run))
+        .where(JeJournalRisk.run_id == run.id, JeJournalRisk.journal_id == journal_id)
+    ).first()
+    return {
+        "run_id": run.id,
+        "journal_id": found[0].journal_id,
+        "flagged": risk is not None,
+        "rank": risk[0].rank if risk else None,
+        "score": risk[0].score if risk else None,
+        "tests": risk[0].tests if risk else [],
+        "debit_total": sum((lines.debit(line.amount) for line in found), Decimal(0)),
+        "disposition": risk[1] if risk else None,
+        "lines": [
+            lines.values(
+                line,
+                lines.VIEW_FIELDS,
+                names,
+                tests=hits.get(line.row_number, []),
+                scores=scores.get(line.row_number, {}),
+            )
+            for line in found
+        ],
+    }
+
+
+SCORE_BUCKETS = 10  # of 10 points each: 0-10, 10-20, ... 90-100 (100 falls in the last)
+USERS_SHOWN = 12  # the users with the largest flagged amounts; the rest are summed as "others"
+
+# One pass over the run's flagged journals, grouped three ways at once: by score bucket, by the month of
+# the journal's effective date, and by the user who entered it; each by disposition (none yet: open).
+# Everything is aggregated in the database: no line or journal comes to Python, only the groups.
+RISK_PICTURE = text(
+    """
+    WITH j AS (
+      SELECT r.journal_id, r.score, r.debit_total, coalesce(d.status, 'open') AS status
+      FROM je_journal_risks r
+      LEFT JOIN je_dispositions d ON d.dataset_id = :dataset AND d.journal_id = r.journal_id
+      WHERE r.run_id = :run
+    ), l AS (
+      SELECT jl.journal_id, min(jl.effective_date) AS effective_date, min(btrim(jl.entered_by)) AS entered_by
+      FROM journal_lines jl
+      WHERE jl.dataset_id = :dataset AND jl.journal_id IN (SELECT journal_id FROM j)
+      GROUP BY jl.journal_id
+    ), x AS (
+      SELECT j.status, j.debit_total,
+             least(floor(j.score / 10)::int, 9) AS bucket,
+             to_char(l.effective_date, 'YYYY-MM') AS month,
+             coalesce(nullif(l.entered_by, ''), '') AS entered_by
+      FROM j JOIN l USING (journal_id)
+    )
+    SELECT bucket, month, entered_by, status, count(*) AS journals, sum(debit_total) AS amount,
+           grouping(bucket) AS no_bucket, grouping(month) AS no_month
+    FROM x
+    GROUP BY GROUPING SETS ((bucket, status), (month, status), (entered_by, status))
+    """
+)
+
+
+def risk_picture(uow: UnitOfWork, run: JeRun) -> dict[str, Any]:
+    """The run's flagged journals as three distributions, each by disposition: count and debit total per
+    risk-score bucket, per month of effective date, and per user who entered them."""
+    buckets: dict[int, dict[str, list[Any]]] = {b: {} for b in range(SCORE_BUCKETS)}
+    months: dict[str, dict[str, list[Any]]] = {}
+    users: dict[str, dict[str, list[Any]]] = {}
+    for row in uow.session.execute(RISK_PICTURE, {"run": run.id, "dataset": run.dataset_id}):
+        cell = [int(row.journals), row.amount or Decimal(0)]
+        if not row.no_bucket:
+            buckets[int(row.bucket)][row.status] = cell
+        elif not row.no_month:
+            months.setdefault(row.month, {})[row.status] = cell
+        else:
+            users.setdefault(row.entered_by, {})[row.status] = cell
+    by_amount = sorted(users, key=lambda user: (-sum(c[1] for c in users[user].values()), user))
+    shown, rest = by_amount[:USERS_SHOWN], by_amount[USERS_SHOWN:]
+    others: dict[str, list[Any]] = {}
+    for user in rest:
+        for status, (count, amount) in users[user].items():
+            total = others.setdefault(status, [0, Decimal(0)])
+            total[0] += count
+            total[1] += amount
+    return {
+        "run_id": run.id,
+        "score_buckets": [
+            _bar(f"{b * 10}–{b * 10 + 10}", buckets[b], low=b * 10, high=b * 10 + 10) for b in range(SCORE_BUCKETS)
+        ],
+        "months": [_bar(month, months.get(month, {})) for month in _every_month(sorted(months))],
+        "users": [_bar(user or "(no user)", users[user]) for user in shown]
+        + ([_bar(f"{len(rest)} other users", others)] if rest else []),
+    }
+
+
+def _every_month(found: list[str]) -> list[str]:
+    """The months from the first to the last found, none skipped (a month without flags shows as empty)."""
+    if not found:
+        return []
+    year, month = map(int, found[0].split("-"))
+    end = tuple(map(int, found[-1].split("-")))
+    months = []
+    while (year, month) <= end:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _bar(label: str, cells: dict[str, list[Any]], low: int | None = None, high: int | None = None) -> dict[str, Any]:
+    by_status = [
+        {"disposition": status, "journals": cells.get(status, [0, 0])[0], "amount": cells.get(status, [0, 0])[1]}
+        for status in DISPOSITIONS
+    ]
+    return {
+        "label": label,
+        "score_from": low,
+        "score_to": high,
+        "journals": sum(item["journals"] for item in by_status),
+        "amount": sum((Decimal(item["amount"]) for item in by_status), Decimal(0)),
+        "by_disposition": by_status,
+    }

@@ -275,3 +275,49 @@ class BenfordRead(BaseModel):
     bins: list[BenfordBin]
     warnings: list[str]
     parameters: dict[str, Any]
+
+
+class JournalLineTests(FlaggedLine):
+    scores: dict[str, float] = Field(
+        default_factory=dict, description="each scoring test's measure for the line (z-score, anomaly score)"
+    )
+
+
+class JournalDetail(BaseModel):
+    """One journal of the run's ledger with the tests it hit: flagged or not, every line of it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    run_id: uuid.UUID
+    journal_id: str
+    flagged: bool = Field(description="whether the run flagged the journal; if not, rank and score are null")
+    rank: int | None
+    score: Decimal | None
+    tests: list[str]
+    debit_total: Decimal
+    disposition: DispositionRead | None
+    lines: list[JournalLineTests]
+
+
+class DispositionShare(BaseModel):
+    disposition: Disposition
+    journals: int
+    amount: Decimal = Field(description="the journals' debit total")
+
+
+class RiskBar(BaseModel):
+    label: str = Field(description="the score range (0–10), month (2026-03) or user")
+    score_from: int | None = None
+    score_to: int | None = None
+    journals: int
+    amount: Decimal
+    by_disposition: list[DispositionShare] = Field(description="every disposition, in triage order, zeros included")
+
+
+class RiskPicture(BaseModel):
+    """A completed run's flagged journals as distributions, each split by disposition."""
+
+    run_id: uuid.UUID
+    score_buckets: list[RiskBar] = Field(description="journals per 10 points of risk score, 0–10 to 90–100")
+    months: list[RiskBar] = Field(description="flagged amount per month of effective date, first to last")
+    users: list[RiskBar] = Field(description="flagged amount per user who entered the journals, largest first")

@@ -9,6 +9,7 @@ import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading } from '../../ui/States'
 import { formatAmount, formatDate } from '../../ui/format'
 import { useEngagement } from '../engagements/context'
+import { LatestRunJournalTests } from '../je/JournalTests'
 import { LEDGER_FILTERS, drillNote, filterProblem, filtersFrom, ledgerExportUrl, ledgerLink, ledgerQuery, searchOf, type LedgerFilters } from './ledgerFilters'
 import './data.css'
 
@@ -131,6 +132,7 @@ export function Ledger() {
           <Link to={link({ ...applied, leading_digits: undefined, sign: undefined })}>Show all amounts</Link>
         </p>
       )}
+      {applied.journal_id && <LatestRunJournalTests engagementId={engagement.id} journalId={applied.journal_id} />}
       {lines.isPending && <Loading label="Reading the ledger…" />}
       {lines.isError && <ErrorMessage error={lines.error} title="The ledger cannot be shown" />}
       {lines.data && (

@@ -24,6 +24,7 @@ function stubs(extra = {}) {
       body: { journal_id: 'JE-1005', dataset_id: 'd-1', status: 'exception', note: 'x', evidence_ids: [], updated_by: 'u-1', updated_at: '2026-03-03T00:00:00Z', ...Object.fromEntries(new URL(request.url).searchParams) },
     }),
     'GET /api/engagements/e-1/je-tests/exceptions': { body: {} },
+    'GET /api/engagements/e-1/je-tests/r-1/risk-picture': { body: { run_id: 'r-1', score_buckets: [], months: [], users: [] } },
     ...extra,
   })
 }
@@ -46,7 +47,7 @@ describe('JeJournals', () => {
     expect(within(rows[1]).getByText('Post closing')).toHaveClass('badge')
     expect(within(rows[1]).getByText('7,950.00')).toBeInTheDocument()
     expect(within(rows[1]).getByText('open')).toBeInTheDocument()
-    expect(calls.at(-1)?.search.get('order')).toBe('risk')
+    expect(calls.filter((c) => c.path === JOURNALS).at(-1)?.search.get('order')).toBe('risk')
 
     await userEvent.selectOptions(screen.getByLabelText('Test'), 'After hours')
     await userEvent.selectOptions(screen.getByLabelText('Disposition'), 'Investigating')

@@ -9,6 +9,7 @@ import { Loading, StatusBadge } from '../../ui/States'
 import { formatAmount, formatDate, humanize } from '../../ui/format'
 import { mayOn, useEngagement } from '../engagements/context'
 import { DispositionForm } from './DispositionForm'
+import { RiskCharts } from './RiskCharts'
 import { DISPOSITIONS, TEST_CODES, accountLabel, isDisposition, isTestCode, journalsKey, testName, useRun, type FlaggedLine, type JournalRisk } from './shared'
 import './je.css'
 
@@ -147,6 +148,9 @@ export function JeJournals() {
                 <h3>
                   Journal {selected.journal_id} <span className="muted small">rank {selected.rank} · score {selected.score}</span>
                 </h3>
+                <p className="small">
+                  <Link to={`${base}/journals/${encodeURIComponent(selected.journal_id)}`}>Open the journal with its tests and scores</Link>
+                </p>
                 <DataTable rows={selected.lines} columns={lineColumns} rowKey={(l) => String(l.row_number)} caption="Lines of the journal" empty="No lines." />
                 <DispositionForm key={selected.journal_id} engagementId={engagement.id} runId={runId} journal={selected} canEdit={can('workpaper.prepare')} canClear={mayOn(engagement)('workpaper.review')} />
               </>
@@ -155,6 +159,7 @@ export function JeJournals() {
             ) : (
               <p className="muted">Select a journal to see its lines and record its disposition.</p>
             )}
+            <RiskCharts engagementId={engagement.id} runId={runId} />
           </aside>
         </div>
       )}
