@@ -49,10 +49,14 @@ describe('QcPage', () => {
   })
 
   it('refuses a waiver reason under 20 characters before sending, then waives with the reason', async () => {
+    let waived = false
     const calls = mockApi({
       'GET /api/engagements/e-1/qc': { body: run() },
-      'GET /api/engagements/e-1/qc/waivers': { body: { items: [] } },
-      'POST /api/engagements/e-1/qc/waivers': { status: 201, body: waiver({ id: 'w-2', policy: 'evidence_above_performance_materiality' }) },
+      'GET /api/engagements/e-1/qc/waivers': () => ({ body: { items: waived ? [waiver({ id: 'w-2', policy: 'evidence_above_performance_materiality' })] : [] } }),
+      'POST /api/engagements/e-1/qc/waivers': () => {
+        waived = true
+        return { status: 201, body: waiver({ id: 'w-2', policy: 'evidence_above_performance_materiality' }) }
+      },
     })
     renderPage(<QcPage />, { route: ROUTE, path: PATH, engagement: partner() })
     await userEvent.click(await screen.findByRole('button', { name: /Waive Evidence/ }))
@@ -66,6 +70,10 @@ describe('QcPage', () => {
     await userEvent.type(reason, ', confirmed to bank statement')
     await userEvent.click(within(form).getByRole('button', { name: 'Waive the policy' }))
     expect(await screen.findByText(/Evidence for accounts above performance materiality is waived/)).toBeInTheDocument()
+    // Waived after the run: no second waiver is offered; the next run counts it.
+    const row = screen.getAllByRole('row')[1]
+    expect(await within(row).findByText('Waived since this run: run the checks again.')).toBeInTheDocument()
+    expect(within(row).queryByRole('button', { name: /Waive/ })).not.toBeInTheDocument()
     expect(calls.find((c) => c.method === 'POST')?.body).toEqual({
       policy: 'evidence_above_performance_materiality',
       reason: 'Immaterial account, confirmed to bank statement',

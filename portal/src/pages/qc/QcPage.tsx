@@ -112,7 +112,15 @@ export function QcPage() {
             {verdictText(latest.data)}
             <span className="small"> Run {formatDateTime(latest.data.run_at)}.</span>
           </p>
-          <PolicyTable policies={policies} mayWaive={mayWaive} onWaive={(p) => { setOutcome(null); setWaiving(p) }} />
+          <PolicyTable
+            policies={policies}
+            waivedSince={new Set(activeWaivers.map((w) => w.policy))}
+            mayWaive={mayWaive}
+            onWaive={(p) => {
+              setOutcome(null)
+              setWaiving(p)
+            }}
+          />
           {waiving && (
             <WaiverForm
               engagementId={engagement.id}
@@ -165,7 +173,18 @@ export function QcPage() {
   )
 }
 
-function PolicyTable({ policies, mayWaive, onWaive }: { policies: Policy[]; mayWaive: boolean; onWaive: (policy: Policy) => void }) {
+function PolicyTable({
+  policies,
+  waivedSince,
+  mayWaive,
+  onWaive,
+}: {
+  policies: Policy[]
+  /** Policies with a waiver in force: a failed one was waived after this run, and counts once the checks run again. */
+  waivedSince: Set<string>
+  mayWaive: boolean
+  onWaive: (policy: Policy) => void
+}) {
   return (
     <table className="qc-policies" aria-label="QC policies">
       <colgroup>
@@ -216,7 +235,8 @@ function PolicyTable({ policies, mayWaive, onWaive }: { policies: Policy[]; mayW
                     </Link>
                   </div>
                 )}
-                {mayWaive && p.status === 'failed' && (
+                {p.status === 'failed' && waivedSince.has(p.code) && <div className="small">Waived since this run: run the checks again.</div>}
+                {mayWaive && p.status === 'failed' && !waivedSince.has(p.code) && (
                   <button type="button" onClick={() => onWaive(p)} aria-label={`Waive ${p.title}`}>
                     Waive…
                   </button>
