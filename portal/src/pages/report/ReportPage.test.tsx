@@ -81,6 +81,9 @@ describe('ReportPage', () => {
     let signed = false
     const calls = mockApi({
       'GET /api/engagements/e-1/team': TEAM,
+      'GET /api/engagements/e-1/reports/r-1/verification': {
+        body: { report_id: 'r-1', sha256: SHA, stored_sha256: SHA, matches: true, immutable: false, stored_at: '2026-12-06T12:00:00Z', container: 'signed', blob_name: 'x.pdf' },
+      },
       'GET /api/engagements/e-1/reports': () => ({
         body: { items: [signed ? report({ status: 'signed', sha256: SHA, signed_by: 'u-9', signed_at: '2026-12-06T12:00:00Z' }) : report({ status: 'approved' })] },
       }),
@@ -115,6 +118,9 @@ describe('ReportPage', () => {
     expect(within(facts).getByText('Pat Partner')).toBeInTheDocument()
     expect(within(facts).getByTitle(SHA)).toBeInTheDocument()
     expect(within(facts).getByText(/2026/)).toBeInTheDocument()
+    // Before finalizing, the signed copy verifies but is not yet write-once.
+    expect(await screen.findByText('Verified: the stored PDF hashes to the signed digest.')).toBeInTheDocument()
+    expect(screen.getByText(/Not yet: the copy is stored write-once when the engagement is finalized/)).toBeInTheDocument()
   })
 
   it('verifies the stored copy once the engagement is finalized, and says when it does not match', async () => {

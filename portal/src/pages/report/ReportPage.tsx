@@ -221,7 +221,7 @@ function ReportPanel({
       {!engagement.locked && report.status === 'draft' && !can('report.approve') && latest && (
         <div className="muted small">A manager or partner on the team approves the report.</div>
       )}
-      {finalized && report.status === 'signed' && <VerificationPanel engagementId={engagement.id} reportId={report.id} />}
+      {report.status === 'signed' && <VerificationPanel engagementId={engagement.id} reportId={report.id} finalized={finalized} />}
     </section>
   )
 }
@@ -337,7 +337,7 @@ function SignForm({ engagementId, report, onSigned }: { engagementId: string; re
   )
 }
 
-function VerificationPanel({ engagementId, reportId }: { engagementId: string; reportId: string }) {
+function VerificationPanel({ engagementId, reportId, finalized }: { engagementId: string; reportId: string; finalized: boolean }) {
   const check = useQuery({
     queryKey: reportKeys.verification(engagementId, reportId),
     queryFn: async () =>
@@ -346,6 +346,8 @@ function VerificationPanel({ engagementId, reportId }: { engagementId: string; r
           params: { path: { engagement_id: engagementId, report_id: reportId } },
         }),
       ),
+    // Finalizing writes the write-once copy in the background: look again until it is there.
+    refetchInterval: (query) => (finalized && query.state.data && !query.state.data.immutable ? 2000 : false),
   })
   return (
     <section aria-labelledby="report-verification">
@@ -371,7 +373,13 @@ function VerificationPanel({ engagementId, reportId }: { engagementId: string; r
               <code className="digest">{groupedDigest(check.data.stored_sha256)}</code>
             </dd>
             <dt>Write-once</dt>
-            <dd>{check.data.immutable ? 'Yes: it cannot be overwritten or deleted' : 'No'}</dd>
+            <dd>
+              {check.data.immutable
+                ? 'Yes: it cannot be overwritten or deleted'
+                : finalized
+                  ? 'Being written to write-once storage…'
+                  : 'Not yet: the copy is stored write-once when the engagement is finalized'}
+            </dd>
             <dt>Stored</dt>
             <dd>{formatDateTime(check.data.stored_at)}</dd>
           </dl>
