@@ -4,4 +4,4 @@ import azure.functions as func
 
 bp = func.Blueprint()
 
-from functions.identity import api  # noqa: E402, F401  (registers the triggers on bp)
+from functions.identity import api, profile_api  # noqa: E402, F401  (registers the triggers on bp)

@@ -6,7 +6,7 @@ import azure.functions as func
 
 from functions.platform import bp, schemas, service
 from shared.auth.permissions import Permission
-from shared.http import Call, Page, PageQuery, endpoint
+from shared.http import Call, Page, endpoint
 from shared.http.openapi import DOCS_POLICY
 from shared.settings import get_settings
 
@@ -52,16 +52,17 @@ def get_job(call: Call) -> schemas.JobRead:
     "GET",
     "audit-log",
     name="list_audit_log",
-    summary="The firm's audit log, newest first",
+    summary="The firm's audit log, newest first; filtered by actor, action (or its start), target and dates",
     tags=["platform"],
     permission=Permission.AUDIT_LOG_READ,
-    query=PageQuery,
+    query=schemas.AuditLogQuery,
     response=Page[schemas.AuditRecordRead],
 )
 def list_audit_log(call: Call) -> Page[schemas.AuditRecordRead]:
-    query: PageQuery = call.query
+    query: schemas.AuditLogQuery = call.query
+    filters = query.model_dump(exclude={"page", "page_size"})
     with call.uow() as uow:
-        rows, total = service.list_audit_records(uow=uow, offset=query.offset, limit=query.page_size)
+        rows, total = service.list_audit_records(uow=uow, offset=query.offset, limit=query.page_size, filters=filters)
         items = [schemas.AuditRecordRead.model_validate(r, from_attributes=True) for r in rows]
     return Page(items=items, page=query.page, page_size=query.page_size, total=total)
 

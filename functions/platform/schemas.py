@@ -5,7 +5,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+
+from shared.http import PageQuery
+from shared.http.fields import IsoDate
 
 
 class HealthRead(BaseModel):
@@ -60,3 +63,23 @@ class OpenApiDocument(RootModel[dict[str, Any]]):
 
 class EventsDocument(RootModel[dict[str, Any]]):
     """An AsyncAPI 3.0 document (https://www.asyncapi.com/docs/reference/specification/v3.0.0)."""
+
+
+class AuditLogQuery(PageQuery):
+    """Filters of the audit log: who, what, on what, and when (UTC dates, both ends included)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    actor: str | None = Field(None, max_length=64, description="the actor's user id, exactly")
+    action: str | None = Field(
+        None, max_length=100, description="the action, or its start (auth. for every sign-in record)"
+    )
+    target: str | None = Field(None, max_length=200, description="the target's id, or its type (user, engagement...)")
+    date_from: IsoDate | None = Field(None, description="on or after this day (UTC)")
+    date_to: IsoDate | None = Field(None, description="on or before this day (UTC)")
+
+    @model_validator(mode="after")
+    def _range(self) -> AuditLogQuery:
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise ValueError("date_to is before date_from")
+        return self

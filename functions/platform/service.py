@@ -6,8 +6,10 @@ import functools
 import json
 import logging
 import uuid
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import ColumnElement, func, select, text
 
 from shared import audit_log
 from shared.auth.principal import Principal
@@ -55,13 +57,34 @@ def docs_page(version: str) -> str:
     return render_docs(json.loads(openapi_document(version)))
 
 
-def list_audit_records(*, uow: UnitOfWork, offset: int, limit: int) -> tuple[list[AuditRecord], int]:
-    """The firm's audit records, newest first."""
-    total = uow.session.scalar(select(func.count()).select_from(AuditRecord)) or 0
+def list_audit_records(
+    *, uow: UnitOfWork, offset: int, limit: int, filters: dict[str, Any] | None = None
+) -> tuple[list[AuditRecord], int]:
+    """The firm's audit records, newest first, filtered by actor, action (or its start), target (id or
+    type) and UTC dates."""
+    conditions = _audit_conditions(filters or {})
+    total = uow.session.scalar(select(func.count()).select_from(AuditRecord).where(*conditions)) or 0
     rows = uow.session.scalars(
-        select(AuditRecord).order_by(AuditRecord.chain_seq.desc()).offset(offset).limit(limit)
+        select(AuditRecord).where(*conditions).order_by(AuditRecord.chain_seq.desc()).offset(offset).limit(limit)
     ).all()
     return list(rows), total
+
+
+def _audit_conditions(filters: dict[str, Any]) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.get("actor"):
+        conditions.append(AuditRecord.actor_id == filters["actor"])
+    if filters.get("action"):
+        conditions.append(AuditRecord.action.startswith(filters["action"], autoescape=True))
+    if filters.get("target"):
+        conditions.append((AuditRecord.target_id == filters["target"]) | (AuditRecord.target_type == filters["target"]))
+    if filters.get("date_from"):
+        start = datetime.combine(filters["date_from"], time.min, tzinfo=UTC)
+        conditions.append(AuditRecord.occurred_at >= start)
+    if filters.get("date_to"):
+        end = datetime.combine(filters["date_to"] + timedelta(days=1), time.min, tzinfo=UTC)
+        conditions.append(AuditRecord.occurred_at < end)
+    return conditions
 
 
 def verify_audit_log(*, uow: UnitOfWork) -> audit_log.Verification:
