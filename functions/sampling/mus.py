@@ -1,10 +1,14 @@
 """Monetary unit sampling: plan, systematic selection from a recorded seed, cell (Stringer) evaluation.
 
 Formulas (AICPA Audit Sampling Guide, chapter 6 and Appendix C; docs/audit-rules.md section 7):
-- confidence factor RF(k) = Poisson upper limit for k misstatements = Gamma^-1(1 - risk; k + 1, 1),
-  rounded up to cents as the guide's evaluation table prints it (95%: 3.00, 4.75, 6.30; 90%: 2.31, 3.89, 5.33)
-- sample size n = ceil(BV x RF(0) / (TM - EM x EF)), RF(0) here unrounded (= -ln risk): with it the sizes
-  equal the guide's Table C-1 (10% risk, TM 0.5% of BV: 461; 2.31 would give 462)
+- confidence factor RF(k) = Poisson upper limit for k misstatements = Gamma^-1(1 - risk; k + 1, 1), to
+  6 places (exact_factor). The guide's evaluation table prints it rounded up to cents (confidence_factor;
+  95%: 3.00, 4.75, 6.30; 90%: 2.31, 3.89, 5.33), shown on the plan for a hand check.
+- planning and evaluation use the same factor, exact_factor: the sizes then equal the guide's Table C-1
+  (10% risk, TM 0.5% of BV: 461; 2.31 would give 462), and a sample of the planned size with no
+  misstatement is accepted (RF(0) x interval <= RF(0) x BV / n <= TM - EM x EF). Evaluating with the
+  tabled 3.00 after sizing with 2.995732 would reject such a sample (3.00 x interval slightly over TM).
+- sample size n = ceil(BV x RF(0) / (TM - EM x EF))
 - expansion factor EF: the guide's table by risk of incorrect acceptance (5%: 1.6, 10%: 1.5, ...)
 - sampling interval = BV / n, rounded down to the cent (so the selection reaches at least n units)
 - selection: monetary units start, start + interval, ... with start uniform in [0.01, interval] drawn
@@ -55,8 +59,16 @@ def poisson_upper_limit(misstatements: int, risk: Decimal) -> float:
 
 
 def confidence_factor(misstatements: int, risk: Decimal) -> Decimal:
-    """RF(k) as the guide's table prints it: the Poisson upper limit rounded up to cents."""
+    """RF(k) as the guide's table prints it: the Poisson upper limit rounded up to cents (display only)."""
     return Decimal(poisson_upper_limit(misstatements, risk)).quantize(CENT, rounding=ROUND_CEILING)
+
+
+FACTOR_PLACES = Decimal("0.000001")
+
+
+def exact_factor(misstatements: int, risk: Decimal) -> Decimal:
+    """RF(k) to 6 places: the one factor both the sample size and the evaluation are computed with."""
+    return Decimal(poisson_upper_limit(misstatements, risk)).quantize(FACTOR_PLACES, rounding=ROUND_HALF_UP)
 
 
 def _check_risk(risk: Decimal) -> None:
@@ -74,8 +86,8 @@ def _money(name: str, value: Decimal, *, positive: bool = True) -> Decimal:
 class Plan:
     n: int  # sample size: sampling units (monetary units) to select
     interval: Decimal
-    confidence_factor: Decimal  # RF(0) as tabled (rounded up to cents)
-    confidence_factor_exact: Decimal  # RF(0) used in the size, 6 places
+    confidence_factor: Decimal  # RF(0) as tabled (rounded up to cents), for a hand check against the guide
+    confidence_factor_exact: Decimal  # RF(0) used in the size and in the evaluation, 6 places
     expansion_factor: Decimal
     formula: str
 
@@ -114,7 +126,7 @@ def plan(
             expected_misstatement,
             f"x expansion factor {factor} leaves nothing of the tolerable misstatement {tolerable_misstatement}",
         )
-    exact = Decimal(poisson_upper_limit(0, risk))
+    exact = exact_factor(0, risk)
     size = math.ceil(book_value * exact / headroom)
     interval = (book_value / size).quantize(CENT, rounding=ROUND_FLOOR)
     if interval < CENT:
@@ -123,7 +135,7 @@ def plan(
         n=size,
         interval=interval,
         confidence_factor=confidence_factor(0, risk),
-        confidence_factor_exact=exact.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP),
+        confidence_factor_exact=exact,
         expansion_factor=factor,
         formula="n = ceil(BV x RF(0) / (TM - EM x EF)); interval = BV / n rounded down to the cent",
     )
@@ -209,7 +221,7 @@ class Line:
     tainting: Decimal | None  # None for high-value items
     projected: Decimal  # tainting x interval, or the actual misstatement for high-value items
     rank: int | None  # 1 = largest tainting, among misstatements of the same direction below the interval
-    confidence_factor: Decimal | None  # RF(rank)
+    confidence_factor: Decimal | None  # RF(rank), exact_factor (6 places)
     incremental_allowance: Decimal
 
 
@@ -259,10 +271,10 @@ def _bound(
         else:
             below.append((amount / item.book_value, item))
     below.sort(key=lambda pair: pair[0], reverse=True)
-    previous = confidence_factor(0, risk)
+    previous = exact_factor(0, risk)
     projected_total = incremental_total = Decimal(0)
     for rank, (tainting, item) in enumerate(below, start=1):
-        factor = confidence_factor(rank, risk)
+        factor = exact_factor(rank, risk)
         projected = (tainting * interval).quantize(CENT, rounding=ROUND_HALF_UP)
         incremental = ((factor - previous - 1) * projected).quantize(CENT, rounding=ROUND_HALF_UP)
         previous = factor
@@ -298,7 +310,7 @@ def evaluate(
             raise InvalidInput("book_value", item.book_value, f"of item {index + 1} ({item.key}) must be above 0")
         if not item.audited_value.is_finite():
             raise InvalidInput("audited_value", item.audited_value, f"of item {index + 1} ({item.key}) is not a number")
-    basic = (confidence_factor(0, risk) * interval).quantize(CENT, rounding=ROUND_HALF_UP)
+    basic = (exact_factor(0, risk) * interval).quantize(CENT, rounding=ROUND_HALF_UP)
     over, over_lines = _bound(
         [i for i in items if i.book_value > i.audited_value], sign=1, interval=interval, risk=risk, basic=basic
     )

@@ -105,11 +105,12 @@ def test_findings_entered_then_evaluated_and_stored() -> None:
     assert done.status == 200, done.body
     result = done.json()["evaluation"]
     over = result["overstatement"]
-    # basic precision 3.00 x interval; one tainting of 0.5 -> projected 0.5 x interval, allowance 0.75 x that;
-    # the high-value item's 1,000 at face value.
+    # basic precision 2.995732 x interval (the 95% factor the size is computed with, tabled 3.00); one
+    # tainting of 0.5 -> projected 0.5 x interval, allowance (4.743865 - 2.995732 - 1) x that; the
+    # high-value item's 1,000 at face value.
     projected = (interval / 2).quantize(Decimal("0.01"), "ROUND_HALF_UP")
-    basic = (3 * interval).quantize(Decimal("0.01"))
-    allowance = (Decimal("0.75") * projected).quantize(Decimal("0.01"), "ROUND_HALF_UP")
+    basic = (Decimal("2.995732") * interval).quantize(Decimal("0.01"), "ROUND_HALF_UP")
+    allowance = (Decimal("0.748133") * projected).quantize(Decimal("0.01"), "ROUND_HALF_UP")
     assert Decimal(over["basic_precision"]) == basic
     assert Decimal(over["projected_misstatement"]) == projected + 1000
     assert Decimal(over["upper_limit"]) == basic + projected + 1000 + allowance

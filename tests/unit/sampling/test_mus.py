@@ -112,21 +112,24 @@ def test_expected_misstatement_that_eats_the_tolerable_is_refused() -> None:
 def test_worked_evaluation_by_hand() -> None:
     """Interval 20,000 at 5% risk; three overstatements below the interval, one above, one understatement.
 
+    The factors are the ones the sample size is computed with (Poisson upper limits to 6 places; the guide's
+    table prints them rounded up to cents: 3.00, 4.75, 6.30, 7.76): 2.995732, 4.743865, 6.295794, 7.753657.
     Overstatements below the interval, taintings ranked largest first:
         b  BV    800  AV    200  misstatement   600  tainting 0.75  projected 0.75 x 20,000 = 15,000
         a  BV  5,000  AV  4,000  misstatement 1,000  tainting 0.20  projected 0.20 x 20,000 =  4,000
         c  BV 12,500  AV 11,250  misstatement 1,250  tainting 0.10  projected 0.10 x 20,000 =  2,000
     High-value item (BV >= interval): d BV 45,000 AV 42,000, actual misstatement 3,000.
-    Basic precision      RF(0) x interval = 3.00 x 20,000                                  = 60,000
-    Projected            15,000 + 4,000 + 2,000 + 3,000                                    = 24,000
-    Incremental allowance (4.75 - 3.00 - 1) x 15,000 = 11,250
-                          (6.30 - 4.75 - 1) x  4,000 =  2,200
-                          (7.76 - 6.30 - 1) x  2,000 =    920                              = 14,370
-    Upper misstatement limit (overstatement)                                               = 98,370
-    Check by the textbook form: 20,000 x (3.00 + 0.75 x 1.75 + 0.20 x 1.55 + 0.10 x 1.46) + 3,000
-                              = 20,000 x 4.7685 + 3,000 = 98,370.
-    Understatement: e BV 1,000 AV 1,100, tainting 0.10, projected 2,000, allowance 0.75 x 2,000 = 1,500,
-    limit 60,000 + 2,000 + 1,500 = 63,500.
+    Basic precision      RF(0) x interval = 2.995732 x 20,000                              = 59,914.64
+    Projected            15,000 + 4,000 + 2,000 + 3,000                                    = 24,000.00
+    Incremental allowance (4.743865 - 2.995732 - 1) x 15,000 = 0.748133 x 15,000 = 11,222.00 (11,221.995)
+                          (6.295794 - 4.743865 - 1) x  4,000 = 0.551929 x  4,000 =  2,207.72 (2,207.716)
+                          (7.753657 - 6.295794 - 1) x  2,000 = 0.457863 x  2,000 =    915.73 (915.726)
+                                                                                       = 14,345.45
+    Upper misstatement limit (overstatement)                                               = 98,260.09
+    (With the tabled factors the same sample gives 98,370: 20,000 x (3.00 + 0.75 x 1.75 + 0.20 x 1.55
+    + 0.10 x 1.46) + 3,000.)
+    Understatement: e BV 1,000 AV 1,100, tainting 0.10, projected 2,000, allowance 0.748133 x 2,000 = 1,496.27,
+    limit 59,914.64 + 2,000 + 1,496.27 = 63,410.91.
     """
     items = [
         mus.Audited("a", D("5000"), D("4000")),
@@ -139,28 +142,28 @@ def test_worked_evaluation_by_hand() -> None:
     result = mus.evaluate(items=items, interval=D("20000"), risk=D("0.05"), tolerable_misstatement=D("100000"))
     over = result.overstatement
     assert (over.basic_precision, over.projected_misstatement, over.incremental_allowance, over.upper_limit) == (
-        D("60000.00"),
+        D("59914.64"),
         D("24000.00"),
-        D("14370.00"),
-        D("98370.00"),
+        D("14345.45"),
+        D("98260.09"),
     )
-    assert result.understatement.upper_limit == D("63500.00")
-    assert result.conclusion == "accept"  # 98,370 <= 100,000
+    assert result.understatement.upper_limit == D("63410.91")
+    assert result.conclusion == "accept"  # 98,260.09 <= 100,000
     ranked = [(line.key, line.rank, line.incremental_allowance) for line in result.lines if line.rank]
-    assert ranked == [("b", 1, D("11250.00")), ("a", 2, D("2200.00")), ("c", 3, D("920.00")), ("e", 1, D("1500.00"))]
+    assert ranked == [("b", 1, D("11222.00")), ("a", 2, D("2207.72")), ("c", 3, D("915.73")), ("e", 1, D("1496.27"))]
     high = next(line for line in result.lines if line.key == "d")
     assert (high.tainting, high.projected) == (None, D("3000"))
     assert "f" not in {line.key for line in result.lines}  # no misstatement, no line
 
     tighter = mus.evaluate(items=items, interval=D("20000"), risk=D("0.05"), tolerable_misstatement=D("95000"))
-    assert tighter.conclusion == "reject"  # 98,370 > 95,000
+    assert tighter.conclusion == "reject"  # 98,260.09 > 95,000
 
 
 def test_no_misstatements_leaves_only_basic_precision() -> None:
     items = [mus.Audited(str(i), D("1000"), D("1000")) for i in range(5)]
     result = mus.evaluate(items=items, interval=D("16666.66"), risk=D("0.10"), tolerable_misstatement=D("40000"))
-    # 2.31 x 16,666.66 = 38,499.98
-    assert result.overstatement.upper_limit == D("38499.98")
+    # 2.302585 (= -ln 0.10, the factor the size is computed with) x 16,666.66 = 38,376.4006 -> 38,376.40
+    assert result.overstatement.upper_limit == D("38376.40")
     assert result.conclusion == "accept"
 
 
@@ -209,3 +212,31 @@ def test_selection_repeats_for_the_same_seed_and_moves_with_another() -> None:
     assert first == again
     assert first.random_start != other.random_start
     assert [s.key for s in first.sampled] != [s.key for s in other.sampled]
+
+
+@pytest.mark.parametrize(
+    ("risk", "book_value", "tolerable"),
+    [
+        ("0.05", "1000000", "49950"),  # n 60, interval 16,666.66: 3.00 x interval = 49,999.98 > TM
+        ("0.10", "2000000", "10000"),  # Table C-1's 461: 2.31 x 4,338.39 = 10,021.68 > TM
+        ("0.05", "2500000", "125000"),
+    ],
+)
+def test_a_sample_of_the_planned_size_with_no_misstatement_is_accepted(
+    risk: str, book_value: str, tolerable: str
+) -> None:
+    # Plan for TM, draw that many monetary units from a population of that book value, find nothing:
+    # the auditor must be able to conclude the population is not misstated by more than TM.
+    planned = mus.plan(book_value=D(book_value), tolerable_misstatement=D(tolerable), risk=D(risk))
+    share = D(book_value) / 1000
+    items = [(f"inv-{i}", share) for i in range(1000)]
+    drawn = mus.select(items=items, interval=planned.interval, seed=20261207)
+    assert sum(s.hits for s in drawn.sampled + drawn.high_value) == planned.n
+    audited = [mus.Audited(s.key, s.book_value, s.book_value) for s in drawn.sampled + drawn.high_value]
+    result = mus.evaluate(items=audited, interval=planned.interval, risk=D(risk), tolerable_misstatement=D(tolerable))
+    assert result.overstatement.upper_limit <= D(tolerable)
+    assert result.conclusion == "accept"
+    # The evaluation's basic precision uses the very factor the size was computed with.
+    assert result.overstatement.basic_precision == (planned.confidence_factor_exact * planned.interval).quantize(
+        D("0.01"), rounding="ROUND_HALF_UP"
+    )
