@@ -5,4 +5,4 @@ import azure.functions as func
 bp = func.Blueprint()
 
 # Importing the trigger modules registers their functions on bp.
-from functions.qc import api  # noqa: E402, F401, I001
+from functions.qc import api, handlers  # noqa: E402, F401, I001

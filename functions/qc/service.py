@@ -18,7 +18,9 @@ from functions.qc import policies, reads, waivers
 from shared import audit_log, clock, gates
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
+from shared.bus.events import EngagementStatusChanged
 from shared.db.models import AuditRecord, User
+from shared.db.models_engagement import EngagementGate
 from shared.db.models_qc import QcRun, QcWaiver
 from shared.db.uow import UnitOfWork
 from shared.engagement_access import EngagementAccess, record, require
@@ -249,3 +251,24 @@ def withdraw_waiver(*, uow: UnitOfWork, principal: Principal, engagement_id: uui
         gate_reopened=relied,
     )
     uow.commit()
+
+
+def on_status_changed(uow: UnitOfWork, event: EngagementStatusChanged) -> None:
+    """A back step (section 2) reopens a satisfied QC gate: the waivers it counted have lapsed and the work
+    it looked at is being changed, so QC must run again before the engagement can be finalized."""
+    if (event.from_status, event.to_status) not in waivers.BACK_STEPS:
+        return
+    gate = uow.session.scalar(
+        select(EngagementGate)
+        .where(EngagementGate.engagement_id == event.engagement_id, EngagementGate.gate == GATE)
+        .with_for_update()
+    )
+    if gate is None or not gate.satisfied:
+        return
+    gates.record(
+        uow,
+        engagement_id=event.engagement_id,
+        gate=GATE,
+        satisfied=False,
+        detail=f"the engagement went back from {event.from_status} to {event.to_status}; run QC again",
+    )

@@ -14,6 +14,7 @@ capability_groups = {
 event_subscriptions = {
   analytics = ["dataset.ingested"]
   mapping   = ["dataset.ingested"]
+  qc        = ["engagement.status_changed"]
   reporting = ["engagement.finalized"]
 }
 

@@ -247,3 +247,51 @@ def test_another_firm_reads_no_qc_rows_even_by_a_direct_query() -> None:
         assert uow.session.scalar(select(func.count()).select_from(QcRun)) == 0, "client users see no working papers"
     with UnitOfWork(firm_id=ws.firm_id, user_id=uuid.UUID(ws.admin.user_id)) as uow:
         assert uow.session.scalar(select(func.count()).select_from(QcRun)) == 1
+
+
+def _deliver_status_change(ws: Workspace, to: str) -> None:
+    """Hand the engagement's latest status change to `to` to QC's consumer, as Service Bus would."""
+    from azure.functions.servicebus import ServiceBusMessage
+
+    from shared.bus.envelope import Envelope
+    from shared.db.models import OutboxMessage
+    from tests.support import in_process_host
+
+    with UnitOfWork(system=True) as uow:
+        rows = uow.session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.body["type"].astext == "engagement.status_changed",
+                OutboxMessage.body["payload"]["engagement_id"].astext == ws.engagement_id,
+            )
+            .order_by(OutboxMessage.seq.desc())
+        ).all()
+    envelope = next(e for e in (Envelope.model_validate(row.body) for row in rows) if e.payload.get("to") == to)
+    trigger = next(f for f in in_process_host().functions if f.name == "qc_on_status_changed")
+    for _ in range(2):  # redelivered: the inbox makes the second a no-op
+        trigger.invoke(
+            ServiceBusMessage(
+                body=envelope.to_json().encode(),
+                message_id=str(envelope.id),
+                delivery_count=1,
+                application_properties={"type": envelope.type},
+                user_properties={},
+            )
+        )
+
+
+def test_a_step_back_reopens_a_satisfied_qc_gate() -> None:
+    ws = workspace()
+    for code in _blocking_codes():
+        assert waive(ws, ws.admin, policy=code).status == 201
+    ws.move_to("review")
+    assert run(ws).json()["passed"] is True
+    assert not [reason for reason in readiness(ws).reasons if reason.startswith("The QC gate")]
+    back = ws.call("POST", "transitions", ws.admin, json_body={"to": "fieldwork", "reason": "Cash work reopened"})
+    assert back.status == 200, back.body
+    _deliver_status_change(ws, "fieldwork")
+    reasons = [reason for reason in readiness(ws).reasons if reason.startswith("The QC gate")]
+    assert reasons and reasons[0].endswith("the engagement went back from review to fieldwork; run QC again")
+    # Forward again, the gate stays open until QC runs; the lapsed waivers no longer count.
+    ws.move_to("review")
+    assert run(ws).json()["passed"] is False
