@@ -20,6 +20,7 @@ import {
   nextSteps,
   type Status,
 } from './vocab'
+import { EngagementRequests } from '../requests/RequestsCards'
 
 type Member = components['schemas']['MemberRead']
 type Activity = components['schemas']['ActivityRead']
@@ -40,6 +41,7 @@ export function Overview() {
         <Facts engagement={engagement} />
         {!isClientUser && <Lifecycle engagement={engagement} />}
       </div>
+      {!isClientUser && <EngagementRequests engagementId={engagement.id} />}
       {!isClientUser && (
         <>
           <EngagementProgress engagement={engagement} />

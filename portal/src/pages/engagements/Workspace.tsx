@@ -25,6 +25,7 @@ export function Workspace() {
     ? [
         ['', 'Overview'],
         ['data', 'Data'],
+        ['requests', 'Requests'],
       ]
     : [
         ['', 'Overview'],
@@ -45,6 +46,7 @@ export function Workspace() {
         ['evidence', 'Evidence'],
         ['qc', 'QC'],
         ['report', 'Report'],
+        ['requests', 'Requests'],
       ]
   return (
     <div className="workspace">

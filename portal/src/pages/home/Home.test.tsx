@@ -58,11 +58,15 @@ describe('Home', () => {
   })
 
   it('shows a client contact their engagements and status only', async () => {
-    const calls = stub()
+    const calls = stub({ 'GET /api/requests/summary': { body: { total: 3, open: 2, overdue: 1, submitted: 1, accepted: 0 } } })
     renderPage(<Home />, { route: '/', me: makeMe({ roles: ['client_user'], permissions: ['client_portal', 'data.upload'] }) })
     expect(await screen.findByRole('cell', { name: 'Northwind FY2026' })).toBeInTheDocument()
     expect(screen.queryByRole('heading', { name: 'My tasks' })).not.toBeInTheDocument()
     expect(screen.queryByRole('link', { name: 'New engagement' })).not.toBeInTheDocument()
-    expect(calls.map((c) => c.path)).toEqual(['/api/engagements'])
+    // What the auditors asked of them: their own requests' counts, and the way to the list.
+    expect(await screen.findByTestId('requests-overdue')).toHaveTextContent('1Overdue client requests')
+    expect(screen.getByRole('link', { name: 'Open the requests' })).toHaveAttribute('href', '/requests')
+    expect(calls.map((c) => c.path).sort()).toEqual(['/api/engagements', '/api/requests/summary'])
+    expect(calls.find((c) => c.path === '/api/requests/summary')?.search.get('mine')).toBe('true')
   })
 })

@@ -10,6 +10,7 @@ import { formatDate } from '../../ui/format'
 import type { Engagement } from '../engagements/context'
 import { progressKey } from './EngagementProgress'
 import { figuresOf, loadProgress, tasksOf, type Figures, type Task } from './progress'
+import { HomeRequests } from '../requests/RequestsCards'
 import './home.css'
 
 const shown = (n: number | null | undefined) => (n === null || n === undefined ? '—' : n.toLocaleString('en-US'))
@@ -82,6 +83,7 @@ export function Home() {
           </Link>
         )}
       </PageHeader>
+      <HomeRequests />
       <div className={isClientUser ? undefined : 'home-grid'}>
         <section aria-labelledby="my-engagements">
           <h2 id="my-engagements">{onlyMine && mine.length ? 'My engagements' : 'Engagements'}</h2>
