@@ -154,6 +154,7 @@ def test_the_portal_end_to_end_in_chromium(served_portal: Served, tmp_path: Path
         "generalLedger": str(ledger),
         "manager": manager,
         "senior": senior,
+        "partner": _user(admin_token, "partner", "Pat Partner"),
         "review": _review_scenario(admin_token, northwind, manager, senior),
         "clientUser": _user(admin_token, "client_user", "Nora Northwind", client_id=northwind),
         "clientName": "Northwind Traders",
