@@ -41,11 +41,13 @@ export function Shell() {
           {!isClientUser && can('client.manage') && <NavLink to="/clients">Clients</NavLink>}
           {can('users.read') && <NavLink to="/admin/users">Users</NavLink>}
           {can('users.manage') && <NavLink to="/admin/invitations">Invitations</NavLink>}
+          {can('audit_log.read') && <NavLink to="/admin/audit-log">Audit log</NavLink>}
+          {can('firm.settings') && <NavLink to="/admin/firm">Firm</NavLink>}
         </nav>
         <div className="who">
-          <span title={me?.roles.join(', ')}>
+          <NavLink to="/profile" title={`Your profile · ${me?.roles.join(', ')}`}>
             {me?.user.display_name || me?.user.email} · {me?.firm.name}
-          </span>
+          </NavLink>
           <button
             type="button"
             className="link"
