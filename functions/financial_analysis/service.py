@@ -233,7 +233,7 @@ def get_trends(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUI
             months.append(
                 Month(
                     month=f"{cursor[0]:04d}-{cursor[1]:02d}",
-                    revenue=-cell.get("revenue", ZERO) + ZERO,
+                    revenue=-cell.get("revenue", ZERO) + ZERO,  # + 0: a month without revenue reads 0.00, not -0.00
                     cost_of_sales=cell.get("cost_of_sales", ZERO),
                     operating_expenses=cell.get("operating_expenses", ZERO),
                     cash_movement=cell.get("cash", ZERO),
