@@ -422,6 +422,7 @@ def test_schemathesis_inside_a_real_engagement(served: Served, tmp_path: Path) -
         json={"name": "Sales", "method": "random", "population": {"source": "general_ledger"}, "parameters": {"n": 2}},
     )["id"]
     ids |= {"run_id": runs[0]["id"], "journal_id": "J1", "code": "round_amount", "sample_id": sample}
+    ids["report_id"] = post(f"engagements/{engagement}/reports", json={"opinion": "unmodified"})["id"]
     waiver = {"policy": "subsequent_events", "reason": "Covered by the group auditor's memo"}
     ids["waiver_id"] = post(f"engagements/{engagement}/qc/waivers", json=waiver)["id"]
     config = "[parameters]\n" + "".join(f'"path.{name}" = "{value}"\n' for name, value in ids.items())
