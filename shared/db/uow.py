@@ -1,8 +1,11 @@
 """The unit of work: one transaction per invocation, opened for a principal.
 
-It sets the firm (and the acting user) with transaction-local settings as it opens, so row-level
-security filters everything that follows; it rolls back unless committed; and it writes the events
-and job commands collected during the work to the outbox in the same commit.
+It sets the firm (and the acting user) with transaction-local settings at the start of every
+transaction it runs (an `after_begin` session event, on the new transaction's own connection), so
+row-level security filters everything in it, also work that goes on after a commit; it rolls back
+unless committed; and it writes the events and job commands collected during the work to the outbox
+in the same commit. A commit that ends the request opens nothing new: no BEGIN, settings or ROLLBACK
+follow it.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, event, text
+from sqlalchemy.orm import Session, SessionTransaction
 
 from shared import context as current
 from shared.db.engine import get_session_factory
@@ -55,9 +58,11 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         factory = self._session_factory or get_session_factory()
         self._session = factory()
+        # The settings go with each transaction as it begins (the first statement, or the first after a
+        # commit), in the same round trip sequence as that statement: nothing is sent before it is needed.
+        event.listen(self._session, "after_begin", self._on_begin)
         self._session.begin()
         try:
-            self._apply_context()
             if self._principal is not None:
                 self._check_principal_is_current(self._principal)
         except BaseException:
@@ -80,18 +85,27 @@ class UnitOfWork:
         if frozenset(row.roles) != principal.roles or row.client_id != principal.client_id:
             raise Unauthorized("Your roles have changed; sign in again", code="token_stale")
 
+    _CONTEXT = text(
+        "SELECT set_config('aura.firm_id', :firm, true), set_config('aura.user_id', :user, true), "
+        "set_config('aura.system', :system, true)"
+    )
+
+    def _context_parameters(self) -> dict[str, str]:
+        return {
+            "firm": str(self.firm_id) if self.firm_id else "",
+            "user": str(self.user_id) if self.user_id else "",
+            "system": "on" if self.system else "",
+        }
+
+    def _on_begin(self, session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+        """A transaction of this unit of work began on `connection`: scope it to the firm and user first.
+        A savepoint runs inside a transaction that has them already."""
+        if not transaction.nested:
+            connection.execute(self._CONTEXT, self._context_parameters())
+
     def _apply_context(self) -> None:
-        self.session.execute(
-            text(
-                "SELECT set_config('aura.firm_id', :firm, true), set_config('aura.user_id', :user, true), "
-                "set_config('aura.system', :system, true)"
-            ),
-            {
-                "firm": str(self.firm_id) if self.firm_id else "",
-                "user": str(self.user_id) if self.user_id else "",
-                "system": "on" if self.system else "",
-            },
-        )
+        """Set the settings in the transaction now open (after switching firm within it)."""
+        self.session.execute(self._CONTEXT, self._context_parameters())
 
     def switch_firm(self, firm_id: uuid.UUID) -> None:
         """Enter a firm found by a pre-firm look-up (login, a token link); only from no firm."""
@@ -138,9 +152,8 @@ class UnitOfWork:
     def commit(self) -> None:
         self.flush_outbox()
         self.session.commit()
-        # A committed unit of work may go on (e.g. to record a failed login and then refuse it).
-        self.session.begin()
-        self._apply_context()
+        # A committed unit of work may go on (e.g. to record a failed login and then refuse it): its next
+        # statement begins a new transaction, and _on_begin scopes that one to the firm and user too.
 
     def __exit__(
         self,
