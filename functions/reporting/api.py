@@ -1,8 +1,9 @@
 """HTTP triggers of the auditor's report: drafts, the PDF, approval, signature and verification.
 
-Reads need engagement.read; drafting engagement.update, approval report.approve (a manager or partner
-on the team), signature report.sign (a partner on the team). Every write under a finalized engagement
-answers 409 engagement_locked.
+Reads need engagement.read; drafting engagement.update, approval report.approve through the caller's
+role on the team (a manager or partner there), signature report.sign both as a firm role and on the
+team (a partner of the firm who is a partner on the team: the engagement partner). Every write under a
+finalized engagement answers 409 engagement_locked.
 """
 
 from __future__ import annotations
@@ -127,7 +128,9 @@ def get_report_pdf(call: Call) -> func.HttpResponse:
     name="approve_report",
     summary="Approve the draft for the partner's signature (a manager or partner on the team)",
     tags=TAGS,
-    permission=Permission.REPORT_APPROVE,
+    # report.approve is checked on the caller's role on the team (a senior made the engagement's manager
+    # approves), in the service.
+    permission=Permission.ENGAGEMENT_READ,
     response=schemas.ReportRead,
     errors=[403, 404, 409],
 )

@@ -110,6 +110,13 @@ def test_approval_needs_a_manager_or_partner_on_the_team() -> None:
     assert state(ws, report["id"])[1] == {"report_approved": True}
     assert ws.call("POST", f"reports/{report['id']}/approve", people["partner"]).status == 409
 
+    # What counts is the role on the team: a senior of the firm made the engagement's manager approves.
+    acting = ws.person("acting", "senior", team_role="manager")
+    other = draft(ws, people["senior"])
+    assert ws.call("POST", f"reports/{other['id']}/approve", acting).status == 200
+    assert state(ws, report["id"])[0]["status"] == "superseded"
+    report = other
+
     # A new draft supersedes the approved one, and the approval stops counting.
     draft(ws, people["senior"])
     assert state(ws, report["id"])[0]["status"] == "superseded"
@@ -227,3 +234,17 @@ def test_a_provider_replaces_the_password_through_the_port() -> None:
     [request] = fake.requests
     assert request.document_sha256 == reply.json()["sha256"] == hashlib.sha256(request.document).hexdigest()
     assert state(ws, report["id"])[0]["signature_reference"] == "envelope-1"
+
+
+def test_another_firm_reads_no_report_rows_even_by_a_direct_query() -> None:
+    ws, people = team()
+    draft(ws, people["senior"])
+    other = workspace()
+    with UnitOfWork(firm_id=other.firm_id, user_id=uuid.UUID(other.admin.user_id)) as uow:
+        assert uow.session.scalars(select(Report)).all() == []
+    with UnitOfWork(firm_id=ws.firm_id, user_id=uuid.UUID(people["senior"].user_id)) as uow:
+        assert len(uow.session.scalars(select(Report)).all()) == 1
+    client_user = ws.client_user()
+    with UnitOfWork(firm_id=ws.firm_id, user_id=uuid.UUID(client_user.user_id)) as uow:
+        assert uow.session.scalars(select(Report)).all() == []
+    assert ws.call("GET", "reports", client_user).status in (403, 404)
