@@ -100,13 +100,20 @@ def _engagement_or_raise(
     """The engagement if the caller may see it, else 404. For a write it also answers 409 when the
     engagement is finalized, and holds a share lock so a finalization cannot slip in before commit;
     `exclusive` locks the row for changing the engagement itself."""
-    query = select(Engagement).where(Engagement.id == engagement_id)
+    # One round trip: the engagement with the caller's team role beside it (a scalar subquery, so a
+    # lock below applies to the engagement row alone).
+    role_on_team = (
+        select(EngagementMember.role)
+        .where(EngagementMember.engagement_id == Engagement.id, EngagementMember.user_id == principal.user_id)
+        .scalar_subquery()
+    )
+    query = select(Engagement, role_on_team).where(Engagement.id == engagement_id)
     # Client users may not change the engagement row, so they cannot share-lock it either; what they
     # write (data uploads) carries its own lock trigger, which refuses rows under a finalized engagement.
     if for_write and (exclusive or not is_client_user(principal)):
-        query = query.with_for_update(read=not exclusive)
-    engagement = uow.session.scalar(query)
-    role = membership_role(uow, engagement_id=engagement_id, user_id=principal.user_id) if engagement else None
+        query = query.with_for_update(read=not exclusive, of=Engagement)
+    row = uow.session.execute(query).first()
+    engagement, role = (row[0], row[1]) if row is not None else (None, None)
     if engagement is None or not can_see(principal, engagement, role):
         raise NotFound("No such engagement", code="engagement_not_found")
     if for_write and engagement.status == LOCKED_STATUS:
