@@ -248,3 +248,24 @@ def test_another_firm_reads_no_report_rows_even_by_a_direct_query() -> None:
     with UnitOfWork(firm_id=ws.firm_id, user_id=uuid.UUID(client_user.user_id)) as uow:
         assert uow.session.scalars(select(Report)).all() == []
     assert ws.call("GET", "reports", client_user).status in (403, 404)
+
+
+def test_wrong_signing_passwords_run_into_the_same_sign_in_delay() -> None:
+    from shared import clock
+    from shared.auth.sign_in_failures import ACCOUNT
+    from tests.support import request
+
+    ws, people = team()
+    report = approved(ws, people)
+    with UnitOfWork(firm_id=ws.firm_id, system=True) as uow:
+        email = uow.session.scalar(select(User.email).where(User.id == uuid.UUID(people["partner"].user_id)))
+    with clock.use_clock(clock.FixedClock(clock.now())):
+        for _ in range(ACCOUNT.free):
+            wrong = ws.call("POST", f"reports/{report['id']}/sign", people["partner"], json_body={"password": "guess"})
+            assert wrong.status == 401
+        # Even the right password now waits, and so does signing in with it.
+        waiting = ws.call("POST", f"reports/{report['id']}/sign", people["partner"], json_body={"password": PASSWORD})
+        assert waiting.status == 429
+        assert "Retry-After" in waiting.headers
+        assert request("POST", "auth/login", json_body={"email": email, "password": PASSWORD}).status == 429
+    assert state(ws, report["id"])[0]["status"] == "approved"
