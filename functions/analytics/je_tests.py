@@ -1,7 +1,7 @@
 """The journal-entry tests of docs/audit-rules.md section 4: the catalogue, and how each test finds its lines.
 
-Every test reads the population `p` (one general-ledger version, read once out of PostgreSQL into an
-Arrow table that DuckDB queries in place, on every core) and yields the lines it flags as
+Every test reads the population `p` (one general-ledger version, read once out of PostgreSQL into a
+table of the run's own DuckDB database, which DuckDB queries on every core) and yields the lines it flags as
 (row_number, journal_id, score). Most tests are one SQL statement; a test carries its own way of
 running (`JeTest.run`), given the `Engine` the runner provides, so the runner never asks which test it
 runs. Nothing loops over lines in Python. Amounts are exact: `cents` is the signed amount in integer
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -221,7 +221,9 @@ class Engine(Protocol):
     def context(self) -> Context: ...
 
     @property
-    def population(self) -> pa.Table: ...
+    def lines(self) -> int:
+        """How many lines the population has."""
+        ...
 
     @property
     def passes(self) -> int:
@@ -237,8 +239,12 @@ class Engine(Protocol):
         """`table` queryable by `name` within the block."""
         ...
 
-    def narrow(self, columns: Sequence[str]) -> None:
-        """Keep only these columns of the population (and give the rest's memory back)."""
+    def batches(self, sql: str, rows: int) -> Iterator[pa.RecordBatch]:
+        """The statement's result in Arrow batches of at most `rows` rows (never all of it at once)."""
+        ...
+
+    def reconnect(self) -> None:
+        """Hand back the memory DuckDB kept from the statements so far (the population stays)."""
         ...
 
 
@@ -422,7 +428,7 @@ def _run_high_amount(engine: Engine, params: HighAmountParams) -> Found:
         params = params.model_copy(update={"threshold": engine.context.performance_materiality})
         basis = "performance_materiality"
     else:
-        cents = engine.population.column("cents").to_numpy()
+        cents = engine.query("SELECT cents FROM p").column("cents").to_numpy()
         params = params.model_copy(update={"threshold": top_percent_threshold(cents, params.top_percent)})
         basis = "top_percent"
     return Found(engine.query(*_high_amount(params, engine.context)), params, {"basis": basis})
@@ -554,18 +560,21 @@ def _sequence_gaps(engine: Engine, params: NoParams) -> Found:
 
 def _isolation_forest(engine: Engine, params: ForestParams) -> Found:
     """The `contamination` share of lines the forest isolates most easily, each with its anomaly score.
-    The forest's features are computed from the columns they read, and the forest grown once only each
-    line's journal is left: a million lines' population and the forest never sit in memory together."""
+    The features are computed from the population's batches into one float32 row per line (in row order):
+    the population itself never sits in memory beside the forest."""
     import pyarrow as pa
 
     from functions.analytics import outliers  # numpy and scikit-learn: not on the cold-start path
 
-    engine.narrow(("row_number", "journal_id", *outliers.FEATURE_COLUMNS))
-    rows, matrix = outliers.features(engine.population)
-    # Each line's journal waits in DuckDB (its database spills to disk), not in the population: only the row
-    # numbers stay in memory beside the forest (scikit-learn itself takes about 130 MB once imported).
-    engine.query("CREATE OR REPLACE TABLE forest_journals AS SELECT row_number, journal_id FROM p")
-    engine.narrow(("row_number",))
+    rarities = {
+        column: engine.query(f"SELECT {column} AS value, count(*) AS lines FROM p GROUP BY 1")  # nosec B608
+        for column in outliers.RARITY_COLUMNS
+    }
+    rows, matrix = outliers.features(
+        engine.lines, engine.batches(outliers.FEATURE_QUERY, outliers.BATCH_LINES), rarities
+    )
+    del rarities
+    engine.reconnect()  # what sorting the lines took, back before the forest grows
     scored = outliers.most_anomalous(
         rows,
         matrix,
@@ -574,15 +583,12 @@ def _isolation_forest(engine: Engine, params: ForestParams) -> Found:
         sample_size=params.sample_size,
         seed=params.seed,
     )
+    del rows, matrix
     if scored is None:
-        engine.query("DROP TABLE forest_journals")
         return Found(None, params)
     top = pa.table({"row_number": scored.rows, "score": scored.scores})
     with engine.registered("top_rows", top):
-        found = engine.query(
-            "SELECT t.row_number, j.journal_id, t.score FROM top_rows t JOIN forest_journals j USING (row_number)"
-        )
-    engine.query("DROP TABLE forest_journals")
+        found = engine.query("SELECT t.row_number, p.journal_id, t.score FROM top_rows t JOIN p USING (row_number)")
     return Found(found, params, {"features": list(outliers.FEATURE_NAMES), "score_threshold": scored.threshold})
 
 

@@ -1,15 +1,16 @@
 """The Isolation Forest test: lines whose amount, timing and user pattern are easiest to isolate.
 
-Features per line (computed column-wise with numpy over the population): log10 of 1 + |amount|, the sign,
-the hour of entry (fractional), the ISO weekday of entry, days from effective to entered date, and how
-rare the line's user and account are (log10 of their line counts). Missing timing features take the
-population's median. scikit-learn's IsolationForest (Liu, Ting and Zhou 2008) scores every line with a
-fixed seed, so a run reproduces exactly; the `contamination` share of lines with the lowest scores is
-flagged, each with its anomaly score (higher is more anomalous, 0 to 1 as in the paper).
+Features per line (computed column-wise with numpy, a batch of the population's lines at a time): log10
+of 1 + |amount|, the sign, the hour of entry (fractional), the ISO weekday of entry, days from effective
+to entered date, and how rare the line's user and account are (log10 of their line counts). Missing
+timing features take the population's median. scikit-learn's IsolationForest (Liu, Ting and Zhou 2008)
+scores every line with a fixed seed, so a run reproduces exactly; the `contamination` share of lines
+with the lowest scores is flagged, each with its anomaly score (higher is more anomalous, 0 to 1 as in the paper).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,8 +24,12 @@ SCORING_THREADS = 2
 TRAINING_LINES = 100_000  # the forest is grown on a sample of this many lines, then scores every line
 SCORING_MEMORY_MB = 16  # scikit-learn scores in chunks of this much working memory (its default is 1 GB)
 FEATURE_NAMES = ("log_amount", "sign", "entry_hour", "entry_weekday", "entry_lag_days", "user_rarity", "account_rarity")
-# The population's columns the features are computed from (besides each line's row_number).
+# The population's columns the features are computed from, with each line's row_number, in row order (a seeded
+# sample of the lines grows the forest: the same lines in the same order grow the same forest).
 FEATURE_COLUMNS = ("cents", "effective_date", "entered_date", "entered_time", "entered_by", "account_number")
+FEATURE_QUERY = f"SELECT row_number, {', '.join(FEATURE_COLUMNS)} FROM p ORDER BY row_number"  # nosec B608
+BATCH_LINES = 262_144  # the features are computed this many lines at a time
+RARITY_COLUMNS = ("entered_by", "account_number")  # features counting the lines that share a value
 PLACEHOLDER_DAY = -25_567  # 1900-01-01 as days since 1970-01-01
 
 
@@ -38,72 +43,105 @@ def _days(column: pa.ChunkedArray) -> npt.NDArray[np.float32]:
     return days
 
 
-def _rarity(column: pa.ChunkedArray, *, fold_case: bool) -> npt.NDArray[np.float32]:
-    """log10 of how many lines share each line's (trimmed, maybe case-folded) value; NaN where blank.
-    Works on the dictionary: the values are normalized once each, the lines only counted."""
+def _rarities(counted: pa.Table, *, fold_case: bool) -> tuple[pa.Array, npt.NDArray[np.float32]]:
+    """For each distinct value of a column (`counted`: value, lines), log10 of how many lines share its
+    trimmed (maybe case-folded) form; NaN where blank. The values are normalized once each, never per line."""
     import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pa.table({"v": column}).unify_dictionaries().column("v").combine_chunks()
-    if not isinstance(encoded, pa.DictionaryArray):
-        encoded = pc.dictionary_encode(encoded)
-    values = pc.utf8_trim_whitespace(encoded.dictionary)
+    valid = counted.filter(pc.is_valid(counted.column("value")))
+    values = valid.column("value").combine_chunks()
+    normalized = pc.utf8_trim_whitespace(values)
     if fold_case:
-        values = pc.utf8_lower(values)
-    keys, groups = np.unique(values.to_numpy(zero_copy_only=False).astype(str), return_inverse=True)
-    groups = np.where(keys[groups] == "", -1, groups)
-    indices = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False)
-    valid = ~np.asarray(encoded.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    line_groups = np.full(len(encoded), -1, dtype=np.int64)
-    line_groups[valid] = groups[indices[valid]]
-    counts = np.bincount(line_groups[line_groups >= 0], minlength=len(keys)).astype(np.float32)
-    rarity = np.full(len(encoded), np.nan, dtype=np.float32)
-    known = line_groups >= 0
-    rarity[known] = np.log10(counts[line_groups[known]])
-    return rarity
+        normalized = pc.utf8_lower(normalized)
+    keys, groups = np.unique(normalized.to_numpy(zero_copy_only=False).astype(str), return_inverse=True)
+    lines = valid.column("lines").to_numpy()
+    counts = np.bincount(groups, weights=lines, minlength=len(keys)).astype(np.float32)
+    rarity: npt.NDArray[np.float32] = np.log10(counts[groups]) if len(groups) else np.empty(0, np.float32)
+    rarity[keys[groups] == ""] = np.nan
+    return values, rarity
 
 
-def features(population: pa.Table) -> tuple[Any, Any]:
-    """(row numbers, float32 feature matrix, the forest's own dtype) computed column by column from the
-    population; a missing value takes its feature's median."""
+def _rarity(column: pa.ChunkedArray, values: pa.Array, rarity: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Each line's rarity, looked up by its value among the distinct ones (`_rarities`); NaN where null."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    where = pc.index_in(column, value_set=values.cast(column.type)).fill_null(-1).to_numpy()
+    found: npt.NDArray[np.float32] = np.append(rarity, np.float32(np.nan))[where]  # -1: the NaN appended
+    return found
+
+
+def features(lines: int, batches: Iterable[pa.RecordBatch], counted: dict[str, pa.Table]) -> tuple[Any, Any]:
+    """(row numbers, float32 feature matrix) of `lines` lines, computed batch by batch (`FEATURE_QUERY`,
+    in row order) into the matrix; `counted` has each rarity column's distinct values and their lines. A
+    missing value takes its feature's median over every line."""
+    import numpy as np
+    import pyarrow as pa
+
+    users = _rarities(counted["entered_by"], fold_case=True)
+    accounts = _rarities(counted["account_number"], fold_case=False)
+    rows = np.empty(lines, dtype=np.int64)
+    matrix = np.empty((lines, len(FEATURE_NAMES)), dtype=np.float32)
+    position = 0
+    for batch in batches:
+        chunk = pa.Table.from_batches([batch])
+        end = position + chunk.num_rows
+        if end > lines:
+            raise RuntimeError(f"the population has more than its {lines} lines")
+        rows[position:end] = chunk.column("row_number").to_numpy()
+        for index, column in enumerate(_columns(chunk, users, accounts)):  # one at a time: temporaries stay small
+            matrix[position:end, index] = column()
+        position = end
+    if position != lines:
+        raise RuntimeError(f"the population has {position} lines, not {lines}")
+    for index in range(len(FEATURE_NAMES)):
+        values = matrix[:, index]
+        missing = np.isnan(values)
+        if missing.any():
+            values[missing] = np.median(values[~missing]) if (~missing).any() else 0.0
+    return rows, matrix
+
+
+def _columns(
+    chunk: pa.Table, users: tuple[pa.Array, Any], accounts: tuple[pa.Array, Any]
+) -> tuple[Callable[[], Any], ...]:
+    """The features of a chunk of lines, each computed when called (as float32)."""
     import numpy as np
     import pyarrow as pa
 
     def amounts() -> Any:
-        return np.abs(population.column("cents").to_numpy()) / 100
+        return np.abs(chunk.column("cents").to_numpy()) / 100
 
     def signs() -> Any:
-        return np.sign(population.column("cents").to_numpy())
+        return np.sign(chunk.column("cents").to_numpy())
 
     def hours() -> Any:  # to the minute
-        seconds = population.column("entered_time").cast(pa.int32()).to_numpy(zero_copy_only=False)
+        seconds = chunk.column("entered_time").cast(pa.time32("s")).cast(pa.int32()).to_numpy(zero_copy_only=False)
         return np.asarray(seconds, dtype=np.float32) // 60 / 60
 
     def weekdays() -> Any:  # ISO: 1970-01-01 was a Thursday
-        entered = _days(population.column("entered_date"))
+        entered = _days(chunk.column("entered_date"))
         return np.where(np.isnan(entered), np.nan, (entered + 3) % 7 + 1)
 
     def lags() -> Any:
-        return _days(population.column("entered_date")) - _days(population.column("effective_date"))
+        return _days(chunk.column("entered_date")) - _days(chunk.column("effective_date"))
 
-    columns = (
-        lambda: np.log10(1 + amounts()),
-        signs,
-        hours,
-        weekdays,
-        lags,
-        lambda: _rarity(population.column("entered_by"), fold_case=True),
-        lambda: _rarity(population.column("account_number"), fold_case=False),
+    def as_float32(column: Callable[[], Any]) -> Callable[[], Any]:
+        return lambda: np.asarray(column(), dtype=np.float32)
+
+    return tuple(
+        as_float32(column)
+        for column in (
+            lambda: np.log10(1 + amounts()),
+            signs,
+            hours,
+            weekdays,
+            lags,
+            lambda: _rarity(chunk.column("entered_by"), *users),
+            lambda: _rarity(chunk.column("account_number"), *accounts),
+        )
     )
-    matrix = np.empty((population.num_rows, len(FEATURE_NAMES)), dtype=np.float32)
-    for index, column in enumerate(columns):  # one column at a time: the temporaries stay small
-        values = np.asarray(column(), dtype=np.float32)
-        missing = np.isnan(values)
-        if missing.any():
-            values[missing] = np.median(values[~missing]) if (~missing).any() else 0.0
-        matrix[:, index] = values
-    return population.column("row_number").to_numpy(), matrix
 
 
 @dataclass(frozen=True)
@@ -122,7 +160,7 @@ def most_anomalous(
     `contamination` share (at least one line) with the highest scores; None when there are no lines."""
     import numpy as np
     from sklearn import config_context
-    from sklearn.ensemble import IsolationForest  # scikit-learn itself is ~120 MB: imported once it is needed
+    from sklearn.ensemble import IsolationForest  # scikit-learn itself is ~90 MB: imported once it is needed
 
     flagged = max(1, int(len(rows) * contamination)) if len(rows) else 0
     if flagged == 0:

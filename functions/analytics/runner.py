@@ -1,9 +1,11 @@
 """A run of the journal-entry tests: read the population once, run each test, write flags and scores.
 
 The population (one general-ledger version) is read out of PostgreSQL once, with COPY, inside the
-job's transaction and under its row-level security, into an Arrow table; DuckDB runs every test over
-it in place, on all cores (the `Engine`). Each test knows how it runs (je_tests.py); the runner only
-decides whether it can (the fields it needs), runs it, and keeps what it flags in DuckDB (`FlagStore`).
+job's transaction and under its row-level security, block by block into a DuckDB table in the run's own
+database file; DuckDB runs every test over it, on all cores (the `Engine`). The population is never
+whole in Python's memory: DuckDB keeps what its budget holds and reads the rest back from its file.
+Each test knows how it runs (je_tests.py); the runner only decides whether it can (the fields it
+needs), runs it, and keeps what it flags in DuckDB (`FlagStore`).
 
 Memory: DuckDB's budget is a share of the instance (or AURA_ANALYTICS_MEMORY_MB); beyond it every
 operator the tests use spills to the run's temporary directory, and the statements that hold state per
@@ -20,14 +22,14 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from functions.analytics import je_tests, risk
-from functions.analytics.copy_out import read_table
+from functions.analytics.copy_out import copy_blocks
 from functions.analytics.je_tests import TESTS, Context, JeTest, NotApplicable, Params
 from shared.db.models_analytics import JeRun
 from shared.db.uow import UnitOfWork
@@ -47,10 +49,10 @@ DUCKDB_CONFIG: dict[str, str | bool | int | float | list[str]] = {
     "allocator_flush_threshold": "8MB",
     "allocator_bulk_deallocation_flush_threshold": "8MB",
 }
-# DuckDB's share of the instance: the rest holds the population (Arrow, outside DuckDB), the interpreter and
-# its libraries, the flags and the forest. Within it, a population gets what its size calls for (the tests of a
-# million lines ran in 96 MB, spilling a little, and more only made the process larger): beyond its budget
-# DuckDB spills to the run's temporary directory.
+# DuckDB's share of the instance: the rest holds the interpreter and its libraries, a block of the population
+# being read, and the forest (its features, one float32 row per line, and scikit-learn). Within it, a
+# population gets what its size calls for (the tests of a million lines ran in 96 MB, spilling a little, and
+# more only made the process larger): beyond its budget DuckDB spills to the run's temporary directory.
 BUDGET_SHARE = 0.25
 BUDGET_MIN_MB, BUDGET_MAX_MB = 64, 2048
 BUDGET_PER_MILLION_LINES_MB = 128
@@ -123,11 +125,29 @@ def population_types() -> dict[str, pa.DataType]:
     return {name: _arrow_type(kind) for name, kind in COLUMNS}
 
 
-def load_population(uow: UnitOfWork, dataset_id: Any) -> pa.Table:
-    """The dataset's lines as an Arrow table, read with COPY in the unit of work's transaction."""
+# The population's columns as DuckDB stores them (the dictionaries are DuckDB's own strings).
+_SQL_TYPES = {"int64": "BIGINT", "int32": "INTEGER", "date32": "DATE", "time32[s]": "TIME", "dictionary": "VARCHAR"}
+POPULATION_TABLE = "CREATE TABLE p ({})".format(
+    ", ".join(f"{name} {_SQL_TYPES.get(kind, 'VARCHAR')}" for name, kind in COLUMNS)
+)
+
+
+# How DuckDB reads the population's CSV as COPY writes it: NULL is an unquoted empty field, "" an empty string.
+CSV_OPTIONS = (
+    "header = false, auto_detect = false, delim = ',', quote = '\"', escape = '\"', nullstr = '',"
+    " allow_quoted_nulls = false, columns = {{{}}}".format(
+        ", ".join(f"'{name}': '{_SQL_TYPES.get(kind, 'VARCHAR')}'" for name, kind in COLUMNS)
+    )
+)
+# DuckDB's budget while it reads the population's CSV into its table, one thread: its reader needs more than
+# 64 MB, and more only keeps more of the table in memory before it goes to the file.
+LOAD_BUDGET_MB = 128
+
+
+def load_population(uow: UnitOfWork, dataset_id: Any) -> Iterator[bytes]:
+    """The dataset's lines as CSV blocks (COPY, in the unit of work's transaction)."""
     query = f"SELECT {SELECT_COLUMNS} FROM journal_lines WHERE dataset_id = %(dataset_id)s"  # nosec B608
-    types = population_types()
-    return read_table(uow, query, {"dataset_id": dataset_id}, list(types), types)
+    return copy_blocks(uow, query, {"dataset_id": dataset_id})
 
 
 # Each journal's debit total in cents, which ranking needs after the forest has narrowed the population.
@@ -138,21 +158,51 @@ DEBITS = (
 
 
 class Engine:
-    """DuckDB over one population (`p`): what the tests query (je_tests.Engine), with the memory they take
-    handed back between them. Use as a context manager; closing it removes its spill directory."""
+    """DuckDB over one population (the table `p`): what the tests query (je_tests.Engine), with the memory
+    they take handed back between them. Use as a context manager; closing it removes its spill directory."""
 
-    def __init__(self, population: pa.Table, context: Context) -> None:
+    def __init__(self, population: pa.Table | Iterable[bytes], context: Context) -> None:
+        """Over `population`: an Arrow table (small populations, tests), or the CSV blocks COPY hands over,
+        which go to a file in the run's temporary directory for DuckDB's own reader (then the file goes)."""
+        import duckdb
+        import pyarrow as pa
+
+        self.context = context
+        self.spill = tempfile.TemporaryDirectory(prefix="aura-je-")
+        # A database file of its own rather than an in-memory one: the population and the tables the run builds
+        # (its flags, the journals' debits) outlive a reconnect, and beyond the budget their blocks stay on disk.
+        self.database = str(Path(self.spill.name) / "run.duckdb")
+        self.has_debits = False
+        if isinstance(population, pa.Table):
+            self.budget_mb = memory_budget_mb(population.num_rows)
+            self.duck: duckdb.DuckDBPyConnection = duckdb.connect(self.database, config=self.config)
+            self.duck.execute(POPULATION_TABLE)
+            with self.registered("block", population):
+                self.duck.execute("INSERT INTO p BY NAME SELECT * FROM block")
+        else:
+            self._read_csv(population)
+        row = self.duck.execute("SELECT count(*) FROM p").fetchone()
+        self.lines = int(row[0]) if row else 0
+        self.budget_mb = memory_budget_mb(self.lines)
+        self.reconnect()  # what reading took, handed back; the population stays in the run's database file
+
+    def _read_csv(self, blocks: Iterable[bytes]) -> None:
+        """The CSV blocks written to a file, read by DuckDB into `p` (on one thread, within LOAD_BUDGET_MB),
+        and the file removed: the population is never whole in Python's memory."""
         import duckdb
 
-        self.population, self.context = population, context
-        self.spill = tempfile.TemporaryDirectory(prefix="aura-je-")
-        self.budget_mb = memory_budget_mb(population.num_rows)
-        # A database file of its own rather than an in-memory one: the tables the run builds (its flags, the
-        # journals' debits) outlive a reconnect, and beyond the budget their blocks go to disk.
-        self.database = str(Path(self.spill.name) / "run.duckdb")
-        self.duck: duckdb.DuckDBPyConnection = duckdb.connect(self.database, config=self.config)
-        self.duck.register("p", population)
-        self.has_debits = False
+        path = Path(self.spill.name) / "population.csv"
+        lines = 0
+        with path.open("wb") as out:
+            for block in blocks:
+                out.write(block)
+                lines += block.count(b"\n")  # about the lines (a quoted description may hold a line break)
+        self.budget_mb = min(memory_budget_mb(lines), LOAD_BUDGET_MB)
+        self.duck = duckdb.connect(self.database, config={**self.config, "threads": 1})
+        self.duck.execute(POPULATION_TABLE)
+        statement = f"INSERT INTO p SELECT * FROM read_csv($path, {CSV_OPTIONS})"  # noqa: S608  # nosec B608
+        self.duck.execute(statement, {"path": str(path)})
+        path.unlink()
 
     @property
     def config(self) -> dict[str, str | bool | int | float | list[str]]:
@@ -161,7 +211,7 @@ class Engine:
     @property
     def passes(self) -> int:
         share = self.budget_mb * 2**20 // 2
-        return max(1, -(-int(self.population.num_rows) * PASS_BYTES_PER_LINE // share))
+        return max(1, -(-self.lines * PASS_BYTES_PER_LINE // share))
 
     def __enter__(self) -> Engine:
         return self
@@ -175,6 +225,10 @@ class Engine:
 
     def query(self, sql: str, binds: dict[str, Any] | None = None) -> pa.Table:
         return self.duck.execute(sql, binds or {}).to_arrow_table()
+
+    def batches(self, sql: str, rows: int) -> Iterator[pa.RecordBatch]:
+        """The statement's result in Arrow batches of at most `rows` rows, as DuckDB produces them."""
+        yield from self.duck.execute(sql).to_arrow_reader(rows)
 
     @contextmanager
     def registered(self, name: str, table: pa.Table) -> Iterator[None]:
@@ -195,22 +249,14 @@ class Engine:
             self.duck.execute(DEBITS)
             self.has_debits = True
 
-    def narrow(self, columns: Sequence[str]) -> None:
-        """Keep only these columns of the population, and free the rest and DuckDB's memory (a new
-        connection); each journal's debits, which ranking needs, are kept first."""
-        self.keep_debits()
-        self.population = self.population.select(list(columns))
-        self.reconnect()
-
     def reconnect(self) -> None:
-        """A new DuckDB connection over the population (DuckDB keeps some of what statements took until
-        its connection closes), and what else was freed handed back to the system."""
+        """A new DuckDB connection to the run's database (DuckDB keeps what statements took, and the blocks
+        it cached, until its connection closes), and what else was freed handed back to the system."""
         import duckdb
         import pyarrow as pa
 
         self.duck.close()
         self.duck = duckdb.connect(self.database, config=self.config)
-        self.duck.register("p", self.population)
         pa.default_memory_pool().release_unused()
         _trim_heap()
 
@@ -316,15 +362,6 @@ def run_test(
     outcome.flagged_lines = flags.num_rows
     outcome.flagged_journals = int(pc.count_distinct(flags.column("journal_id")).as_py())
     return outcome, flags
-
-
-TEXT_COLUMNS = frozenset({"description", "header_description"})
-
-
-def reads_text(code: str, params: Params) -> bool:
-    """Whether the test reads a description (its needs, its parameters' keys, or one of them at least)."""
-    test = TESTS[code]
-    return bool(TEXT_COLUMNS & {*test.needed_fields(params), *test.needs_any})
 
 
 def execution_order(codes: Sequence[str]) -> list[str]:
@@ -603,16 +640,9 @@ def run_rules(
     started = time.perf_counter()
     execution.profile = engine.profile(run.tests, execution.params)
     started = _timed(stages, "profile", started)
-    engine.keep_debits()  # before a model narrows the population
-    # The tests that read the descriptions first; then the descriptions (the largest columns of a ledger
-    # with long texts) leave the population, and the statements that hold the most state run without them.
-    rules = sorted(
-        (code for code in run.tests if code not in execution.models),
-        key=lambda code: not reads_text(code, execution.params[code]),
-    )
+    engine.keep_debits()
+    rules = [code for code in run.tests if code not in execution.models]
     for index, code in enumerate(rules):
-        if not reads_text(code, execution.params[code]) and TEXT_COLUMNS & set(engine.population.column_names):
-            engine.narrow([name for name in engine.population.column_names if name not in TEXT_COLUMNS])
         started = time.perf_counter()
         outcome, flags = run_test(engine, code, execution.params[code], execution.profile, columns)
         outcome.seconds = round(time.perf_counter() - started, 3)
@@ -635,6 +665,7 @@ def run_models(uow: UnitOfWork, execution: Execution) -> None:
     written (COPY) in the unit of work's transaction."""
     engine, run, stages = execution.engine, execution.run, execution.stages
     profile = execution.profile or engine.profile(run.tests, execution.params)
+    engine.reconnect()  # what the rule tests took and the population's blocks DuckDB cached, back before the forest
     for code in execution.models:
         started = time.perf_counter()
         outcome, flags = run_test(engine, code, execution.params[code], profile)
@@ -649,7 +680,7 @@ def run_models(uow: UnitOfWork, execution: Execution) -> None:
     ran = [code for code in run.tests if execution.outcomes[code].status == "ran"]
     write_journal_risks(uow, run, execution.store, ran)
     _timed(stages, "score_and_write", started)
-    log.info("je tests of %s lines: %s", engine.population.num_rows, stages)
+    log.info("je tests of %s lines: %s", engine.lines, stages)
 
 
 def execute(

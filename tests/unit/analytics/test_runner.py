@@ -3,8 +3,9 @@ counts. The populations are built in memory as in test_je_sql.py."""
 
 from __future__ import annotations
 
+import math
 import os
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 
 import pyarrow as pa
@@ -72,14 +73,47 @@ def test_a_test_that_finds_it_cannot_run_is_not_applicable() -> None:
     assert (gaps.status, gaps.missing_fields, gaps.parameters) == ("not_applicable", ["journal_id (numeric)"], {})
 
 
-def test_narrowing_the_population_keeps_each_journal_s_debits_for_ranking() -> None:
-    table = population(journal("J1", 500, -500), journal("J2", 700, 100, -800))
-    with runner.Engine(table, FY) as engine:
-        engine.narrow(("row_number", "journal_id"))
-        assert engine.population.column_names == ["row_number", "journal_id"]
+def test_a_population_copied_in_csv_blocks_is_one_table_with_each_journal_s_debits() -> None:
+    # As COPY writes them (the runner's column order): NULL is an unquoted empty field, "" an empty string.
+    blocks = [
+        b'2,J1,1,4000,500,2025-03-03,2025-03-04,09:30:00,ann,,,03,,"",\n3,J1,2,1000,-500,2025-03-03,,,ann,,,03,,,\n',
+        b'4,J2,1,4000,700,2025-03-05,2025-03-05,23:59:59,Bob,ann,,03,,"a, ""quoted"" text",\n'
+        b"5,J2,2,4100,100,2025-03-05,,,,,,03,,,\n6,J2,3,1000,-800,2025-03-05,,,,,,03,,,\n",
+    ]
+    with runner.Engine(iter(blocks), FY) as engine:
+        assert engine.lines == 5
         debits = dict(zip(*engine.journal_debits().to_pydict().values(), strict=True))
         assert debits == {"J1": 500, "J2": 800}
-        assert engine.query("SELECT count(*) AS n FROM p").to_pylist() == [{"n": 5}]
+        engine.reconnect()  # the population is DuckDB's own table: it outlives a new connection
+        lines = engine.query("SELECT * FROM p ORDER BY row_number").to_pylist()
+    assert [line["description"] for line in lines] == ["", None, 'a, "quoted" text', None, None]
+    assert lines[0]["entered_time"] == time(9, 30) and lines[1]["entered_time"] is None
+    assert [line["entered_by"] for line in lines] == ["ann", "ann", "Bob", None, None]
+
+
+def test_the_forest_s_features_are_the_same_in_one_batch_or_many() -> None:
+    from functions.analytics import outliers
+
+    users = [" Ann", "ann", "BOB", "", None, "carl "]
+    lines = [
+        line(f"J{i}", 1_000 * (i + 1) * (-1) ** i, entered_by=users[i % len(users)], entered_time=time(8 + i % 9, i))
+        for i in range(40)
+    ]
+    lines[3]["entered_time"] = None  # a missing hour takes the median
+    with runner.Engine(population(*lines), FY) as engine:
+        counted = {
+            column: engine.query(f"SELECT {column} AS value, count(*) AS lines FROM p GROUP BY 1")  # noqa: S608
+            for column in outliers.RARITY_COLUMNS
+        }
+        whole = outliers.features(engine.lines, engine.batches(outliers.FEATURE_QUERY, 1_000), counted)
+        pieces = outliers.features(engine.lines, engine.batches(outliers.FEATURE_QUERY, 7), counted)
+    assert (whole[0] == pieces[0]).all() and (whole[1] == pieces[1]).all()
+    assert list(whole[0]) == sorted(whole[0])  # in row order
+    rarity = dict(zip(whole[0], whole[1][:, outliers.FEATURE_NAMES.index("user_rarity")], strict=True))
+    # " Ann" and "ann" are one user of 14 lines; blank and missing users have no rarity (the median instead)
+    assert rarity[whole[0][0]] == rarity[whole[0][1]] == pytest.approx(math.log10(14), abs=1e-6)
+    hours = whole[1][:, outliers.FEATURE_NAMES.index("entry_hour")]
+    assert not any(math.isnan(h) for h in hours)
 
 
 # --- the engine's memory budget -------------------------------------------------------------------
