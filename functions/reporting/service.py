@@ -288,9 +288,8 @@ def sign_report(
         )
     )
     with open_uow() as uow:
+        # Checked again under the row's lock: a concurrent signature or a new draft since the first step wins.
         report = _signable(uow, principal, engagement_id, report_id, for_update=True)
-        if report.version != version:  # pragma: no cover - a version never changes; kept as a guard
-            raise Conflict("The report changed while it was being signed", code="report_changed")
         name = blob_name(report)
         stored = get_storage().put(SIGNED_CONTAINER, name, data, content_type=PDF)
         report.status = "signed"
