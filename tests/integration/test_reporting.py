@@ -269,3 +269,20 @@ def test_wrong_signing_passwords_run_into_the_same_sign_in_delay() -> None:
         assert "Retry-After" in waiting.headers
         assert request("POST", "auth/login", json_body={"email": email, "password": PASSWORD}).status == 429
     assert state(ws, report["id"])[0]["status"] == "approved"
+
+
+def test_a_draft_taken_while_the_partner_signs_wins_and_nothing_is_signed() -> None:
+    ws, people = team()
+    report = approved(ws, people)
+
+    class Racing(FakeProvider):
+        def sign(self, request: esign.SignatureRequest) -> esign.Signature:
+            draft(ws, people["senior"])  # between the first checks and the writes
+            return super().sign(request)
+
+    with esign.use(Racing()):
+        reply = ws.call("POST", f"reports/{report['id']}/sign", people["partner"], json_body={})
+    assert (reply.status, reply.json()["code"]) == (409, "report_not_approved")
+    fields, gates, audited = state(ws, report["id"])
+    assert (fields["status"], fields["sha256"], audited) == ("superseded", None, 0)
+    assert "partner_signed" not in gates
