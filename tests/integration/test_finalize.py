@@ -211,3 +211,19 @@ def report_status(ws: Workspace, report_id: str) -> str:
         report = uow.session.get(Report, uuid.UUID(report_id))
         assert report is not None
         return report.status
+
+
+def test_a_signed_copy_changed_before_finalize_is_not_archived() -> None:
+    ws, people = team()
+    report = signed_report(ws, people)
+    with UnitOfWork(firm_id=ws.firm_id, system=True) as uow:
+        row = uow.session.get(Report, uuid.UUID(report["id"]))
+        assert row is not None and row.blob_name is not None
+        name = row.blob_name
+    get_storage().put("evidence", name, b"%PDF-1.7 swapped before finalize")
+    assert ws.call("GET", f"reports/{report['id']}/verification", people["senior"]).json()["matches"] is False
+    with pytest.raises(RuntimeError, match="no longer matches its signature"):
+        finalize(ws, people)
+    with UnitOfWork(firm_id=ws.firm_id, system=True) as uow:
+        assert uow.session.scalars(select(ReportArchive)).all() == []
+    assert not get_storage().exists("reports", name)
