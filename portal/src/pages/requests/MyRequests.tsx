@@ -34,7 +34,7 @@ export function MyRequests() {
   return (
     <div>
       <PageHeader title={isClientUser ? 'My requests' : 'Client requests'} />
-      {summary.data && <RequestCounts summary={summary.data} title="My request counts" />}
+      {summary.data && <RequestCounts summary={summary.data} />}
       <div className="form-row" style={{ maxWidth: 640, margin: '8px 0' }}>
         <label>
           Status

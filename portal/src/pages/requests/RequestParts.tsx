@@ -29,9 +29,9 @@ export function RequestStatus({ request, isClient }: { request: Pick<RequestRead
 }
 
 /** The counts of the PBC list: overdue, waiting for acceptance, waiting on the client. */
-export function RequestCounts({ summary, title, to }: { summary: RequestSummary; title: string; to?: string }) {
+export function RequestCounts({ summary, to }: { summary: RequestSummary; to?: string }) {
   return (
-    <div aria-label={title}>
+    <div>
       <div className="rq-counts">
         <div className="rq-count" data-testid="requests-overdue">
           <strong>{summary.overdue}</strong>

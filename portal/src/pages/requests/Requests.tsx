@@ -59,7 +59,7 @@ export function Requests() {
         )}
       </div>
       {locked && <p className="notice">This engagement is finalized: its requests are read-only.</p>}
-      {summary.data && <RequestCounts summary={summary.data} title="Request counts" />}
+      {summary.data && <RequestCounts summary={summary.data} />}
       {creating && <NewRequestForm engagementId={engagementId} clientId={engagement.client_id} onDone={(id) => {
         setCreating(false)
         if (id) setSearch({ request: id })

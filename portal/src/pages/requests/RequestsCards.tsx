@@ -15,7 +15,7 @@ export function HomeRequests() {
   return (
     <section className="panel" aria-labelledby="home-requests">
       <h2 id="home-requests" style={{ marginTop: 0 }}>
-        {isClientUser ? 'What your auditors asked you for' : 'Client requests'}
+        {isClientUser ? 'What your auditors asked you for' : 'Requests (PBC list)'}
       </h2>
       {summary.isPending ? (
         <Loading label="Counting the requests…" />
@@ -23,7 +23,7 @@ export function HomeRequests() {
         // Not an alert: a dashboard's side panel must not shout over the page's own errors.
         <div className="muted small">The requests cannot be counted just now.</div>
       ) : (
-        <RequestCounts summary={summary.data} title="Client request counts" to="/requests" />
+        <RequestCounts summary={summary.data} to="/requests" />
       )}
     </section>
   )
@@ -38,7 +38,7 @@ export function EngagementRequests({ engagementId }: { engagementId: string }) {
   return (
     <section className="panel" aria-labelledby="engagement-requests">
       <h2 id="engagement-requests" style={{ marginTop: 0 }}>
-        Client requests
+        Requests (PBC list)
       </h2>
       {summary.isPending ? (
         <Loading label="Counting the requests…" />
@@ -46,7 +46,7 @@ export function EngagementRequests({ engagementId }: { engagementId: string }) {
         // Not an alert: a dashboard's side panel must not shout over the page's own errors.
         <div className="muted small">The requests cannot be counted just now.</div>
       ) : (
-        <RequestCounts summary={summary.data} title="Engagement request counts" to={`/engagements/${engagementId}/requests`} />
+        <RequestCounts summary={summary.data} to={`/engagements/${engagementId}/requests`} />
       )}
     </section>
   )
