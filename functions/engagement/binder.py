@@ -12,6 +12,7 @@ What a new version does to sign-offs is in signoff_rules.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -133,9 +134,45 @@ def _view(uow: UnitOfWork, node: BinderNode) -> NodeView:
     )
 
 
+# Everything the binder tree shows, as text digests computed in the database: the nodes' columns (not their
+# content, which the tree does not show), every sign-off with its signer's name, and the evidence links.
+# Any change to what GET .../binder answers changes one of them; over-counting (a cleared sign-off) only
+# costs a 200 where a 304 would have done.
+_BINDER_DIGEST = text(
+    """
+    SELECT
+      (SELECT md5(coalesce(string_agg(ROW(n.id, n.parent_id, n.kind, n.index_code, n.title, n.position,
+                                           n.version, n.evidence_id, n.updated_by, n.updated_at)::text,
+                                       ',' ORDER BY n.id), ''))
+         FROM binder_nodes n WHERE n.engagement_id = :engagement),
+      (SELECT md5(coalesce(string_agg(ROW(s.id, s.node_id, s.step, s.user_id, s.node_version, s.signed_at,
+                                           s.cleared_at, u.display_name, u.email)::text,
+                                       ',' ORDER BY s.id), ''))
+         FROM signoffs s JOIN users u ON u.id = s.user_id WHERE s.engagement_id = :engagement),
+      (SELECT md5(coalesce(string_agg(ROW(e.node_id, e.evidence_id, e.linked_at)::text,
+                                       ',' ORDER BY e.node_id, e.evidence_id), ''))
+         FROM node_evidence e WHERE e.engagement_id = :engagement)
+    """
+)
+
+
+def binder_validator_or_raise(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> str:
+    """The binder's ETag, from one aggregate statement rather than from the built tree, so a poll that
+    still holds it is answered before anything is built. Checks access first (404 like the binder)."""
+    require(uow, principal=principal, engagement_id=engagement_id)
+    digests = uow.session.execute(_BINDER_DIGEST, {"engagement": engagement_id}).one()
+    joined = "|".join([str(engagement_id), *(str(d) for d in digests)])
+    return '"b-' + hashlib.sha256(joined.encode()).hexdigest()[:32] + '"'
+
+
 def get_binder_or_raise(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> list[NodeView]:
     """Every node of the engagement's binder in display order, with sign-off state and evidence."""
     require(uow, principal=principal, engagement_id=engagement_id)
+    return binder_views(uow=uow, engagement_id=engagement_id)
+
+
+def binder_views(*, uow: UnitOfWork, engagement_id: uuid.UUID) -> list[NodeView]:
+    """The binder of an engagement whose access the caller's unit of work has already checked."""
     nodes = uow.session.scalars(
         select(BinderNode)
         .where(BinderNode.engagement_id == engagement_id)

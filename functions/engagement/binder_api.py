@@ -101,6 +101,10 @@ def _evidence(view: EvidenceView) -> schemas.EvidenceRead:
     )
 
 
+def _held(call: Call) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in (call.request.headers.get("If-None-Match") or "").split(",")}
+
+
 def _conditional(call: Call, model: BaseModel) -> func.HttpResponse:
     """The response with an ETag of its body, or 304 when the caller already holds that body.
 
@@ -109,7 +113,7 @@ def _conditional(call: Call, model: BaseModel) -> func.HttpResponse:
     payload = model.model_dump_json(by_alias=True)
     etag = '"' + hashlib.sha256(payload.encode()).hexdigest()[:32] + '"'
     headers = {"ETag": etag, "Cache-Control": NO_STORE}  # the portal keeps the ETag itself
-    held = {tag.strip().removeprefix("W/") for tag in (call.request.headers.get("If-None-Match") or "").split(",")}
+    held = _held(call)
     if etag in held or "*" in held:
         return func.HttpResponse(status_code=304, headers=headers)
     return func.HttpResponse(payload, status_code=200, headers={**headers, "Content-Type": "application/json"})
@@ -139,8 +143,16 @@ def _ids(call: Call, *names: str) -> dict[str, uuid.UUID]:
 def get_binder(call: Call) -> func.HttpResponse:
     engagement_id = call.route_uuid("engagement_id")
     with call.uow() as uow:
-        views = binder.get_binder_or_raise(uow=uow, principal=call.user, engagement_id=engagement_id)
-        return _conditional(call, schemas.BinderRead(engagement_id=engagement_id, nodes=_tree(views)))
+        # The validator comes from one aggregate statement, so a poll that holds it gets its 304 before
+        # the tree is read and serialised; otherwise the tree goes out with that same ETag.
+        etag = binder.binder_validator_or_raise(uow=uow, principal=call.user, engagement_id=engagement_id)
+        headers = {"ETag": etag, "Cache-Control": NO_STORE}  # the portal keeps the ETag itself
+        held = _held(call)
+        if etag in held or "*" in held:
+            return func.HttpResponse(status_code=304, headers=headers)
+        views = binder.binder_views(uow=uow, engagement_id=engagement_id)
+        payload = schemas.BinderRead(engagement_id=engagement_id, nodes=_tree(views)).model_dump_json(by_alias=True)
+        return func.HttpResponse(payload, status_code=200, headers={**headers, "Content-Type": "application/json"})
 
 
 @endpoint(
