@@ -92,7 +92,7 @@ export function QcPage() {
       </PageHeader>
       <ErrorMessage error={run.error} title="The QC checks did not run" />
       {outcome && (
-        <div className="success" role="status">
+        <div className="notice" role="status">
           {outcome}
         </div>
       )}

@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react'
+import { fireEvent, screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { session } from '../../auth/session'
@@ -69,6 +69,12 @@ describe('ReportPage', () => {
     const frame = await screen.findByTitle('The report, version 1 (PDF)')
     expect(frame).toHaveAttribute('src', 'blob:report')
     expect(calls.some((c) => c.path === '/api/engagements/e-1/reports/r-1/pdf')).toBe(true)
+    // Where the content policy refuses the blob frame, the page says so instead of showing a broken frame.
+    const violation = new Event('securitypolicyviolation') as SecurityPolicyViolationEvent
+    Object.defineProperties(violation, { blockedURI: { value: 'blob' }, effectiveDirective: { value: 'frame-src' } })
+    fireEvent(document, violation)
+    expect(await screen.findByText(/content policy does not allow showing the PDF inside the page/)).toBeInTheDocument()
+    expect(screen.queryByTitle('The report, version 1 (PDF)')).not.toBeInTheDocument()
     expect(screen.queryByRole('form', { name: 'Sign the report' })).not.toBeInTheDocument()
     await userEvent.click(screen.getByRole('button', { name: 'Approve the report' }))
     expect(await screen.findByText('Version 1 approved.')).toBeInTheDocument()

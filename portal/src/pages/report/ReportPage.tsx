@@ -188,7 +188,7 @@ function ReportPanel({
       )}
       <PdfPreview engagementId={engagement.id} report={report} />
       {mayApprove && (
-        <div className="form-actions">
+        <div className="form-actions report-panel-actions">
           <button type="button" className="primary" disabled={approve.isPending} onClick={() => approve.mutate()}>
             {approve.isPending ? 'Approving…' : 'Approve the report'}
           </button>
@@ -246,6 +246,15 @@ function Signature({ sha256, signedBy, signedAt }: { sha256: string; signedBy: s
 function PdfPreview({ engagementId, report }: { engagementId: string; report: ReportRead }) {
   const [open, setOpen] = useState(false)
   const [url, setUrl] = useState<string | null>(null)
+  // The portal's content policy may not allow a blob: frame (frame-src); the browser says so with an event.
+  const [blocked, setBlocked] = useState(false)
+  useEffect(() => {
+    const onViolation = (event: SecurityPolicyViolationEvent) => {
+      if (event.blockedURI.startsWith('blob') || /^(frame|child)-src/.test(event.effectiveDirective)) setBlocked(true)
+    }
+    document.addEventListener('securitypolicyviolation', onViolation)
+    return () => document.removeEventListener('securitypolicyviolation', onViolation)
+  }, [])
   const pdf = useQuery({
     queryKey: ['reports', engagementId, report.id, 'pdf', report.status],
     queryFn: () => fetchPdf(engagementId, report.id),
@@ -275,6 +284,10 @@ function PdfPreview({ engagementId, report }: { engagementId: string; report: Re
           <Loading label="Making the PDF…" />
         ) : pdf.isError ? (
           <ErrorMessage error={pdf.error} title="The PDF could not be shown" />
+        ) : blocked ? (
+          <div className="notice" role="status">
+            This portal’s content policy does not allow showing the PDF inside the page. Download it to read it.
+          </div>
         ) : url ? (
           <iframe className="report-frame" title={`The report, version ${report.version} (PDF)`} src={url} />
         ) : null)}
