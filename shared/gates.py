@@ -3,7 +3,9 @@
 The checks belong to other capabilities (QC runs the gate, reporting approves and signs the report),
 which may run in other Function Apps. They record their verdicts here with `record`; the engagement
 capability asks `readiness` when someone finalizes. Until a capability has recorded its verdict the
-answer is "not ready", with the reason, so nothing is finalized on a missing check.
+answer is "not ready", with the reason, so nothing is finalized on a missing check. A satisfied QC
+verdict counts only while it still describes the engagement: when something a QC policy reads changed
+after the run (shared/qc_freshness.py), the answer is "not ready" until QC runs again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
+from shared import qc_freshness
 from shared.db.models_engagement import EngagementGate
 from shared.db.uow import UnitOfWork
 
@@ -41,6 +44,10 @@ def readiness(uow: UnitOfWork, *, engagement_id: uuid.UUID) -> Readiness:
         if verdict is None or not verdict.satisfied:
             detail = f": {verdict.detail}" if verdict is not None and verdict.detail else ""
             reasons.append(f"{missing}{detail}")
+        elif gate == "qc":
+            changes = qc_freshness.changes_since_run(uow, firm_id=verdict.firm_id, engagement_id=engagement_id)
+            if changes:
+                reasons.append(f"{missing}: {qc_freshness.stale_reason(changes)}")
     return Readiness(ready=not reasons, reasons=reasons)
 
 

@@ -2,6 +2,7 @@
 
 The routes declare no firm permission: the service asks `require`, so client users and people who
 may not see the engagement get 404, and a role on the engagement that lacks qc.run or qc.waive 403.
+The writes list that 403 among their errors, so the OpenAPI document shows it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def _waiver(waiver: QcWaiver, name: str) -> schemas.WaiverRead:
     summary="Run every QC policy on the engagement as it stands; keeps the run and records the QC gate",
     tags=TAGS,
     response=schemas.QcRunRead,
-    errors=[404, 409],
+    errors=[403, 404, 409],
 )
 def run_qc(call: Call) -> schemas.QcRunRead:
     with call.uow() as uow:
@@ -76,7 +77,7 @@ def get_qc(call: Call) -> schemas.QcRunRead:
     body=schemas.WaiverCreate,
     response=schemas.WaiverRead,
     status=201,
-    errors=[404, 409],
+    errors=[403, 404, 409],
 )
 def create_qc_waiver(call: Call) -> schemas.WaiverRead:
     body: schemas.WaiverCreate = call.body
@@ -115,7 +116,7 @@ def list_qc_waivers(call: Call) -> schemas.WaiverList:
     summary="Withdraw a waiver (engagement partner or QC reviewer); audit-logged",
     tags=TAGS,
     status=204,
-    errors=[404, 409],
+    errors=[403, 404, 409],
 )
 def withdraw_qc_waiver(call: Call) -> None:
     with call.uow() as uow:

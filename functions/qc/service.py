@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from functions.qc import policies, reads, waivers
-from shared import audit_log, clock, gates
+from shared import audit_log, clock, gates, qc_freshness
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.bus.events import EngagementStatusChanged
@@ -96,6 +96,9 @@ def run_qc(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -
         permission=Permission.QC_RUN,
         refusal=RUN_REFUSAL,
     )
+    # Where the engagement's audit trail stood before the snapshot is read: a change after this point may be
+    # missing from the verdict, and shared/gates.readiness then calls the gate stale (shared/qc_freshness.py).
+    as_of = qc_freshness.position(uow, firm_id=access.engagement.firm_id, engagement_id=engagement_id)
     state = reads.snapshot(uow, engagement_id=engagement_id)
     active = {waiver.policy: _as_waiver(waiver) for waiver in _waivers(uow, access).active}
     results = policies.evaluate(state, active)
@@ -119,13 +122,14 @@ def run_qc(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -
     )
     record(
         uow,
-        "qc.run",
+        qc_freshness.RUN_ACTION,
         engagement_id=engagement_id,
         target_type="qc_run",
         target_id=run.id,
         passed=passed,
         failed=failed,
         waived=[result.code for result in results if result.status == "waived"],
+        as_of=as_of,
     )
     uow.commit()
     return run
