@@ -47,7 +47,8 @@ describe('financial analysis', () => {
   it('shows the ratios and the flux of a mapped trial balance', async () => {
     await signIn(page, config.manager)
     await page.getByRole('link', { name: 'New engagement' }).click()
-    await page.getByLabel('Client').selectOption({ label: config.clientName })
+    await page.waitForURL(/\/engagements\/new$/)
+    await page.getByRole('combobox', { name: /^Client/ }).selectOption({ label: config.clientName })
     await page.getByLabel('Name', { exact: true }).fill('Analysis FY2026 audit')
     await page.getByLabel('Period start').fill('2026-01-01')
     await page.getByLabel('Period end').fill('2026-12-31')
