@@ -75,7 +75,7 @@ export function Versions({ engagementId }: { engagementId: string }) {
       header: 'File',
       render: (d) =>
         mayDownload ? (
-          <button type="button" className="link" title={`Download the original ${d.filename}`} disabled={original.isPending} onClick={(e) => {
+          <button type="button" className="link" aria-label={`Download the original ${d.filename}`} title="Download the file as it was uploaded" disabled={original.isPending} onClick={(e) => {
               e.stopPropagation()
               original.mutate(d)
             }}>
