@@ -14,6 +14,7 @@ from shared import gates
 from shared.db.models import AuditRecord
 from shared.db.uow import UnitOfWork
 from tests.engagement_support import Person, Workspace, workspace
+from tests.ingestion_support import loaded
 from tests.integration.test_qc import REASON
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
@@ -151,3 +152,12 @@ def test_a_run_keeps_the_audit_position_it_read_the_engagement_at() -> None:
     # `as_of` is the engagement's newest record when the run started reading: the review sign-off.
     assert run.data["as_of"] == before[-1]
     assert [row.action for row in rows if row.id == run.data["as_of"]] == ["workpaper.signed"]
+
+
+def test_client_data_loaded_by_the_ingestion_job_after_a_passing_run_makes_it_stale() -> None:
+    ws, _, _ = passing()
+    tb = b"Account Number,Account Name,Closing Balance\n1000,Cash at bank,500.00\n4000,Sales,-500.00\n"
+    loaded(ws, ws.admin, "trial_balance", tb)  # written by the job, in the firm's audit chain
+    assert qc_reasons(ws) == stale("client data was loaded")
+    assert run_qc(ws, ws.admin) is True
+    assert qc_reasons(ws) == []
