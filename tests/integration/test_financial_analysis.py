@@ -322,3 +322,33 @@ def test_trends_equal_the_ledgers_sums_per_month() -> None:
         assert chart.status == 200
         assert chart.headers["Content-Type"] == "image/png"
         assert chart.body.startswith(b"\x89PNG\r\n\x1a\n") and len(chart.body) > 5000
+
+
+# Opening balances compare the balance sheet only: a revenue account opens at zero, which says nothing
+# about last year's sales.
+OPENING_TB = b"""Account Number,Account Name,Opening Balance,Closing Balance
+1000,Cash at bank,8000.00,13500.00
+2000,Trade creditors,-6000.00,-5300.00
+3000,Share capital,-2000.00,-2000.00
+4000,Sales,0.00,-50000.00
+5000,Cost of goods sold,0.00,43800.00
+"""
+
+
+def test_opening_balances_compare_the_balance_sheet_only() -> None:
+    ws = workspace()
+    loaded(ws, ws.admin, "trial_balance", OPENING_TB)
+    reply = ws.call("POST", "mapping/suggest", ws.admin)
+    deliver(reply.json()["job_id"])
+    assert ws.call("POST", "mapping/confirm", ws.admin, json_body={"all_suggested": True}).status == 200
+    result = analysis(ws)
+    assert result["comparatives"] == "opening_balances"
+    lines = {line["key"]: line for line in result["flux"]}
+    # 13,500 against 8,000 opening; creditors 5,300 against 6,000 (presented as credits).
+    assert (lines["account:1000"]["prior"], lines["account:1000"]["flagged"]) == ("8000.00", True)
+    assert (lines["account:2000"]["current"], lines["account:2000"]["change"]) == ("5300.00", "-700.00")
+    assert (lines["account:4000"]["prior"], lines["account:4000"]["flagged"]) == (None, False)
+    assert lines["caption:revenue.revenue"]["prior"] is None
+    ratios = {r["code"]: r for r in result["ratios"]}
+    # 13,500 / 5,300 = 2.54716..; no prior-year ratios from opening balances
+    assert (ratios["current_ratio"]["value"], ratios["current_ratio"]["prior"]) == ("2.5472", None)
