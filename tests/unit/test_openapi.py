@@ -118,7 +118,9 @@ def test_protected_endpoints_list_401_and_403_when_a_permission_is_needed(docume
             continue
         responses = document["paths"][_path(spec)][spec.method.lower()]["responses"]
         assert "401" in responses, name
-        assert ("403" in responses) == (spec.permission is not None), name
+        # A permission checked at the HTTP layer, or a role refusal the service makes and the endpoint declares
+        # (QC's run and waivers: client users get 404 there, so no firm permission can sit in front).
+        assert ("403" in responses) == (spec.permission is not None or 403 in spec.errors), name
     assert "403" in document["paths"]["/api/users"]["post"]["responses"]
     assert "403" not in document["paths"]["/api/auth/me"]["get"]["responses"]
 
