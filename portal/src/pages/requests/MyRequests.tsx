@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
-import { useNavigate } from 'react-router'
+import { useNavigate, useSearchParams } from 'react-router'
 import { api, ok } from '../../api/client'
 import { useAuth } from '../../auth/AuthProvider'
 import { DataTable, type Column } from '../../ui/DataTable'
@@ -14,7 +14,11 @@ import { RequestCounts, RequestStatus, requestKeys } from './RequestParts'
 export function MyRequests() {
   const { isClientUser } = useAuth()
   const navigate = useNavigate()
-  const [status, setStatus] = useState<Status | ''>(isClientUser ? '' : 'submitted')
+  // From the address (the home page links to ?status=submitted), not from who is signed in: the
+  // session may still be restoring on the first render.
+  const [search, setSearch] = useSearchParams()
+  const status = (search.get('status') ?? '') as Status | ''
+  const setStatus = (value: Status | '') => setSearch(value ? { status: value } : {}, { replace: true })
   const [onlyMine, setOnlyMine] = useState(true)
   const list = useQuery({
     queryKey: [...requestKeys.all, 'mine', onlyMine, status],

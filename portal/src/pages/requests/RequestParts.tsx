@@ -22,7 +22,7 @@ export const requestKeys = {
 export function RequestStatus({ request, isClient }: { request: Pick<RequestRead, 'status' | 'overdue'>; isClient: boolean }) {
   return (
     <span>
-      <span className={`badge badge-${request.status}`}>{statusLabel(request.status, isClient)}</span>
+      <span className={`badge rq-status badge-${request.status}`}>{statusLabel(request.status, isClient)}</span>
       {request.overdue && <span className="badge badge-overdue">Overdue</span>}
     </span>
   )
@@ -81,20 +81,25 @@ export function RequestPanel({
       ),
   })
   const refresh = () => queryClient.invalidateQueries({ queryKey: requestKeys.all })
+  // A decision answers with the request as it now is: shown at once, then the lists and counts reload.
+  const decided = (result: RequestDetail) => {
+    queryClient.setQueryData(requestKeys.detail(engagementId, requestId), result)
+    return refresh()
+  }
   const [reason, setReason] = useState('')
   const [reasonError, setReasonError] = useState<string | null>(null)
   const [comment, setComment] = useState('')
   const path = { engagement_id: engagementId, request_id: requestId }
   const accept = useMutation({
     mutationFn: () => ok(api.POST('/api/engagements/{engagement_id}/requests/{request_id}/accept', { params: { path } })),
-    onSuccess: refresh,
+    onSuccess: decided,
   })
   const giveBack = useMutation({
     mutationFn: (text: string) =>
       ok(api.POST('/api/engagements/{engagement_id}/requests/{request_id}/return', { params: { path }, body: { reason: text } })),
-    onSuccess: () => {
+    onSuccess: (result) => {
       setReason('')
-      return refresh()
+      return decided(result)
     },
   })
   const addComment = useMutation({

@@ -168,6 +168,17 @@ describe('Requests (the engagement tab)', () => {
 })
 
 describe('MyRequests (across engagements)', () => {
+  it('filters by the status in the address, as the home page links to the submissions waiting', async () => {
+    const calls = mockApi({
+      'GET /api/requests': { body: { items: [request({ status: 'submitted', overdue: false })], page: 1, page_size: 500, total: 1 } },
+      'GET /api/requests/summary': { body: SUMMARY },
+    })
+    renderPage(<MyRequests />, { route: '/requests', path: '/requests?status=submitted' })
+    expect(await screen.findByRole('row', { name: /Bank confirmations/ })).toHaveTextContent('Submitted, waiting for acceptance')
+    expect(calls.find((c) => c.path === '/api/requests')?.search.get('status')).toBe('submitted')
+    expect(screen.getByLabelText('Status')).toHaveValue('submitted')
+  })
+
   it("lists a client contact's own requests and opens one in its engagement", async () => {
     const calls = mockApi({
       'GET /api/requests': { body: { items: [request({ engagement_id: 'e-7', engagement_name: 'Acme FY2026' })], page: 1, page_size: 500, total: 1 } },
@@ -179,6 +190,7 @@ describe('MyRequests (across engagements)', () => {
     expect(row).toHaveTextContent('Acme FY2026')
     expect(row).toHaveTextContent('Overdue')
     expect(calls.find((c) => c.path === '/api/requests')?.search.get('mine')).toBe('true')
+    expect(calls.find((c) => c.path === '/api/requests')?.search.get('status')).toBeNull() // all statuses
     await userEvent.click(within(row).getByText('Bank confirmations'))
     await waitFor(() => expect(router.state.location.pathname).toBe('/engagements/e-7/requests'))
     expect(router.state.location.search).toBe('?request=r-1')

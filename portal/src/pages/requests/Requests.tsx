@@ -36,7 +36,8 @@ export function Requests() {
   })
   const mayAsk = !isClientUser && !locked && can('engagement.update')
   const mayDecide = !isClientUser && can('workpaper.review')
-  const maySend = isClientUser || can('data.upload')
+  // The client answers; the API also takes a file from the team (sent on the client's behalf), the screen does not offer it.
+  const maySend = isClientUser
 
   const columns: Column<RequestRead>[] = [
     { key: 'title', header: 'Request', render: (r) => r.title, sortValue: (r) => r.title },

@@ -23,7 +23,7 @@ export function HomeRequests() {
         // Not an alert: a dashboard's side panel must not shout over the page's own errors.
         <div className="muted small">The requests cannot be counted just now.</div>
       ) : (
-        <RequestCounts summary={summary.data} to="/requests" />
+        <RequestCounts summary={summary.data} to={isClientUser ? '/requests' : '/requests?status=submitted'} />
       )}
     </section>
   )
