@@ -37,12 +37,22 @@ LARGE = 2_000_000  # above it, one run and no baseline unless asked
 
 
 def run_job_in_child(job_id: str) -> dict[str, Any]:
-    """The job in a worker of its own, with the environment the Function Apps have (infra/main.tf:
-    two malloc arenas); it must succeed."""
+    """The job in a worker of its own, with the environment the Function Apps have (infra/main.tf: two malloc
+    arenas; requirements.txt: no pandas, which only the development tools install); it must succeed."""
+    import tempfile
+
     from tools import job_child
 
-    env = {**os.environ, "MALLOC_ARENA_MAX": "2", "AURA_ANALYTICS_TRACE_RSS": "1"}  # peak memory per stage
-    report = job_child.run(job_id, env=env)
+    with tempfile.TemporaryDirectory(prefix="aura-bench-no-pandas-") as folder:
+        # DuckDB and scikit-learn import pandas whenever it is installed (about 40 MB of a worker's memory); the
+        # Function Apps do not install it, so neither does the measured worker have it.
+        (Path(folder) / "pandas").mkdir()
+        (Path(folder) / "pandas" / "__init__.py").write_text(
+            'raise ImportError("pandas is not installed in the Function Apps")\n', encoding="utf-8"
+        )
+        path = os.pathsep.join(p for p in (folder, os.environ.get("PYTHONPATH", "")) if p)
+        env = {**os.environ, "MALLOC_ARENA_MAX": "2", "AURA_ANALYTICS_TRACE_RSS": "1", "PYTHONPATH": path}
+        report = job_child.run(job_id, env=env)  # AURA_ANALYTICS_TRACE_RSS: the peak memory of each stage
     if report["status"] != "succeeded":
         raise SystemExit(f"the job did not succeed: {report}")
     return report

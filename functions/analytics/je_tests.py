@@ -406,17 +406,21 @@ def _high_amount(params: HighAmountParams, ctx: Context) -> Statement:
     return _select("abs(p.cents) >= $threshold", {"threshold": int(params.threshold * 100)})
 
 
-def top_percent_threshold(cents: Any, top_percent: Decimal) -> Decimal:
-    """percentile_disc(1 - top/100) of |amount| (`cents` an array of signed cents): the first value whose
-    cumulative share reaches it."""
-    import numpy as np
-
-    absolute = np.abs(np.asarray(cents))
-    if absolute.size == 0:
-        return Decimal(0)
+def top_percent_position(lines: int, top_percent: Decimal) -> int:
+    """Where percentile_disc(1 - top/100) of |amount| lies among `lines` lines sorted by |amount| (0-based):
+    the first value whose cumulative share reaches it."""
     share = (Decimal(100) - Decimal(top_percent)) / 100
-    position = max(math.ceil(share * absolute.size), 1) - 1
-    return (Decimal(int(np.partition(absolute, position)[position])) / 100).quantize(Decimal("0.01"))
+    return max(math.ceil(share * lines), 1) - 1
+
+
+def top_percent_threshold(engine: Engine, top_percent: Decimal) -> Decimal:
+    """percentile_disc(1 - top/100) of |amount| over the population, found by DuckDB among the largest
+    amounts (at most `top_percent` of the lines are kept while it looks: never every amount in memory)."""
+    if engine.lines == 0:
+        return Decimal(0)
+    above = engine.lines - 1 - top_percent_position(engine.lines, top_percent)  # lines sorted after it
+    found = engine.query("SELECT abs(cents) AS a FROM p ORDER BY a DESC LIMIT 1 OFFSET $above", {"above": above})
+    return (Decimal(int(found.column("a")[0].as_py())) / 100).quantize(Decimal("0.01"))
 
 
 def _run_high_amount(engine: Engine, params: HighAmountParams) -> Found:
@@ -428,8 +432,7 @@ def _run_high_amount(engine: Engine, params: HighAmountParams) -> Found:
         params = params.model_copy(update={"threshold": engine.context.performance_materiality})
         basis = "performance_materiality"
     else:
-        cents = engine.query("SELECT cents FROM p").column("cents").to_numpy()
-        params = params.model_copy(update={"threshold": top_percent_threshold(cents, params.top_percent)})
+        params = params.model_copy(update={"threshold": top_percent_threshold(engine, params.top_percent)})
         basis = "top_percent"
     return Found(engine.query(*_high_amount(params, engine.context)), params, {"basis": basis})
 

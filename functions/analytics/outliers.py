@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 SCORING_THREADS = 2
 TRAINING_LINES = 100_000  # the forest is grown on a sample of this many lines, then scores every line
 SCORING_MEMORY_MB = 16  # scikit-learn scores in chunks of this much working memory (its default is 1 GB)
+SCORING_CHUNK_LINES = 131_072  # the lines a scoring thread takes at a time
 FEATURE_NAMES = ("log_amount", "sign", "entry_hour", "entry_weekday", "entry_lag_days", "user_rarity", "account_rarity")
 # The population's columns the features are computed from, with each line's row_number, in row order (a seeded
 # sample of the lines grows the forest: the same lines in the same order grow the same forest).
@@ -177,10 +178,19 @@ def most_anomalous(
         n_jobs=1,  # fitting 100 trees of 256 lines is quick; threads cost memory
     ).fit(training)
     del training
-    # The paper's anomaly score s(x, n), higher is more anomalous; scored in halves on two threads (the
-    # trees release the GIL), which is the same result in half the time.
-    with ThreadPoolExecutor(SCORING_THREADS) as pool, config_context(working_memory=SCORING_MEMORY_MB):
-        parts = list(pool.map(model.score_samples, np.array_split(matrix, SCORING_THREADS)))
-    scores = -np.concatenate(parts)
-    top = np.argpartition(-scores, flagged - 1)[:flagged] if flagged < len(rows) else np.arange(len(rows))
-    return Scored(rows[top], scores[top].round(6), round(float(scores[top].min()), 6))
+    # scikit-learn's score_samples, the opposite of the paper's anomaly score s(x, n), into one array: each line's
+    # score depends on its features alone, so chunks of lines are scored on two threads (the trees release the
+    # GIL), each in chunks of SCORING_MEMORY_MB within (scikit-learn's settings are the thread's own).
+    raw = np.empty(len(rows))
+
+    def score(start: int) -> None:
+        with config_context(working_memory=SCORING_MEMORY_MB):
+            end = start + SCORING_CHUNK_LINES
+            raw[start:end] = model.score_samples(matrix[start:end])
+
+    with ThreadPoolExecutor(SCORING_THREADS) as pool:
+        list(pool.map(score, range(0, len(rows), SCORING_CHUNK_LINES)))
+    # The highest s(x, n) are the lowest raw scores.
+    top = np.argpartition(raw, flagged - 1)[:flagged] if flagged < len(rows) else np.arange(len(rows))
+    scores = -raw[top]
+    return Scored(rows[top], scores.round(6), round(float(scores.min()), 6))

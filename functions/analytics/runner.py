@@ -142,6 +142,8 @@ CSV_OPTIONS = (
 # DuckDB's budget while it reads the population's CSV into its table, one thread: its reader needs more than
 # 64 MB, and more only keeps more of the table in memory before it goes to the file.
 LOAD_BUDGET_MB = 128
+# DuckDB's budget while the forest's features are read (a sort of the lines, which spills) and the forest grows.
+FOREST_BUDGET_MB = 64
 
 
 def load_population(uow: UnitOfWork, dataset_id: Any) -> Iterator[bytes]:
@@ -249,14 +251,16 @@ class Engine:
             self.duck.execute(DEBITS)
             self.has_debits = True
 
-    def reconnect(self) -> None:
+    def reconnect(self, budget_mb: int | None = None) -> None:
         """A new DuckDB connection to the run's database (DuckDB keeps what statements took, and the blocks
-        it cached, until its connection closes), and what else was freed handed back to the system."""
+        it cached, until its connection closes), within `budget_mb` if given (else the run's budget), and
+        what else was freed handed back to the system."""
         import duckdb
         import pyarrow as pa
 
         self.duck.close()
-        self.duck = duckdb.connect(self.database, config=self.config)
+        config = self.config if budget_mb is None else {**self.config, "memory_limit": f"{budget_mb}MB"}
+        self.duck = duckdb.connect(self.database, config=config)
         pa.default_memory_pool().release_unused()
         _trim_heap()
 
@@ -665,7 +669,9 @@ def run_models(uow: UnitOfWork, execution: Execution) -> None:
     written (COPY) in the unit of work's transaction."""
     engine, run, stages = execution.engine, execution.run, execution.stages
     profile = execution.profile or engine.profile(run.tests, execution.params)
-    engine.reconnect()  # what the rule tests took and the population's blocks DuckDB cached, back before the forest
+    # What the rule tests took and the population's blocks DuckDB cached, back before the forest; while it
+    # grows, DuckDB (which only sorts the lines for its features) keeps within less, spilling beyond it.
+    engine.reconnect(min(engine.budget_mb, FOREST_BUDGET_MB))
     for code in execution.models:
         started = time.perf_counter()
         outcome, flags = run_test(engine, code, execution.params[code], profile)

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from functions.analytics import outliers, runner
+from functions.analytics import je_tests, outliers, runner
 from functions.analytics.je_tests import TESTS, Context, Found, NotApplicable
 from tests.unit.analytics.populations import FY, PLACEHOLDER, journal, line, population
 
@@ -249,6 +249,19 @@ def test_high_amount_threshold_given_then_materiality_then_top_percent() -> None
     top = run("high_amount", table, top_percent=10)
     assert set(top.flags["row_number"].to_pylist()) == {18, 19, 20, 21}
     assert (top.params.threshold, top.extra) == (Decimal("9000.00"), {"basis": "top_percent"})
+
+
+def test_the_top_percent_threshold_is_percentile_disc_of_the_absolute_amounts_ties_and_all() -> None:
+    # 10 lines, |amounts| 1, 2, 2, 2, 3, 5, 5, 8, 8, 9 (x 100 cents): percentile_disc(1 - top/100), the first
+    # value whose cumulative share of the lines reaches it
+    amounts = [100, -200, 200, 200, -300, 500, 500, -800, 800, 900]
+    table = population(*(line(f"J{i}", cents) for i, cents in enumerate(amounts)))
+    with runner.Engine(table, FY) as engine:
+        found = {p: je_tests.top_percent_threshold(engine, Decimal(p)) for p in ("1", "10", "20", "30", "50")}
+    assert found == {p: Decimal(v) for p, v in (("1", "9.00"), ("10", "8.00"), ("20", "8.00"), ("30", "5.00"),
+                                                 ("50", "3.00"))}  # fmt: skip
+    with runner.Engine(population(), FY) as engine:
+        assert je_tests.top_percent_threshold(engine, Decimal(1)) == Decimal(0)
 
 
 @covers("self_approved")
