@@ -452,6 +452,8 @@ def test_the_portal_is_served_with_a_strict_content_security_policy() -> None:
     assert csp["script-src"] == "'self'", "no inline or remote script"
     assert csp["connect-src"] == "'self'", "the portal talks only to its own origin's /api"
     assert csp["frame-ancestors"] == "'none'"
+    assert csp["frame-src"] == "'self' blob:", "the report's PDF preview frames only a blob the page made itself"
+    assert csp["object-src"] == "'none'"
     assert config["globalHeaders"]["X-Content-Type-Options"] == "nosniff"
     assert "/api/*" in config["navigationFallback"]["exclude"]
 
