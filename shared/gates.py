@@ -3,9 +3,11 @@
 The checks belong to other capabilities (QC runs the gate, reporting approves and signs the report),
 which may run in other Function Apps. They record their verdicts here with `record`; the engagement
 capability asks `readiness` when someone finalizes. Until a capability has recorded its verdict the
-answer is "not ready", with the reason, so nothing is finalized on a missing check. A satisfied QC
-verdict counts only while it still describes the engagement: when something a QC policy reads changed
-after the run (shared/qc_freshness.py), the answer is "not ready" until QC runs again.
+answer is "not ready", with the reason, so nothing is finalized on a missing check. A satisfied verdict
+counts only while it still describes the engagement (shared/qc_freshness.py): when something a QC policy
+reads changed after the run, the answer is "not ready" until QC runs again; when something the report's
+PDF shows changed after the approval or the signature, or the engagement stepped back since, until the
+report is drafted, approved and signed again.
 """
 
 from __future__ import annotations
@@ -44,10 +46,10 @@ def readiness(uow: UnitOfWork, *, engagement_id: uuid.UUID) -> Readiness:
         if verdict is None or not verdict.satisfied:
             detail = f": {verdict.detail}" if verdict is not None and verdict.detail else ""
             reasons.append(f"{missing}{detail}")
-        elif gate == "qc":
-            changes = qc_freshness.changes_since_run(uow, firm_id=verdict.firm_id, engagement_id=engagement_id)
+        elif (rule := qc_freshness.RULES.get(gate)) is not None:
+            changes = qc_freshness.changes_since(uow, rule, firm_id=verdict.firm_id, engagement_id=engagement_id)
             if changes:
-                reasons.append(f"{missing}: {qc_freshness.stale_reason(changes)}")
+                reasons.append(f"{missing}: {rule.reason(changes)}")
     return Readiness(ready=not reasons, reasons=reasons)
 
 

@@ -5,13 +5,20 @@ Rules (docs/audit-rules.md section 11):
 
 - A report is a version numbered per engagement. A new draft supersedes the earlier unsigned ones (an
   approval superseded with its draft stops counting); once a report is signed no new draft is taken
-  until the engagement goes back (409 `report_signed`). Writes need engagement.update.
+  while the signature still describes the file (409 `report_signed`): after the engagement steps back
+  or something the report shows changes, a new draft supersedes the signed one. Writes need
+  engagement.update.
 - Approval: report.approve, and a manager or partner on the engagement's team; records the
   `report_approved` gate.
 - Signature: report.sign and a partner on the team, of an approved report; the partner proves who
   they are through the e-signature port (shared/esign.py: password re-entry, or a fresh Entra ID
   token). The PDF is rendered (the same bytes for the same inputs), stored, its SHA-256 recorded on
   the report, in the `partner_signed` gate and in the audit log. A refused signature changes nothing.
+- Only as fresh as the file: the approval's and the signature's audit records keep `as_of`, where the
+  engagement's audit trail stood when they read it (the signature: before rendering the PDF), and
+  shared/gates.readiness calls their gates stale when something the PDF shows changed later
+  (shared/qc_freshness.py). A step back of the engagement supersedes an approved or signed report
+  (`on_status_changed`; a signed one keeps its signed bytes and digest) and reopens both gates.
 - Finalize (engagement capability) publishes engagement.finalized; `archive_on_finalized` copies the
   signed PDF once to the write-once `reports` container, records it in report_archives and anchors
   the audit chain's head in the same store. `verify` reads the stored bytes back and hashes them.
@@ -29,11 +36,12 @@ from datetime import date, datetime
 from sqlalchemy import func, select, text
 
 from functions.reporting import reads
-from shared import audit_log, clock, esign, gates
+from shared import audit_log, clock, esign, gates, qc_freshness
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
-from shared.bus.events import EngagementFinalized
-from shared.db.models import Client, User
+from shared.bus.events import EngagementFinalized, EngagementStatusChanged
+from shared.db.models import AuditRecord, Client, User
+from shared.db.models_engagement import Engagement
 from shared.db.models_reporting import Report, ReportArchive
 from shared.db.uow import UnitOfWork
 from shared.engagement_access import EngagementAccess, record, require
@@ -111,17 +119,22 @@ def create_report(
     uow.session.execute(
         text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"reports:{engagement_id}"}
     )
-    signed = uow.session.scalar(
-        select(Report.version).where(Report.engagement_id == engagement_id, Report.status == "signed").limit(1)
-    )
-    if signed is not None:
+    # Locked together, so a signature committed meanwhile is seen here as signed.
+    earlier = uow.session.scalars(
+        select(Report)
+        .where(Report.engagement_id == engagement_id, Report.status.in_((*UNSIGNED, "signed")))
+        .order_by(Report.version)
+        .with_for_update()
+    ).all()
+    signed = next((row for row in earlier if row.status == "signed"), None)
+    if signed is not None and not qc_freshness.changes_since(
+        uow, qc_freshness.REPORT_SIGNED, firm_id=access.engagement.firm_id, engagement_id=engagement_id
+    ):
         raise Conflict(
-            f"Version {signed} of the report is signed; it stands until the engagement is finalized",
+            f"Version {signed.version} of the report is signed; it stands until the engagement is finalized, "
+            "steps back or what the report shows changes",
             code="report_signed",
         )
-    earlier = uow.session.scalars(
-        select(Report).where(Report.engagement_id == engagement_id, Report.status.in_(UNSIGNED)).with_for_update()
-    ).all()
     latest = uow.session.scalar(select(func.max(Report.version)).where(Report.engagement_id == engagement_id))
     report = Report(
         firm_id=access.engagement.firm_id,
@@ -136,18 +149,17 @@ def create_report(
         created_by=principal.user_id,
     )
     uow.session.add(report)
-    superseded_approval = any(row.status == "approved" for row in earlier)
+    # A signed report superseded here was signed before something it shows changed (shared/qc_freshness.py);
+    # it keeps its signed bytes and digest as the record of what was signed.
+    superseded_approval = any(row.status in ("approved", "signed") for row in earlier)
     for row in earlier:
         row.status = "superseded"
     uow.session.flush()
+    detail = f"version {report.version} is a new draft"
     if superseded_approval:
-        gates.record(
-            uow,
-            engagement_id=engagement_id,
-            gate="report_approved",
-            satisfied=False,
-            detail=f"version {report.version} is a new draft",
-        )
+        gates.record(uow, engagement_id=engagement_id, gate="report_approved", satisfied=False, detail=detail)
+    if signed is not None:
+        gates.record(uow, engagement_id=engagement_id, gate="partner_signed", satisfied=False, detail=detail)
     record(
         uow,
         "report.drafted",
@@ -201,9 +213,10 @@ class ReportFile:
 
 
 def get_pdf(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, report_id: uuid.UUID) -> ReportFile:
-    """The report's PDF: for a signed report the exact bytes signed; otherwise rendered now."""
+    """The report's PDF: for a report that was signed (superseded since or not) the exact bytes signed;
+    otherwise rendered now."""
     report = get_report_or_raise(uow=uow, principal=principal, engagement_id=engagement_id, report_id=report_id)
-    if report.status == "signed" and report.blob_name:
+    if report.blob_name:
         return ReportFile(get_storage().get(SIGNED_CONTAINER, report.blob_name), filename(report))
     return ReportFile(render(uow, report=report), filename(report))
 
@@ -225,6 +238,9 @@ def approve_report(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid
     report = _report_or_raise(uow, engagement_id, report_id, for_update=True)
     if report.status != "draft":
         raise Conflict(f"The report is {report.status}; only a draft is approved", code="report_not_draft")
+    # Where the engagement's audit trail stands as the approver approves what the draft shows: a change to it
+    # after this point makes the approval stale (shared/qc_freshness.py).
+    as_of = qc_freshness.position(uow, firm_id=access.engagement.firm_id, engagement_id=engagement_id)
     report.status, report.approved_by, report.approved_at = "approved", principal.user_id, clock.now()
     uow.session.flush()
     gates.record(
@@ -238,6 +254,7 @@ def approve_report(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid
         target_id=report.id,
         version=report.version,
         opinion=report.opinion,
+        as_of=as_of,
     )
     uow.commit()
     return report
@@ -272,6 +289,9 @@ def sign_report(
     under a row lock with the writes."""
     with open_uow() as uow:
         report = _signable(uow, principal, engagement_id, report_id, for_update=False)
+        # Read before the PDF's data: a change the PDF may miss has a later position, and shared/gates.readiness
+        # then calls the signature stale (shared/qc_freshness.py).
+        as_of = qc_freshness.position(uow, firm_id=report.firm_id, engagement_id=engagement_id)
         signer = uow.session.get(User, principal.user_id)
         data = render(uow, report=report, signer=signer)
         version = report.version
@@ -313,9 +333,75 @@ def sign_report(
             provider=signature.provider,
             method=signature.method,
             reference=signature.reference,
+            as_of=as_of,
         )
         uow.commit()
         return report
+
+
+# --- a step back of the engagement ----------------------------------------------------------------
+
+
+def on_status_changed(uow: UnitOfWork, *, event: EngagementStatusChanged) -> None:
+    """A step back of the engagement (section 2) supersedes its approved or signed report and reopens the
+    `report_approved` and `partner_signed` gates: the work reopened may change what the report shows, so it
+    is drafted, approved and signed again. A signed report keeps its signed bytes and digest, on its row
+    and in the audit log, as the record of what was signed.
+
+    Judged on the audit log, so a late or redelivered event changes only reports approved or signed before
+    the engagement's latest back step (never a version approved after it)."""
+    if (event.from_status, event.to_status) not in qc_freshness.BACK_STEPS:
+        return
+    engagement = uow.session.get(Engagement, event.engagement_id)
+    if engagement is None or engagement.status == "finalized":
+        log.warning("engagement %s stepped back but is finalized or gone: its report stands", event.engagement_id)
+        return
+    about = qc_freshness.about(engagement.firm_id, engagement.id)
+    back_step = uow.session.scalar(select(func.max(AuditRecord.id)).where(*about, qc_freshness.is_back_step()))
+    if back_step is None:
+        return
+    standing = uow.session.scalars(
+        select(Report)
+        .where(
+            Report.engagement_id == event.engagement_id,
+            Report.status.in_(("approved", "signed")),
+            ~select(ReportArchive.id).where(ReportArchive.report_id == Report.id).exists(),
+        )
+        .order_by(Report.version)
+        .with_for_update()
+    ).all()
+    given = dict(
+        uow.session.execute(
+            select(AuditRecord.target_id, func.max(AuditRecord.id))
+            .where(
+                *about,
+                AuditRecord.action.in_((qc_freshness.REPORT_APPROVED.verdict, qc_freshness.REPORT_SIGNED.verdict)),
+                AuditRecord.target_id.in_([str(report.id) for report in standing]),
+            )
+            .group_by(AuditRecord.target_id)
+        ).all()
+    )
+    detail = f"the engagement went back from {event.from_status} to {event.to_status}; {qc_freshness.REPORT_AGAIN}"
+    for report in standing:
+        if given.get(str(report.id), 0) > back_step:
+            continue  # approved or signed after the back step: it already describes the reopened work
+        was = report.status
+        report.status = "superseded"
+        uow.session.flush()
+        gates.record(uow, engagement_id=event.engagement_id, gate="report_approved", satisfied=False, detail=detail)
+        if was == "signed":
+            gates.record(uow, engagement_id=event.engagement_id, gate="partner_signed", satisfied=False, detail=detail)
+        record(
+            uow,
+            "report.superseded",
+            engagement_id=event.engagement_id,
+            target_type=TARGET,
+            target_id=report.id,
+            version=report.version,
+            was=was,
+            sha256=report.sha256,
+            reason=f"the engagement went back from {event.from_status} to {event.to_status}",
+        )
 
 
 # --- finalize and verification ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ event_subscriptions = {
   analytics = ["dataset.ingested"]
   mapping   = ["dataset.ingested"]
   qc        = ["engagement.status_changed"]
-  reporting = ["engagement.finalized"]
+  reporting = ["engagement.finalized", "engagement.status_changed"]
 }
 
 private_networking          = false
