@@ -132,6 +132,7 @@ describe('a client request from asking to acceptance', () => {
     expect(file.suggestedFilename()).toBe(FILE.name)
     await senior.getByRole('button', { name: 'Accept', exact: true }).click()
     await visible(senior.getByText(/^Accepted on/))
+    await visible(senior.getByRole('row').filter({ hasText: TITLE }).filter({ hasText: 'Accepted' }))
     await screenshot(senior, config, '36-request-accepted')
     await senior.getByRole('link', { name: 'Home', exact: true }).click()
     await expect.poll(() => count(senior, 'requests-submitted')).toBe('0')
