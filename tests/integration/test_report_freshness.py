@@ -263,3 +263,15 @@ def test_a_step_back_supersedes_an_approved_report_and_a_forward_step_changes_no
     }
     [superseded] = audited(ws, "report.superseded")
     assert (superseded["was"], superseded["sha256"]) == ("approved", None)
+
+
+def test_a_new_period_and_a_new_trial_balance_version_after_the_signature_are_both_named() -> None:
+    ws, people = team()
+    mapped(ws)
+    report = approved(ws, people)
+    sign(ws, people, report["id"])
+    period = ws.call("PATCH", "", ws.admin, json_body={"period_end": "2026-11-30"})
+    assert period.status == 200, period.body
+    tb = TRIAL_BALANCE.replace(b"1500.00", b"1600.00").replace(b"-900.00", b"-1000.00")
+    loaded(ws, ws.admin, "trial_balance", tb)  # version 2, written by the load job
+    assert report_reasons(ws) == stale("the engagement's details changed and client data was loaded")
