@@ -370,6 +370,8 @@ def on_status_changed(uow: UnitOfWork, *, event: EngagementStatusChanged) -> Non
         .order_by(Report.version)
         .with_for_update()
     ).all()
+    if not standing:
+        return
     given = dict(
         uow.session.execute(
             select(AuditRecord.target_id, func.max(AuditRecord.id))
