@@ -123,8 +123,8 @@ bench-audit: install ## an audited write with and without its anchor request (me
 bench-ingest: install ## load 1,000,000 synthetic GL lines from CSV against a psql \copy of the same rows, medians
 	$(BIN)/python tools/bench_ingest.py
 
-bench-analytics: install ## JE tests and Benford on LINES (1000000) loaded lines of the synthetic ledger's SHAPE (default, ads, large-journals, wide-text) against a naive pandas baseline: medians, time and peak memory
-	$(BIN)/python tools/bench_analytics.py --shape $(or $(SHAPE),default) --lines $(or $(LINES),1000000)
+bench-analytics: install ## JE tests and Benford on LINES (1000000) loaded lines of the synthetic ledger's SHAPE (default, ads, large-journals, wide-text) against a naive pandas baseline: medians, time and peak memory (BENCH_ANALYTICS_ARGS, e.g. "--no-baseline --memory-mb 512")
+	$(BIN)/python tools/bench_analytics.py --shape $(or $(SHAPE),default) --lines $(or $(LINES),1000000) $(BENCH_ANALYTICS_ARGS)
 
 bench-login: install ## sign-in latency for known vs unknown e-mails (medians) and the guesses per minute and hour the limits allow
 	$(BIN)/python tools/bench_login.py
