@@ -30,6 +30,17 @@ describe('the audit log screen', () => {
     expect(screen.getByLabelText('Action (or its start)')).toHaveValue('firm.created')
   })
 
+  it('names the actors the caller can see among the firm’s users', async () => {
+    const calls = mockApi({
+      [`GET ${LOG}`]: { body: { items: [record(1, 'firm.created'), record(2, 'auth.logout', { actor_id: 'other' })], page: 1, page_size: 50, total: 2 } },
+      'GET /api/users': { body: { items: [{ id: 'a1b2c3d4-0000-4000-8000-000000000001', display_name: 'Ada Admin', email: 'ada@firm.example' }], page: 1, page_size: 500, total: 1 } },
+    })
+    renderPage(<AuditLog />, { route: '/admin/audit-log', path: '/admin/audit-log', me: admin })
+    await userEvent.click(await screen.findByRole('button', { name: 'Ada Admin' }))
+    await waitFor(() => expect(calls.filter((c) => c.path === LOG).at(-1)?.search.get('actor')).toBe('a1b2c3d4-0000-4000-8000-000000000001'))
+    expect(screen.getByLabelText('Actor (user id)')).toHaveValue('a1b2c3d4-0000-4000-8000-000000000001')
+  })
+
   it('verifies the chain and says whether it is intact or where it breaks', async () => {
     mockApi({
       [`GET ${LOG}`]: { body: { items: [], page: 1, page_size: 50, total: 0 } },

@@ -30,6 +30,14 @@ export function AuditLog() {
     placeholderData: keepPreviousData,
     enabled: allowed,
   })
+  // Actors by name where the caller may read the firm's users (the first 500; others show their id).
+  const people = useQuery({
+    queryKey: ['users', 'names'],
+    queryFn: () => ok(api.GET('/api/users', { params: { query: { page: 1, page_size: 500 } } })),
+    enabled: allowed && can('users.read'),
+    staleTime: 60_000,
+  })
+  const nameOf = (id: string) => people.data?.items.find((u) => u.id === id)?.display_name || people.data?.items.find((u) => u.id === id)?.email
   const verification = useMutation({ mutationFn: () => ok(api.GET('/api/audit-log/verification')) })
 
   const onSubmit = (event: FormEvent) => {
@@ -61,8 +69,8 @@ export function AuditLog() {
       header: 'Actor',
       render: (r) =>
         r.actor_id ? (
-          <button type="button" className="link mono" title="Show this actor's records" onClick={() => filterBy({ actor: r.actor_id ?? undefined })}>
-            {r.actor_id.slice(0, 8)}
+          <button type="button" className="link" title={`Show the records of ${r.actor_id}`} onClick={() => filterBy({ actor: r.actor_id ?? undefined })}>
+            {nameOf(r.actor_id) ?? <span className="mono">{r.actor_id.slice(0, 8)}</span>}
           </button>
         ) : (
           <span className="muted">system</span>
