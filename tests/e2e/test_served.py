@@ -422,6 +422,12 @@ def test_schemathesis_inside_a_real_engagement(served: Served, tmp_path: Path) -
         json={"name": "Sales", "method": "random", "population": {"source": "general_ledger"}, "parameters": {"n": 2}},
     )["id"]
     ids |= {"run_id": runs[0]["id"], "journal_id": "J1", "code": "round_amount", "sample_id": sample}
+    contact = post(
+        "users",
+        json={"email": f"pbc-{admin.email}", "password": PASSWORD, "roles": ["client_user"], "client_id": client},
+    )["id"]
+    pbc = {"title": "Bank letters", "due_date": "2026-12-31", "assignee": contact, "kind": "document"}
+    ids["request_id"] = post(f"engagements/{engagement}/requests", json=pbc)["id"]
     ids["report_id"] = post(f"engagements/{engagement}/reports", json={"opinion": "unmodified"})["id"]
     waiver = {"policy": "subsequent_events", "reason": "Covered by the group auditor's memo"}
     ids["waiver_id"] = post(f"engagements/{engagement}/qc/waivers", json=waiver)["id"]
