@@ -15,6 +15,9 @@ It prints p50/p95/p99 per operation, for the reads together and overall, the req
 the errors by status, then checks that nothing was lost: every review note the run was told was
 created is readable, and the engagement holds exactly the seeded notes plus those.
 
+`--poll-binder` reads the binder as the portal polls it, with the ETag last received (a 304 while
+nothing in the tree changed; review notes are not in it).
+
 `--profile FILE` records the served process with py-spy (`.venv/bin/pip install py-spy`) during the
 run, as collapsed stacks (FILE) plus a summary of the hottest frames.
 
@@ -206,7 +209,14 @@ def _seed(base: str, users: int) -> World:
 
 
 def _user(
-    world: World, email: str, results: Results, deadline: float, think: float, login_every: int, delay: float
+    world: World,
+    email: str,
+    results: Results,
+    deadline: float,
+    think: float,
+    login_every: int,
+    delay: float,
+    poll_binder: bool = False,
 ) -> None:
     """One user's session: the mix in a loop until the deadline, on one keep-alive connection."""
     import httpx
@@ -216,7 +226,10 @@ def _user(
     engagement = world.engagement
     http = httpx.Client(base_url=world.base, timeout=60)
 
-    def call(operation: str, send: Callable[[], httpx.Response], expected: int) -> httpx.Response | None:
+    def call(
+        operation: str, send: Callable[[], httpx.Response], expected: int | tuple[int, ...]
+    ) -> httpx.Response | None:
+        wanted = expected if isinstance(expected, tuple) else (expected,)
         started = time.perf_counter()
         try:
             reply = send()
@@ -224,13 +237,14 @@ def _user(
             results.record(operation, time.perf_counter() - started, type(exc).__name__)
             return None
         results.record(
-            operation, time.perf_counter() - started, None if reply.status_code == expected else str(reply.status_code)
+            operation, time.perf_counter() - started, None if reply.status_code in wanted else str(reply.status_code)
         )
         if think:
             time.sleep(random.uniform(0.5 * think, 1.5 * think))  # noqa: S311 - pacing, not security
-        return reply if reply.status_code == expected else None
+        return reply if reply.status_code in wanted else None
 
     round_number = 0
+    binder_tag: str | None = None
     while time.monotonic() < deadline:
         if round_number == 0 or (login_every and round_number % login_every == 0):
             reply = call("login", lambda: http.post("/auth/login", json={"email": email, "password": PASSWORD}), 200)
@@ -242,7 +256,12 @@ def _user(
         call("engagements", lambda: http.get("/engagements"), 200)
         call("journal_entries", lambda: http.get(f"/engagements/{engagement}/journal-entries"), 200)
         call("je_tests", lambda: http.get(f"/engagements/{engagement}/je-tests"), 200)
-        call("binder", lambda: http.get(f"/engagements/{engagement}/binder"), 200)
+        if poll_binder:  # as the portal polls it: the ETag it holds, a 304 while nothing changed
+            held = {"If-None-Match": binder_tag} if binder_tag else {}
+            polled = call("binder", lambda: http.get(f"/engagements/{engagement}/binder", headers=held), (200, 304))  # noqa: B023
+            binder_tag = polled.headers.get("ETag", binder_tag) if polled is not None else binder_tag
+        else:
+            call("binder", lambda: http.get(f"/engagements/{engagement}/binder"), 200)
         if time.monotonic() >= deadline:
             break
         started = time.perf_counter()
@@ -382,6 +401,11 @@ def main() -> None:
     )
     parser.add_argument("--ramp", type=float, default=0.0, help="seconds over which the users start (0: all at once)")
     parser.add_argument("--profile", type=Path, help="record the served process with py-spy into this file")
+    parser.add_argument(
+        "--poll-binder",
+        action="store_true",
+        help="read the binder with the ETag last received (If-None-Match), as the portal polls it; 304 is success",
+    )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
 
@@ -417,7 +441,16 @@ def _run(args: argparse.Namespace, database_url: str, folder: Path) -> bool:
         threads = [
             threading.Thread(
                 target=_user,
-                args=(world, email, results, deadline, args.think, args.login_every, n * args.ramp / args.users),
+                args=(
+                    world,
+                    email,
+                    results,
+                    deadline,
+                    args.think,
+                    args.login_every,
+                    n * args.ramp / args.users,
+                    args.poll_binder,
+                ),
                 daemon=True,
             )
             for n, email in enumerate(world.emails)
