@@ -99,6 +99,11 @@ class EngagementCreate(Strict):
     period_start: IsoDate
     period_end: IsoDate
     framework: Framework
+    due_date: IsoDate | None = Field(
+        None,
+        description="the date the auditor's report is due to the client; not before period_end",
+        examples=["2027-03-31"],
+    )
 
     @model_validator(mode="after")
     def _period(self) -> EngagementCreate:
@@ -113,6 +118,7 @@ class EngagementUpdate(Strict):
     period_start: IsoDate | None = None
     period_end: IsoDate | None = None
     framework: Framework | None = None
+    due_date: IsoDate | None = Field(None, description="the report's due date; null clears it")
 
     _not_null = field_validator("name", "engagement_type", "period_start", "period_end", "framework")(reject_null)
 
@@ -125,6 +131,7 @@ class EngagementRead(BaseModel):
     framework: Framework
     period_start: date
     period_end: date
+    due_date: date | None = Field(None, description="the date the auditor's report is due to the client")
     status: Status
     locked: bool
     finalized_at: datetime | None

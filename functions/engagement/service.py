@@ -113,6 +113,7 @@ def create_engagement(*, uow: UnitOfWork, principal: Principal, fields: dict[str
         raise ValidationFailed.field(
             "body", "client_id", message=f"no client {client_id}", detail="The client does not exist", type="not_found"
         )
+    _check_due_date(fields.get("due_date"), fields["period_end"])
     engagement_id = uuid.uuid4()
     # Inserted without RETURNING: the new row only becomes visible to its creator once the team is
     # written, and row-level security checks returned rows against visibility.
@@ -141,6 +142,16 @@ def create_engagement(*, uow: UnitOfWork, principal: Principal, fields: dict[str
     uow.publish(EngagementCreated(engagement_id=engagement_id, client_id=client_id, status="draft"))
     uow.commit()
     return require(uow, principal=principal, engagement_id=engagement_id, clients=True)
+
+
+def _check_due_date(due_date: date | None, period_end: date) -> None:
+    """docs/audit-rules.md section 2: the report cannot be due before the period it reports on ends."""
+    if due_date is not None and due_date < period_end:
+        raise ValidationFailed.field(
+            "body",
+            "due_date",
+            message=f"{due_date} is before the period end {period_end}",
+        )
 
 
 def _visible_to(principal: Principal) -> ColumnElement[bool] | None:
@@ -216,6 +227,7 @@ def update_engagement(
         raise ValidationFailed.field(
             "body", "period_end", message=f"{end} is not after {start}", detail="The period must end after it starts"
         )
+    _check_due_date(changes.get("due_date", engagement.due_date), end)
     for field, value in changes.items():
         setattr(engagement, field, value)
     uow.session.flush()
@@ -225,7 +237,7 @@ def update_engagement(
         engagement_id=engagement.id,
         target_type="engagement",
         target_id=engagement.id,
-        changes={field: str(value) for field, value in changes.items()},
+        changes={field: None if value is None else str(value) for field, value in changes.items()},
     )
     uow.publish(EngagementUpdated(engagement_id=engagement.id, fields=sorted(changes)))
     uow.commit()

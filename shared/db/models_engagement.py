@@ -79,6 +79,8 @@ class Engagement(Base):
     framework: Mapped[str] = mapped_column(String(16), nullable=False)
     period_start: Mapped[date] = mapped_column(Date, nullable=False)
     period_end: Mapped[date] = mapped_column(Date, nullable=False)
+    # The date the auditor's report is due to the client (migration 0021); never before period_end.
+    due_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), nullable=False, server_default="draft")
     finalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finalized_by: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
