@@ -16,9 +16,16 @@ QC = "engagements/{engagement_id:guid}/qc"
 WAIVERS = QC + "/waivers"
 
 
-def _run(run: QcRun) -> schemas.QcRunRead:
+def _run(run: QcRun, stale_reason: str | None = None) -> schemas.QcRunRead:
     return schemas.QcRunRead.model_validate(
-        {"run_id": run.id, "policies": run.policies, "passed": run.passed, "run_at": run.run_at, "run_by": run.run_by}
+        {
+            "run_id": run.id,
+            "policies": run.policies,
+            "passed": run.passed,
+            "run_at": run.run_at,
+            "run_by": run.run_by,
+            "stale": {"stale": stale_reason is not None, "reason": stale_reason},
+        }
     )
 
 
@@ -53,18 +60,16 @@ def run_qc(call: Call) -> schemas.QcRunRead:
     "GET",
     QC,
     name="get_qc",
-    summary="The engagement's latest QC run (404 before the first)",
+    summary="The engagement's latest QC run (404 before the first), and whether the file changed since it ran",
     tags=TAGS,
     response=schemas.QcRunRead,
     errors=[404],
 )
 def get_qc(call: Call) -> schemas.QcRunRead:
+    engagement_id = call.route_uuid("engagement_id")
     with call.uow() as uow:
-        return _run(
-            service.get_latest_run_or_raise(
-                uow=uow, principal=call.user, engagement_id=call.route_uuid("engagement_id")
-            )
-        )
+        run = service.get_latest_run_or_raise(uow=uow, principal=call.user, engagement_id=engagement_id)
+        return _run(run, service.stale_reason(uow, firm_id=run.firm_id, engagement_id=engagement_id))
 
 
 @endpoint(

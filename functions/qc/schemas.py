@@ -42,12 +42,30 @@ class PolicyRead(BaseModel):
     waiver: WaiverOnPolicy | None = None
 
 
+class QcStaleness(BaseModel):
+    """Whether a verdict still describes the engagement (docs/audit-rules.md section 11)."""
+
+    stale: bool = Field(description="a tracked change about the engagement committed after the verdict read it")
+    reason: str | None = Field(
+        None,
+        description="what changed since, as finalization readiness names it; null while the verdict is fresh",
+        examples=["QC ran before a sign-off was withdrawn; run it again"],
+    )
+
+
+FRESH = QcStaleness(stale=False, reason=None)
+
+
 class QcRunRead(BaseModel):
     run_id: uuid.UUID
     policies: list[PolicyRead]
     passed: bool = Field(description="the QC gate: every blocking policy passed or is waived")
     run_at: datetime
     run_by: uuid.UUID
+    stale: QcStaleness = Field(
+        default=FRESH,
+        description="whether the file changed after this run read it; a stale run does not count at finalize",
+    )
 
 
 class WaiverCreate(BaseModel):

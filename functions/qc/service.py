@@ -146,6 +146,13 @@ def get_latest_run_or_raise(*, uow: UnitOfWork, principal: Principal, engagement
     return run
 
 
+def stale_reason(uow: UnitOfWork, *, firm_id: uuid.UUID, engagement_id: uuid.UUID) -> str | None:
+    """Why the latest run no longer describes the engagement (shared/qc_freshness.py, one query), or None
+    while nothing it looked at changed after it read the engagement."""
+    changes = qc_freshness.changes_since_run(uow, firm_id=firm_id, engagement_id=engagement_id)
+    return qc_freshness.stale_reason(changes) if changes else None
+
+
 # --- waivers --------------------------------------------------------------------------------------
 
 

@@ -20,9 +20,10 @@ REPORTS = "engagements/{engagement_id:guid}/reports"
 REPORT = REPORTS + "/{report_id:guid}"
 
 
-def _read(report: Report, *, archived: bool) -> schemas.ReportRead:
+def _read(report: Report, *, archived: bool, stale_reason: str | None = None) -> schemas.ReportRead:
     fields = {column.key: getattr(report, column.key) for column in Report.__table__.columns}
-    return schemas.ReportRead.model_validate({**fields, "archived": archived})
+    stale = {"stale": stale_reason is not None, "reason": stale_reason}
+    return schemas.ReportRead.model_validate({**fields, "archived": archived, "stale": stale})
 
 
 def _one(call: Call, report: Report) -> schemas.ReportRead:
@@ -74,7 +75,12 @@ def list_reports(call: Call) -> schemas.ReportList:
     with call.uow() as uow:
         reports = service.list_reports(uow=uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"))
         archived = service.archived_ids(uow, [report.id for report in reports])
-        return schemas.ReportList(items=[_read(report, archived=report.id in archived) for report in reports])
+        stale = service.stale_reasons(uow, reports)
+        return schemas.ReportList(
+            items=[
+                _read(report, archived=report.id in archived, stale_reason=stale.get(report.id)) for report in reports
+            ]
+        )
 
 
 @endpoint(
@@ -96,7 +102,8 @@ def get_report(call: Call) -> schemas.ReportRead:
             engagement_id=call.route_uuid("engagement_id"),
             report_id=call.route_uuid("report_id"),
         )
-        return _read(report, archived=bool(service.archived_ids(uow, [report.id])))
+        stale = service.stale_reasons(uow, [report])
+        return _read(report, archived=bool(service.archived_ids(uow, [report.id])), stale_reason=stale.get(report.id))
 
 
 @endpoint(

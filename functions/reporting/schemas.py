@@ -45,6 +45,17 @@ class ReportSign(Strict):
     )
 
 
+class ReportStaleness(BaseModel):
+    """Whether a verdict still describes the engagement (docs/audit-rules.md section 11)."""
+
+    stale: bool = Field(description="something the report shows changed after the verdict read the engagement")
+    reason: str | None = Field(
+        None,
+        description="what changed since, as finalization readiness names it; null while the verdict is fresh",
+        examples=["The report was signed before an account's mapping was set; draft, approve and sign it again"],
+    )
+
+
 class ReportRead(BaseModel):
     id: uuid.UUID
     engagement_id: uuid.UUID
@@ -64,6 +75,10 @@ class ReportRead(BaseModel):
     signature_method: str | None
     sha256: str | None = Field(description="SHA-256 of the signed PDF's bytes")
     archived: bool = Field(description="written to write-once storage when the engagement was finalized")
+    stale: ReportStaleness = Field(
+        description="an approved report's approval, a signed report's signature, older than what the report "
+        "shows (docs/audit-rules.md section 11); a signed report that is stale may be drafted again",
+    )
 
 
 class ReportList(BaseModel):

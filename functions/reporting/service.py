@@ -206,6 +206,26 @@ def archived_ids(uow: UnitOfWork, report_ids: list[uuid.UUID]) -> set[uuid.UUID]
     return set(uow.session.scalars(select(ReportArchive.report_id).where(ReportArchive.report_id.in_(report_ids))))
 
 
+def stale_reasons(uow: UnitOfWork, reports: list[Report]) -> dict[uuid.UUID, str]:
+    """Why a standing report no longer describes the engagement (shared/qc_freshness.py): an approved one's
+    approval, a signed one's signature (the one a new draft is judged on). At most one report of an
+    engagement is approved or signed, so this is at most one query; superseded, draft and archived reports
+    (a finalized engagement no longer changes) are never stale."""
+    standing = [report for report in reports if report.status in ("approved", "signed")]
+    if not standing:
+        return {}
+    archived = archived_ids(uow, [report.id for report in standing])
+    found: dict[uuid.UUID, str] = {}
+    for report in standing:
+        if report.id in archived:
+            continue
+        rule = qc_freshness.REPORT_SIGNED if report.status == "signed" else qc_freshness.REPORT_APPROVED
+        changes = qc_freshness.changes_since(uow, rule, firm_id=report.firm_id, engagement_id=report.engagement_id)
+        if changes:
+            found[report.id] = rule.reason(changes)
+    return found
+
+
 @dataclass(frozen=True)
 class ReportFile:
     data: bytes

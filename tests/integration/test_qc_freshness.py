@@ -161,3 +161,20 @@ def test_client_data_loaded_by_the_ingestion_job_after_a_passing_run_makes_it_st
     assert qc_reasons(ws) == stale("client data was loaded")
     assert run_qc(ws, ws.admin) is True
     assert qc_reasons(ws) == []
+
+
+def test_the_latest_run_read_says_it_is_stale_and_why_until_qc_runs_again() -> None:
+    ws, _, node = passing()
+    latest = ok(ws.call("GET", "qc", ws.admin), 200)
+    assert latest["passed"] is True and latest["stale"] == {"stale": False, "reason": None}
+
+    assert ws.call("DELETE", f"binder/nodes/{node}/signoffs/review", ws.admin).status == 204
+    latest = ok(ws.call("GET", "qc", ws.admin), 200)
+    assert latest["passed"] is True, "the run itself is unchanged"
+    assert latest["stale"] == {"stale": True, "reason": "QC ran before a sign-off was withdrawn; run it again"}
+    # The read gives the same reason finalization readiness gives.
+    assert qc_reasons(ws) == stale("a sign-off was withdrawn")
+
+    rerun = ok(ws.call("POST", "qc/run", ws.admin), 200)
+    assert rerun["stale"]["stale"] is False
+    assert ok(ws.call("GET", "qc", ws.admin), 200)["stale"] == {"stale": False, "reason": None}

@@ -275,3 +275,41 @@ def test_a_new_period_and_a_new_trial_balance_version_after_the_signature_are_bo
     tb = TRIAL_BALANCE.replace(b"1500.00", b"1600.00").replace(b"-900.00", b"-1000.00")
     loaded(ws, ws.admin, "trial_balance", tb)  # version 2, written by the load job
     assert report_reasons(ws) == stale("the engagement's details changed and client data was loaded")
+
+
+def test_the_reports_read_says_which_verdict_is_stale_and_why() -> None:
+    ws, people = team()
+    mapped(ws)
+    report = approved(ws, people)
+    fresh = {"stale": False, "reason": None}
+    assert ws.call("GET", f"reports/{report['id']}", people["senior"]).json()["stale"] == fresh
+    recorded = ws.call("PUT", "mapping/accounts/1000", ws.admin, json_body={"standard_code": "1100"})
+    assert recorded.status == 200, recorded.body
+    approval_stale = f"The report was approved before an account's mapping was set; {AGAIN}"
+    assert ws.call("GET", f"reports/{report['id']}", people["senior"]).json()["stale"] == {
+        "stale": True,
+        "reason": approval_stale,
+    }
+
+    # Signed on the file as it now stands: fresh again, until what it shows changes.
+    signed = sign(ws, people, report["id"])
+    [listed] = ws.call("GET", "reports", people["senior"]).json()["items"]
+    assert (listed["status"], listed["stale"]) == ("signed", fresh)
+    again = ws.call("PUT", "mapping/accounts/1000", ws.admin, json_body={"standard_code": "1000"})
+    assert again.status == 200, again.body
+    [listed] = ws.call("GET", "reports", people["senior"]).json()["items"]
+    assert listed["stale"] == {
+        "stale": True,
+        "reason": f"The report was signed before an account's mapping was set; {AGAIN}",
+    }
+
+    # Drafted again: the signed version is superseded, keeps who signed and the digest, and is no longer stale.
+    second = draft(ws, people["senior"])
+    newest, first = ws.call("GET", "reports", people["senior"]).json()["items"]
+    assert (newest["id"], newest["status"], newest["stale"]) == (second["id"], "draft", fresh)
+    assert (first["status"], first["signed_by"], first["sha256"], first["stale"]) == (
+        "superseded",
+        people["partner"].user_id,
+        signed["sha256"],
+        fresh,
+    )
