@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functions.engagement import bp, schemas, service
+from functions.engagement import bp, schemas, service, summary, summary_schemas
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.db.models import User
@@ -180,6 +180,26 @@ def list_engagements(call: Call) -> Page[schemas.EngagementRead]:
         )
         items = [_engagement(engagement, role, call.user) for engagement, role in rows]
         return Page(items=items, page=query.page, page_size=query.page_size, total=total)
+
+
+# Declared before engagements/{engagement_id}: the guid constraint already keeps them apart, and the
+# order keeps it so on a host that matches routes in registration order.
+@endpoint(
+    bp,
+    "GET",
+    "engagements/summary",
+    name="get_engagements_summary",
+    summary="Every visible engagement's progress and the caller's tasks, for the home page, in one call",
+    tags=ENGAGEMENTS,
+    query=summary_schemas.SummaryQuery,
+    response=summary_schemas.EngagementSummaryRead,
+)
+def get_engagements_summary(call: Call) -> summary_schemas.EngagementSummaryRead:
+    _may_read(call)
+    query: summary_schemas.SummaryQuery = call.query
+    with call.uow() as uow:
+        found = summary.summary(uow=uow, principal=call.user, include_finalized=query.include_finalized)
+        return summary_schemas.EngagementSummaryRead.model_validate(found)
 
 
 @endpoint(
