@@ -46,6 +46,42 @@ describe('QcPage', () => {
     expect(within(waivers).getByText('Review notes cleared')).toBeInTheDocument()
     expect(within(waivers).getByText(/typo in a heading/)).toBeInTheDocument()
     expect(within(waivers).getByText(/by Pat Partner/)).toBeInTheDocument()
+    // A run that still describes the file carries no warning.
+    expect(screen.queryByText(/older than the file/)).not.toBeInTheDocument()
+  })
+
+  it('warns that a run is older than the file, with the reason, and runs the checks again from the warning', async () => {
+    const reason = 'QC ran before a sign-off was withdrawn; run it again'
+    let ran = false
+    const calls = mockApi({
+      'GET /api/engagements/e-1/qc': () => ({ body: ran ? run({ run_id: 'run-2' }) : run({ passed: true, stale: { stale: true, reason } }) }),
+      'GET /api/engagements/e-1/qc/waivers': { body: { items: [] } },
+      'POST /api/engagements/e-1/qc/run': () => {
+        ran = true
+        return { body: run({ run_id: 'run-2' }) }
+      },
+    })
+    renderPage(<QcPage />, { route: ROUTE, path: PATH, engagement: partner() })
+    const warning = await screen.findByRole('alert')
+    expect(warning).toHaveTextContent('These results are older than the file: QC ran before a sign-off was withdrawn. Run the checks again.')
+    // The verdict of the run is still shown, under the warning.
+    expect(screen.getByText(/^The QC gate passed/)).toBeInTheDocument()
+    await userEvent.click(within(warning).getByRole('button', { name: 'Run the checks again' }))
+    expect(await screen.findByText(/^QC run: The QC gate did not pass/)).toBeInTheDocument()
+    expect(screen.queryByText(/older than the file/)).not.toBeInTheDocument()
+    expect(calls.filter((c) => c.method === 'POST' && c.path === '/api/engagements/e-1/qc/run')).toHaveLength(1)
+  })
+
+  it('tells someone who may not run QC that the results are stale, without a run button', async () => {
+    mockApi({
+      'GET /api/engagements/e-1/qc': { body: run({ stale: { stale: true, reason: 'QC ran before materiality changed; run it again' } }) },
+      'GET /api/engagements/e-1/qc/waivers': { body: { items: [] } },
+    })
+    renderPage(<QcPage />, { route: ROUTE, path: PATH, engagement: makeEngagement({ my_role: 'staff', my_permissions: TEAM_PERMISSIONS.staff }) })
+    const warning = await screen.findByRole('alert')
+    expect(warning).toHaveTextContent('These results are older than the file: QC ran before materiality changed. Run the checks again.')
+    expect(warning).toHaveTextContent('A manager, partner or QC reviewer can run them.')
+    expect(within(warning).queryByRole('button')).not.toBeInTheDocument()
   })
 
   it('refuses a waiver reason under 20 characters before sending, then waives with the reason', async () => {

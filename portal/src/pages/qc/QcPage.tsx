@@ -11,6 +11,7 @@ import {
   MIN_WAIVER_REASON,
   orderPolicies,
   policyLink,
+  staleText,
   verdictText,
   waiverProblems,
   type Policy,
@@ -78,6 +79,7 @@ export function QcPage() {
   })
 
   const policies = latest.data ? orderPolicies(latest.data.policies) : []
+  const stale = latest.data ? staleText(latest.data) : null
   const titleOf = (code: string) => latest.data?.policies.find((p) => p.code === code)?.title ?? code
   const activeWaivers = waivers.data ?? []
 
@@ -108,6 +110,17 @@ export function QcPage() {
       ) : (
         <section className="panel" aria-labelledby="qc-policies-heading">
           <h2 id="qc-policies-heading">Policies</h2>
+          {stale && (
+            <div className="stale-warning" role="alert">
+              <span>{stale}</span>
+              {mayRun && (
+                <button type="button" className="primary" disabled={run.isPending} onClick={() => { setOutcome(null); run.mutate() }}>
+                  {run.isPending ? 'Running the checks…' : 'Run the checks again'}
+                </button>
+              )}
+              {!mayRun && !engagement.locked && <span className="small"> A manager, partner or QC reviewer can run them.</span>}
+            </div>
+          )}
           <p className={latest.data.passed ? 'success' : 'error'} role="status">
             {verdictText(latest.data)}
             <span className="small"> Run {formatDateTime(latest.data.run_at)}.</span>

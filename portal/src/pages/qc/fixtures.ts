@@ -16,6 +16,7 @@ export const run = (overrides: Partial<QcRun> = {}): QcRun => ({
   passed: false,
   run_at: '2026-12-06T10:00:00Z',
   run_by: 'u-1',
+  stale: { stale: false, reason: null },
   policies: [
     policy({ code: 'materiality', title: 'Materiality is set', status: 'passed' }),
     policy({ code: 'subsequent_events', title: 'Subsequent events reviewed', blocking: false, status: 'failed', detail: 'No subsequent-events workpaper is signed off', missing: ['B-900 Subsequent events'] }),

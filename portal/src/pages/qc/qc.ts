@@ -47,6 +47,13 @@ export function summarize(policies: readonly Policy[]): QcSummary {
   return summary
 }
 
+/** Why the run no longer describes the file (the API's reason, without its own advice), or null while it does. */
+export function staleText(run: QcRun): string | null {
+  if (!run.stale?.stale) return null
+  const reason = (run.stale.reason ?? 'something QC looks at changed after it ran').replace(/; run it again\.?$/, '')
+  return `These results are older than the file: ${reason}. Run the checks again.`
+}
+
 /** One sentence for the run as a whole. */
 export function verdictText(run: QcRun): string {
   const s = summarize(run.policies)
