@@ -155,4 +155,74 @@ describe('ReportPage', () => {
     expect(screen.queryByRole('button', { name: 'Draft the report' })).not.toBeInTheDocument()
     expect(screen.getByText('A manager or partner on the team approves the report.')).toBeInTheDocument()
   })
+
+  it('shows what a superseded version was: who signed it, when, and its digest', async () => {
+    mockApi({
+      'GET /api/engagements/e-1/team': TEAM,
+      'GET /api/engagements/e-1/reports': {
+        body: {
+          items: [
+            report({ id: 'r-2', version: 2 }),
+            report({ status: 'superseded', approved_by: 'u-1', approved_at: '2026-12-06T11:30:00Z', sha256: SHA, signed_by: 'u-9', signed_at: '2026-12-06T12:00:00Z' }),
+          ],
+        },
+      },
+    })
+    renderPage(<ReportPage />, { route: ROUTE, path: PATH, engagement: as('manager') })
+    await userEvent.click(await screen.findByRole('button', { name: 'Version 1' }))
+    expect(await screen.findByRole('heading', { name: /Version 1/ })).toHaveTextContent('superseded')
+    const was = screen.getByLabelText('What this version was')
+    await within(was).findByText(/Pat Partner/)
+    expect(was).toHaveTextContent(/^Version 1 was signed by Pat Partner on .*2026.*, digest a3f1c2d4e5b6978812345678abcdef0123456789abcdef0123456789abcdef01\. It no longer counts/)
+    expect(screen.getByText(/Superseded: a later draft or a step back/)).toBeInTheDocument()
+    // A superseded version is never called stale, and its signature facts stay.
+    expect(screen.queryByText(/older than the file/)).not.toBeInTheDocument()
+    expect(within(screen.getByLabelText('Signature')).getByTitle(SHA)).toBeInTheDocument()
+  })
+
+  it('warns that a signed report is older than the file and lets the team draft it again', async () => {
+    const reason = "The report was signed before an account's mapping was set; draft, approve and sign it again"
+    let drafted = false
+    const signedStale = report({ status: 'signed', approved_by: 'u-1', approved_at: '2026-12-06T11:30:00Z', sha256: SHA, signed_by: 'u-9', signed_at: '2026-12-06T12:00:00Z', stale: { stale: true, reason } })
+    const calls = mockApi({
+      'GET /api/engagements/e-1/team': TEAM,
+      'GET /api/engagements/e-1/reports/r-1/verification': {
+        body: { report_id: 'r-1', sha256: SHA, stored_sha256: SHA, matches: true, immutable: false, stored_at: '2026-12-06T12:00:00Z', container: 'signed', blob_name: 'x.pdf' },
+      },
+      'GET /api/engagements/e-1/reports': () => ({
+        body: { items: drafted ? [report({ id: 'r-2', version: 2 }), { ...signedStale, status: 'superseded', stale: { stale: false, reason: null } }] : [signedStale] },
+      }),
+      'POST /api/engagements/e-1/reports': () => {
+        drafted = true
+        return { status: 201, body: report({ id: 'r-2', version: 2 }) }
+      },
+    })
+    renderPage(<ReportPage />, { route: ROUTE, path: PATH, engagement: as('manager') })
+    const warning = await screen.findByRole('alert')
+    expect(warning).toHaveTextContent(
+      "The signature is older than the file: the report was signed before an account's mapping was set. Draft the report again, then approve and sign the new version.",
+    )
+    // No longer "stands until finalized": the draft form is offered, and the warning's action goes to it.
+    expect(screen.queryByText(/is signed: it stands/)).not.toBeInTheDocument()
+    await userEvent.click(within(warning).getByRole('button', { name: 'Draft again' }))
+    expect(screen.getByRole('radio', { name: /Unmodified/ })).toHaveFocus()
+    await userEvent.click(screen.getByRole('button', { name: 'Draft the report' }))
+    expect(await screen.findByText('Version 2 drafted.')).toBeInTheDocument()
+    expect(calls.filter((c) => c.method === 'POST' && c.path === '/api/engagements/e-1/reports')).toHaveLength(1)
+    expect(await screen.findByRole('heading', { name: /Version 2/ })).toHaveTextContent('draft')
+    expect(screen.queryByText(/older than the file/)).not.toBeInTheDocument()
+  }, 20000)
+
+  it('does not offer to sign an approval older than the file, and says why', async () => {
+    const reason = 'The report was approved before an adjusting entry was recorded; draft, approve and sign it again'
+    mockApi({
+      'GET /api/engagements/e-1/team': TEAM,
+      'GET /api/engagements/e-1/reports': { body: { items: [report({ status: 'approved', approved_by: 'u-1', approved_at: '2026-12-06T11:30:00Z', stale: { stale: true, reason } })] } },
+    })
+    renderPage(<ReportPage />, { route: ROUTE, path: PATH, engagement: as('partner') })
+    const warning = await screen.findByRole('alert')
+    expect(warning).toHaveTextContent('The approval is older than the file: the report was approved before an adjusting entry was recorded.')
+    expect(screen.queryByRole('form', { name: 'Sign the report' })).not.toBeInTheDocument()
+    expect(within(warning).getByRole('button', { name: 'Draft again' })).toBeInTheDocument()
+  })
 })

@@ -16,9 +16,12 @@ import {
   emptyDraft,
   groupedDigest,
   isModified,
+  isStale,
   newestFirst,
   nextStep,
   signRefusal,
+  staleText,
+  supersededText,
   type DraftForm,
   type ReportCreate,
   type ReportRead,
@@ -58,6 +61,9 @@ export function ReportPage() {
   const list = reports.data ?? []
   const shown = list.find((r) => r.id === shownId) ?? list[0] ?? null
   const signedVersion = list.find((r) => r.status === 'signed')
+  // A signed report stands until what it shows changes (then it is stale, and a new draft is taken).
+  const standing = signedVersion && !isStale(signedVersion) ? signedVersion : null
+  const draftAgain = mayDraft ? focusDraft : undefined
 
   return (
     <div className="qc-page">
@@ -70,7 +76,7 @@ export function ReportPage() {
         <div className="report-grid">
           <div>
             {shown ? (
-              <ReportPanel key={shown.id} report={shown} latest={shown.id === list[0]?.id} nameOf={nameOf} onChanged={changed} />
+              <ReportPanel key={shown.id} report={shown} latest={shown.id === list[0]?.id} nameOf={nameOf} onChanged={changed} onDraftAgain={draftAgain} />
             ) : (
               <Empty>
                 No report has been drafted yet. {mayDraft ? 'Choose the opinion in the form to draft one.' : 'A manager or partner on the team can draft it.'}
@@ -85,7 +91,8 @@ export function ReportPage() {
                       <button type="button" aria-pressed={r.id === shown?.id} onClick={() => setShownId(r.id)}>
                         Version {r.version}
                       </button>{' '}
-                      <StatusBadge status={r.status} /> {OPINION_LABELS[r.opinion]}{' '}
+                      <StatusBadge status={r.status} />
+                      {isStale(r) && <span className="badge badge-stale">older than the file</span>} {OPINION_LABELS[r.opinion]}{' '}
                       <span className="muted small">{formatDateTime(r.created_at)}</span>
                     </li>
                   ))}
@@ -95,8 +102,10 @@ export function ReportPage() {
           </div>
           {engagement.locked ? (
             <div className="muted small">The engagement is finalized: the report can no longer change.</div>
-          ) : signedVersion ? (
-            <div className="muted small">Version {signedVersion.version} is signed: it stands until the engagement is finalized.</div>
+          ) : standing ? (
+            <div className="muted small">
+              Version {standing.version} is signed: it stands until the engagement is finalized, steps back or what the report shows changes.
+            </div>
           ) : mayDraft ? (
             <DraftPanel
               engagementId={engagement.id}
@@ -122,11 +131,14 @@ function ReportPanel({
   latest,
   nameOf,
   onChanged,
+  onDraftAgain,
 }: {
   report: ReportRead
   latest: boolean
   nameOf: (id: string | null | undefined) => string
   onChanged: () => Promise<void>
+  /** Takes the user to the draft form, for someone who may draft; absent otherwise. */
+  onDraftAgain?: () => void
 }) {
   const { engagement } = useEngagement()
   const can = useEngagementCan()
@@ -137,14 +149,33 @@ function ReportPanel({
     onSuccess: onChanged,
   })
   const mayApprove = latest && !engagement.locked && report.status === 'draft' && can('report.approve')
-  const maySign = latest && !engagement.locked && report.status === 'approved' && can('report.sign')
+  const stale = engagement.locked ? null : staleText(report)
+  const was = supersededText(report, nameOf)
+  // Signing a stale approval would sign what was not approved: the report is drafted and approved again first.
+  const maySign = latest && !engagement.locked && report.status === 'approved' && !stale && can('report.sign')
   const finalized = engagement.status === 'finalized' || engagement.locked
   return (
     <section className="panel" aria-labelledby="report-shown">
       <h2 id="report-shown">
         Version {report.version} <StatusBadge status={report.status} />
       </h2>
-      <p className="muted">{nextStep(report, engagement.locked)}</p>
+      {stale ? (
+        <div className="stale-warning" role="alert">
+          <span>{stale}</span>
+          {onDraftAgain && (
+            <button type="button" className="primary" onClick={onDraftAgain}>
+              Draft again
+            </button>
+          )}
+        </div>
+      ) : (
+        <p className="muted">{nextStep(report, engagement.locked)}</p>
+      )}
+      {was && (
+        <p className="notice" aria-label="What this version was">
+          {was}
+        </p>
+      )}
       <dl className="facts" aria-label="The report">
         <dt>Opinion</dt>
         <dd>{OPINION_LABELS[report.opinion]}</dd>
@@ -224,6 +255,13 @@ function ReportPanel({
       {report.status === 'signed' && <VerificationPanel engagementId={engagement.id} reportId={report.id} finalized={finalized} />}
     </section>
   )
+}
+
+/** Brings the draft form into view and puts the cursor on its first choice. */
+function focusDraft() {
+  const panel = document.getElementById('report-draft-panel')
+  panel?.scrollIntoView?.({ behavior: 'smooth', block: 'start' })
+  panel?.querySelector<HTMLInputElement>('input:checked, input')?.focus()
 }
 
 function Signature({ sha256, signedBy, signedAt }: { sha256: string; signedBy: string; signedAt: string }) {
@@ -415,7 +453,7 @@ function DraftPanel({ engagementId, from, onDrafted }: { engagementId: string; f
   const set = <K extends keyof DraftForm>(key: K, value: DraftForm[K]) => setForm((f) => ({ ...f, [key]: value }))
   const modified = isModified(form.opinion)
   return (
-    <section className="panel" aria-labelledby="report-draft">
+    <section className="panel" id="report-draft-panel" aria-labelledby="report-draft">
       <h2 id="report-draft">{from ? 'Draft a new version' : 'Draft the report'}</h2>
       <form
         className="form"

@@ -19,6 +19,7 @@ export const report = (overrides: Partial<ReportRead> = {}): ReportRead => ({
   signature_method: null,
   sha256: null,
   archived: false,
+  stale: { stale: false, reason: null },
   ...overrides,
 })
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../../api/errors'
-import { draftBody, emptyDraft, groupedDigest, nextStep, signRefusal } from './report'
-import { report } from './fixtures'
+import { draftBody, emptyDraft, groupedDigest, nextStep, signRefusal, staleText, supersededText } from './report'
+import { SHA, report } from './fixtures'
 
 const problem = (status: number, code: string, detail = 'x') => new ApiError(status, { type: 'x', title: 't', status, detail, code })
 
@@ -48,5 +48,25 @@ describe('the report page logic', () => {
     expect(nextStep(report({ status: 'approved' }), false)).toMatch(/signs it/)
     expect(nextStep(report({ status: 'signed' }), true)).toMatch(/write-once/)
     expect(groupedDigest('0123456789abcdef01')).toBe('01234567 89abcdef 01')
+  })
+
+  it('words a stale approval or signature from the API reason, and only for a standing report', () => {
+    const reason = 'The report was signed before a sample was drawn; draft, approve and sign it again'
+    expect(staleText(report({ status: 'signed', stale: { stale: true, reason } }))).toBe(
+      'The signature is older than the file: the report was signed before a sample was drawn. Draft the report again, then approve and sign the new version.',
+    )
+    expect(staleText(report({ status: 'approved', stale: { stale: true, reason: null } }))).toMatch(/^The approval is older than the file: something the report shows changed/)
+    expect(staleText(report({ status: 'signed' }))).toBeNull()
+    expect(staleText(report({ status: 'superseded', stale: { stale: true, reason } }))).toBeNull()
+  })
+
+  it('says what a superseded version had been', () => {
+    const names = (id: string | null | undefined) => (id === 'u-9' ? 'Pat Partner' : id === 'u-1' ? 'Mia Manager' : '')
+    expect(supersededText(report({ status: 'superseded', sha256: SHA, signed_by: 'u-9', signed_at: '2026-12-06T12:00:00Z' }), names)).toMatch(
+      new RegExp(`^Version 1 was signed by Pat Partner on .+, digest ${SHA}\\.`),
+    )
+    expect(supersededText(report({ status: 'superseded', approved_by: 'u-1', approved_at: '2026-12-06T11:30:00Z' }), names)).toMatch(/^Version 1 was approved by Mia Manager on /)
+    expect(supersededText(report({ status: 'superseded' }), names)).toBeNull()
+    expect(supersededText(report({ status: 'signed', sha256: SHA, signed_by: 'u-9', signed_at: '2026-12-06T12:00:00Z' }), names)).toBeNull()
   })
 })

@@ -5,6 +5,7 @@
  */
 import { ApiError } from '../../api/errors'
 import type { components } from '../../api/schema'
+import { formatDateTime } from '../../ui/format'
 
 type Schemas = components['schemas']
 export type ReportRead = Schemas['ReportRead']
@@ -89,7 +90,7 @@ export function nextStep(report: ReportRead, locked: boolean): string {
     case 'signed':
       return 'Signed. Next: the partner finalizes the engagement, which stores the PDF write-once.'
     case 'superseded':
-      return 'A later version replaced this draft.'
+      return 'Superseded: a later draft or a step back of the engagement replaced this version; it no longer counts.'
     default:
       return ''
   }
@@ -110,3 +111,30 @@ export function signRefusal(error: unknown): string | null {
 
 /** "ab12…" digests shown whole but breakable, in groups of eight. */
 export const groupedDigest = (sha256: string) => sha256.replace(/(.{8})(?=.)/g, '$1 ')
+
+/** Whether the report's approval (approved) or signature (signed) is older than the file: the API says so. */
+export const isStale = (report: ReportRead) => Boolean(report.stale?.stale) && (report.status === 'approved' || report.status === 'signed')
+
+/**
+ * Why an approved or signed report no longer describes the file, and what to do: the API's reason ("The
+ * report was signed before an account's mapping was set; draft, approve and sign it again") as a sentence.
+ */
+export function staleText(report: ReportRead): string | null {
+  if (!isStale(report)) return null
+  const what = report.status === 'signed' ? 'signature' : 'approval'
+  const reason = (report.stale.reason ?? `something the report shows changed after the ${what}`).replace(/;\s*draft, approve and sign it again\.?$/, '')
+  const lowered = reason.charAt(0).toLowerCase() + reason.slice(1)
+  return `The ${what} is older than the file: ${lowered}. Draft the report again, then approve and sign the new version.`
+}
+
+/** What a superseded version had been: "was signed by X on Y, digest Z" (or approved by), or null for a draft. */
+export function supersededText(report: ReportRead, nameOf: (id: string | null | undefined) => string): string | null {
+  if (report.status !== 'superseded') return null
+  if (report.signed_at && report.sha256) {
+    return `Version ${report.version} was signed by ${nameOf(report.signed_by) || 'the partner'} on ${formatDateTime(report.signed_at)}, digest ${report.sha256}. It no longer counts; its signed PDF is kept.`
+  }
+  if (report.approved_at) {
+    return `Version ${report.version} was approved by ${nameOf(report.approved_by) || 'a manager or partner'} on ${formatDateTime(report.approved_at)}. It no longer counts.`
+  }
+  return null
+}
