@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest'
 import { makeEngagement, makeMe, mockApi, renderPage } from '../../test/render'
 import { Home } from './Home'
 
-const sig = (user_id: string) => ({ user_id, display_name: user_id, signed_at: '2026-02-01T00:00:00Z', node_version: 1 })
 const page = (items: unknown[]) => ({ body: { items, page: 1, page_size: 100, total: items.length } })
 
 function stub(extra: Record<string, unknown> = {}) {
@@ -13,26 +12,36 @@ function stub(extra: Record<string, unknown> = {}) {
       makeEngagement({ id: 'e-1', name: 'Northwind FY2026', status: 'fieldwork' }),
       makeEngagement({ id: 'e-2', name: 'Someone else’s audit', my_role: null }),
     ]),
-    'GET /api/engagements/e-1/binder': {
-      body: { engagement_id: 'e-1', nodes: [
-        { id: 'w-1', kind: 'workpaper', index_code: 'C-1', title: 'Cash lead', signoffs: { prepared: sig('u-2'), reviewed: null, approved: null }, children: [] },
-        { id: 'w-2', kind: 'workpaper', index_code: 'C-2', title: 'Bank rec', signoffs: { prepared: sig('u-2'), reviewed: sig('u-3'), approved: sig('u-4') }, children: [] },
-      ] },
+    // The one call behind every figure and task (no call per engagement).
+    'GET /api/engagements/summary': {
+      body: {
+        truncated: false,
+        items: [
+          {
+            engagement_id: 'e-1', name: 'Northwind FY2026', status: 'fieldwork', locked: false, my_role: 'manager',
+            workpapers_total: 2, workpapers_signed: 1, open_review_notes: 4, unresolved_je_exceptions: 5, je_run_id: 'r',
+            loaded_kinds: ['general_ledger'], awaiting_acceptance: 1, materiality_set: false,
+          },
+        ],
+        notes_assigned_to_me: [
+          { engagement_id: 'e-1', engagement_name: 'Northwind FY2026', note_id: 'n-1', node_id: 'w-1', node_index_code: 'C-1', node_title: 'Cash lead', body: 'Agree to the bank letter' },
+        ],
+        waiting_for_my_signoff: [
+          { engagement_id: 'e-1', engagement_name: 'Northwind FY2026', node_id: 'w-1', index_code: 'C-1', title: 'Cash lead', step: 'review' },
+        ],
+        submissions_to_accept: [
+          { engagement_id: 'e-1', engagement_name: 'Northwind FY2026', dataset_id: 'd-2', kind: 'trial_balance', filename: 'tb.csv' },
+          { engagement_id: 'e-9', engagement_name: 'Not shown', dataset_id: 'd-9', kind: 'trial_balance', filename: 'other.csv' },
+        ],
+      },
     },
-    'GET /api/engagements/e-1/review-notes': (request: Request) =>
-      new URL(request.url).searchParams.get('assignee_id') === 'u-1'
-        ? page([{ id: 'n-1', node_index_code: 'C-1', node_title: 'Cash lead', body: 'Agree to the bank letter', status: 'open' }])
-        : { body: { items: [], page: 1, page_size: 1, total: 4 } },
-    'GET /api/engagements/e-1/je-tests/exceptions': { body: { unresolved: 5, flagged_journals: 12, by_status: {}, exceptions: [], run_id: 'r', dataset_id: 'd', dataset_version: 1 } },
-    'GET /api/engagements/e-1/datasets': page([{ id: 'd-1', kind: 'general_ledger', status: 'succeeded', current: true, needs_acceptance: false, filename: 'gl.csv' }]),
-    'GET /api/engagements/e-1/materiality': { status: 404, body: { type: 'x', title: 'Not Found', status: 404, detail: 'none', code: 'no_materiality' } },
     ...extra,
   } as never)
 }
 
 describe('Home', () => {
   it('shows my engagements with their progress and my tasks', async () => {
-    stub()
+    const calls = stub()
     const { router } = renderPage(<Home />, { route: '/', extraRoutes: [{ path: '/engagements/:id', element: <h1>Opened</h1> }] })
     const row = (await screen.findByRole('cell', { name: 'Northwind FY2026' })).closest('tr')!
     expect(screen.getByRole('link', { name: 'New engagement' })).toHaveAttribute('href', '/engagements/new')
@@ -45,6 +54,13 @@ describe('Home', () => {
     expect(within(notes).getByRole('link', { name: /Agree to the bank letter/ })).toHaveAttribute('href', '/engagements/e-1/review-notes')
     const signoffs = screen.getByRole('list', { name: 'Waiting for my sign-off' })
     expect(within(signoffs).getByRole('link', { name: 'Review C-1 Cash lead' })).toHaveAttribute('href', '/engagements/e-1/binder/w-1')
+    const submissions = screen.getByRole('list', { name: 'Client submissions waiting for acceptance' })
+    expect(within(submissions).getAllByRole('link').map((a) => [a.textContent, a.getAttribute('href')])).toEqual([
+      ['Accept or return the client\'s trial balance “tb.csv”', '/engagements/e-1/data'],
+    ])
+    // One call for the figures of every engagement, none per engagement.
+    expect(calls.filter((c) => c.path === '/api/engagements/summary')).toHaveLength(1)
+    expect(calls.filter((c) => c.path.startsWith('/api/engagements/e-'))).toEqual([])
     await userEvent.click(screen.getByLabelText('Only open engagements whose team I am on'))
     expect(await screen.findByRole('cell', { name: 'Someone else’s audit' })).toBeInTheDocument()
     await userEvent.click(row)

@@ -1,4 +1,4 @@
-import { useQueries, useQuery } from '@tanstack/react-query'
+import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link, useNavigate } from 'react-router'
 import { api, ok } from '../../api/client'
@@ -8,8 +8,8 @@ import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading, PageHeader, StatusBadge } from '../../ui/States'
 import { formatDate } from '../../ui/format'
 import type { Engagement } from '../engagements/context'
-import { progressKey } from './EngagementProgress'
-import { figuresOf, loadProgress, tasksOf, type Figures, type Task } from './progress'
+import { type Figures, type Task } from './progress'
+import { figuresFromSummary, loadSummary, summaryKey, tasksFromSummary } from './summary'
 import { HomeRequests } from '../requests/RequestsCards'
 import './home.css'
 
@@ -32,16 +32,16 @@ export function Home() {
   const mine = all.filter((e) => e.my_role)
   const list = (onlyMine && mine.length ? mine : all).filter((e) => e.status !== 'finalized' || !onlyMine)
   // Progress of the open engagements shown (client contacts see the status only).
-  const open = isClientUser ? [] : list.filter((e) => e.status !== 'finalized').slice(0, 30)
-  const progress = useQueries({
-    queries: open.map((e) => ({ queryKey: progressKey(e.id), queryFn: () => loadProgress(e.id, userId), enabled: !!userId })),
-  })
-  const byId = new Map(open.map((e, i) => [e.id, progress[i]]))
+  const open = isClientUser ? [] : list.filter((e) => e.status !== 'finalized')
+  // Every engagement's figures and the caller's tasks in one call (GET /api/engagements/summary).
+  const summary = useQuery({ queryKey: summaryKey, queryFn: loadSummary, enabled: !isClientUser && !!userId })
+  const byId = new Map((summary.data?.items ?? []).map((item) => [item.engagement_id, item]))
+  const openIds = new Set(open.map((e) => e.id))
   const rows: Row[] = list.map((engagement) => {
-    const q = byId.get(engagement.id)
-    return { engagement, figures: q?.data ? figuresOf(q.data) : null, loading: !!q?.isPending }
+    const item = openIds.has(engagement.id) ? byId.get(engagement.id) : undefined
+    return { engagement, figures: item ? figuresFromSummary(item) : null, loading: openIds.has(engagement.id) && summary.isLoading }
   })
-  const tasks = open.flatMap((e, i) => (progress[i]?.data ? tasksOf(e, progress[i].data, userId) : []))
+  const tasks = summary.data ? tasksFromSummary(summary.data, open) : []
 
   const columns: Column<Row>[] = [
     { key: 'name', header: 'Engagement', sortValue: (r) => r.engagement.name, render: (r) => r.engagement.name },
@@ -113,7 +113,8 @@ export function Home() {
             <h2 id="my-tasks" style={{ marginTop: 0 }}>
               My tasks
             </h2>
-            {progress.some((q) => q.isPending) && <Loading label="Looking for your tasks…" />}
+            {summary.isLoading && <Loading label="Looking for your tasks…" />}
+            {summary.isError && <div className="muted small">The progress could not be loaded: {summary.error.message}</div>}
             {(['note', 'signoff', 'submission'] as const).map((kind) => {
               const these = tasks.filter((t) => t.kind === kind)
               return (
