@@ -45,6 +45,7 @@ describe('Overview: lifecycle', () => {
     ['draft', ['Move to planning']],
     ['planning', ['Move to fieldwork', 'Move to draft']],
     ['fieldwork', ['Move to review', 'Move to planning']],
+    ['review', ['Move to fieldwork']],
     ['finalized', []],
   ] as const)('offers from %s only the moves the lifecycle allows', async (status, expected) => {
     stub()
@@ -86,32 +87,21 @@ describe('Overview: lifecycle', () => {
     expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ to: 'planning', reason: 'Materiality must be reassessed' })
   })
 
-  it('lists what is missing before finalizing and keeps finalize disabled', async () => {
+  it('leaves finalizing to the bar above the tabs: in review it offers only the step back', async () => {
     const calls = stub({
-      'GET /api/engagements/e-1/finalization-readiness': { body: { ready: false, reasons: ['The report has not been approved', 'No partner has signed the report'] } },
+      'POST /api/engagements/e-1/transitions': { body: { engagement: makeEngagement({ status: 'fieldwork' }), from_status: 'review', to_status: 'fieldwork' } },
     })
-    show(makeEngagement({ status: 'review' }))
-    const missing = await screen.findByRole('region', { name: 'Missing before finalizing' })
-    expect(within(missing).getAllByRole('listitem').map((li) => li.textContent)).toEqual(['The report has not been approved', 'No partner has signed the report'])
-    expect(screen.getByRole('button', { name: 'Move to finalized' })).toBeDisabled()
-    expect(screen.getByRole('button', { name: 'Move to fieldwork' })).toBeEnabled()
-    expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0)
-  })
-
-  it('enables finalize once ready, for a partner (the API says so in my_permissions)', async () => {
-    stub({ 'GET /api/engagements/e-1/finalization-readiness': { body: { ready: true, reasons: [] } } })
     show(makeEngagement({ status: 'review', my_role: 'partner' }))
-    expect(await screen.findByText(/Ready to finalize/)).toBeInTheDocument()
-    expect(screen.getByRole('button', { name: 'Move to finalized' })).toBeEnabled()
-  })
-
-  it('keeps finalize disabled for a manager of the engagement without firm-wide finalize rights', async () => {
-    stub({ 'GET /api/engagements/e-1/finalization-readiness': { body: { ready: true, reasons: [] } } })
-    const permissions = ['engagement.read', 'engagement.create', 'engagement.update', 'users.read']
-    show(makeEngagement({ status: 'review', my_role: 'manager' }), makeMe({ roles: ['manager'], permissions }))
-    await screen.findByText(/Ready to finalize/)
-    expect(screen.getByRole('button', { name: 'Move to finalized' })).toBeDisabled()
-    expect(screen.getByText(/Only a partner/)).toBeInTheDocument()
+    await screen.findByText('Acme Manufacturing')
+    expect(moveButtons()).toEqual(['Move to fieldwork'])
+    expect(screen.queryByRole('button', { name: /finaliz/i })).not.toBeInTheDocument()
+    expect(screen.getByText(/Finalize from the bar above the tabs/)).toBeInTheDocument()
+    // The Overview no longer asks for readiness: the bar does.
+    expect(calls.some((c) => c.path.endsWith('/finalization-readiness'))).toBe(false)
+    await userEvent.type(screen.getByLabelText('Reason'), 'Cash work reopened after review')
+    await userEvent.click(screen.getByRole('button', { name: 'Move to fieldwork' }))
+    await screen.findByText('Moved from review to fieldwork.')
+    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ to: 'fieldwork', reason: 'Cash work reopened after review' })
   })
 
   it('shows client users only the facts and the status', async () => {

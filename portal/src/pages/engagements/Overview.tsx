@@ -113,18 +113,13 @@ function Lifecycle({ engagement }: { engagement: Engagement }) {
   const [reason, setReason] = useState('')
   const [problem, setProblem] = useState<string | null>(null)
   const [moved, setMoved] = useState<string | null>(null)
-  const { forward, back } = nextSteps(engagement.status)
-  const finalizing = forward === 'finalized'
+  const steps = nextSteps(engagement.status)
+  // Finalizing has one place: the bar above the tabs (FinalizePanel), which shows what is still missing.
+  const finalizing = steps.forward === 'finalized'
+  const forward = finalizing ? null : steps.forward
+  const back = steps.back
   const can = mayOn(engagement)
   const mayUpdate = can('engagement.update')
-  const mayFinalize = can('engagement.finalize')
-
-  const readiness = useQuery({
-    queryKey: ['engagement', engagement.id, 'finalization-readiness', engagement.status],
-    queryFn: () =>
-      ok(api.GET('/api/engagements/{engagement_id}/finalization-readiness', { params: { path: { engagement_id: engagement.id } } })),
-    enabled: finalizing,
-  })
 
   const move = useMutation({
     mutationFn: (to: Status) =>
@@ -156,8 +151,7 @@ function Lifecycle({ engagement }: { engagement: Engagement }) {
     move.mutate(to)
   }
 
-  const ready = readiness.data?.ready === true
-  const forwardDisabled = move.isPending || !(finalizing ? mayFinalize && ready : mayUpdate)
+  const forwardDisabled = move.isPending || !mayUpdate
   const reasons = refusalReasons(move.error)
 
   return (
@@ -169,28 +163,11 @@ function Lifecycle({ engagement }: { engagement: Engagement }) {
         This engagement is in <StatusBadge status={engagement.status} />.{' '}
         {engagement.status === 'finalized' ? 'It is finalized and locked; nothing moves it further.' : null}
       </p>
+      {finalizing && !engagement.locked && mayUpdate && (
+        <p className="muted small">Finalize from the bar above the tabs: it shows whether the engagement is ready and what is still missing.</p>
+      )}
       {(forward || back) && (
         <>
-          {finalizing && (
-            <div aria-live="polite">
-              {readiness.isPending ? (
-                <Loading label="Checking whether the engagement can be finalized…" />
-              ) : readiness.isError ? (
-                <ErrorMessage error={readiness.error} title="Readiness for finalization could not be checked" />
-              ) : readiness.data.ready ? (
-                <div className="success">Ready to finalize: every required sign-off is in place.</div>
-              ) : (
-                <div className="notice" role="region" aria-label="Missing before finalizing">
-                  <strong>Not ready to finalize. Still missing:</strong>
-                  <ul className="reasons">
-                    {readiness.data.reasons.map((r) => (
-                      <li key={r}>{r}</li>
-                    ))}
-                  </ul>
-                </div>
-              )}
-            </div>
-          )}
           <div className="transitions">
             {back && (
               <div className="reason-field">
@@ -222,9 +199,6 @@ function Lifecycle({ engagement }: { engagement: Engagement }) {
           </div>
           {move.isPending && <div className="muted" role="status">Moving…</div>}
           {!mayUpdate && <div className="muted small">Your role on this engagement does not allow moving it.</div>}
-          {finalizing && mayUpdate && !mayFinalize && (
-            <div className="muted small">Only a partner (or a firm admin) can finalize an engagement.</div>
-          )}
         </>
       )}
       {problem && (
