@@ -33,7 +33,28 @@ describe('NewEngagement', () => {
     expect(router.state.location.pathname).toBe('/engagements/e-9')
     expect(calls.find((c) => c.method === 'POST')?.body).toEqual({
       client_id: 'c-1', name: 'FY2026 audit', engagement_type: 'review', period_start: '2026-01-01', period_end: '2026-12-31', framework: 'ifrs',
+      due_date: null,
     })
+  })
+
+  it('sends the report due date when one is given, and refuses one before the period end', async () => {
+    const calls = mockApi({
+      'GET /api/clients': { body: clients },
+      'POST /api/engagements': { status: 201, body: makeEngagement({ id: 'e-9', due_date: '2027-03-31' }) },
+    })
+    renderPage(<NewEngagement />, { route: '/engagements/new', extraRoutes: workspace })
+    await screen.findByRole('option', { name: 'Acme Manufacturing' })
+    await userEvent.selectOptions(screen.getByLabelText('Client'), 'c-1')
+    await fill()
+    await userEvent.type(screen.getByLabelText('Report due'), '2026-12-30')
+    await userEvent.click(screen.getByRole('button', { name: 'Create engagement' }))
+    expect(await screen.findByRole('alert')).toHaveTextContent('The report cannot be due before the period ends.')
+    expect(calls.filter((c) => c.method === 'POST')).toEqual([])
+    await userEvent.clear(screen.getByLabelText('Report due'))
+    await userEvent.type(screen.getByLabelText('Report due'), '2027-03-31')
+    await userEvent.click(screen.getByRole('button', { name: 'Create engagement' }))
+    expect(await screen.findByText('workspace')).toBeInTheDocument()
+    expect(calls.find((c) => c.method === 'POST')?.body).toMatchObject({ period_end: '2026-12-31', due_date: '2027-03-31' })
   })
 
   it('adds a new client first, then the engagement for it', async () => {

@@ -25,6 +25,7 @@ export function NewEngagement() {
   const [periodStart, setPeriodStart] = useState('')
   const [periodEnd, setPeriodEnd] = useState('')
   const [framework, setFramework] = useState<Framework>('us_gaap')
+  const [dueDate, setDueDate] = useState('')
   const [problem, setProblem] = useState<string | null>(null)
   const { busy, error, run, clearError } = useAction()
   const mayAddClient = can('client.manage')
@@ -45,6 +46,7 @@ export function NewEngagement() {
     if (newClient ? !clientName.trim() : !clientId) return setProblem(newClient ? 'Enter the new client’s name.' : 'Choose the client.')
     if (!periodStart || !periodEnd) return setProblem('Enter the start and the end of the period.')
     if (periodEnd <= periodStart) return setProblem('The period must end after it starts.')
+    if (dueDate && dueDate < periodEnd) return setProblem('The report cannot be due before the period ends.')
     void run(async () => {
       let client = clientId
       if (newClient) {
@@ -70,7 +72,15 @@ export function NewEngagement() {
       }
       const engagement = await ok(
         api.POST('/api/engagements', {
-          body: { client_id: client, name: name.trim(), engagement_type: type, period_start: periodStart, period_end: periodEnd, framework },
+          body: {
+            client_id: client,
+            name: name.trim(),
+            engagement_type: type,
+            period_start: periodStart,
+            period_end: periodEnd,
+            framework,
+            due_date: dueDate || null,
+          },
         }),
       )
       void queryClient.invalidateQueries({ queryKey: ['engagements'] })
@@ -149,6 +159,13 @@ export function NewEngagement() {
             Period end
             <input type="date" value={periodEnd} onChange={(e) => setPeriodEnd(e.target.value)} required />
           </label>
+          <label>
+            Report due
+            <input type="date" value={dueDate} onChange={(e) => setDueDate(e.target.value)} aria-describedby="due-date-hint" />
+          </label>
+        </div>
+        <div id="due-date-hint" className="hint">
+          Optional: the date the auditor’s report is due to the client (not before the period end).
         </div>
         {problem && (
           <div className="error" role="alert">

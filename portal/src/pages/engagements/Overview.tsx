@@ -11,6 +11,7 @@ import { mayOn, useEngagement, type Engagement } from './context'
 import './engagements.css'
 import { EngagementProgress } from '../home/EngagementProgress'
 import { Team } from './Team'
+import { DueDateFact } from './DueDateEdit'
 import {
   FRAMEWORK_LABELS,
   MIN_BACK_STEP_REASON,
@@ -80,6 +81,10 @@ function Facts({ engagement }: { engagement: Engagement }) {
         <dt>Period</dt>
         <dd>
           {formatDate(engagement.period_start)} to {formatDate(engagement.period_end)}
+        </dd>
+        <dt>Report due</dt>
+        <dd>
+          <DueDateFact engagement={engagement} />
         </dd>
         {engagement.my_role && (
           <>

@@ -8,6 +8,8 @@ import { ErrorMessage } from '../../ui/ErrorMessage'
 import { Loading, PageHeader, StatusBadge } from '../../ui/States'
 import { formatDate } from '../../ui/format'
 import type { Engagement } from '../engagements/context'
+import { DueDate } from '../engagements/DueDate'
+import { byDueDate } from '../engagements/due'
 import { type Figures, type Task } from './progress'
 import { figuresFromSummary, loadSummary, summaryKey, tasksFromSummary } from './summary'
 import { HomeRequests } from '../requests/RequestsCards'
@@ -30,7 +32,8 @@ export function Home() {
   })
   const all = engagements.data?.items ?? []
   const mine = all.filter((e) => e.my_role)
-  const list = (onlyMine && mine.length ? mine : all).filter((e) => e.status !== 'finalized' || !onlyMine)
+  // Soonest report due date first (overdue ones at the top), those without one last.
+  const list = byDueDate((onlyMine && mine.length ? mine : all).filter((e) => e.status !== 'finalized' || !onlyMine))
   // Progress of the open engagements shown (client contacts see the status only).
   const open = isClientUser ? [] : list.filter((e) => e.status !== 'finalized')
   // Every engagement's figures and the caller's tasks in one call (GET /api/engagements/summary).
@@ -47,6 +50,7 @@ export function Home() {
     { key: 'name', header: 'Engagement', sortValue: (r) => r.engagement.name, render: (r) => r.engagement.name },
     { key: 'status', header: 'Status', sortValue: (r) => r.engagement.status, render: (r) => <StatusBadge status={r.engagement.status} /> },
     { key: 'period', header: 'Period end', sortValue: (r) => r.engagement.period_end, render: (r) => formatDate(r.engagement.period_end) },
+    { key: 'due', header: 'Report due', sortValue: (r) => r.engagement.due_date ?? null, render: (r) => <DueDate dueDate={r.engagement.due_date} status={r.engagement.status} /> },
     ...(isClientUser
       ? []
       : ([
