@@ -290,6 +290,12 @@ def _signable(
     report = _report_or_raise(uow, engagement_id, report_id, for_update=for_update)
     if report.status != "approved":
         raise Conflict(f"The report is {report.status}; only an approved report is signed", code="report_not_approved")
+    # The approval vouches for the PDF as it stood; a partner must not sign over a change nobody approved.
+    changes = qc_freshness.changes_since(
+        uow, qc_freshness.REPORT_APPROVED, firm_id=report.firm_id, engagement_id=engagement_id
+    )
+    if changes:
+        raise Conflict(qc_freshness.REPORT_APPROVED.reason(changes), code="approval_stale")
     return report
 
 

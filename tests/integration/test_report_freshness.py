@@ -169,7 +169,9 @@ def test_a_mapping_changed_after_the_signature_makes_the_report_stale_until_it_i
     assert report_reasons(ws) == []
 
 
-def test_a_change_between_approval_and_signature_leaves_the_approval_stale() -> None:
+def test_a_change_between_approval_and_signature_refuses_the_signature_until_approved_again() -> None:
+    """The approval vouches for the PDF as it stood: a partner signing after a change nobody approved is
+    refused (409 approval_stale) and nothing is written; drafted and approved again, the partner signs."""
     ws, people = team()
     mapped(ws)
     report = approved(ws, people)
@@ -183,12 +185,21 @@ def test_a_change_between_approval_and_signature_leaves_the_approval_stale() -> 
     }
     recorded = ws.call("POST", "adjustments", ws.admin, json_body=adjustment)
     assert recorded.status == 201, recorded.body
-    sign(ws, people, report["id"])  # the partner signs the PDF rendered with the entry
-    assert report_reasons(ws) == [stale("an adjusting entry was recorded")[0]]
+    refused = ws.call("POST", f"reports/{report['id']}/sign", people["partner"], json_body={"password": PASSWORD})
+    assert refused.status == 409, refused.body
+    assert refused.json()["code"] == "approval_stale"
+    assert refused.json()["detail"] == f"The report was approved before an adjusting entry was recorded; {AGAIN}"
+    assert ws.call("GET", f"reports/{report['id']}", people["senior"]).json()["status"] == "approved"
+    assert audited(ws, "report.signed") == []
+    assert report_reasons(ws) == [stale("an adjusting entry was recorded")[0], "No partner has signed the report"]
+
+    second = approved(ws, people)
+    sign(ws, people, second["id"])
+    assert report_reasons(ws) == []
     # The signature's record keeps where the trail stood when its PDF was read: after the entry.
-    [approval] = audited(ws, "report.approved")
+    approval = audited(ws, "report.approved")[-1]
     [signature] = audited(ws, "report.signed")
-    assert signature["as_of"] > approval["as_of"]
+    assert signature["as_of"] >= approval["as_of"]
 
 
 def test_a_step_back_supersedes_the_signed_report_and_reopens_its_gates() -> None:
@@ -291,13 +302,16 @@ def test_the_reports_read_says_which_verdict_is_stale_and_why() -> None:
         "reason": approval_stale,
     }
 
-    # Signed on the file as it now stands: fresh again, until what it shows changes.
+    # A stale approval is not signed; approved again on the file as it now stands, signed, fresh again.
+    refused = ws.call("POST", f"reports/{report['id']}/sign", people["partner"], json_body={"password": PASSWORD})
+    assert (refused.status, refused.json()["code"]) == (409, "approval_stale")
+    report = approved(ws, people)
     signed = sign(ws, people, report["id"])
-    [listed] = ws.call("GET", "reports", people["senior"]).json()["items"]
+    listed, _superseded = ws.call("GET", "reports", people["senior"]).json()["items"]
     assert (listed["status"], listed["stale"]) == ("signed", fresh)
     again = ws.call("PUT", "mapping/accounts/1000", ws.admin, json_body={"standard_code": "1000"})
     assert again.status == 200, again.body
-    [listed] = ws.call("GET", "reports", people["senior"]).json()["items"]
+    listed, _superseded = ws.call("GET", "reports", people["senior"]).json()["items"]
     assert listed["stale"] == {
         "stale": True,
         "reason": f"The report was signed before an account's mapping was set; {AGAIN}",
@@ -305,7 +319,7 @@ def test_the_reports_read_says_which_verdict_is_stale_and_why() -> None:
 
     # Drafted again: the signed version is superseded, keeps who signed and the digest, and is no longer stale.
     second = draft(ws, people["senior"])
-    newest, first = ws.call("GET", "reports", people["senior"]).json()["items"]
+    newest, first, _superseded = ws.call("GET", "reports", people["senior"]).json()["items"]
     assert (newest["id"], newest["status"], newest["stale"]) == (second["id"], "draft", fresh)
     assert (first["status"], first["signed_by"], first["sha256"], first["stale"]) == (
         "superseded",
