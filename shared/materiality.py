@@ -8,6 +8,7 @@ them must mean the same version by "current", so the question is asked here and 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -30,3 +31,11 @@ def current_performance_materiality(uow: UnitOfWork, *, engagement_id: uuid.UUID
     """The current version's performance materiality, or None before any is determined."""
     current = current_materiality(uow, engagement_id=engagement_id)
     return None if current is None else current.performance_materiality
+
+
+def engagements_with_materiality(uow: UnitOfWork, *, engagement_ids: Collection[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of the engagements have a materiality determined (any version), in one query for many."""
+    rows = uow.session.scalars(
+        select(Materiality.engagement_id).where(Materiality.engagement_id.in_(engagement_ids)).distinct()
+    )
+    return set(rows)

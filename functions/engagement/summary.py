@@ -27,9 +27,9 @@ from shared.auth.principal import Principal
 from shared.db.models_analytics import JeDisposition, JeJournalRisk, JeRun
 from shared.db.models_engagement import BinderNode, Engagement, EngagementMember, ReviewNote, Signoff
 from shared.db.models_ingestion import Dataset
-from shared.db.models_planning import Materiality
 from shared.db.uow import UnitOfWork
 from shared.engagement_access import LOCKED_STATUS, is_client_user, permissions_on
+from shared.materiality import engagements_with_materiality
 
 # The engagements one summary covers (the home page lists 200); more are flagged as truncated.
 MAX_ENGAGEMENTS = 200
@@ -240,8 +240,6 @@ def summary(*, uow: UnitOfWork, principal: Principal, include_finalized: bool) -
     submissions.sort(key=lambda t: order[t["engagement_id"]])
     result["submissions_to_accept"] = submissions[:MAX_TASKS]
 
-    for eid in uow.session.scalars(
-        select(Materiality.engagement_id).where(Materiality.engagement_id.in_(ids)).distinct()
-    ):
+    for eid in engagements_with_materiality(uow, engagement_ids=ids):
         items[eid]["materiality_set"] = True
     return result

@@ -218,9 +218,9 @@ def test_an_explanation_is_kept_with_the_line_audit_logged_and_replaced() -> Non
         ).all()
         assert sorted(row.key for row in rows) == [key, caption]
         actions = uow.session.scalars(
-            select(AuditRecord.data).where(
-                AuditRecord.action == "flux_explanation.saved", AuditRecord.firm_id == ws.firm_id
-            )
+            select(AuditRecord.data)
+            .where(AuditRecord.action == "flux_explanation.saved", AuditRecord.firm_id == ws.firm_id)
+            .order_by(AuditRecord.id)
         ).all()
     assert [a["key"] for a in actions] == [key, key, caption]
     assert all("text" not in a for a in actions)
