@@ -34,6 +34,30 @@ log = logging.getLogger("aura.uploads")
 
 # The kinds' tables: alike in the columns the lifecycle uses, each with columns of its own.
 Upload = TypeVar("Upload", IngestionUpload, EvidenceUpload)
+
+# What a firm keeps as evidence: documents, images, spreadsheets, mail and archives, whether the team files
+# it in the binder or a client sends it against a request (one list, so the two never drift apart).
+EVIDENCE_TYPES = (
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/tiff",
+    "text/csv",
+    "text/plain",
+    "application/json",
+    "application/xml",
+    "text/xml",
+    "application/zip",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "application/vnd.ms-excel",
+    "application/msword",
+    "message/rfc822",
+    "application/octet-stream",
+)
+
 ABANDONED_AFTER = timedelta(days=1)
 BATCH_SIZE = 200
 EXPIRED = "expired"

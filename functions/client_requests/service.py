@@ -35,29 +35,11 @@ from shared.db.uow import UnitOfWork
 from shared.engagement_access import EngagementAccess, is_client_user, record, require
 from shared.errors import AppError, Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from shared.storage import BlobStorage, get_storage, sanitize_filename
+from shared.uploads import EVIDENCE_TYPES
 
 CONTAINER = "evidence"  # what a client sends against a request is evidence, kept beside the team's own
 MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024  # the Functions host's own request limit, as for evidence
-ACCEPTED_TYPES = (
-    "application/pdf",
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/tiff",
-    "text/csv",
-    "text/plain",
-    "application/json",
-    "application/xml",
-    "text/xml",
-    "application/zip",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/vnd.ms-excel",
-    "application/msword",
-    "message/rfc822",
-    "application/octet-stream",
-)
+ACCEPTED_TYPES = EVIDENCE_TYPES
 TARGET = "client_request"
 ASKERS = Permission.ENGAGEMENT_UPDATE
 DECIDERS = Permission.WORKPAPER_REVIEW

@@ -46,7 +46,7 @@ from shared.engagement_access import record, require
 from shared.errors import AppError, Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from shared.settings import Settings
 from shared.storage import MAX_SINGLE_PUT_BYTES, BlobNotFound, BlobStorage, get_storage, sanitize_filename
-from shared.uploads import UploadKind, UploadTarget
+from shared.uploads import EVIDENCE_TYPES, UploadKind, UploadTarget
 
 log = logging.getLogger("aura.engagement.evidence")
 
@@ -58,26 +58,7 @@ UPLOAD_URL_LIFETIME = timedelta(minutes=15)
 # is useless soon after; storage lets a download that started in time run to its end.
 DOWNLOAD_URL_LIFETIME = timedelta(minutes=5)
 _READ_CHUNK = 1024 * 1024
-ACCEPTED_TYPES = (
-    "application/pdf",
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/tiff",
-    "text/csv",
-    "text/plain",
-    "application/json",
-    "application/xml",
-    "text/xml",
-    "application/zip",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "application/vnd.ms-excel",
-    "application/msword",
-    "message/rfc822",
-    "application/octet-stream",
-)
+ACCEPTED_TYPES = EVIDENCE_TYPES
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
