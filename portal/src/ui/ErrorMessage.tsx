@@ -28,3 +28,18 @@ export function ErrorMessage({ error, title }: { error: unknown; title?: string 
     </div>
   )
 }
+
+/** What a form found wrong before sending, as one alert; nothing when the list is empty. */
+export function FormProblems({ problems }: { problems: string[] }) {
+  if (problems.length === 0) return null
+  return (
+    <div className="error" role="alert">
+      <strong>Fix these first</strong>
+      <ul>
+        {problems.map((p) => (
+          <li key={p}>{p}</li>
+        ))}
+      </ul>
+    </div>
+  )
+}

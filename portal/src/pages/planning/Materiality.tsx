@@ -4,7 +4,7 @@ import { api, ok } from '../../api/client'
 import { ApiError } from '../../api/errors'
 import { CodeOptions } from '../../ui/CodeOptions'
 import { type Column, DataTable } from '../../ui/DataTable'
-import { ErrorMessage } from '../../ui/ErrorMessage'
+import { ErrorMessage, FormProblems } from '../../ui/ErrorMessage'
 import { Empty, Loading, PageHeader } from '../../ui/States'
 import { formatAmount, formatDateTime } from '../../ui/format'
 import { useEngagement, useEngagementCan } from '../engagements/context'
@@ -267,16 +267,7 @@ function MaterialityFormPanel({
             {save.isPending ? 'Saving…' : 'Save materiality'}
           </button>
         </div>
-        {problems.length > 0 && (
-          <div className="error" role="alert">
-            <strong>Fix these first</strong>
-            <ul>
-              {problems.map((p) => (
-                <li key={p}>{p}</li>
-              ))}
-            </ul>
-          </div>
-        )}
+        <FormProblems problems={problems} />
         <ErrorMessage error={save.error} title="Materiality was not saved" />
         {save.isSuccess && (
           <div className="success" role="status">

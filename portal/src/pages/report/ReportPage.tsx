@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useRef, useState } from 'react'
 import { api, ok } from '../../api/client'
 import { download } from '../../api/transfer'
-import { ErrorMessage } from '../../ui/ErrorMessage'
+import { ErrorMessage, FormProblems } from '../../ui/ErrorMessage'
 import { Empty, Loading, PageHeader, StatusBadge } from '../../ui/States'
 import { formatDate, formatDateTime } from '../../ui/format'
 import { useEngagement, useEngagementCan } from '../engagements/context'
@@ -511,16 +511,7 @@ function DraftPanel({ engagementId, from, onDrafted }: { engagementId: string; f
             {create.isPending ? 'Drafting…' : 'Draft the report'}
           </button>
         </div>
-        {problems.length > 0 && (
-          <div className="error" role="alert">
-            <strong>Fix these first</strong>
-            <ul>
-              {problems.map((p) => (
-                <li key={p}>{p}</li>
-              ))}
-            </ul>
-          </div>
-        )}
+        <FormProblems problems={problems} />
         <ErrorMessage error={create.error} title="The report was not drafted" />
         {create.isSuccess && (
           <div className="success" role="status">

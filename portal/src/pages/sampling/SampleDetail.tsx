@@ -4,7 +4,7 @@ import { Link, useParams } from 'react-router'
 import { api, ok } from '../../api/client'
 import { download } from '../../api/transfer'
 import { type Column, DataTable } from '../../ui/DataTable'
-import { ErrorMessage } from '../../ui/ErrorMessage'
+import { ErrorMessage, FormProblems } from '../../ui/ErrorMessage'
 import { Loading, PageHeader, StatusBadge } from '../../ui/States'
 import { formatAmount, formatCount, formatDateTime, humanize } from '../../ui/format'
 import { useAction } from '../../ui/useAction'
@@ -270,16 +270,7 @@ function Fieldwork({ sample, mayWork }: { sample: SampleRead; mayWork: boolean }
       </div>
       {transfer.busy && <div className="muted" role="status">Working…</div>}
       <ErrorMessage error={transfer.error} title="The workbook could not be transferred" />
-      {problems.length > 0 && (
-        <div className="error" role="alert">
-          <strong>Fix these first</strong>
-          <ul>
-            {problems.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+      <FormProblems problems={problems} />
       <ErrorMessage error={save.error} title="The findings were not saved" />
       {saved && (
         <div className="success" role="status">

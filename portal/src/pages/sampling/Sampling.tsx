@@ -4,7 +4,7 @@ import { useNavigate } from 'react-router'
 import { api, ok } from '../../api/client'
 import { CodeOptions } from '../../ui/CodeOptions'
 import { type Column, DataTable, Pager } from '../../ui/DataTable'
-import { ErrorMessage } from '../../ui/ErrorMessage'
+import { ErrorMessage, FormProblems } from '../../ui/ErrorMessage'
 import { Loading, PageHeader, StatusBadge } from '../../ui/States'
 import { formatAmount, formatCount, formatDateTime } from '../../ui/format'
 import { useEngagement, useEngagementCan } from '../engagements/context'
@@ -297,16 +297,7 @@ function PlanAndSelect({ engagementId, onSelected }: { engagementId: string; onS
             Left blank, a seed is drawn and recorded; the same seed draws the same items again.
           </span>
         </fieldset>
-        {problems.length > 0 && (
-          <div className="error" role="alert">
-            <strong>Fix these first</strong>
-            <ul>
-              {problems.map((p) => (
-                <li key={p}>{p}</li>
-              ))}
-            </ul>
-          </div>
-        )}
+        <FormProblems problems={problems} />
         <ErrorMessage error={plan.error} title="The size could not be planned" />
         <ErrorMessage error={select.error} title="The sample was not selected" />
         <div className="form-actions">
