@@ -25,6 +25,9 @@ ALL_CAPABILITIES = (
     "reporting",
     "financial_analysis",
     "client_requests",
+    "fieldwork",
+    "disclosures",
+    "assistant",
 )
 
 # Secret fields and the Key Vault secret names they are read from when AURA_KEY_VAULT_URL is set.

@@ -4,7 +4,7 @@ location    = "westeurope"
 
 capability_groups = {
   api = {
-    capabilities           = ["identity", "engagement", "ingestion", "analytics", "planning", "sampling", "mapping", "qc", "reporting", "financial_analysis", "client_requests"]
+    capabilities           = ["identity", "engagement", "ingestion", "analytics", "planning", "sampling", "mapping", "qc", "reporting", "financial_analysis", "client_requests", "fieldwork", "disclosures", "assistant"]
     route_prefixes         = ["auth", "firm", "users", "invitations", "clients", "engagements", "analytics", "sampling", "standard-chart", "requests"]
     maximum_instance_count = 10
   }

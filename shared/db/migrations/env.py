@@ -7,12 +7,18 @@ from sqlalchemy import create_engine, pool
 
 from shared.db import (  # noqa: F401  (registers their tables on Base.metadata)
     models_analytics,
+    models_assistant,
     models_client_requests,
+    models_confirmations,
+    models_disclosures,
     models_engagement,
+    models_events,
     models_financial_analysis,
     models_ingestion,
     models_mapping,
+    models_parties,
     models_planning,
+    models_program,
     models_qc,
     models_reporting,
     models_sampling,

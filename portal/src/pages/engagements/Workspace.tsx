@@ -26,6 +26,7 @@ export function Workspace() {
         ['', 'Overview'],
         ['data', 'Data'],
         ['requests', 'Requests'],
+        ['assistant', 'Ask'],
       ]
     : [
         ['', 'Overview'],
@@ -44,6 +45,9 @@ export function Workspace() {
         ['binder', 'Binder'],
         ['review-notes', 'Review notes'],
         ['evidence', 'Evidence'],
+        ['program', 'Program'],
+        ['disclosures', 'Disclosures'],
+        ['assistant', 'Ask'],
         ['qc', 'QC'],
         ['report', 'Report'],
         ['requests', 'Requests'],

@@ -1,0 +1,3 @@
+"""The disclosures capability's HTTP functions."""
+
+from functions.disclosures import bp  # noqa: F401

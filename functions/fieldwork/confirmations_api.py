@@ -1,0 +1,3 @@
+"""Confirmations' HTTP functions and the second-request reminder timer."""
+
+from functions.fieldwork import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Confirmation requests and their replies (functions/fieldwork)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""The disclosure checklist and drafted notes (functions/disclosures)."""
+
+from __future__ import annotations
