@@ -30,6 +30,9 @@ class Permission(StrEnum):
     # the firm's own standard accounts and rules, which every engagement's suggestions follow.
     MAPPING_CONFIRM = "mapping.confirm"
     MAPPING_RULES = "mapping.rules"
+    # The audit program's shape: the firm's procedure library and which procedures an engagement's program
+    # holds and answers which risks. Preparers carry the procedures out (workpaper.prepare).
+    PROGRAM_MANAGE = "program.manage"
     QC_RUN = "qc.run"
     QC_WAIVE = "qc.waive"
     REPORT_APPROVE = "report.approve"

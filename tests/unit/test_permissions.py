@@ -87,6 +87,13 @@ def test_senior_has_exactly_the_preparer_and_reviewer_grants() -> None:
     }
 
 
+def test_only_managers_and_above_shape_the_audit_program() -> None:
+    for role in ("firm_admin", "partner", "manager"):
+        assert P.PROGRAM_MANAGE in grants(role), role
+    for role in ALL_ROLES - {"firm_admin", "partner", "manager"}:
+        assert P.PROGRAM_MANAGE not in grants(role), role
+
+
 def test_staff_prepares_uploads_and_reads() -> None:
     assert grants("staff") == {P.WORKPAPER_PREPARE, P.DATA_UPLOAD, *READ}
 
