@@ -1,11 +1,10 @@
-"""Adjusting entries: the checks an entry must pass, and the summary of unadjusted differences.
+"""Adjusting entries: the summary of unadjusted differences.
 
-An entry has at least two lines, each a debit or a credit (positive, never both), on accounts the
-engagement's trial balance knows, and its debits equal its credits; a refusal names the line, the
-field and the value, or the difference. Recorded entries change the final trial balance; proposed
-and passed (waived) ones are the uncorrected misstatements, summarised against materiality and the
-clearly-trivial threshold (docs/audit-rules.md section 6): each entry's effect on profit, whether it
-is clearly trivial, and whether their total reaches performance or overall materiality.
+An entry passes the checks of shared/adjusting_entries.py when it is added. Recorded entries
+change the final trial balance; proposed and passed (waived) ones are the uncorrected misstatements,
+summarised against materiality and the clearly-trivial threshold (docs/audit-rules.md section 6):
+each entry's effect on profit, whether it is clearly trivial, and whether their total reaches
+performance or overall materiality.
 """
 
 from __future__ import annotations
@@ -14,64 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from shared.errors import ValidationFailed
+from shared.adjusting_entries import ZERO, EntryLine
 from shared.mapped_tb import INCOME_STATEMENT_SECTIONS
 
-ZERO = Decimal("0.00")
 KINDS = ("proposed", "recorded", "passed")
 UNCORRECTED = ("proposed", "passed")
-
-
-@dataclass(frozen=True)
-class EntryLine:
-    account_number: str
-    debit: Decimal
-    credit: Decimal
-
-
-def check(lines: Sequence[EntryLine], known_accounts: set[str]) -> Decimal:
-    """The entry's total (its debits), or a 400 naming what is wrong."""
-    if len(lines) < 2:
-        raise ValidationFailed.field(
-            "body", "lines", message=f"an adjusting entry needs at least two lines, got {len(lines)}"
-        )
-    for index, line in enumerate(lines):
-        where = ("body", "lines", str(index))
-        if line.debit < 0 or line.credit < 0:
-            field_name = "debit" if line.debit < 0 else "credit"
-            raise ValidationFailed.field(
-                *where, field_name, message=f"{getattr(line, field_name)} is negative; amounts are positive"
-            )
-        if (line.debit == 0) == (line.credit == 0):
-            raise ValidationFailed.field(
-                *where,
-                "debit",
-                message=f"line {index + 1} must have either a debit or a credit (debit {line.debit}, "
-                f"credit {line.credit})",
-            )
-        if line.account_number not in known_accounts:
-            raise ValidationFailed.field(
-                *where,
-                "account_number",
-                message=f"account {line.account_number!r} is not in the engagement's trial balance",
-                code="unknown_account",
-            )
-    debits = sum((line.debit for line in lines), ZERO)
-    credits = sum((line.credit for line in lines), ZERO)
-    if debits != credits:
-        raise ValidationFailed(
-            f"The entry does not balance: debits {debits} and credits {credits} differ by {debits - credits}",
-            errors=[
-                {
-                    "loc": ["body", "lines"],
-                    "msg": f"debits {debits} - credits {credits} = {debits - credits}",
-                    "type": "value_error",
-                }
-            ],
-            code="adjustment_unbalanced",
-            difference=str(debits - credits),
-        )
-    return debits
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from functions.mapping import adjustments, bp, reporting_service, schemas, workbook
+from functions.mapping import bp, reporting_service, schemas, workbook
 from functions.mapping.lead_sheets import LeadSheet, Row
 from functions.mapping.reporting_service import EntryView
+from shared.adjusting_entries import EntryLine
 from shared.auth.permissions import Permission
 from shared.http import Call, Page, endpoint, file_response
 from shared.statements import Amounts
@@ -89,7 +90,7 @@ def create_adjustment(call: Call) -> schemas.AdjustmentRead:
             engagement_id=call.route_uuid("engagement_id"),
             kind=body.kind,
             description=body.description,
-            lines=[adjustments.EntryLine(line.account_number, line.debit, line.credit) for line in body.lines],
+            lines=[EntryLine(line.account_number, line.debit, line.credit) for line in body.lines],
         )
         return _entry(view)
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import ColumnElement, func, select
 
 from functions.mapping import adjustments, lead_sheets, workbook
 from shared import statements
+from shared.adjusting_entries import EntryLine, add_entry
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.db.models_mapping import AccountMapping, Adjustment, AdjustmentLine
@@ -27,7 +28,6 @@ from shared.errors import NotFound
 from shared.mapped_tb import FinalTrialBalance, final_trial_balance
 from shared.materiality import current_materiality
 from shared.standard_chart import firm_chart
-from shared.trial_balances import balances, current_trial_balance
 
 READ = Permission.ENGAGEMENT_READ
 WRITE = Permission.ENGAGEMENT_UPDATE
@@ -61,52 +61,18 @@ def create_adjustment(
     engagement_id: uuid.UUID,
     kind: str,
     description: str,
-    lines: list[adjustments.EntryLine],
+    lines: list[EntryLine],
 ) -> EntryView:
     """Record an adjusting entry: balanced, on accounts of the current trial balance, numbered in turn."""
     access = require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=WRITE)
-    dataset = current_trial_balance(uow, engagement_id=engagement_id)
-    known = set(balances(uow, dataset_id=dataset.id)) if dataset is not None else set()
-    total = adjustments.check(lines, known)
-    # Concurrent entries take turns, so numbers count up without gaps or clashes.
-    uow.session.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"adjustments:{engagement_id}"}
-    )
-    last = uow.session.scalar(select(func.max(Adjustment.number)).where(Adjustment.engagement_id == engagement_id))
-    entry = Adjustment(
+    entry, rows = add_entry(
+        uow,
         firm_id=access.engagement.firm_id,
         engagement_id=engagement_id,
-        number=(last or 0) + 1,
+        created_by=principal.user_id,
         kind=kind,
         description=description,
-        created_by=principal.user_id,
-    )
-    uow.session.add(entry)
-    uow.session.flush()
-    rows = [
-        AdjustmentLine(
-            firm_id=entry.firm_id,
-            engagement_id=engagement_id,
-            adjustment_id=entry.id,
-            line=index + 1,
-            account_number=line.account_number,
-            debit=line.debit,
-            credit=line.credit,
-        )
-        for index, line in enumerate(lines)
-    ]
-    uow.session.add_all(rows)
-    uow.session.flush()
-    # The description stays out of the audit log: it may quote the client's figures.
-    record(
-        uow,
-        "adjustment.created",
-        engagement_id=engagement_id,
-        target_type="adjustment",
-        target_id=entry.id,
-        number=entry.number,
-        kind=kind,
-        amount=str(total),
+        lines=lines,
     )
     uow.commit()
     return EntryView(entry, rows)
@@ -216,7 +182,7 @@ def adjustments_summary(*, uow: UnitOfWork, principal: Principal, engagement_id:
             view.entry.number,
             view.entry.kind,
             view.entry.description,
-            [adjustments.EntryLine(line.account_number, line.debit, line.credit) for line in view.lines],
+            [EntryLine(line.account_number, line.debit, line.credit) for line in view.lines],
         )
         for view in views
     ]

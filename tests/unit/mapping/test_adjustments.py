@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from functions.mapping.adjustments import Entry, EntryLine, check, summarise
+from functions.mapping.adjustments import Entry, summarise
+from shared.adjusting_entries import EntryLine, check
 from shared.errors import ValidationFailed
 
 pytestmark = pytest.mark.unit
