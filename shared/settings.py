@@ -107,6 +107,14 @@ class Settings(BaseSettings):
     # The journal-entry tests' engine (DuckDB) budget in MB, beyond which it spills to disk; 0 sizes it from the
     # instance's memory (cgroup limit, else physical: functions/analytics/runner.memory_budget_mb).
     analytics_memory_mb: int = Field(0, alias="AURA_ANALYTICS_MEMORY_MB", ge=0, le=1_048_576)
+    confirmation_second_request_days: int = Field(14, alias="AURA_CONFIRMATION_SECOND_REQUEST_DAYS", ge=1, le=90)
+
+    # Azure OpenAI for the assistant (shared/llm.py): the account's endpoint and its deployments, reached with
+    # the app's managed identity. Empty endpoint or chat deployment: the offline provider answers instead.
+    openai_endpoint: str = Field("", alias="AURA_OPENAI_ENDPOINT")
+    openai_chat_deployment: str = Field("", alias="AURA_OPENAI_CHAT_DEPLOYMENT")
+    openai_embedding_deployment: str = Field("", alias="AURA_OPENAI_EMBEDDING_DEPLOYMENT")
+    openai_api_version: str = Field("2024-10-21", alias="AURA_OPENAI_API_VERSION")
 
     applicationinsights_connection_string: SecretStr = Field(
         SecretStr(""), alias="APPLICATIONINSIGHTS_CONNECTION_STRING"
