@@ -470,7 +470,8 @@ def _trial_balance_csv() -> bytes:
 
 def general_ledger_rows(journals: int = 120) -> list[dict[str, Any]]:
     """Routine weekday journals by the three bookkeepers, and the controller's one manual revenue entry."""
-    rng = random.Random(2026)  # noqa: S311  # nosec B311 - reproducible test data
+    # Reproducible test data, not security.
+    rng = random.Random(2026)  # noqa: S311  # nosec B311
     pairs = (("11000", "40000"), ("50000", "12200"), ("20000", "10100"), ("60000", "10100"), ("10100", "11000"))
     rows: list[dict[str, Any]] = []
     for n in range(journals):
@@ -635,7 +636,8 @@ def add_filler(fixture: AssistantFixture, count: int, *, sections: dict[str, uui
     from shared.db.models_engagement import BinderNode
     from shared.db.uow import UnitOfWork
 
-    rng = random.Random(count)  # noqa: S311  # nosec B311 - reproducible test data
+    # Reproducible test data, not security.
+    rng = random.Random(count)  # noqa: S311  # nosec B311
     rows = []
     for n in range(count):
         section, title, text = filler_text(n, rng)
