@@ -191,8 +191,7 @@ STARTER: tuple[Procedure, ...] = (
     _p(
         "AR-02",
         "Vouch receipts after the period end",
-        "For balances not confirmed, agree cash received after the period end to remittances and the items "
-        "it settles.",
+        "For balances not confirmed, agree cash received after the period end to remittances and the items it settles.",
         ("existence", "valuation"),
         ("receivables",),
         (ROUTINE, SIGNIFICANT),
@@ -211,8 +210,7 @@ STARTER: tuple[Procedure, ...] = (
     _p(
         "AR-04",
         "Agree the aged receivables listing to the ledger",
-        "Foot the aged listing, agree its total to the control account and test the ageing of a sample of "
-        "invoices.",
+        "Foot the aged listing, agree its total to the control account and test the ageing of a sample of invoices.",
         ("completeness", "accuracy", "valuation"),
         ("receivables",),
         (ROUTINE,),
@@ -240,8 +238,7 @@ STARTER: tuple[Procedure, ...] = (
     _p(
         "AR-07",
         "Review credit notes issued after the period end",
-        "Inspect credit notes raised after the period end for sales that should be reversed in the period "
-        "audited.",
+        "Inspect credit notes raised after the period end for sales that should be reversed in the period audited.",
         ("cut_off", "existence", "valuation"),
         ("receivables", "revenue"),
         (SIGNIFICANT, FRAUD),
@@ -270,8 +267,7 @@ STARTER: tuple[Procedure, ...] = (
     _p(
         "INV-03",
         "Test the costing of inventory items",
-        "For a sample of items, agree unit cost to purchase invoices or cost build-ups, including overhead "
-        "absorption.",
+        "For a sample of items, agree unit cost to purchase invoices or cost build-ups, including overhead absorption.",
         ("valuation", "accuracy"),
         ("inventory",),
         (ROUTINE, SIGNIFICANT),
@@ -330,8 +326,7 @@ STARTER: tuple[Procedure, ...] = (
     _p(
         "FA-02",
         "Test disposals and the gain or loss on them",
-        "Agree proceeds to sale documents, check cost and depreciation were removed and recompute the gain "
-        "or loss.",
+        "Agree proceeds to sale documents, check cost and depreciation were removed and recompute the gain or loss.",
         ("existence", "accuracy", "completeness"),
         ("fixed_assets",),
         (ROUTINE,),
@@ -428,8 +423,7 @@ STARTER: tuple[Procedure, ...] = (
     _p(
         "AP-06",
         "Review the classification of liabilities",
-        "Check amounts due after twelve months, debit balances and related-party balances are presented "
-        "apart.",
+        "Check amounts due after twelve months, debit balances and related-party balances are presented apart.",
         ("classification", "presentation"),
         ("payables",),
         (ROUTINE,),
@@ -585,8 +579,7 @@ STARTER: tuple[Procedure, ...] = (
     _p(
         "JE-02",
         "Examine post-closing and consolidation adjustments",
-        "Inspect entries made after the ledger closed and in the consolidation for support and a business "
-        "reason.",
+        "Inspect entries made after the ledger closed and in the consolidation for support and a business reason.",
         ("occurrence", "cut_off", "presentation"),
         ("journal_entries",),
         (FRAUD, SIGNIFICANT),
@@ -604,8 +597,7 @@ STARTER: tuple[Procedure, ...] = (
     _p(
         "JE-04",
         "Test controls over manual journal entries",
-        "For a sample of manual entries, check they were reviewed and approved by someone other than the "
-        "preparer.",
+        "For a sample of manual entries, check they were reviewed and approved by someone other than the preparer.",
         ("occurrence", "accuracy"),
         ("journal_entries",),
         (CONTROLS,),
