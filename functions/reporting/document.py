@@ -81,6 +81,14 @@ class SampleSummary:
 
 
 @dataclass(frozen=True)
+class Note:
+    """An approved note to the financial statements, as its text read when it was approved (functions/disclosures)."""
+
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
 class ReportDocument:
     firm_name: str
     firm_city: str | None
@@ -100,6 +108,7 @@ class ReportDocument:
     je_summary: JeSummary | None = None
     benford: BenfordSummary | None = None  # None when there is no ledger
     samples: tuple[SampleSummary, ...] = ()
+    notes: tuple[Note, ...] = ()  # printed after the statements only when the engagement asks for them
 
     @property
     def modified(self) -> bool:

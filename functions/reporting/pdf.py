@@ -1,4 +1,5 @@
-"""The auditor's report as a PDF: the report, the statements with comparatives, and an analytics appendix.
+"""The auditor's report as a PDF: the report, the statements with comparatives, the approved notes when the
+engagement asks for them, and an analytics appendix.
 
 `render(document)` is pure: the same ReportDocument gives the same bytes (and so the same SHA-256) in
 any process. reportlab runs in invariant mode (fixed document id, no comments with times), the
@@ -141,6 +142,9 @@ def render(document: ReportDocument) -> bytes:
         if statement is not None:
             story.append(PageBreak())
             story += _statement_page(document, statement, styles)
+    if document.notes:
+        story.append(PageBreak())
+        story += _notes_pages(document, styles)
     story.append(PageBreak())
     story += _appendix(document, styles)
 
@@ -334,6 +338,24 @@ def _statement_page(document: ReportDocument, statement: Statement, styles: dict
             )
         )
         story.append(small)
+    return story
+
+
+# --- the notes ----------------------------------------------------------------------------------------
+
+
+def _notes_pages(document: ReportDocument, styles: dict[str, ParagraphStyle]) -> list[Any]:
+    """The approved notes, numbered in order, each paragraph of its text as written."""
+    from reportlab.platypus import Paragraph
+
+    story: list[Any] = [
+        Paragraph(_escape(document.client_name), styles["page_title"]),
+        Paragraph("Notes to the Financial Statements", styles["page_title"]),
+        Paragraph(f"For the year ended {opinion_text.long_date(document.period_end)}", styles["centered"]),
+    ]
+    for number, note in enumerate(document.notes, 1):
+        story.append(Paragraph(f"{number}. {_escape(note.title)}", styles["section"]))
+        story += [Paragraph(_escape(part.strip()), styles["body"]) for part in note.text.split("\n") if part.strip()]
     return story
 
 

@@ -22,6 +22,7 @@ from shared import statements
 from shared.datasets import current_dataset
 from shared.db.models import Client, Firm, User
 from shared.db.models_analytics import JeRun
+from shared.db.models_disclosures import NOTE_TOPICS, DisclosureNote, DisclosureSettings
 from shared.db.models_engagement import Engagement, EngagementMember
 from shared.db.models_ingestion import JournalLine
 from shared.db.models_reporting import Report
@@ -185,6 +186,19 @@ def sample_summaries(uow: UnitOfWork, *, engagement_id: uuid.UUID) -> tuple[docu
     return tuple(summaries)
 
 
+def approved_notes(uow: UnitOfWork, *, engagement_id: uuid.UUID) -> tuple[document.Note, ...]:
+    """The approved disclosure notes in topic order, as rendered when approved, when the engagement's
+    disclosure settings ask the report to print them (functions/disclosures)."""
+    settings = uow.session.get(DisclosureSettings, engagement_id)
+    if settings is None or not settings.notes_in_report:
+        return ()
+    rows = uow.session.scalars(
+        select(DisclosureNote).where(DisclosureNote.engagement_id == engagement_id, DisclosureNote.status == "approved")
+    )
+    ordered = sorted(rows, key=lambda row: NOTE_TOPICS.index(row.topic))
+    return tuple(document.Note(row.title, row.rendered or "") for row in ordered)
+
+
 def build_document(
     uow: UnitOfWork, *, report: Report, signer: User | None = None, today: date | None = None
 ) -> document.ReportDocument:
@@ -215,5 +229,6 @@ def build_document(
         je_summary=je_summary(uow, engagement_id=engagement.id),
         benford=benford_first_digits(uow, engagement_id=engagement.id),
         samples=sample_summaries(uow, engagement_id=engagement.id),
+        notes=approved_notes(uow, engagement_id=engagement.id),
     )
     return document.validate(built)

@@ -33,6 +33,19 @@ from shared.db.models_engagement import _engagement, _firm, _in, _updated
 CHECKLIST_FRAMEWORKS = ("us_gaap_private", "sec_issuer")
 ANSWERS = ("yes", "no", "not_applicable")
 NOTE_STATUSES = ("draft", "approved")
+# The topics of the notes, in the order the checklist and the report's notes follow.
+NOTE_TOPICS = (
+    "accounting_policies",
+    "revenue",
+    "leases",
+    "debt",
+    "income_taxes",
+    "related_parties",
+    "subsequent_events",
+    "going_concern",
+    "concentrations",
+    "fair_value",
+)
 
 
 class DisclosureSettings(Base):
@@ -81,6 +94,7 @@ class DisclosureNote(Base):
     __table_args__ = (
         UniqueConstraint("engagement_id", "topic", name="uq_disclosure_notes_engagement_id_topic"),
         CheckConstraint(_in("status", NOTE_STATUSES), name="status"),
+        CheckConstraint(_in("topic", NOTE_TOPICS), name="topic"),
         CheckConstraint("status <> 'approved' OR (rendered IS NOT NULL AND approved_by IS NOT NULL)", name="approval"),
     )
 

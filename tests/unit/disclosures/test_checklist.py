@@ -128,3 +128,9 @@ def test_every_item_cites_a_section_and_names_a_known_topic() -> None:
     assert len(checklist_data.BY_CODE) == len(checklist_data.ITEMS)
     for framework in checklist_data.FRAMEWORKS:
         assert {item.topic for item in checklist_data.items_for(framework)} == set(checklist_data.TOPICS)
+
+
+def test_the_topics_are_the_notes_table_s_in_its_order() -> None:
+    from shared.db.models_disclosures import NOTE_TOPICS
+
+    assert tuple(checklist_data.TOPICS) == NOTE_TOPICS

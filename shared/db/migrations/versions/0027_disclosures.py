@@ -93,6 +93,11 @@ def upgrade() -> None:
         sa.Column("rendered", sa.Text(), nullable=True),
         sa.CheckConstraint("status IN ('draft', 'approved')", name=op.f("ck_disclosure_notes_status")),
         sa.CheckConstraint(
+            "topic IN ('accounting_policies', 'revenue', 'leases', 'debt', 'income_taxes', 'related_parties', "
+            "'subsequent_events', 'going_concern', 'concentrations', 'fair_value')",
+            name=op.f("ck_disclosure_notes_topic"),
+        ),
+        sa.CheckConstraint(
             "status <> 'approved' OR (rendered IS NOT NULL AND approved_by IS NOT NULL)",
             name=op.f("ck_disclosure_notes_approval"),
         ),
