@@ -87,7 +87,8 @@ def _account(account: Account) -> str:
 
 
 def documentation(state: EngagementState) -> Outcome:
-    """Every workpaper (and, from issue 23, every procedure) has an active prepare and review sign-off."""
+    """Every workpaper has an active prepare and review sign-off, and every completed procedure of the
+    audit program a linked workpaper that has both (SPEC section 9)."""
     if not state.documentation:
         return Outcome(False, "The binder has no workpapers: there is no audit documentation to review")
     missing = []
@@ -163,16 +164,23 @@ def evidence_above_performance_materiality(state: EngagementState) -> Outcome:
 
 
 def risk_assessment(state: EngagementState) -> Outcome:
-    """The risk register is not empty, holds at least one fraud risk, and each risk links to a workpaper
-    of the binder (its planned response is carried out somewhere)."""
+    """The risk register is not empty, holds at least one fraud risk, and each risk is answered by a
+    procedure of the audit program (a linked binder node alone is not a planned response); a significant
+    or fraud risk by a substantive one (ISA 330.18 and .21, SPEC section 6)."""
     if not state.risks:
         return Outcome(False, "No risks of material misstatement are assessed", ("the risk register is empty",))
-    missing = [f"{risk.area} / {risk.assertion}: no linked workpaper" for risk in state.risks if not risk.procedures]
+    missing = []
+    for risk in state.risks:
+        if not risk.answers:
+            missing.append(f"{risk.area} / {risk.assertion}: no procedure of the audit program answers it")
+        elif (risk.significant_risk or risk.fraud_risk) and not any(a.substantive for a in risk.answers):
+            kind = "fraud" if risk.fraud_risk else "significant"
+            missing.append(f"{risk.area} / {risk.assertion}: a {kind} risk with no substantive procedure")
     if not any(risk.fraud_risk for risk in state.risks):
         missing.insert(0, "no fraud risk is assessed (at least one is presumed, e.g. revenue recognition)")
     if missing:
         return _failed("The risk assessment is not complete", missing)
-    return Outcome(True, f"{len(state.risks)} risks assessed, each linked to a workpaper, fraud risk included")
+    return Outcome(True, f"{len(state.risks)} risks assessed, each answered by the audit program, fraud risk included")
 
 
 def je_testing(state: EngagementState) -> Outcome:
@@ -304,7 +312,7 @@ POLICIES: tuple[Policy, ...] = (
         True,
         evidence_above_performance_materiality,
     ),
-    Policy("risk_assessment", "Risks linked to procedures, fraud risk assessed", True, risk_assessment),
+    Policy("risk_assessment", "Risks answered by the audit program, fraud risk assessed", True, risk_assessment),
     Policy("je_testing", "Journal entries tested and exceptions dispositioned", True, je_testing),
     Policy("review_notes", "Review notes cleared", True, review_notes),
     Policy("materiality", "Materiality determined", True, materiality),

@@ -21,6 +21,7 @@ from shared.datasets import current_dataset
 from shared.db.models_analytics import JeDisposition, JeJournalRisk, JeRun
 from shared.db.models_engagement import BinderNode, EngagementMember, NodeEvidence, ReviewNote, Signoff
 from shared.db.models_planning import Risk
+from shared.db.models_program import ProgramProcedure
 from shared.db.uow import UnitOfWork
 from shared.mapped_tb import adjustment_totals, final_trial_balance
 from shared.materiality import current_materiality
@@ -157,21 +158,72 @@ def _workpapers(
     return tuple(papers), tuple(folders)
 
 
-def _risks(uow: UnitOfWork, engagement_id: uuid.UUID, binder: _Binder) -> tuple[state.RiskItem, ...]:
+@dataclass(frozen=True)
+class _Procedure:
+    label: str
+    nature: str
+    status: str
+    risk_ids: list[uuid.UUID]
+    workpaper_node_ids: list[uuid.UUID]
+
+
+def _program(uow: UnitOfWork, engagement_id: uuid.UUID) -> list[_Procedure]:
+    """The audit program's procedures, in order, with what QC needs of them (never their conclusions)."""
     rows = uow.session.execute(
-        select(Risk.area, Risk.assertion, Risk.fraud_risk, Risk.significant_risk, Risk.procedure_node_ids)
+        select(
+            ProgramProcedure.library_code,
+            ProgramProcedure.title,
+            ProgramProcedure.nature,
+            ProgramProcedure.status,
+            ProgramProcedure.risk_ids,
+            ProgramProcedure.workpaper_node_ids,
+        )
+        .where(ProgramProcedure.engagement_id == engagement_id)
+        .order_by(ProgramProcedure.position, ProgramProcedure.id)
+    )
+    return [
+        _Procedure(
+            f"procedure {code} {title}" if code and ":" not in code else f"procedure {title}",
+            nature,
+            status,
+            list(risk_ids),
+            list(node_ids),
+        )
+        for code, title, nature, status, risk_ids, node_ids in rows
+    ]
+
+
+def _risks(uow: UnitOfWork, engagement_id: uuid.UUID, program: list[_Procedure]) -> tuple[state.RiskItem, ...]:
+    rows = uow.session.execute(
+        select(Risk.id, Risk.area, Risk.assertion, Risk.fraud_risk, Risk.significant_risk)
         .where(Risk.engagement_id == engagement_id)
         .order_by(Risk.area, Risk.assertion, Risk.created_at, Risk.id)
     )
     items = []
-    for area, assertion, fraud, significant, node_ids in rows:
-        linked = tuple(
-            binder.path(node_id)
-            for node_id in node_ids
-            if node_id in binder.nodes and binder.nodes[node_id].kind == "workpaper"
+    for risk_id, area, assertion, fraud, significant in rows:
+        answers = tuple(
+            state.Answer(item.label, item.nature)
+            for item in program
+            if risk_id in item.risk_ids and item.status != "not_applicable"
         )
-        items.append(state.RiskItem(area, assertion, bool(fraud), bool(significant), linked))
+        items.append(state.RiskItem(area, assertion, bool(fraud), bool(significant), answers))
     return tuple(items)
+
+
+def _documented_procedures(
+    program: list[_Procedure], workpapers: tuple[state.Workpaper, ...]
+) -> tuple[state.Documented, ...]:
+    """Each completed procedure: prepared when a linked workpaper is, reviewed when one is both."""
+    papers = {paper.node_id: paper for paper in workpapers}
+    documented = []
+    for item in program:
+        if item.status != "completed":
+            continue
+        linked = [papers[node_id] for node_id in item.workpaper_node_ids if node_id in papers]
+        prepared = any(paper.prepared for paper in linked)
+        reviewed = any(paper.prepared and paper.reviewed for paper in linked)
+        documented.append(state.Documented(item.label, prepared, reviewed, kind="procedure"))
+    return tuple(documented)
 
 
 def _je(uow: UnitOfWork, engagement_id: uuid.UUID) -> state.JeTesting:
@@ -264,9 +316,13 @@ def snapshot(uow: UnitOfWork, *, engagement_id: uuid.UUID) -> state.EngagementSt
         )
         if amount
     )
+    program = _program(uow, engagement_id)
     return state.EngagementState(
         engagement_id=engagement_id,
-        documentation=tuple(state.Documented(paper.path, paper.prepared, paper.reviewed) for paper in workpapers),
+        documentation=(
+            *(state.Documented(paper.path, paper.prepared, paper.reviewed) for paper in workpapers),
+            *_documented_procedures(program, workpapers),
+        ),
         workpapers=workpapers,
         evidenced_folders=folders,
         accounts=accounts,
@@ -275,7 +331,7 @@ def snapshot(uow: UnitOfWork, *, engagement_id: uuid.UUID) -> state.EngagementSt
             if current is not None
             else None
         ),
-        risks=_risks(uow, engagement_id, binder),
+        risks=_risks(uow, engagement_id, program),
         je=_je(uow, engagement_id),
         open_notes=_open_notes(uow, engagement_id, binder),
         unadjusted=unadjusted,

@@ -16,8 +16,9 @@ from decimal import Decimal
 
 @dataclass(frozen=True)
 class Documented:
-    """A piece of audit documentation that must be prepared and reviewed: today each binder workpaper;
-    issue 23's procedures will be fed in as more of these (kind "procedure")."""
+    """A piece of audit documentation that must be prepared and reviewed: each binder workpaper, and each
+    completed procedure of the audit program (kind "procedure"), which is prepared and reviewed when one
+    of its linked workpapers is."""
 
     label: str  # the binder path ("D Cash / D-1 Bank reconciliation") or the procedure's name
     prepared: bool
@@ -71,14 +72,26 @@ class Materiality:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """A procedure of the audit program that answers a risk (one judged not applicable answers nothing)."""
+
+    label: str  # the procedure's code and title
+    nature: str  # test_of_controls | substantive_analytical | test_of_details
+
+    @property
+    def substantive(self) -> bool:
+        return self.nature in ("substantive_analytical", "test_of_details")
+
+
+@dataclass(frozen=True)
 class RiskItem:
-    """An assessed risk and the workpapers it links to that are still in the binder."""
+    """An assessed risk and the program's procedures that answer it."""
 
     area: str
     assertion: str
     fraud_risk: bool
     significant_risk: bool
-    procedures: tuple[str, ...]  # binder paths of the linked workpapers
+    answers: tuple[Answer, ...] = ()
 
 
 @dataclass(frozen=True)

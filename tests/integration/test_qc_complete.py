@@ -1,5 +1,5 @@
 """An engagement taken through HTTP to where every QC policy passes (trial balance mapped, materiality,
-risks linked to workpapers, a JE run with every flag dispositioned, workpapers signed with evidence,
+risks answered by the audit program, a JE run with every flag dispositioned, workpapers signed with evidence,
 the partner's approval of the completion), the qc gate satisfied; then one open review note fails it
 by name, a partner's waiver lets it pass, and a step back to fieldwork takes the waiver away."""
 
@@ -135,6 +135,16 @@ def complete_engagement() -> tuple[Workspace, dict[str, Person], dict[str, str]]
     ok(ws.call("POST", "risks", ws.admin, json_body=risk))
     cash_risk = {**risk, "area": "Cash", "assertion": "existence", "fraud_risk": False}
     ok(ws.call("POST", "risks", ws.admin, json_body={**cash_risk, "procedure_node_ids": [papers["cash"]]}))
+    # The audit program answers the risks; the sales cut-off test is carried out on the revenue workpaper.
+    program = ok(ws.call("POST", "program/generate", ws.admin), 200)["procedures"]
+    cutoff = next(p for p in program if p["library_code"] == "REV-03")
+    done = {
+        "status": "completed",
+        "conclusion": "Sales recorded in the right period",
+        "workpaper_node_ids": [papers["revenue"]],
+    }
+    ok(ws.call("PATCH", f"program/procedures/{cutoff['id']}", senior, json_body=done), 200)
+    papers["cutoff_procedure"] = cutoff["id"]
     return ws, people, papers
 
 
@@ -149,6 +159,7 @@ def test_a_complete_engagement_passes_qc_and_a_note_a_waiver_and_a_back_step_mov
         == "All 4 accounts at or above performance materiality (650.00) have evidence"
     )
     assert qc_reasons(ws) == [], "the qc gate is satisfied"
+    assert found["documentation"]["detail"] == "All 5 procedures and workpapers are prepared and reviewed"
 
     # A blocking review note on the cash workpaper fails the gate, naming the workpaper.
     ok(ws.call("POST", "review-notes", ws.admin, json_body={"node_id": papers["cash"], "body": "Tie to the bank"}))
@@ -179,3 +190,37 @@ def test_a_complete_engagement_passes_qc_and_a_note_a_waiver_and_a_back_step_mov
     assert ws.call("DELETE", f"binder/nodes/{papers['cash']}/evidence/{evidence_id}", ws.admin).status == 204
     _, found = policies(ws, people["qc"])
     assert found["evidence_above_performance_materiality"]["missing"] == ["1000 Cash at bank (final 60,000.00)"]
+
+
+def test_qc_reads_the_audit_program_for_documentation_and_the_risk_assessment() -> None:
+    ws, people, papers = complete_engagement()
+    # A completed procedure whose workpaper loses its review fails documentation, naming the procedure.
+    assert ws.call("DELETE", f"binder/nodes/{papers['revenue']}/signoffs/review", ws.admin).status == 204
+    _, found = policies(ws, people["qc"])
+    assert found["documentation"]["missing"] == [
+        "J Revenue / J-1 Revenue, cost of sales and capital (not reviewed)",
+        "procedure REV-03 Test sales cut-off (not reviewed)",
+    ]
+    sign(ws, papers["revenue"], ws.admin, "review")
+    # A new significant risk linked only to a binder workpaper is not answered by the program.
+    inventory = {
+        "area": "Inventory",
+        "assertion": "valuation",
+        "description": "Obsolete stock carried at cost",
+        "inherent_risk": "high",
+        "control_risk": "high",
+        "significant_risk": True,
+        "procedure_node_ids": [papers["cash"]],
+    }
+    ok(ws.call("POST", "risks", ws.admin, json_body=inventory))
+    _, found = policies(ws, people["qc"])
+    assert found["documentation"]["status"] == "passed"
+    assert found["risk_assessment"]["missing"] == [
+        "Inventory / valuation: no procedure of the audit program answers it"
+    ]
+    # Generated again, the program answers it with a test of details and the policy passes.
+    added = ok(ws.call("POST", "program/generate", ws.admin), 200)
+    assert added["added"] > 0 and added["uncovered_risks"] == []
+    passed, found = policies(ws, people["qc"])
+    assert found["risk_assessment"]["status"] == "passed"
+    assert passed is True

@@ -12,6 +12,7 @@ import pytest
 from functions.qc import policies
 from functions.qc.state import (
     Account,
+    Answer,
     Documented,
     EngagementState,
     EvidencedFolder,
@@ -70,6 +71,7 @@ EVENTS = paper(
     approved_by=frozenset({PARTNER}),
 )
 PAPERS = (CASH, DEBTORS, COMPLETION, EVENTS)
+CUTOFF = Answer("procedure REV-03 Test sales cut-off", "test_of_details")
 
 
 def complete() -> EngagementState:
@@ -88,8 +90,10 @@ def complete() -> EngagementState:
         ),
         materiality=Materiality(1, D("20000.00"), D("15000.00")),
         risks=(
-            RiskItem("Revenue", "cut_off", True, True, ("J Revenue / J-1 Cut-off test",)),
-            RiskItem("Cash", "existence", False, False, (CASH.path,)),
+            RiskItem("Revenue", "cut_off", True, True, (CUTOFF,)),
+            RiskItem(
+                "Cash", "existence", False, False, (Answer("procedure CASH-04 Test reviews", "test_of_controls"),)
+            ),
         ),
         je=JeTesting(ledger_version=2, run_id=uuid.uuid4(), flagged_journals=12, unresolved_journals=0),
         open_notes=(OpenNote("D Cash / D-1 1000 Bank confirmation", "open", False),),
@@ -175,19 +179,38 @@ def test_evidence_needs_materiality_and_a_trial_balance() -> None:
     )
 
 
-def test_risk_assessment_needs_linked_procedures_and_a_fraud_risk() -> None:
+def test_risk_assessment_needs_each_risk_answered_by_the_program_and_a_fraud_risk() -> None:
+    analytical = Answer("procedure INV-06 Analyse gross margin", "substantive_analytical")
+    controls = Answer("procedure JE-04 Test controls over manual entries", "test_of_controls")
     state = dataclasses.replace(
         complete(),
         risks=(
             RiskItem("Inventory", "valuation", False, True, ()),
-            RiskItem("Cash", "existence", False, False, ("x",)),
+            RiskItem("Inventory", "existence", False, True, (analytical,)),
+            RiskItem("Journal entries", "occurrence", False, True, (controls,)),
+            RiskItem("Cash", "existence", False, False, (controls,)),
         ),
     )
     failed = failing(state)
     assert set(failed) == {"risk_assessment"}
-    assert failed["risk_assessment"].missing[0].startswith("no fraud risk")
-    assert "Inventory / valuation: no linked workpaper" in failed["risk_assessment"].missing
+    assert failed["risk_assessment"].missing == (
+        "no fraud risk is assessed (at least one is presumed, e.g. revenue recognition)",
+        "Inventory / valuation: no procedure of the audit program answers it",
+        "Journal entries / occurrence: a significant risk with no substantive procedure",
+    )
     assert result(dataclasses.replace(complete(), risks=()), "risk_assessment").status == "failed"
+
+
+def test_a_fraud_risk_answered_only_by_tests_of_controls_fails() -> None:
+    controls = Answer("procedure REV-06 Test pricing controls", "test_of_controls")
+    state = dataclasses.replace(complete(), risks=(RiskItem("Revenue", "occurrence", True, False, (controls,)),))
+    assert result(state, "risk_assessment").missing == (
+        "Revenue / occurrence: a fraud risk with no substantive procedure",
+    )
+    answered = dataclasses.replace(
+        complete(), risks=(RiskItem("Revenue", "occurrence", True, False, (controls, CUTOFF)),)
+    )
+    assert result(answered, "risk_assessment").status == "passed"
 
 
 def test_je_testing_needs_a_completed_run_on_the_current_ledger_and_every_flag_dispositioned() -> None:
