@@ -118,6 +118,7 @@ def create_estimate(
     )
     uow.session.add(row)
     uow.session.flush()
+    uow.session.refresh(row)  # amounts as stored (to the cent), not as sent
     view = EstimateView(row, None)
     record(
         uow,
@@ -153,6 +154,7 @@ def update_estimate(
         for name, value in changed.items():
             setattr(row, name, value)
         uow.session.flush()
+        uow.session.refresh(row)
         after = EstimateView(row, None).difference
         record(
             uow,
@@ -287,6 +289,7 @@ def create_review(
     )
     uow.session.add(row)
     uow.session.flush()
+    uow.session.refresh(row)  # amounts as stored (to the cent), not as sent
     record(
         uow,
         "estimate_review.created",
@@ -315,6 +318,7 @@ def update_review(
         for name, value in changed.items():
             setattr(row, name, value)
         uow.session.flush()
+        uow.session.refresh(row)
         record(
             uow,
             "estimate_review.updated",

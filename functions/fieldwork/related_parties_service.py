@@ -150,6 +150,7 @@ def create_party(
     )
     uow.session.add(party)
     uow.session.flush()
+    uow.session.refresh(party)  # ownership as stored (to the hundredth), not as sent
     record(
         uow,
         "related_party.created",
@@ -180,6 +181,7 @@ def update_party(
         for name, value in changed.items():
             setattr(party, name, value)
         uow.session.flush()
+        uow.session.refresh(party)
         disclosure = {
             name: changed[name] for name in ("relationship_disclosed", "transactions_disclosed") if name in changed
         }
