@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 import time
 import urllib.parse
@@ -34,6 +35,11 @@ _TIMEOUT_SECONDS = 60
 _PASSAGE_HEADER = re.compile(r"^\[(?P<number>\d+)\] (?P<label>.*)$")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])|\n+")
+_FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
+_AMOUNT_QUESTION = re.compile(
+    r"\b(how (much|many)|amount|balance|total|value|rent|price|cost|figure|rate|sum|limit|insured)", re.I
+)
+NO_ANSWER = "The engagement's documents I may show you do not answer this."
 _STOPWORDS = frozenset(
     re.split(
         r"\s+",
@@ -111,9 +117,20 @@ def parse_grounded(messages: Sequence[Message]) -> tuple[str, list[Passage]]:
     return question, passages
 
 
+def stem(word: str) -> str:
+    """A crude English stem, so "confirmed", "confirms" and "confirm" (or "balances", "balance") match."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix in ("ings", "ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            word = word[: -len(suffix)]
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
+
+
 def words(text: str) -> list[str]:
-    """Lower-case content words (numbers kept whole, stop words dropped): the lexical side of matching."""
-    return [w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
+    """Stemmed lower-case content words (numbers kept whole, stop words dropped): the lexical side of matching."""
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS]
 
 
 def sentences(text: str) -> list[str]:
@@ -142,22 +159,34 @@ class OfflineModel:
         return schema.model_validate(draft.model_dump())
 
     def extract(self, question: str, passages: Sequence[Passage]) -> GroundedAnswer:
-        """The sentences sharing most content words with the question (passage order breaks ties), each
-        followed by its passage number. Retrieval ranked the passages, so the first is the best fallback."""
+        """The sentences sharing the most telling words with the question, each followed by its passage
+        number, in passage order. A word found in few sentences counts more than a common one; when the
+        question asks for an amount, sentences with a figure are preferred; retrieval ranked the passages,
+        so an earlier passage wins a tie, and the first is the fallback when no word matches."""
         wanted = set(words(question))
+        candidates = [
+            (rank, position, sentence, passage.number, set(words(sentence)))
+            for rank, passage in enumerate(passages)
+            for position, sentence in enumerate(sentences(passage.text))
+        ]
+        frequency: dict[str, int] = {}
+        for *_, found in candidates:
+            for word in found & wanted:
+                frequency[word] = frequency.get(word, 0) + 1
+        amount = bool(_AMOUNT_QUESTION.search(question))
         scored: list[tuple[float, int, int, str, int]] = []
-        for rank, passage in enumerate(passages):
-            for position, sentence in enumerate(sentences(passage.text)):
-                found = set(words(sentence))
-                overlap = len(wanted & found)
-                if overlap:
-                    score = overlap / (1 + 0.02 * len(found)) - 0.05 * rank
-                    scored.append((-score, rank, position, sentence, passage.number))
+        for rank, position, sentence, number, found in candidates:
+            matched = found & wanted
+            if matched:
+                weight = sum(math.log(1 + len(candidates) / frequency[word]) for word in matched)
+                bonus = 1.0 if amount and _FIGURE.search(sentence) else 0.0
+                score = (weight + bonus) / (1 + 0.02 * len(found)) - 0.05 * rank
+                scored.append((-score, rank, position, sentence, number))
         if not scored and passages:
             first = sentences(passages[0].text)
             scored = [(0.0, 0, 0, first[0] if first else passages[0].text.strip(), passages[0].number)]
         if not scored:
-            return GroundedAnswer(answer="The engagement's documents I may show you do not answer this.")
+            return GroundedAnswer(answer=NO_ANSWER)
         best = sorted(scored)[: self.max_sentences]
         best.sort(key=lambda row: (row[1], row[2]))
         parts = [f"{sentence.rstrip()} [{number}]" for _, _, _, sentence, number in best]
