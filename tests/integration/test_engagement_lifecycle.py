@@ -279,6 +279,11 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
             "json_body": {"policy": "materiality", "reason": "Set by the group auditor, see memo A-7"}
         },
         ("DELETE", "/qc/waivers/{waiver_id}"): {},
+        ("POST", "/program/generate"): {},
+        ("PUT", "/program/order"): {"json_body": {"procedure_ids": [ids["procedure_id"]]}},
+        ("POST", "/program/procedures"): {"json_body": {"library_code": "CASH-01"}},
+        ("PATCH", "/program/procedures/{procedure_id}"): {"json_body": {"status": "in_progress"}},
+        ("DELETE", "/program/procedures/{procedure_id}"): {},
         ("POST", "/requests"): {"json_body": _client_request(ids)},
         ("PATCH", "/requests/{request_id}"): {"json_body": {"title": "Bank letters"}},
         ("POST", "/requests/{request_id}/accept"): {},
@@ -328,6 +333,8 @@ def _children(ws: Workspace) -> dict[str, str]:
     ids["note_id"] = note.json()["id"] if note.status == 201 else str(uuid.uuid4())
     risk = ws.call("POST", "risks", ws.admin, json_body=_RISK)
     ids["risk_id"] = risk.json()["id"] if risk.status == 201 else str(uuid.uuid4())
+    procedure = ws.call("POST", "program/procedures", ws.admin, json_body={"library_code": "CASH-02"})
+    ids["procedure_id"] = procedure.json()["id"] if procedure.status == 201 else str(uuid.uuid4())
     sample = ws.call("POST", "samples", ws.admin, json_body=_SAMPLE)
     ids["sample_id"] = sample.json()["id"] if sample.status == 201 else str(uuid.uuid4())
     loaded(ws, ws.admin, "trial_balance", _TRIAL_BALANCE)
