@@ -31,7 +31,7 @@ def extract(filename: str, data: bytes) -> list[tuple[str, str]]:
     if reader is None:
         return []
     try:
-        return [(locator, text) for locator, text in reader(data) if text.strip()]
+        return [(locator, text.strip()) for locator, text in reader(data) if text.strip()]
     except Exception as error:  # noqa: BLE001 - any parser failure means "no text", never a failed index
         log.warning("no text extracted from %s: %s", filename, type(error).__name__)
         return []
