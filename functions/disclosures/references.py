@@ -44,6 +44,8 @@ ALLOWED = re.compile(
     r"|\b(?:19|20)\d{2}\b(?![.,]\d)"  # a year
 )
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+# Which reference a literal figure's hint names when several give the same amount: the account first.
+PREFERRED = ("tb", "rp", "se", "caption", "section")
 
 
 @dataclass(frozen=True)
@@ -99,20 +101,28 @@ def literal_numbers(body: str) -> list[str]:
     return [match[0].rstrip(",") for match in NUMBER.finditer(bare)]
 
 
+def _preference(key: str) -> int:
+    kind = key.split(":")[0]
+    return PREFERRED.index(kind) if kind in PREFERRED else len(PREFERRED)
+
+
 def check(body: str, values: Mapping[str, Decimal], visible_citations: set[str]) -> list[Problem]:
     """Everything in the body that no source supports: empty when the note may be saved or approved."""
     problems: list[Problem] = []
-    by_value = {presented(value): key for key, value in values.items()}
+    by_value: dict[str, str] = {}
+    for key in sorted(
+        values, key=lambda key: PREFERRED.index(key.split(":")[0]) if key.split(":")[0] in PREFERRED else 9
+    ):
+        by_value.setdefault(presented(values[key]), key)
     for number in literal_numbers(body):
         hint = by_value.get(number) or by_value.get(f"{number}.00")
-        problems.append(
-            Problem(
-                "literal_number",
-                number,
-                f"the number {number} is written in the text; no source gives it. Bind it to its source with a "
-                "reference" + (f" such as {{{{{hint}}}}}" if hint else " like {{tb:<account>}}"),
-            )
+        message = (
+            f"the number {number} is written in the text; write the reference {{{{{hint}}}}} that gives it instead"
+            if hint
+            else f"the number {number} is written in the text and no source gives it; bind it to its source with a "
+            "reference like {{tb:<account>}}"
         )
+        problems.append(Problem("literal_number", number, message))
     for key in dict.fromkeys(references(body)):
         if key not in values:
             problems.append(

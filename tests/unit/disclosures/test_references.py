@@ -31,7 +31,7 @@ def test_a_planted_figure_is_refused_by_its_text_with_the_reference_that_gives_i
     problems = references.check("Lease liabilities were 125,000.00 and 7,250 was paid.", VALUES, VISIBLE)
     assert [(p.kind, p.text) for p in problems] == [("literal_number", "125,000.00"), ("literal_number", "7,250")]
     assert "{{tb:21700}}" in problems[0].message
-    assert "no source gives it" in problems[1].message
+    assert "no source gives it" in problems[1].message and "write the reference" in problems[0].message
 
 
 @pytest.mark.parametrize("planted", ["5.25%", "a rate of 6", "0.5", "1,000,000"])
