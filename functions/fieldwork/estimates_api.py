@@ -27,7 +27,7 @@ def _estimate(view: service.EstimateView) -> schemas.EstimateRead:
     link = None
     if view.linked is not None:
         difference = view.difference
-        link = schemas.AdjustmentLink(
+        link = schemas.EstimateAdjustmentLink(
             id=view.linked.entry.id,
             number=view.linked.entry.number,
             kind=view.linked.entry.kind,
@@ -39,9 +39,9 @@ def _estimate(view: service.EstimateView) -> schemas.EstimateRead:
     )
 
 
-def _review(row: EstimateReview) -> schemas.ReviewRead:
+def _review(row: EstimateReview) -> schemas.EstimateReviewRead:
     fields = {column.key: getattr(row, column.key) for column in EstimateReview.__table__.columns}
-    return schemas.ReviewRead.model_validate(
+    return schemas.EstimateReviewRead.model_validate(
         {
             **fields,
             "difference": row.actual_outcome - row.prior_estimate,
@@ -160,13 +160,13 @@ def delete_estimate(call: Call) -> None:
     name="propose_estimate_adjustment",
     summary="Propose the estimate's difference as an adjusting entry (to the summary of unadjusted differences)",
     tags=TAGS,
-    body=schemas.ProposeAdjustment,
+    body=schemas.EstimateAdjustmentProposal,
     response=schemas.EstimateRead,
     status=201,
     errors=[403, 404, 409],
 )
 def propose_estimate_adjustment(call: Call) -> schemas.EstimateRead:
-    body: schemas.ProposeAdjustment = call.body
+    body: schemas.EstimateAdjustmentProposal = call.body
     with call.uow() as uow:
         view = service.propose_adjustment(
             uow=uow,
@@ -181,8 +181,10 @@ def propose_estimate_adjustment(call: Call) -> schemas.EstimateRead:
 # --- the retrospective review --------------------------------------------------------------------------------
 
 
-def _reviews(rows: list[EstimateReview], bias: estimates.Bias) -> schemas.ReviewsRead:
-    return schemas.ReviewsRead(items=[_review(row) for row in rows], bias=schemas.BiasRead(**vars(bias)))
+def _reviews(rows: list[EstimateReview], bias: estimates.Bias) -> schemas.EstimateReviewsRead:
+    return schemas.EstimateReviewsRead(
+        items=[_review(row) for row in rows], bias=schemas.EstimateBiasRead(**vars(bias))
+    )
 
 
 @endpoint(
@@ -192,10 +194,10 @@ def _reviews(rows: list[EstimateReview], bias: estimates.Bias) -> schemas.Review
     name="list_estimate_reviews",
     summary="Last year's estimates against their outcomes, with the management bias indicator and its counts",
     tags=TAGS,
-    response=schemas.ReviewsRead,
+    response=schemas.EstimateReviewsRead,
     errors=[404],
 )
-def list_estimate_reviews(call: Call) -> schemas.ReviewsRead:
+def list_estimate_reviews(call: Call) -> schemas.EstimateReviewsRead:
     with call.uow() as uow:
         rows, bias = service.list_reviews(uow=uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"))
         return _reviews(rows, bias)
@@ -208,13 +210,13 @@ def list_estimate_reviews(call: Call) -> schemas.ReviewsRead:
     name="create_estimate_review",
     summary="Add a prior-year estimate and its actual outcome to the retrospective review",
     tags=TAGS,
-    body=schemas.ReviewCreate,
-    response=schemas.ReviewRead,
+    body=schemas.EstimateReviewCreate,
+    response=schemas.EstimateReviewRead,
     status=201,
     errors=[403, 404, 409],
     exact_numbers=True,
 )
-def create_estimate_review(call: Call) -> schemas.ReviewRead:
+def create_estimate_review(call: Call) -> schemas.EstimateReviewRead:
     with call.uow() as uow:
         row = service.create_review(
             uow=uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"), fields=call.body.model_dump()
@@ -229,12 +231,12 @@ def create_estimate_review(call: Call) -> schemas.ReviewRead:
     name="update_estimate_review",
     summary="Change a reviewed prior-year estimate",
     tags=TAGS,
-    body=schemas.ReviewUpdate,
-    response=schemas.ReviewRead,
+    body=schemas.EstimateReviewUpdate,
+    response=schemas.EstimateReviewRead,
     errors=[403, 404, 409],
     exact_numbers=True,
 )
-def update_estimate_review(call: Call) -> schemas.ReviewRead:
+def update_estimate_review(call: Call) -> schemas.EstimateReviewRead:
     with call.uow() as uow:
         row = service.update_review(
             uow=uow,

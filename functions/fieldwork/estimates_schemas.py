@@ -92,7 +92,7 @@ class EstimateUpdate(Strict):
         return self
 
 
-class AdjustmentLink(BaseModel):
+class EstimateAdjustmentLink(BaseModel):
     id: uuid.UUID
     number: int
     kind: str
@@ -120,7 +120,7 @@ class EstimateRead(BaseModel):
         description="management's estimate less the auditor's figure; zero inside the range, null without a figure"
     )
     basis: str | None
-    adjustment: AdjustmentLink | None = Field(description="the proposed adjusting entry the difference became")
+    adjustment: EstimateAdjustmentLink | None = Field(description="the proposed adjusting entry the difference became")
     created_by: uuid.UUID
     created_at: datetime
     updated_at: datetime
@@ -131,13 +131,13 @@ class EstimatesRead(BaseModel):
     total_difference: Decimal = Field(description="the differences' absolute amounts, summed")
 
 
-class ProposeAdjustment(Strict):
+class EstimateAdjustmentProposal(Strict):
     description: str | None = Field(
         None, max_length=MAX_TEXT, description="the entry's description; by default it names the estimate"
     )
 
 
-class ReviewCreate(Strict):
+class EstimateReviewCreate(Strict):
     name: Name = Field(examples=["Warranty provision 2025"])
     kind: Kind
     prior_estimate: Money = Field(description="last year's estimate")
@@ -145,7 +145,7 @@ class ReviewCreate(Strict):
     notes: str | None = Field(None, max_length=MAX_TEXT)
 
 
-class ReviewUpdate(Strict):
+class EstimateReviewUpdate(Strict):
     name: Name | None = None
     kind: Kind | None = None
     prior_estimate: Money | None = None
@@ -155,7 +155,7 @@ class ReviewUpdate(Strict):
     _not_null = field_validator("name", "kind", "prior_estimate", "actual_outcome")(reject_null)
 
 
-class ReviewRead(BaseModel):
+class EstimateReviewRead(BaseModel):
     id: uuid.UUID
     engagement_id: uuid.UUID
     name: str
@@ -172,7 +172,7 @@ class ReviewRead(BaseModel):
     updated_at: datetime
 
 
-class BiasRead(BaseModel):
+class EstimateBiasRead(BaseModel):
     reviewed: int
     over: int
     under: int
@@ -182,6 +182,6 @@ class BiasRead(BaseModel):
     rule: str
 
 
-class ReviewsRead(BaseModel):
-    items: list[ReviewRead]
-    bias: BiasRead
+class EstimateReviewsRead(BaseModel):
+    items: list[EstimateReviewRead]
+    bias: EstimateBiasRead

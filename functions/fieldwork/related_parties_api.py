@@ -20,15 +20,15 @@ TRANSACTIONS = PARTY + "/transactions"
 TRANSACTION = TRANSACTIONS + "/{transaction_id:guid}"
 
 
-def _party(view: service.PartyView) -> schemas.PartyRead:
+def _party(view: service.PartyView) -> schemas.RelatedPartyRead:
     fields = {column.key: getattr(view.party, column.key) for column in RelatedParty.__table__.columns}
-    totals = schemas.PartyTotals(**vars(view.totals))
-    return schemas.PartyRead.model_validate({**fields, "totals": totals, "undisclosed": view.undisclosed})
+    totals = schemas.RelatedPartyTotals(**vars(view.totals))
+    return schemas.RelatedPartyRead.model_validate({**fields, "totals": totals, "undisclosed": view.undisclosed})
 
 
-def _transaction(row: RelatedPartyTransaction) -> schemas.TransactionRead:
+def _transaction(row: RelatedPartyTransaction) -> schemas.RelatedPartyTransactionRead:
     fields = {column.key: getattr(row, column.key) for column in RelatedPartyTransaction.__table__.columns}
-    return schemas.TransactionRead.model_validate({**fields, "flags": service.flags(row)})
+    return schemas.RelatedPartyTransactionRead.model_validate({**fields, "flags": service.flags(row)})
 
 
 @endpoint(
@@ -38,13 +38,13 @@ def _transaction(row: RelatedPartyTransaction) -> schemas.TransactionRead:
     name="list_related_parties",
     summary="The related parties register, each party with its found transactions' totals and disclosure",
     tags=TAGS,
-    response=schemas.RegisterRead,
+    response=schemas.RelatedPartiesRead,
     errors=[404],
 )
-def list_related_parties(call: Call) -> schemas.RegisterRead:
+def list_related_parties(call: Call) -> schemas.RelatedPartiesRead:
     with call.uow() as uow:
         views = service.list_parties(uow=uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"))
-        return schemas.RegisterRead(items=[_party(view) for view in views])
+        return schemas.RelatedPartiesRead(items=[_party(view) for view in views])
 
 
 @endpoint(
@@ -54,13 +54,13 @@ def list_related_parties(call: Call) -> schemas.RegisterRead:
     name="create_related_party",
     summary="Add a related party: its names, relationship, ownership, accounts and disclosure",
     tags=TAGS,
-    body=schemas.PartyCreate,
-    response=schemas.PartyRead,
+    body=schemas.RelatedPartyCreate,
+    response=schemas.RelatedPartyRead,
     status=201,
     errors=[403, 404, 409],
     exact_numbers=True,
 )
-def create_related_party(call: Call) -> schemas.PartyRead:
+def create_related_party(call: Call) -> schemas.RelatedPartyRead:
     with call.uow() as uow:
         view = service.create_party(
             uow=uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"), fields=call.body.model_dump()
@@ -75,13 +75,13 @@ def create_related_party(call: Call) -> schemas.PartyRead:
     name="search_related_party_transactions",
     summary="Search the current ledger for every party's transactions, by name or alias (fuzzy) and by account",
     tags=TAGS,
-    body=schemas.ScanRequest,
-    response=schemas.ScanRead,
+    body=schemas.RelatedPartySearch,
+    response=schemas.RelatedPartySearchRead,
     errors=[403, 404, 409],
     exact_numbers=True,
 )
-def search_related_party_transactions(call: Call) -> schemas.ScanRead:
-    body: schemas.ScanRequest = call.body
+def search_related_party_transactions(call: Call) -> schemas.RelatedPartySearchRead:
+    body: schemas.RelatedPartySearch = call.body
     with call.uow() as uow:
         found = service.scan(
             uow=uow,
@@ -91,13 +91,15 @@ def search_related_party_transactions(call: Call) -> schemas.ScanRead:
             period_end_days=body.period_end_days,
             round_base=body.round_base,
         )
-        return schemas.ScanRead(
+        return schemas.RelatedPartySearchRead(
             dataset_id=found.dataset_id,
             threshold=body.threshold,
             period_end_days=body.period_end_days,
             round_base=body.round_base,
             parties=[
-                schemas.ScanPartyResult(party_id=item.party.id, name=item.party.name, found=item.found, new=item.new)
+                schemas.RelatedPartySearchParty(
+                    party_id=item.party.id, name=item.party.name, found=item.found, new=item.new
+                )
                 for item in found.parties
             ],
             removed=found.removed,
@@ -111,10 +113,10 @@ def search_related_party_transactions(call: Call) -> schemas.ScanRead:
     name="get_related_party",
     summary="One related party with its found transactions' totals",
     tags=TAGS,
-    response=schemas.PartyRead,
+    response=schemas.RelatedPartyRead,
     errors=[404],
 )
-def get_related_party(call: Call) -> schemas.PartyRead:
+def get_related_party(call: Call) -> schemas.RelatedPartyRead:
     with call.uow() as uow:
         view = service.get_party_or_raise(
             uow=uow,
@@ -132,12 +134,12 @@ def get_related_party(call: Call) -> schemas.PartyRead:
     name="update_related_party",
     summary="Change a related party, or record that it or its transactions are disclosed",
     tags=TAGS,
-    body=schemas.PartyUpdate,
-    response=schemas.PartyRead,
+    body=schemas.RelatedPartyUpdate,
+    response=schemas.RelatedPartyRead,
     errors=[403, 404, 409],
     exact_numbers=True,
 )
-def update_related_party(call: Call) -> schemas.PartyRead:
+def update_related_party(call: Call) -> schemas.RelatedPartyRead:
     with call.uow() as uow:
         view = service.update_party(
             uow=uow,
@@ -176,12 +178,12 @@ def delete_related_party(call: Call) -> None:
     name="list_related_party_transactions",
     summary="The ledger lines found for a party, by date, with their red flags and the reviewer's decision",
     tags=TAGS,
-    query=schemas.TransactionQuery,
-    response=Page[schemas.TransactionRead],
+    query=schemas.RelatedPartyTransactionQuery,
+    response=Page[schemas.RelatedPartyTransactionRead],
     errors=[404],
 )
-def list_related_party_transactions(call: Call) -> Page[schemas.TransactionRead]:
-    query: schemas.TransactionQuery = call.query
+def list_related_party_transactions(call: Call) -> Page[schemas.RelatedPartyTransactionRead]:
+    query: schemas.RelatedPartyTransactionQuery = call.query
     with call.uow() as uow:
         rows, total = service.list_transactions(
             uow=uow,
@@ -203,12 +205,12 @@ def list_related_party_transactions(call: Call) -> Page[schemas.TransactionRead]
     name="update_related_party_transaction",
     summary="Note the business purpose of a found transaction (empty clears it)",
     tags=TAGS,
-    body=schemas.TransactionUpdate,
-    response=schemas.TransactionRead,
+    body=schemas.RelatedPartyTransactionUpdate,
+    response=schemas.RelatedPartyTransactionRead,
     errors=[403, 404, 409],
 )
-def update_related_party_transaction(call: Call) -> schemas.TransactionRead:
-    body: schemas.TransactionUpdate = call.body
+def update_related_party_transaction(call: Call) -> schemas.RelatedPartyTransactionRead:
+    body: schemas.RelatedPartyTransactionUpdate = call.body
     with call.uow() as uow:
         row = service.note_business_purpose(
             uow=uow,
@@ -228,12 +230,12 @@ def update_related_party_transaction(call: Call) -> schemas.TransactionRead:
     name="decide_related_party_transaction",
     summary="Confirm a found transaction as the party's, or dismiss it as a false match (reviewers)",
     tags=TAGS,
-    body=schemas.TransactionDecision,
-    response=schemas.TransactionRead,
+    body=schemas.RelatedPartyTransactionDecision,
+    response=schemas.RelatedPartyTransactionRead,
     errors=[403, 404, 409],
 )
-def decide_related_party_transaction(call: Call) -> schemas.TransactionRead:
-    body: schemas.TransactionDecision = call.body
+def decide_related_party_transaction(call: Call) -> schemas.RelatedPartyTransactionRead:
+    body: schemas.RelatedPartyTransactionDecision = call.body
     with call.uow() as uow:
         row = service.decide_transaction(
             uow=uow,

@@ -37,7 +37,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class PartyCreate(Strict):
+class RelatedPartyCreate(Strict):
     name: Name = Field(examples=["Smith Holdings"])
     aliases: list[Name] = Field(
         default_factory=list, max_length=MAX_ALIASES, description="other names it goes by in the ledger"
@@ -56,7 +56,7 @@ class PartyCreate(Strict):
     transactions_disclosed: bool = Field(False, strict=True)
 
 
-class PartyUpdate(Strict):
+class RelatedPartyUpdate(Strict):
     name: Name | None = None
     aliases: list[Name] | None = Field(None, max_length=MAX_ALIASES)
     relationship: Relationship | None = None
@@ -71,7 +71,7 @@ class PartyUpdate(Strict):
     )(reject_null)
 
 
-class PartyTotals(BaseModel):
+class RelatedPartyTotals(BaseModel):
     confirmed: int = Field(description="transactions the reviewer confirmed")
     pending: int
     dismissed: int
@@ -79,7 +79,7 @@ class PartyTotals(BaseModel):
     flagged: int = Field(description="confirmed or pending transactions with at least one red flag")
 
 
-class PartyRead(BaseModel):
+class RelatedPartyRead(BaseModel):
     id: uuid.UUID
     engagement_id: uuid.UUID
     name: str
@@ -90,7 +90,7 @@ class PartyRead(BaseModel):
     accounts: list[str]
     relationship_disclosed: bool
     transactions_disclosed: bool
-    totals: PartyTotals
+    totals: RelatedPartyTotals
     undisclosed: bool = Field(
         description="confirmed transactions exist but the statements do not disclose them, or the relationship "
         "itself is not disclosed"
@@ -100,11 +100,11 @@ class PartyRead(BaseModel):
     updated_at: datetime
 
 
-class RegisterRead(BaseModel):
-    items: list[PartyRead] = Field(description="every party, by name")
+class RelatedPartiesRead(BaseModel):
+    items: list[RelatedPartyRead] = Field(description="every party, by name")
 
 
-class ScanRequest(Strict):
+class RelatedPartySearch(Strict):
     threshold: int = Field(
         related_parties.DEFAULT_THRESHOLD,
         ge=50,
@@ -129,19 +129,19 @@ class ScanRequest(Strict):
     )
 
 
-class ScanPartyResult(BaseModel):
+class RelatedPartySearchParty(BaseModel):
     party_id: uuid.UUID
     name: str
     found: int = Field(description="lines the party matches in the current ledger")
     new: int = Field(description="of which found for the first time")
 
 
-class ScanRead(BaseModel):
+class RelatedPartySearchRead(BaseModel):
     dataset_id: uuid.UUID
     threshold: int
     period_end_days: int
     round_base: Decimal
-    parties: list[ScanPartyResult]
+    parties: list[RelatedPartySearchParty]
     removed: int = Field(description="undecided matches no longer found (a changed name, a newer ledger)")
 
 
@@ -149,7 +149,7 @@ Flag = Literal["round_amount", "near_period_end", "no_business_purpose"]
 Status = Literal["pending", "confirmed", "dismissed"]
 
 
-class TransactionRead(BaseModel):
+class RelatedPartyTransactionRead(BaseModel):
     id: uuid.UUID
     party_id: uuid.UUID
     dataset_id: uuid.UUID
@@ -170,16 +170,16 @@ class TransactionRead(BaseModel):
     decided_at: datetime | None
 
 
-class TransactionQuery(PageQuery):
+class RelatedPartyTransactionQuery(PageQuery):
     model_config = ConfigDict(extra="forbid")
     status: Status | None = None
 
 
-class TransactionUpdate(Strict):
+class RelatedPartyTransactionUpdate(Strict):
     business_purpose: str | None = Field(
         max_length=MAX_TEXT, description="the business purpose the auditor found; empty or null clears it"
     )
 
 
-class TransactionDecision(Strict):
+class RelatedPartyTransactionDecision(Strict):
     decision: Literal["confirmed", "dismissed"]
