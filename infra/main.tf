@@ -142,6 +142,11 @@ locals {
     # glibc's malloc arenas, two instead of eight per core: the analytics job's threads otherwise each keep
     # an arena of freed memory (measured: 495 -> 475 MB peak for a million journal lines).
     MALLOC_ARENA_MAX = "2"
+    # The assistant's model (shared/llm.py): Azure OpenAI when var.openai_enabled, else the offline provider.
+    AURA_OPENAI_ENDPOINT             = var.openai_enabled ? module.openai[0].endpoint : ""
+    AURA_OPENAI_CHAT_DEPLOYMENT      = var.openai_enabled ? module.openai[0].chat_deployment : ""
+    AURA_OPENAI_EMBEDDING_DEPLOYMENT = var.openai_enabled ? module.openai[0].embedding_deployment : ""
+    AURA_OPENAI_API_VERSION          = var.openai_api_version
   }
 }
 
@@ -214,4 +219,22 @@ module "portal" {
   sku                 = "Standard"
   api_management_id   = module.apim[0].id
   tags                = local.tags
+}
+
+module "openai" {
+  source = "./modules/openai"
+  count  = var.openai_enabled ? 1 : 0
+
+  name                = "oai-${local.base_name}-${local.suffix}"
+  resource_group_name = azurerm_resource_group.main.name
+  location            = var.openai_location != "" ? var.openai_location : var.location
+  chat_model          = var.openai_chat_model
+  embedding_model     = var.openai_embedding_model
+  # Every app's identity: the assistant's capability may move between groups.
+  app_principal_ids          = { for group, app in module.function_app : group => app.principal_id }
+  private_networking         = var.private_networking
+  private_endpoint_subnet_id = var.private_networking ? module.network[0].private_endpoint_subnet_id : null
+  private_dns_zone_id        = var.private_networking ? module.network[0].private_dns_zone_ids["openai"] : null
+  log_analytics_workspace_id = module.monitoring.log_analytics_workspace_id
+  tags                       = local.tags
 }

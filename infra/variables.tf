@@ -271,3 +271,36 @@ variable "portal_location" {
     error_message = "Static Web Apps are offered in westeurope, eastus2, centralus, westus2 and eastasia."
   }
 }
+
+variable "openai_enabled" {
+  description = <<-EOT
+    Create an Azure OpenAI account with a chat and an embedding deployment for the assistant, callable by the apps'
+    managed identities only. Off: the assistant answers with its offline provider (extractive, no network).
+  EOT
+  type        = bool
+  default     = false
+}
+
+variable "openai_location" {
+  description = "Region of the Azure OpenAI account when the models are not offered in var.location; empty: var.location."
+  type        = string
+  default     = ""
+}
+
+variable "openai_api_version" {
+  description = "The Azure OpenAI data-plane API version the apps call (AURA_OPENAI_API_VERSION)."
+  type        = string
+  default     = "2024-10-21"
+}
+
+variable "openai_chat_model" {
+  description = "The chat deployment: its name (AURA_OPENAI_CHAT_DEPLOYMENT), model, version and capacity (thousands of tokens a minute)."
+  type        = object({ deployment = string, name = string, version = string, capacity = number })
+  default     = { deployment = "chat", name = "gpt-4o-mini", version = "2024-07-18", capacity = 30 }
+}
+
+variable "openai_embedding_model" {
+  description = "The embedding deployment: its name (AURA_OPENAI_EMBEDDING_DEPLOYMENT), model, version and capacity."
+  type        = object({ deployment = string, name = string, version = string, capacity = number })
+  default     = { deployment = "embedding", name = "text-embedding-3-small", version = "1", capacity = 30 }
+}

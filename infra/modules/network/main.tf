@@ -11,6 +11,7 @@ locals {
     vault      = "privatelink.vaultcore.azure.net"
     servicebus = "privatelink.servicebus.windows.net"
     postgres   = "privatelink.postgres.database.azure.com"
+    openai     = "privatelink.openai.azure.com"
   }
 }
 
