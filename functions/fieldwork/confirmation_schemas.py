@@ -84,7 +84,7 @@ class ConfirmationListQuery(BaseModel):
     status: Status | None = None
 
 
-class SummaryExportQuery(BaseModel):
+class ConfirmationExportQuery(BaseModel):
     format: Literal["csv", "xlsx"] = "csv"
 
 
@@ -124,7 +124,7 @@ class ConfirmationList(BaseModel):
     items: list[ConfirmationRead]
 
 
-class AccountSummaryRead(BaseModel):
+class ConfirmationAccountSummary(BaseModel):
     account_number: str | None
     account_name: str | None
     balance_per_books: Decimal | None = Field(description="the account's mapped final balance, as the letters state it")
@@ -139,4 +139,4 @@ class AccountSummaryRead(BaseModel):
 
 
 class ConfirmationSummary(BaseModel):
-    accounts: list[AccountSummaryRead]
+    accounts: list[ConfirmationAccountSummary]

@@ -92,12 +92,8 @@ def list_confirmations(call: Call) -> schemas.ConfirmationList:
 def summarize_confirmations(call: Call) -> schemas.ConfirmationSummary:
     with call.uow() as uow:
         lines = service.summarize(uow=uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"))
-        return schemas.ConfirmationSummary(
-            accounts=[
-                schemas.AccountSummaryRead.model_validate({**vars(line.summary), "account_name": line.account_name})
-                for line in lines
-            ]
-        )
+        accounts = [{**vars(line.summary), "account_name": line.account_name} for line in lines]
+        return schemas.ConfirmationSummary.model_validate({"accounts": accounts})
 
 
 @endpoint(
@@ -107,13 +103,13 @@ def summarize_confirmations(call: Call) -> schemas.ConfirmationSummary:
     name="export_confirmations_summary",
     summary="The per-account confirmation summary as CSV or XLSX",
     tags=TAGS,
-    query=schemas.SummaryExportQuery,
+    query=schemas.ConfirmationExportQuery,
     response_content_type="text/csv",
     other_content_types=[XLSX],
     errors=[404],
 )
 def export_confirmations_summary(call: Call) -> func.HttpResponse:
-    query: schemas.SummaryExportQuery = call.query
+    query: schemas.ConfirmationExportQuery = call.query
     with call.uow() as uow:
         file = service.export_summary(
             uow=uow, principal=call.user, engagement_id=call.route_uuid("engagement_id"), fmt=query.format
