@@ -290,11 +290,26 @@ def partner_signoff(state: EngagementState) -> Outcome:
 
 
 def subsequent_events(state: EngagementState) -> Outcome:
-    """A workpaper on subsequent events exists and is prepared and reviewed (non-blocking)."""
+    """The subsequent events register is reviewed (a review-through date recorded, or events entered) with
+    no event left unresolved; without the register, a signed subsequent-events workpaper (non-blocking)."""
+    register = state.subsequent_events
+    if register.open_events:
+        return _failed(
+            f"{len(register.open_events)} of {register.events} subsequent events are not resolved",
+            list(register.open_events),
+        )
+    counted = f"{register.events} event{'' if register.events == 1 else 's'} in the register, all resolved"
+    if register.reviewed_through is not None:
+        return Outcome(True, f"Subsequent events reviewed through {register.reviewed_through.isoformat()}; {counted}")
+    if register.events:
+        return Outcome(True, f"Subsequent events: {counted}")
     papers = [paper for paper in state.workpapers if SUBSEQUENT_EVENTS.search(paper.title)]
     if not papers:
         return Outcome(
-            False, "No subsequent-events workpaper in the binder", ("a workpaper titled 'Subsequent events'",)
+            False,
+            "No subsequent events review is recorded in the register, nor is there a subsequent-events workpaper "
+            "in the binder",
+            ("a review-through date in the subsequent events register, or a workpaper titled 'Subsequent events'",),
         )
     signed = [paper for paper in papers if paper.prepared and paper.reviewed]
     if not signed:

@@ -20,6 +20,7 @@ from functions.qc import state
 from shared.datasets import current_dataset
 from shared.db.models_analytics import JeDisposition, JeJournalRisk, JeRun
 from shared.db.models_engagement import BinderNode, EngagementMember, NodeEvidence, ReviewNote, Signoff
+from shared.db.models_events import SubsequentEvent, SubsequentEventsReview
 from shared.db.models_planning import Risk
 from shared.db.models_program import ProgramProcedure
 from shared.db.uow import UnitOfWork
@@ -280,6 +281,26 @@ def _open_notes(uow: UnitOfWork, engagement_id: uuid.UUID, binder: _Binder) -> t
     return tuple(state.OpenNote(binder.path(node_id), status, bool(blocking)) for node_id, status, blocking in rows)
 
 
+def _subsequent_events(uow: UnitOfWork, engagement_id: uuid.UUID) -> state.EventsRegister:
+    """The register's review-through date and its events in counts, the unresolved ones by date and type."""
+    reviewed = uow.session.scalar(
+        select(SubsequentEventsReview.reviewed_through).where(SubsequentEventsReview.engagement_id == engagement_id)
+    )
+    total = uow.session.scalar(
+        select(func.count()).select_from(SubsequentEvent).where(SubsequentEvent.engagement_id == engagement_id)
+    )
+    unresolved = uow.session.execute(
+        select(SubsequentEvent.event_date, SubsequentEvent.event_type)
+        .where(SubsequentEvent.engagement_id == engagement_id, SubsequentEvent.status == "open")
+        .order_by(SubsequentEvent.event_date, SubsequentEvent.id)
+    )
+    return state.EventsRegister(
+        reviewed_through=reviewed,
+        events=int(total or 0),
+        open_events=tuple(f"event of {day.isoformat()} ({kind}): open" for day, kind in unresolved),
+    )
+
+
 def _partners(uow: UnitOfWork, engagement_id: uuid.UUID) -> frozenset[uuid.UUID]:
     return frozenset(
         uow.session.scalars(
@@ -336,4 +357,5 @@ def snapshot(uow: UnitOfWork, *, engagement_id: uuid.UUID) -> state.EngagementSt
         open_notes=_open_notes(uow, engagement_id, binder),
         unadjusted=unadjusted,
         partners=_partners(uow, engagement_id),
+        subsequent_events=_subsequent_events(uow, engagement_id),
     )

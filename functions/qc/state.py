@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 
@@ -125,6 +126,15 @@ class Misstatement:
 
 
 @dataclass(frozen=True)
+class EventsRegister:
+    """The subsequent events register in counts: through which date it was reviewed, and its events."""
+
+    reviewed_through: date | None = None
+    events: int = 0
+    open_events: tuple[str, ...] = ()  # each unresolved event by its date and type
+
+
+@dataclass(frozen=True)
 class EngagementState:
     engagement_id: uuid.UUID
     documentation: tuple[Documented, ...] = ()
@@ -137,3 +147,4 @@ class EngagementState:
     open_notes: tuple[OpenNote, ...] = ()
     unadjusted: tuple[Misstatement, ...] = ()
     partners: frozenset[uuid.UUID] = frozenset()  # the partners on the engagement's team
+    subsequent_events: EventsRegister = field(default_factory=EventsRegister)

@@ -6,11 +6,14 @@ by name, a partner's waiver lets it pass, and a step back to fieldwork takes the
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from shared import gates
+from shared.db.models_events import SubsequentEvent, SubsequentEventsReview
 from shared.db.uow import UnitOfWork
 from tests.analytics_support import load_general_ledger, run_tests
 from tests.engagement_support import Person, Workspace, workspace
@@ -224,3 +227,40 @@ def test_qc_reads_the_audit_program_for_documentation_and_the_risk_assessment() 
     passed, found = policies(ws, people["qc"])
     assert found["risk_assessment"]["status"] == "passed"
     assert passed is True
+
+
+def test_qc_reads_the_subsequent_events_register() -> None:
+    ws, people, _ = complete_engagement()
+    engagement_id = uuid.UUID(ws.engagement_id)
+    _, found = policies(ws, people["qc"])
+    assert (
+        found["subsequent_events"]["detail"]
+        == "Subsequent events reviewed in L Completion / L-2 Subsequent events review"
+    )
+    with UnitOfWork(firm_id=ws.firm_id, user_id=uuid.UUID(ws.admin.user_id)) as uow:
+        event = SubsequentEvent(
+            firm_id=ws.firm_id,
+            engagement_id=engagement_id,
+            event_date=date(2027, 1, 20),
+            description="A customer went into administration",
+            event_type="recognized",
+            source="inquiry",
+        )
+        uow.session.add(event)
+        uow.commit()
+        event_id = event.id
+    # An unresolved event fails the (non-blocking) policy by its date and type; the gate still passes.
+    passed, found = policies(ws, people["qc"])
+    assert found["subsequent_events"]["missing"] == ["event of 2027-01-20 (recognized): open"]
+    assert passed is True
+    with UnitOfWork(firm_id=ws.firm_id, user_id=uuid.UUID(ws.admin.user_id)) as uow:
+        uow.session.execute(update(SubsequentEvent).where(SubsequentEvent.id == event_id).values(status="resolved"))
+        uow.session.add(
+            SubsequentEventsReview(firm_id=ws.firm_id, engagement_id=engagement_id, reviewed_through=date(2027, 2, 28))
+        )
+        uow.commit()
+    _, found = policies(ws, people["qc"])
+    assert found["subsequent_events"]["status"] == "passed"
+    assert found["subsequent_events"]["detail"] == (
+        "Subsequent events reviewed through 2027-02-28; 1 event in the register, all resolved"
+    )

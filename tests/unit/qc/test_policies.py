@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from functions.qc.state import (
     Answer,
     Documented,
     EngagementState,
+    EventsRegister,
     EvidencedFolder,
     JeTesting,
     Materiality,
@@ -283,7 +285,21 @@ def test_subsequent_events_fail_without_a_signed_workpaper_but_do_not_block() ->
     assert events.missing == ("L Completion / L-2 Subsequent events review (not prepared and reviewed)",)
     assert policies.gate_passed(results), "a non-blocking failure leaves the gate passing"
     missing = result(dataclasses.replace(complete(), workpapers=(CASH, DEBTORS, COMPLETION)), "subsequent_events")
-    assert missing.status == "failed" and "No subsequent-events workpaper" in missing.detail
+    assert missing.status == "failed" and "nor is there a subsequent-events workpaper" in missing.detail
+
+
+def test_subsequent_events_pass_on_a_reviewed_register_without_open_events() -> None:
+    no_paper = dataclasses.replace(complete(), workpapers=(CASH, DEBTORS, COMPLETION))
+    reviewed = dataclasses.replace(no_paper, subsequent_events=EventsRegister(date(2027, 2, 28), 2))
+    assert result(reviewed, "subsequent_events").detail == (
+        "Subsequent events reviewed through 2027-02-28; 2 events in the register, all resolved"
+    )
+    entered = dataclasses.replace(no_paper, subsequent_events=EventsRegister(None, 1))
+    assert result(entered, "subsequent_events").status == "passed"
+    pending = EventsRegister(date(2027, 2, 28), 3, ("event of 2027-01-15 (recognized): open",))
+    failed = result(dataclasses.replace(complete(), subsequent_events=pending), "subsequent_events")
+    assert (failed.status, failed.missing) == ("failed", ("event of 2027-01-15 (recognized): open",))
+    assert "1 of 3 subsequent events are not resolved" in failed.detail
 
 
 def test_a_waiver_turns_a_failed_policy_waived_and_the_gate_passes() -> None:
