@@ -73,6 +73,7 @@ def _note(view: service.NoteView) -> schemas.NoteRead:
             "citations": citations,
             "problems": view.problems,
             "status": note.status,
+            "changed_since_approval": view.changed_since_approval,
             "drafted_with": note.drafted_with,
             "updated_by": note.updated_by,
             "updated_at": note.updated_at,

@@ -128,6 +128,10 @@ class NoteRead(BaseModel):
     citations: list[CitationRead]
     problems: list[str] = Field(description="what the checker finds now (a reference the data no longer gives)")
     status: Literal["draft", "approved"]
+    changed_since_approval: bool = Field(
+        description="approved, but the data now renders it differently from the approved text (the report prints "
+        "the approved text): draft or edit it and approve it again"
+    )
     drafted_with: str = Field(description="the model that drafted it: offline or azure-openai:<deployment>")
     updated_by: uuid.UUID | None
     updated_at: datetime

@@ -315,6 +315,11 @@ class NoteView:
     citations: list[Cited]
     problems: list[str]
 
+    @property
+    def changed_since_approval(self) -> bool:
+        """An approved note whose figures read differently today than when it was approved."""
+        return self.note.status == "approved" and self.note.rendered != self.rendered
+
 
 def _visible_citations(uow: UnitOfWork, engagement_id: uuid.UUID, body: str) -> dict[str, Cited]:
     """The body's citations the caller can see, by key: shipped sources and the engagement's chunks."""

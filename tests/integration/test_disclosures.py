@@ -303,14 +303,26 @@ def test_approval_needs_review_and_the_report_prints_the_approved_notes() -> Non
     ]
 
 
-def test_an_edit_withdraws_the_approval_and_a_finalized_engagement_is_locked() -> None:
+def test_an_approved_note_says_when_the_data_moved_and_an_edit_withdraws_the_approval() -> None:
     ws = prepared()
     drafted = note(ws, "debt")
+    assert "Bank loan: 60,000.00" in drafted["rendered"]
     assert ws.call("POST", f"disclosures/notes/{drafted['id']}/approve", ws.admin).status == 200
+    listed = ws.call("GET", "disclosures/notes", ws.admin).json()["items"][0]
+    assert (listed["status"], listed["changed_since_approval"]) == ("approved", False)
+    borrowed_more = TB.replace(b"22000,Bank loan,-60000.00", b"22000,Bank loan,-65000.00").replace(
+        b"10100,Operating account,150000.00", b"10100,Operating account,155000.00"
+    )
+    loaded(ws, ws.admin, "trial_balance", borrowed_more)
+    moved = ws.call("GET", "disclosures/notes", ws.admin).json()["items"][0]
+    assert moved["changed_since_approval"] is True
+    assert "Bank loan: 60,000.00" in moved["rendered"], "the approved text stands until approved again"
+    assert moved["values"]["tb:22000"] == "65,000.00"
     edited = ws.call(
         "PUT", f"disclosures/notes/{drafted['id']}", ws.admin, json_body={"body": "The bank loan is {{tb:22000}}."}
     )
     assert edited.status == 200 and edited.json()["status"] == "draft" and edited.json()["approved_by"] is None
+    assert edited.json()["rendered"] == "The bank loan is 65,000.00."
     ws.finalize()
     assert ws.call("POST", "disclosures/notes", ws.admin, json_body={"topic": "debt"}).status == 409
     assert ws.call("POST", f"disclosures/notes/{drafted['id']}/approve", ws.admin).status == 409

@@ -70,6 +70,16 @@ describe('Disclosures', () => {
     const source = within(note).getByRole('complementary', { name: 'Cited text' })
     expect(source).toHaveTextContent('A lessee gives a maturity analysis of its lease liabilities')
     expect(within(note).getByText(/drafted with offline/)).toBeInTheDocument()
+    expect(within(note).queryByText(/figures changed after this note was approved/)).not.toBeInTheDocument()
+  })
+
+  it('warns when the figures moved after approval', async () => {
+    const moved = leaseNote({ status: 'approved', approved_by: 'u-1', approved_at: '2026-12-06T12:00:00Z', changed_since_approval: true })
+    mockApi({ [CHECKLIST]: { body: checklist() }, [NOTES]: { body: { items: [moved] } } })
+    renderPage(<Disclosures />, { route: ROUTE, path: PATH, engagement: makeEngagement({ my_role: 'senior' }) })
+    const note = await screen.findByRole('article', { name: /Leases/ })
+    expect(within(note).getByRole('status')).toHaveTextContent('figures changed after this note was approved: the report prints the approved text')
+    expect(within(note).queryByRole('button', { name: 'Approve' })).not.toBeInTheDocument()
   })
 
   it('shows what the checker refuses in an edit, then approves the note', async () => {

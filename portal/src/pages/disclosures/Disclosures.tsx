@@ -318,6 +318,11 @@ function NoteCard({
         </ul>
       )}
       {note.status === 'approved' && note.approved_at && <div className="muted small">Approved at {formatDateTime(note.approved_at)}.</div>}
+      {note.changed_since_approval && (
+        <div className="stale-warning" role="status">
+          The engagement&apos;s figures changed after this note was approved: the report prints the approved text. Edit or draft it again and approve it.
+        </div>
+      )}
       {problems.length > 0 ? (
         <div className="error" role="alert">
           <strong>The checker refused the note</strong>

@@ -65,6 +65,7 @@ export const leaseNote = (overrides: Partial<Note> = {}): Note => ({
   ],
   problems: [],
   status: 'draft',
+  changed_since_approval: false,
   drafted_with: 'offline',
   updated_by: 'u-1',
   updated_at: '2026-12-06T10:00:00Z',
