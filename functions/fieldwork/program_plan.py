@@ -84,7 +84,7 @@ def _for_risk(risk: RiskInput, area: str, library: list[Procedure]) -> list[Proc
 
 
 def plan(risks: Iterable[RiskInput], library: Iterable[Procedure]) -> list[Planned]:
-    """The program for these risks from this library, each procedure once, in the library's order by area."""
+    """The program for these risks from this library: each procedure once, with every risk it answers."""
     procedures = list(library)
     planned: dict[str, Planned] = {}
     for risk in risks:

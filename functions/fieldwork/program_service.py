@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from functions.fieldwork import procedure_library as library
 from functions.fieldwork.program_plan import Planned, RiskInput, plan
@@ -279,6 +279,10 @@ def generate_program(*, uow: UnitOfWork, principal: Principal, engagement_id: uu
     """Plan the program from the risk register and the firm's library; a second run adds what is missing
     (procedures, and risk links on those already there) and never drops or rewrites a row."""
     access = require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=MANAGE)
+    # Concurrent generations take turns, so neither adds what the other just added.
+    uow.session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"program:{engagement_id}"}
+    )
     risks = uow.session.scalars(
         select(Risk).where(Risk.engagement_id == engagement_id).order_by(Risk.area, Risk.assertion, Risk.created_at)
     )
