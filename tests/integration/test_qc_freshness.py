@@ -178,3 +178,16 @@ def test_the_latest_run_read_says_it_is_stale_and_why_until_qc_runs_again() -> N
     rerun = ok(ws.call("POST", "qc/run", ws.admin), 200)
     assert rerun["stale"]["stale"] is False
     assert ok(ws.call("GET", "qc", ws.admin), 200)["stale"] == {"stale": False, "reason": None}
+
+
+def test_a_change_to_the_audit_program_after_a_passing_run_makes_the_verdict_stale() -> None:
+    ws, senior, node = passing()
+    procedure = ok(ws.call("POST", "program/procedures", ws.admin, json_body={"library_code": "CASH-01"}))
+    assert qc_reasons(ws) == stale("a procedure was added to the audit program")
+    assert run_qc(ws, ws.admin) is True
+    # Completing it on the signed workpaper changes what documentation reads: stale again until QC runs.
+    done = {"status": "completed", "conclusion": "Balances agreed to the banks", "workpaper_node_ids": [node]}
+    ok(ws.call("PATCH", f"program/procedures/{procedure['id']}", senior, json_body=done), 200)
+    assert qc_reasons(ws) == stale("a procedure of the audit program was changed")
+    assert run_qc(ws, ws.admin) is True
+    assert qc_reasons(ws) == []
