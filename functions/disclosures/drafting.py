@@ -1,6 +1,7 @@
 """Draft notes from the engagement's data: one template per topic, every amount written as a reference.
 
-The templates are the offline drafting (and what the model is given to improve, service.py): they use
+The templates are the offline drafting and what a model is given to improve (`worded`, through the
+model port shared.llm; a model's text that loses a reference or adds a figure is not kept). They use
 only references that resolve (`values`), so a draft passes the checker as generated. Text that comes from
 the registers (a party's name, an event's description) is quoted only when it holds no figure of its
 own; otherwise the draft points to the register instead of copying a number nobody bound to a source.
@@ -12,10 +13,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
+
+import pydantic
 
 from functions.disclosures import checklist_data as data
+from functions.disclosures import references
 from functions.disclosures.references import literal_numbers
 from functions.disclosures.sources import EventFigures, PartyFigures
+from shared.llm import LanguageModel, Passage, grounded_messages
 from shared.mapped_tb import MappedLine
 
 CURRENT_DEBT = ("2080", "2085", "2090", "2110")
@@ -228,3 +234,34 @@ def draft(topic: str, facts: Facts) -> str:
     body = TEMPLATES[topic](facts).strip()
     cited = " ".join(f"[[{key}]]" for key in facts.citations.get(topic, ()))
     return f"{body} {cited}".strip()
+
+
+DRAFT_SYSTEM = (
+    "You draft one note to the financial statements of an audit client. Passage [1] is a draft built from the "
+    "engagement's data; improve its wording only. Keep every {{...}} reference and [[...]] citation exactly as "
+    "written, write no figure as digits (each amount must stay a reference), add no citation, and answer with "
+    "the note's text in `body`."
+)
+
+
+class DraftedNote(pydantic.BaseModel):
+    """The model's answer when drafting a note; the offline provider keeps the template (passage 1)."""
+
+    body: str
+
+    @classmethod
+    def offline_answer(cls, _draft: Any, _question: str, passages: list[Passage]) -> DraftedNote:
+        return cls(body=passages[0].text if passages else "")
+
+
+def worded(template: str, title: str, model: LanguageModel) -> tuple[str, str]:
+    """The model's wording of a template draft, and who drafted it. The model's text is kept only when it
+    has exactly the template's references and citations and writes no figure; otherwise the template."""
+    passages = [Passage(1, f"Draft note: {title}", template)]
+    answer = model.complete(grounded_messages(f"Draft the note on {title}.", passages, DRAFT_SYSTEM), DraftedNote)
+    body = answer.body.strip() if isinstance(answer, DraftedNote) else ""
+    kept = set(references.references(template)) | set(references.citations(template))
+    found = set(references.references(body)) | set(references.citations(body))
+    if not body or found != kept or literal_numbers(body):
+        return template, f"{model.name} (template kept: the model's text changed a reference or wrote a figure)"
+    return body, model.name

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import pydantic
 from sqlalchemy import func, select
 
 from functions.disclosures import checklist, checklist_data, drafting, references
@@ -33,7 +32,7 @@ from shared.db.models_parties import RelatedParty, RelatedPartyTransaction
 from shared.db.uow import UnitOfWork
 from shared.engagement_access import EngagementAccess, record, require
 from shared.errors import NotFound, Unprocessable, ValidationFailed
-from shared.llm import Passage, grounded_messages, language_model
+from shared.llm import language_model
 from shared.mapped_tb import MappedLine, final_trial_balance
 from shared.standard_chart import firm_chart
 
@@ -57,24 +56,6 @@ ISSUER_SOURCES: dict[str, tuple[str, ...]] = {
     "income_taxes": ("source:reg-s-x-4-08#h-income-taxes",),
     "related_parties": ("source:reg-s-x-4-08#k-related-parties",),
 }
-DRAFT_SYSTEM = (
-    "You draft one note to the financial statements of an audit client. Passage [1] is a draft built from the "
-    "engagement's data; improve its wording only. Keep every {{...}} reference and [[...]] citation exactly as "
-    "written, write no figure as digits (each amount must stay a reference), add no citation, and answer with "
-    "the note's text in `body`."
-)
-
-
-class DraftedNote(pydantic.BaseModel):
-    """The model's answer when drafting a note; the offline provider keeps the template (passage 1)."""
-
-    body: str
-
-    @classmethod
-    def offline_answer(cls, _draft: Any, _question: str, passages: list[Passage]) -> DraftedNote:
-        return cls(body=passages[0].text if passages else "")
-
-
 # --- what the engagement's data says ------------------------------------------------------------------
 
 
@@ -386,20 +367,6 @@ def _note_or_raise(uow: UnitOfWork, engagement_id: uuid.UUID, note_id: uuid.UUID
     return note
 
 
-def _model_draft(template: str, topic: str) -> tuple[str, str]:
-    """The model's wording of the template, and who drafted it; the template when the model's text fails."""
-    model = language_model()
-    passages = [Passage(1, f"Draft note: {checklist_data.TOPICS[topic]}", template)]
-    messages = grounded_messages(f"Draft the note on {checklist_data.TOPICS[topic]}.", passages, DRAFT_SYSTEM)
-    answer = model.complete(messages, DraftedNote)
-    body = answer.body.strip() if isinstance(answer, DraftedNote) else ""
-    kept = set(references.references(template)) | set(references.citations(template))
-    found = set(references.references(body)) | set(references.citations(body))
-    if not body or found != kept or references.literal_numbers(body):
-        return template, f"{model.name} (template kept: the model's text changed a reference or wrote a figure)"
-    return body, model.name
-
-
 def draft_note(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, topic: str) -> NoteView:
     """Draft (or draft again) the topic's note from the engagement's data; an approved note returns to draft."""
     access = require(
@@ -427,7 +394,7 @@ def draft_note(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUI
             citations={topic: [key for key in sources if key in shipped]},
         ),
     )
-    body, drafted_with = _model_draft(template, topic)
+    body, drafted_with = drafting.worded(template, checklist_data.TOPICS[topic], language_model())
     _refuse(references.check(body, found.values, set(_visible_citations(uow, engagement_id, body))))
     note = uow.session.scalar(
         select(DisclosureNote)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -103,3 +104,49 @@ def test_going_concern_names_the_conditions_found() -> None:
     assert "(current assets 39,000.00, current liabilities 115,000.00)." in rendered
     assert "Current liabilities exceed current assets" in rendered
     assert "net loss" not in rendered
+
+
+class Rewording:
+    """A hand-written model: answers with the text it was built with, whatever it is asked."""
+
+    def __init__(self, body: str, name: str = "azure-openai:test") -> None:
+        self.body, self.name = body, name
+        self.asked: list[str] = []
+
+    def complete(self, messages: list[Any], schema: Any = None) -> Any:
+        self.asked.append(messages[-1]["content"])
+        return schema(body=self.body)
+
+    def embed(self, texts: list[str], *, query: bool = False) -> Any:
+        raise AssertionError("drafting embeds nothing")
+
+
+TEMPLATE = "Lease liability: {{tb:21700}}. [[source:asc-842#disclosure-maturity]]"
+
+
+def test_the_offline_model_keeps_the_template() -> None:
+    from shared.llm import OfflineModel
+
+    assert drafting.worded(TEMPLATE, "Leases", OfflineModel()) == (TEMPLATE, "offline")
+
+
+def test_a_model_s_rewording_is_kept_when_it_keeps_every_reference_and_adds_no_figure() -> None:
+    better = "At the year end the lease liability was {{tb:21700}} [[source:asc-842#disclosure-maturity]]."
+    model = Rewording(better)
+    assert drafting.worded(TEMPLATE, "Leases", model) == (better, "azure-openai:test")
+    assert TEMPLATE in model.asked[0]  # the template is the passage the model works from
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "The lease liability was 118,000.40 [[source:asc-842#disclosure-maturity]].",  # a figure, its reference lost
+        "The lease liability was {{tb:21700}}, at a rate of 5%. [[source:asc-842#disclosure-maturity]]",
+        "The lease liability was {{tb:21700}} [[source:asc-842#disclosure-maturity]] [[source:asc-842#recognition]].",
+        "",
+    ],
+)
+def test_a_model_s_text_that_changes_a_reference_or_writes_a_figure_is_not_kept(bad: str) -> None:
+    body, drafted_with = drafting.worded(TEMPLATE, "Leases", Rewording(bad))
+    assert body == TEMPLATE
+    assert drafted_with.startswith("azure-openai:test (template kept")
