@@ -151,8 +151,9 @@ def test_only_roles_that_may_finalize_do() -> None:
 
 ENGAGEMENT_PREFIX = "/api/engagements/{engagement_id}"
 WRITE_METHODS = ("post", "put", "patch", "delete")
-# POSTs that compute an answer and store nothing: a finalized file may still be analysed.
-COMPUTATIONS = {("POST", ENGAGEMENT_PREFIX + "/benford")}
+# POSTs that compute an answer and store nothing: a finalized file may still be analysed (and asked about:
+# asking the assistant writes only its audit record).
+COMPUTATIONS = {("POST", ENGAGEMENT_PREFIX + "/benford"), ("POST", ENGAGEMENT_PREFIX + "/assistant/ask")}
 
 
 def _write_endpoints() -> list[tuple[str, str]]:
@@ -297,6 +298,7 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
         ("POST", "/reports"): {"json_body": {"opinion": "unmodified"}},
         ("POST", "/reports/{report_id}/approve"): {},
         ("POST", "/reports/{report_id}/sign"): {"json_body": {"password": PASSWORD}},
+        ("POST", "/assistant/index"): {},
     }
     return samples.get((method, path.removeprefix(ENGAGEMENT_PREFIX)))
 
