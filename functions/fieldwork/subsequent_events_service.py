@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
+from functions.fieldwork import subsequent_events
 from functions.fieldwork.subsequent_events_schemas import (
     LedgerDecisionUpdate,
     ProposedEntry,
@@ -120,13 +121,9 @@ def get_register(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.U
 
 
 def _check_date(event_date: date, engagement: Engagement) -> None:
-    if event_date <= engagement.period_end:
-        raise ValidationFailed.field(
-            "body",
-            "event_date",
-            message=f"must be after the balance-sheet date {engagement.period_end.isoformat()} "
-            f"(got {event_date.isoformat()})",
-        )
+    problem = subsequent_events.date_problem(event_date, engagement.period_end)
+    if problem is not None:
+        raise ValidationFailed.field("body", "event_date", message=problem)
 
 
 def _linked_entry(uow: UnitOfWork, engagement_id: uuid.UUID, adjustment_id: uuid.UUID) -> Adjustment:
@@ -142,19 +139,15 @@ def _linked_entry(uow: UnitOfWork, engagement_id: uuid.UUID, adjustment_id: uuid
 
 def _check_consistent(event: SubsequentEvent) -> None:
     """What a type allows, and what a resolved event must have."""
-    if event.event_type == "nonrecognized" and event.adjustment_id is not None:
-        raise ValidationFailed.field(
-            "body", "adjustment_id", message="a nonrecognized (Type II) event is disclosed, not adjusted"
-        )
-    if event.status == "resolved":
-        if event.event_type == "recognized" and event.adjustment_id is None:
-            raise ValidationFailed.field(
-                "body", "status", message="a recognized event is resolved once its adjusting entry is linked"
-            )
-        if event.event_type == "nonrecognized" and not event.disclosure:
-            raise ValidationFailed.field(
-                "body", "status", message="a nonrecognized event is resolved once its disclosure is written"
-            )
+    problem = subsequent_events.type_problem(
+        event_type=event.event_type,
+        status=event.status,
+        has_adjustment=event.adjustment_id is not None,
+        has_disclosure=bool(event.disclosure),
+    )
+    if problem is not None:
+        field_name, message = problem
+        raise ValidationFailed.field("body", field_name, message=message)
 
 
 def _propose(uow: UnitOfWork, principal: Principal, event: SubsequentEvent, entry: ProposedEntry) -> Adjustment:
@@ -179,16 +172,19 @@ def create_event(
     """Add an event to the register; a recognized one may propose its adjusting entry at once."""
     access = require(uow, principal=principal, engagement_id=engagement_id, write=True, permission=PREPARE)
     _check_date(data.event_date, access.engagement)
-    if data.event_type == "nonrecognized":
-        for name in ("adjustment", "adjustment_id"):
-            if getattr(data, name) is not None:
-                raise ValidationFailed.field(
-                    "body", name, message="a nonrecognized (Type II) event is disclosed, not adjusted"
-                )
+    if data.event_type == "nonrecognized" and data.adjustment is not None:
+        raise ValidationFailed.field(
+            "body", "adjustment", message="a nonrecognized (Type II) event is disclosed, not adjusted"
+        )
     if data.adjustment is not None and data.adjustment_id is not None:
         raise ValidationFailed.field("body", "adjustment_id", message="give a new entry or an existing one, not both")
     if data.adjustment_id is not None:
         _linked_entry(uow, engagement_id, data.adjustment_id)
+    problem = subsequent_events.type_problem(
+        event_type=data.event_type, status="open", has_adjustment=data.adjustment_id is not None, has_disclosure=False
+    )
+    if problem is not None:
+        raise ValidationFailed.field("body", problem[0], message=problem[1])
     event = SubsequentEvent(
         firm_id=access.engagement.firm_id,
         engagement_id=engagement_id,
