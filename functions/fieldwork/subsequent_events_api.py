@@ -253,7 +253,7 @@ def get_subsequent_ledger_review(call: Call) -> LedgerReviewRead:
 )
 def decide_subsequent_ledger_line(call: Call) -> LedgerLineRead:
     raw = call.request.route_params.get("row_number", "")
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise NotFound("No such ledger line", code="ledger_line_not_found")
     with call.uow() as uow:
         view = service.decide_ledger_line(
