@@ -16,7 +16,7 @@ Two phases, each written in its own transaction by the job (service.execute_run)
 and their flags (`run_rules`), then the models (the Isolation Forest) with their flags and every flagged
 journal's risk score and rank (`run_models`). The models do not wait for the first transaction: they start
 on a thread and a DuckDB connection of their own as soon as the rule tests have run, and grow while the
-rule flags are written and committed (scikit-learn itself is imported on a thread while the rules run).
+rule flags are written and committed.
 """
 
 from __future__ import annotations
@@ -147,6 +147,9 @@ CSV_OPTIONS = (
 # DuckDB's budget while it reads the population's CSV into its table, one thread: its reader needs more than
 # 64 MB, and more only keeps more of the table in memory before it goes to the file.
 LOAD_BUDGET_MB = 128
+# DuckDB's budget while the forest's features are read (a sort of the lines, which spills) and the forest grows.
+MODELS_BUDGET_MB = 64
+LOAD_AHEAD = 2  # blocks of CSV (copy_out.BLOCK_BYTES each) written while DuckDB reads an earlier one
 
 
 def load_population(uow: UnitOfWork, dataset_id: Any) -> Iterator[bytes]:
@@ -216,22 +219,35 @@ class Engine(_Queries):
         self.reconnect()  # what reading took, handed back; the population stays in the run's database file
 
     def _read_csv(self, blocks: Iterable[bytes]) -> None:
-        """The CSV blocks written to a file, read by DuckDB into `p` (on one thread, within LOAD_BUDGET_MB),
-        and the file removed: the population is never whole in Python's memory."""
+        """The CSV blocks, each written to a file and read by DuckDB into `p` on a thread of its own (one DuckDB
+        thread, within LOAD_BUDGET_MB) while the next block comes out of PostgreSQL; each file removed once
+        read. The population is never whole in Python's memory: at most LOAD_AHEAD blocks wait their turn."""
         import duckdb
 
-        path = Path(self.spill.name) / "population.csv"
-        lines = 0
-        with path.open("wb") as out:
-            for block in blocks:
-                out.write(block)
-                lines += block.count(b"\n")  # about the lines (a quoted description may hold a line break)
-        self.budget_mb = min(memory_budget_mb(lines), LOAD_BUDGET_MB)
+        self.budget_mb = min(memory_budget_mb(), LOAD_BUDGET_MB)
         self.duck = duckdb.connect(self.database, config={**self.config, "threads": 1})
         self.duck.execute(POPULATION_TABLE)
         statement = f"INSERT INTO p SELECT * FROM read_csv($path, {CSV_OPTIONS})"  # noqa: S608  # nosec B608
-        self.duck.execute(statement, {"path": str(path)})
-        path.unlink()
+
+        def insert(path: Path) -> None:
+            try:
+                self.duck.execute(statement, {"path": str(path)})
+            finally:
+                path.unlink()
+
+        waiting: list[Future[None]] = []
+        with ThreadPoolExecutor(1, thread_name_prefix="aura-je-load") as loader:
+            try:
+                for number, block in enumerate(blocks):
+                    path = Path(self.spill.name) / f"population-{number}.csv"
+                    path.write_bytes(block)
+                    waiting.append(loader.submit(insert, path))
+                    while len(waiting) > LOAD_AHEAD:
+                        waiting.pop(0).result()
+            finally:
+                wait_for(waiting)  # none still reading when the first failure is raised
+            for inserted in waiting:
+                inserted.result()
 
     @property
     def config(self) -> dict[str, str | bool | int | float | list[str]]:
@@ -652,8 +668,7 @@ def _timed(stages: dict[str, float], name: str, started: float, detail: str | No
 
 
 def start(uow: UnitOfWork, run: JeRun) -> Execution:
-    """The population read (with COPY, in the unit of work's transaction) and DuckDB over it; when the run has
-    a model, its library imported meanwhile on a thread of its own (seconds spent waiting on nothing else)."""
+    """The population read (with COPY, in the unit of work's transaction) and DuckDB over it."""
     params = {code: TESTS[code].params.model_validate(run.parameters.get(code, {})) for code in run.tests}
     context = Context(run.fiscal_start, run.fiscal_end, run.performance_materiality)
     stages: dict[str, float] = {}
@@ -664,14 +679,11 @@ def start(uow: UnitOfWork, run: JeRun) -> Execution:
     engine = Engine(load_population(uow, run.dataset_id), context)
     _trim_heap()  # what parsing the lines took and freed
     _timed(stages, "read", started)
-    execution = Execution(run, engine, FlagStore(engine, run.tests), params, {}, stages)
-    if execution.models:
-        threading.Thread(target=_import_models, name="aura-je-import", daemon=True).start()
-    return execution
+    return Execution(run, engine, FlagStore(engine, run.tests), params, {}, stages)
 
 
 def _import_models() -> None:
-    """scikit-learn (its import takes seconds), imported while the rule tests run: the models find it there."""
+    """scikit-learn (its import takes seconds), imported while the forest's features are read."""
     from functions.analytics import outliers
 
     outliers.import_forest()
@@ -725,6 +737,10 @@ def start_models(execution: Execution) -> None:
     if engine.pending is not None or not execution.models:
         return
     profile = execution.profile or engine.profile(execution.run.tests, execution.params)
+    # What the rule tests took and the population's blocks DuckDB cached, handed back first; while the forest
+    # grows beside the write-back, DuckDB (which only sorts the lines for its features) keeps within less.
+    engine.reconnect(min(engine.budget_mb, MODELS_BUDGET_MB))
+    threading.Thread(target=_import_models, name="aura-je-import", daemon=True).start()
     pool = ThreadPoolExecutor(1, thread_name_prefix="aura-je-models")
     engine.pending = pool.submit(_compute_models, execution, profile)
     pool.shutdown(wait=False)  # its thread ends with the models
