@@ -352,3 +352,34 @@ def test_client_users_never_see_the_checklist_or_the_notes() -> None:
         assert uow.session.scalar(select(func.count()).select_from(DisclosureNote)) == 0
     with UnitOfWork(firm_id=ws.firm_id, user_id=uuid.UUID(ws.admin.user_id)) as uow:
         assert uow.session.scalar(select(func.count()).select_from(DisclosureNote)) == 1
+
+
+@pytest.mark.slow  # indexes two engagements with the bundled embedding model
+def test_a_note_may_cite_its_own_engagement_s_chunks_and_not_another_s() -> None:
+    from shared.db.models_assistant import AssistantChunk
+
+    ws, other = prepared(), prepared()
+    for each in (ws, other):
+        assert each.call("POST", "assistant/index", each.admin).status in (200, 202)
+
+    def a_chunk(of: Workspace) -> uuid.UUID:
+        with UnitOfWork(firm_id=of.firm_id, user_id=uuid.UUID(of.admin.user_id)) as uow:
+            chunk = uow.session.scalar(
+                select(AssistantChunk.id).where(AssistantChunk.engagement_id == uuid.UUID(of.engagement_id)).limit(1)
+            )
+            assert chunk is not None
+            return chunk
+
+    own, foreign = a_chunk(ws), a_chunk(other)
+    drafted = note(ws, "leases")
+    url = f"disclosures/notes/{drafted['id']}"
+    cited = ws.call(
+        "PUT", url, ws.admin, json_body={"body": f"The lease liability is {{{{tb:21700}}}} [[chunk:{own}]]."}
+    )
+    assert cited.status == 200, cited.body
+    assert [c["key"] for c in cited.json()["citations"]] == [f"chunk:{own}"]
+    assert cited.json()["citations"][0]["text"]
+    refused = ws.call(
+        "PUT", url, ws.admin, json_body={"body": f"The lease liability is {{{{tb:21700}}}} [[chunk:{foreign}]]."}
+    )
+    assert refused.status == 422 and refused.json()["problems"][0]["text"] == f"[[chunk:{foreign}]]"
