@@ -92,6 +92,11 @@ def index_engagement(uow: UnitOfWork, engagement_id: uuid.UUID) -> int:
     Needs a firm user's (or the system's) unit of work: the documents read include working papers."""
     model = language_model()
     embedder = embedder_of(model)
+    # One rebuild of an engagement at a time: two stale questions at once would both insert its index row.
+    uow.session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext('assistant-index'), hashtext(:engagement))"),
+        {"engagement": str(engagement_id)},
+    )
     firm_id = uow.session.execute(text("SELECT aura_current_firm()")).scalar_one()
     pieces = list(engagement_pieces(uow, engagement_id))
     state = index_state(uow, engagement_id)

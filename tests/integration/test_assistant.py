@@ -364,3 +364,38 @@ def test_a_question_too_short_or_missing_is_refused_naming_the_field() -> None:
         reply = ws.call("POST", "assistant/ask", ws.admin, json_body=body)
         assert reply.status == 400, body
         assert "question" in reply.body.decode()
+
+
+def test_two_rebuilds_at_once_run_one_after_the_other() -> None:
+    import threading
+
+    ws = workspace()
+    engagement_id = uuid.UUID(ws.engagement_id)
+    nodes = ws.call("GET", "binder", ws.admin).json()["nodes"]
+    body = {"parent_id": nodes[3]["id"], "kind": "workpaper", "title": "Cash", "content": {"work": "Cash counted."}}
+    assert ws.call("POST", "binder/nodes", ws.admin, json_body=body).status == 201
+    started = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def rebuild() -> None:
+        try:
+            with _uow(ws, ws.admin) as uow:
+                started.wait(timeout=30)
+                retrieval.index_engagement(uow, engagement_id)
+                uow.commit()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=rebuild) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    with _uow(ws, ws.admin) as uow:
+        state = retrieval.index_state(uow, engagement_id)
+        texts = list(
+            uow.session.scalars(select(AssistantChunk.text).where(AssistantChunk.engagement_id == engagement_id))
+        )
+    assert state is not None and state.chunk_count == len(texts)
+    assert texts.count("Cash counted.") == 1
