@@ -4,11 +4,13 @@ client users and other firms seeing none of it."""
 
 from __future__ import annotations
 
+import io
 import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from shared.db.models_events import CutoffRun
@@ -114,6 +116,11 @@ def test_the_flagged_lines_become_a_sample_that_sampling_evaluates() -> None:
     ]
     assert sample["population"]["cutoff_run_id"] == found["id"]
     assert (sample["population"]["count"], sample["population"]["total"]) == (8, "3500.00")
+    # Sampling's workbook lists the lines for fieldwork.
+    book = ws.call("GET", f"samples/{sample['id']}/workbook", ws.admin)
+    assert book.status == 200
+    sheet = load_workbook(io.BytesIO(book.body)).active
+    assert {"J2/1", "J3/2"} <= {cell.value for row in sheet.iter_rows() for cell in row}
     # The auditor finds J2 belongs to January (nothing of it in December) and J3 right.
     audited = ["0.00", "0.00", "300.00", "300.00"]
     updates = [{"line": n, "audited_value": value} for n, value in enumerate(audited, start=1)]
