@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
 import { TEAM_PERMISSIONS, makeEngagement, mockApi, renderPage } from '../../test/render'
 import { Program } from './Program'
-import { groupByArea, statusProblems, type Program as ProgramData, type ProgramProcedure } from './program'
+import { groupByArea, moved, statusProblems, type Program as ProgramData, type ProgramProcedure } from './program'
 
 const ROUTE = '/engagements/:engagementId/program'
 const PATH = '/engagements/e-1/program'
@@ -79,6 +79,22 @@ describe('program helpers', () => {
   })
 })
 
+describe('moving a procedure', () => {
+  it('swaps it with its neighbour in the same area, and not past the area edge', () => {
+    const three = program({
+      procedures: [
+        procedure({ id: 'a', area: 'revenue', position: 1 }),
+        procedure({ id: 'b', area: 'cash', position: 2 }),
+        procedure({ id: 'c', area: 'revenue', position: 3 }),
+      ],
+    })
+    expect(moved(three, 'c', -1)).toEqual(['c', 'b', 'a'])
+    expect(moved(three, 'a', 1)).toEqual(['c', 'b', 'a'])
+    expect(moved(three, 'a', -1)).toBeNull()
+    expect(moved(three, 'b', 1)).toBeNull()
+  })
+})
+
 describe('Program', () => {
   it('shows the program by area with status, owner, risks, workpapers linked to the binder, samples and unanswered risks', async () => {
     mockApi({
@@ -119,6 +135,30 @@ describe('Program', () => {
     expect(calls.filter((c) => c.method === 'POST')).toHaveLength(1)
   })
 
+  it('moves a procedure down within its area for a manager', async () => {
+    let order: unknown = null
+    const two = program({
+      procedures: [procedure(), procedure({ id: 'p-3', title: 'Build a revenue expectation', library_code: 'REV-04', position: 3 })],
+      uncovered_risks: [],
+    })
+    mockApi({
+      'GET /api/engagements/e-1/program': { body: two },
+      'GET /api/engagements/e-1/team': { body: TEAM },
+      'PUT /api/engagements/e-1/program/order': async (request) => {
+        order = await request.json()
+        return { body: program({ procedures: [procedure({ position: 2 }), procedure({ id: 'p-3', title: 'Build a revenue expectation', library_code: 'REV-04', position: 1 })], uncovered_risks: [] }) }
+      },
+    })
+    renderPage(<Program />, { route: ROUTE, path: PATH, engagement: manager() })
+    const table = await screen.findByRole('table', { name: 'Revenue procedures' })
+    expect(within(table).getByRole('button', { name: 'Move Test sales cut-off up' })).toBeDisabled()
+    await userEvent.click(within(table).getByRole('button', { name: 'Move Test sales cut-off down' }))
+    expect(order).toEqual({ procedure_ids: ['p-3', 'p-1'] })
+    expect(await within(table).findByRole('button', { name: 'Move Test sales cut-off down' })).toBeDisabled()
+    const rows = within(table).getAllByRole('rowheader')
+    expect(rows.map((r) => r.textContent)).toEqual(['Build a revenue expectationREV-04 · Test of details', 'Test sales cut-offREV-03 · Test of details'])
+  })
+
   it('hides generating and removing from staff, who may still update a procedure', async () => {
     mockApi({
       'GET /api/engagements/e-1/program': { body: program() },
@@ -128,6 +168,7 @@ describe('Program', () => {
     await screen.findByRole('table', { name: 'Revenue procedures' })
     expect(screen.queryByRole('button', { name: 'Generate from risks' })).not.toBeInTheDocument()
     expect(screen.queryByRole('button', { name: /Remove/ })).not.toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: /Move/ })).not.toBeInTheDocument()
     expect(screen.getByRole('button', { name: 'Update Test sales cut-off' })).toBeInTheDocument()
   })
 

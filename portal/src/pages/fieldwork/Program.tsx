@@ -14,6 +14,7 @@ import {
   NATURE_LABELS,
   STATUSES,
   groupByArea,
+  moved,
   progress,
   removable,
   statusProblems,
@@ -63,7 +64,8 @@ export function Program() {
   const members = team.data?.members ?? []
   const nameOf = (id: string | null) => (id ? (members.find((m) => m.user_id === id)?.display_name ?? 'a former team member') : 'Unassigned')
 
-  const show = (data: ProgramData) => queryClient.setQueryData(programKeys.program(engagement.id), data)
+  const data = program.data
+  const show = (next: ProgramData) => queryClient.setQueryData(programKeys.program(engagement.id), next)
   const refresh = () => queryClient.invalidateQueries({ queryKey: programKeys.program(engagement.id) })
   const generate = useMutation({
     mutationFn: () => ok(api.POST('/api/engagements/{engagement_id}/program/generate', { params: { path } })),
@@ -72,6 +74,18 @@ export function Program() {
       setOutcome(data.added ? `${data.added} procedures added from the risk register.` : 'The program already answers the risk register: nothing to add.')
     },
   })
+  const reorder = useMutation({
+    mutationFn: (procedureIds: string[]) =>
+      ok(api.PUT('/api/engagements/{engagement_id}/program/order', { params: { path }, body: { procedure_ids: procedureIds } })),
+    onSuccess: show,
+  })
+  const move = (procedure: ProgramProcedure, direction: -1 | 1) => {
+    const order = data ? moved(data, procedure.id, direction) : null
+    if (order) {
+      setOutcome(null)
+      reorder.mutate(order)
+    }
+  }
   const remove = useMutation({
     mutationFn: (procedure: ProgramProcedure) =>
       ok(api.DELETE('/api/engagements/{engagement_id}/program/procedures/{procedure_id}', { params: { path: { ...path, procedure_id: procedure.id } } })),
@@ -81,7 +95,6 @@ export function Program() {
     },
   })
 
-  const data = program.data
   const summary = data ? progress(data) : null
   return (
     <div className="qc-page">
@@ -98,6 +111,7 @@ export function Program() {
       </PageHeader>
       <ErrorMessage error={generate.error} title="The program was not generated" />
       <ErrorMessage error={remove.error} title="The procedure was not removed" />
+      <ErrorMessage error={reorder.error} title="The program was not reordered" />
       {outcome && (
         <div className="notice" role="status">
           {outcome}
@@ -151,7 +165,7 @@ export function Program() {
                   </tr>
                 </thead>
                 <tbody>
-                  {group.procedures.map((p) => (
+                  {group.procedures.map((p, index) => (
                     <tr key={p.id}>
                       <th scope="row" style={{ fontWeight: 400, background: 'none' }}>
                         {p.title}
@@ -186,6 +200,16 @@ export function Program() {
                           <button type="button" onClick={() => { setOutcome(null); setEditing(p) }} aria-label={`Update ${p.title}`}>
                             Update…
                           </button>
+                        )}
+                        {mayManage && group.procedures.length > 1 && (
+                          <>
+                            <button type="button" disabled={reorder.isPending || index === 0} onClick={() => move(p, -1)} aria-label={`Move ${p.title} up`}>
+                              ↑
+                            </button>
+                            <button type="button" disabled={reorder.isPending || index === group.procedures.length - 1} onClick={() => move(p, 1)} aria-label={`Move ${p.title} down`}>
+                              ↓
+                            </button>
+                          </>
                         )}
                         {mayManage && removable(p) && (
                           <button type="button" disabled={remove.isPending} onClick={() => { setOutcome(null); remove.mutate(p) }} aria-label={`Remove ${p.title}`}>

@@ -73,3 +73,20 @@ export function statusProblems(status: ProcedureStatus, reason: string, conclusi
 
 /** A procedure is removed only before anyone starts it. */
 export const removable = (procedure: ProgramProcedure) => procedure.status === 'not_started'
+
+/**
+ * The program's order with one procedure swapped with its neighbour in the same area (the page shows
+ * areas apart, so that is the move a user sees); null at the area's edge.
+ */
+export function moved(program: Program, procedureId: string, direction: -1 | 1): string[] | null {
+  const ordered = [...program.procedures].sort((a, b) => a.position - b.position)
+  const index = ordered.findIndex((p) => p.id === procedureId)
+  if (index < 0) return null
+  const area = ordered[index].area
+  let other = index + direction
+  while (other >= 0 && other < ordered.length && ordered[other].area !== area) other += direction
+  if (other < 0 || other >= ordered.length) return null
+  const ids = ordered.map((p) => p.id)
+  ;[ids[index], ids[other]] = [ids[other], ids[index]]
+  return ids
+}
