@@ -438,6 +438,8 @@ REVIEW_NOTES: tuple[tuple[str, str], ...] = (
 )
 
 USERS = ("akim", "jlopez", "tnguyen")
+# Distinct distractor texts (a multiple of the eight areas below): what indexing the filler has to embed.
+FILLER_TEXTS = 400
 
 
 @dataclass(frozen=True)
@@ -448,6 +450,7 @@ class AssistantFixture:
     client_id: uuid.UUID
     engagement_id: uuid.UUID
     admin_id: uuid.UUID
+    admin_email: str
     admin_token: str
 
 
@@ -583,7 +586,7 @@ def build(*, filler: int = 0) -> AssistantFixture:
         _ok(ws.call("POST", "review-notes", admin, json_body={"node_id": papers[paper], "body": text}), 201)
 
     fixture = AssistantFixture(
-        firm.firm_id, uuid.UUID(client_id), uuid.UUID(ws.engagement_id), firm.user_id, admin.token
+        firm.firm_id, uuid.UUID(client_id), uuid.UUID(ws.engagement_id), firm.user_id, firm.email, admin.token
     )
     if filler:
         add_filler(fixture, filler, sections={code: uuid.UUID(node) for code, node in sections.items()})
@@ -614,33 +617,37 @@ _CHECKS = (
 )
 
 
-def filler_text(n: int, rng: random.Random) -> tuple[str, str, str]:
-    """(section, title, text) of the n-th distractor: a routine procedure write-up, no finding."""
+def filler_text(n: int) -> tuple[str, str]:
+    """(section, text) of the n-th distractor: a routine procedure write-up with no finding."""
+    rng = random.Random(n)  # noqa: S311  # nosec B311
     section, item, ledger = _AREAS[n % len(_AREAS)]
     vendor = rng.choice(_VENDORS)
     amount = f"${rng.randint(500, 95_000):,}.{rng.randint(0, 99):02d}"
     reference = rng.randint(10_000, 99_999)
-    title = f"{ledger.capitalize()} test {n + 1:05d}"
     text = (
         f"Selected {item} {reference} from the {ledger} for {vendor}, {amount}, dated "
         f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}. We {rng.choice(_CHECKS)} and {rng.choice(_CHECKS)}. "
         f"Tick marks: A agreed, F footed, V vouched. No exceptions were noted and no follow-up is needed."
     )
-    return section, title, text
+    return section, text
 
 
-def add_filler(fixture: AssistantFixture, count: int, *, sections: dict[str, uuid.UUID]) -> None:
-    """Insert `count` distractor workpapers under the standard sections, set-wise."""
+def add_filler(
+    fixture: AssistantFixture, count: int, *, sections: dict[str, uuid.UUID], distinct: int = FILLER_TEXTS
+) -> None:
+    """Insert `count` distractor workpapers under the standard sections, set-wise. Their titles are all
+    different; their texts cycle through `distinct` write-ups (a multiple of the areas), so indexing embeds
+    `distinct` passages, not `count`: ranking costs the same whatever the texts, embedding does not."""
     from sqlalchemy import insert
 
     from shared.db.models_engagement import BinderNode
     from shared.db.uow import UnitOfWork
 
-    # Reproducible test data, not security.
-    rng = random.Random(count)  # noqa: S311  # nosec B311
+    texts = [filler_text(n) for n in range(distinct)]
     rows = []
     for n in range(count):
-        section, title, text = filler_text(n, rng)
+        section, text = texts[n % distinct]
+        ledger = _AREAS[n % len(_AREAS)][2]
         rows.append(
             {
                 "id": uuid.uuid4(),
@@ -649,7 +656,7 @@ def add_filler(fixture: AssistantFixture, count: int, *, sections: dict[str, uui
                 "parent_id": sections[section],
                 "kind": "workpaper",
                 "index_code": f"{section}-F{n:05d}",
-                "title": title,
+                "title": f"{ledger.capitalize()} test {n + 1:05d}",
                 "position": 1000 + n,
                 "content": {"text": text},
                 "created_by": fixture.admin_id,
