@@ -141,6 +141,10 @@ bench-qc: install ## a QC run over 2,000 binder nodes and a 1,000,000-line ledge
 bench-report: install ## the auditor's report PDF of a 300-account engagement (statements, JE summary, Benford chart, samples): median seconds, size, same digest every run
 	$(BIN)/python tools/bench_report.py
 
+.PHONY: bench-assistant
+bench-assistant: install ## the assistant offline: recall@5 of retrieval over our 148 questions (target 0.9) and ask latency median/p95 at CHUNKS (10000) chunks (target 1 s)
+	$(BIN)/python tools/bench_assistant.py --chunks $(or $(CHUNKS),10000) $(BENCH_ASSISTANT_ARGS)
+
 $(INFRA_STAMP): infra/checkov-requirements.txt
 	test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)
 	echo '*' > $(INFRA_VENV)/.gitignore
