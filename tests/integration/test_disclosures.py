@@ -318,6 +318,8 @@ def test_an_approved_note_says_when_the_data_moved_and_an_edit_withdraws_the_app
     assert moved["changed_since_approval"] is True
     assert "Bank loan: 60,000.00" in moved["rendered"], "the approved text stands until approved again"
     assert moved["values"]["tb:22000"] == "65,000.00"
+    again = ws.call("POST", f"disclosures/notes/{drafted['id']}/approve", ws.admin).json()
+    assert again["changed_since_approval"] is False and "Bank loan: 65,000.00" in again["rendered"]
     edited = ws.call(
         "PUT", f"disclosures/notes/{drafted['id']}", ws.admin, json_body={"body": "The bank loan is {{tb:22000}}."}
     )

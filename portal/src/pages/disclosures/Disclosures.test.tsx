@@ -73,13 +73,22 @@ describe('Disclosures', () => {
     expect(within(note).queryByText(/figures changed after this note was approved/)).not.toBeInTheDocument()
   })
 
+  it('offers no approval of an approved note whose figures did not move', async () => {
+    const approved = leaseNote({ status: 'approved', approved_by: 'u-1', approved_at: '2026-12-06T12:00:00Z' })
+    mockApi({ [CHECKLIST]: { body: checklist() }, [NOTES]: { body: { items: [approved] } } })
+    renderPage(<Disclosures />, { route: ROUTE, path: PATH, engagement: makeEngagement({ my_role: 'senior' }) })
+    const note = await screen.findByRole('article', { name: /Leases/ })
+    expect(within(note).queryByRole('button', { name: /Approve/ })).not.toBeInTheDocument()
+    expect(within(note).getByText(/Approved at/)).toBeInTheDocument()
+  })
+
   it('warns when the figures moved after approval', async () => {
     const moved = leaseNote({ status: 'approved', approved_by: 'u-1', approved_at: '2026-12-06T12:00:00Z', changed_since_approval: true })
     mockApi({ [CHECKLIST]: { body: checklist() }, [NOTES]: { body: { items: [moved] } } })
     renderPage(<Disclosures />, { route: ROUTE, path: PATH, engagement: makeEngagement({ my_role: 'senior' }) })
     const note = await screen.findByRole('article', { name: /Leases/ })
     expect(within(note).getByRole('status')).toHaveTextContent('figures changed after this note was approved: the report prints the approved text')
-    expect(within(note).queryByRole('button', { name: 'Approve' })).not.toBeInTheDocument()
+    expect(within(note).getByRole('button', { name: 'Approve with today’s figures' })).toBeInTheDocument()
   })
 
   it('shows what the checker refuses in an edit, then approves the note', async () => {

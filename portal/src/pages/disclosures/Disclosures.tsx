@@ -320,7 +320,7 @@ function NoteCard({
       {note.status === 'approved' && note.approved_at && <div className="muted small">Approved at {formatDateTime(note.approved_at)}.</div>}
       {note.changed_since_approval && (
         <div className="stale-warning" role="status">
-          The engagement&apos;s figures changed after this note was approved: the report prints the approved text. Edit or draft it again and approve it.
+          The engagement&apos;s figures changed after this note was approved: the report prints the approved text until the note is approved again.
         </div>
       )}
       {problems.length > 0 ? (
@@ -341,9 +341,9 @@ function NoteCard({
             Edit
           </button>
         )}
-        {mayApprove && note.status === 'draft' && !editing && (
+        {mayApprove && (note.status === 'draft' || note.changed_since_approval) && !editing && (
           <button type="button" className="primary" disabled={approve.isPending} onClick={() => approve.mutate()}>
-            Approve
+            {note.status === 'draft' ? 'Approve' : 'Approve with today’s figures'}
           </button>
         )}
       </div>
