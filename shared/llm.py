@@ -17,7 +17,6 @@ import math
 import re
 import time
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
@@ -205,6 +204,9 @@ TokenSource = Callable[[], str]
 
 
 def _urllib_transport(url: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+    import urllib.error
+    import urllib.request
+
     if urllib.parse.urlsplit(url).scheme != "https":
         raise LanguageModelError("the Azure OpenAI endpoint must be https")
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - https checked above
