@@ -100,8 +100,8 @@ CHANGES: dict[str, str] = {
 # The audited changes to what the report's PDF shows (functions/reporting/reads.py): the engagement's own
 # details (period, framework), the statements of the mapped final trial balance (client data, mappings,
 # adjusting entries), the journal-entry run and what its flagged journals turned out to be, the general
-# ledger's first digits and the samples. Materiality and the team are not in the PDF (the signer is the
-# partner who signs).
+# ledger's first digits and the samples, and the approved disclosure notes it may print. Materiality and the
+# team are not in the PDF (the signer is the partner who signs).
 REPORT_CHANGES: dict[str, str] = {
     "engagement.updated": "the engagement's details changed",
     "dataset.ingested": "client data was loaded",
@@ -116,6 +116,9 @@ REPORT_CHANGES: dict[str, str] = {
     "sample.created": "a sample was drawn",
     "sample.items_updated": "a sample's items were changed",
     "sample.evaluated": "a sample was evaluated",
+    "disclosure.note_approved": "a disclosure note was approved",
+    "disclosure.note_approval_withdrawn": "a disclosure note's approval was withdrawn",
+    "disclosure.settings_changed": "the disclosure settings changed",
 }
 REPORT_AGAIN = "draft, approve and sign it again"
 

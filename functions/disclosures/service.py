@@ -367,6 +367,18 @@ def _note_or_raise(uow: UnitOfWork, engagement_id: uuid.UUID, note_id: uuid.UUID
     return note
 
 
+def _approval_withdrawn(uow: UnitOfWork, note: DisclosureNote) -> None:
+    """Its own audit action, so a report approved with the note printed goes stale (shared/qc_freshness.py)."""
+    record(
+        uow,
+        "disclosure.note_approval_withdrawn",
+        engagement_id=note.engagement_id,
+        target_type="disclosure_note",
+        target_id=note.id,
+        topic=note.topic,
+    )
+
+
 def draft_note(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, topic: str) -> NoteView:
     """Draft (or draft again) the topic's note from the engagement's data; an approved note returns to draft."""
     access = require(
@@ -425,6 +437,8 @@ def draft_note(*, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUI
         drafted_with=note.drafted_with,
         approval_withdrawn=was_approved,
     )
+    if was_approved:
+        _approval_withdrawn(uow, note)
     uow.commit()
     return _view(uow, note, found)
 
@@ -466,6 +480,8 @@ def update_note(
         topic=note.topic,
         approval_withdrawn=was_approved,
     )
+    if was_approved:
+        _approval_withdrawn(uow, note)
     uow.commit()
     return _view(uow, note, found)
 

@@ -293,6 +293,12 @@ def test_approval_needs_review_and_the_report_prints_the_approved_notes() -> Non
     assert "1. Leases" in text and "Lease liability: 118,000.40." in text
     assert "2. Related-party transactions" in text and "12,500.00" in text
     assert "Subsequent events" not in text.split("Notes to the Financial Statements")[1]  # drafted, not approved
+    report_id = report.json()["id"]
+    assert ws.call("POST", f"reports/{report_id}/approve", ws.admin).status == 200
+    assert ws.call("GET", f"reports/{report_id}", ws.admin).json()["stale"]["stale"] is False
+    assert ws.call("POST", f"disclosures/notes/{events['id']}/approve", ws.admin).status == 200
+    stale = ws.call("GET", f"reports/{report_id}", ws.admin).json()["stale"]
+    assert stale["stale"] is True and "a disclosure note was approved" in stale["reason"]
     assert actions(ws) == [
         "disclosure.note_drafted",
         "disclosure.note_drafted",
@@ -300,6 +306,7 @@ def test_approval_needs_review_and_the_report_prints_the_approved_notes() -> Non
         "disclosure.note_approved",
         "disclosure.note_approved",
         "disclosure.settings_changed",
+        "disclosure.note_approved",
     ]
 
 
