@@ -100,6 +100,19 @@ def test_the_difference_to_the_range_reaches_the_summary_of_unadjusted_differenc
     assert [entry["data"]["source"] for entry in activity(ws, "adjustment.created")] == ["accounting_estimate"]
     assert len(activity(ws, "estimate.adjustment_proposed")) == 1
 
+    # Deleting the entry in mapping unlinks it; a new difference may then be proposed.
+    assert ws.call("DELETE", f"adjustments/{link['id']}", ws.admin).status == 204
+    below = ws.call("PATCH", f"estimates/{estimate['id']}", ws.admin, json_body={"management_estimate": "61000"})
+    assert below.json()["adjustment"] is None and below.json()["difference"] == "1000.00"
+    lowered = ws.call("POST", f"estimates/{estimate['id']}/adjustment", ws.admin, json_body={}).json()["adjustment"]
+    entries = {entry["id"]: entry for entry in ws.call("GET", "adjustments", ws.admin).json()["items"]}
+    assert sorted(
+        (line["account_number"], line["debit"], line["credit"]) for line in entries[lowered["id"]]["lines"]
+    ) == [
+        ("1150", "1000.00", "0.00"),
+        ("6400", "0.00", "1000.00"),
+    ], "an allowance above the range is lowered"
+
 
 def test_a_point_replaces_the_range_and_inside_the_range_there_is_nothing_to_propose() -> None:
     ws = workspace()
@@ -114,6 +127,9 @@ def test_a_point_replaces_the_range_and_inside_the_range_there_is_nothing_to_pro
     assert body["difference"] == "-2500.00"
     listed = ws.call("GET", "estimates", ws.admin).json()
     assert listed["total_difference"] == "2500.00" and [item["name"] for item in listed["items"]] == ["Warranty"]
+    assert ws.call("DELETE", f"estimates/{estimate['id']}", ws.admin).status == 204
+    assert ws.call("GET", "estimates", ws.admin).json() == {"items": [], "total_difference": "0.00"}
+    assert ws.call("GET", f"estimates/{estimate['id']}", ws.admin).json()["code"] == "estimate_not_found"
 
 
 def test_bad_figures_are_refused_naming_them() -> None:
@@ -153,6 +169,24 @@ def test_prior_year_estimates_leaning_one_way_raise_the_bias_indicator_and_mixed
     review(ws, "Fair value 2025", "10000", "12000")
     assert reviews(ws)["bias"]["indicated"] is False
     assert len(activity(ws, "estimate_review.created")) == 4
+
+    # Taking the last one out again raises it; correcting another's outcome lowers it.
+    last = next(item for item in reviews(ws)["items"] if item["name"] == "Fair value 2025")
+    assert ws.call("DELETE", f"estimates/reviews/{last['id']}", ws.admin).status == 204
+    assert reviews(ws)["bias"]["indicated"] is True
+    changed = ws.call(
+        "PATCH", f"estimates/reviews/{by_name['Warranty 2025']['id']}", ws.admin, json_body={"actual_outcome": "125000"}
+    )
+    assert changed.status == 200 and changed.json()["direction"] == "under"
+    assert reviews(ws)["bias"] | {"rule": ""} == {
+        "reviewed": 3,
+        "over": 1,
+        "under": 2,
+        "exact": 0,
+        "indicated": True,
+        "leaning": "under",
+        "rule": "",
+    }
 
 
 def test_who_may_write_and_the_finalized_lock() -> None:

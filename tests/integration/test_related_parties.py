@@ -146,6 +146,14 @@ def test_the_reviewers_decisions_make_the_totals_and_survive_a_new_search() -> N
     assert len(activity(ws, "related_parties.searched")) == 2
     assert activity(ws, "related_party.updated")[0]["data"]["transactions_disclosed"] is True
 
+    # Removing the party removes what was found for it; the audit log keeps what was decided.
+    assert ws.call("DELETE", f"related-parties/{smith['id']}", ws.admin).status == 204
+    assert ws.call("GET", "related-parties", ws.admin).json()["items"] == []
+    assert ws.call("GET", f"{base}", ws.admin).status == 404
+    assert activity(ws, "related_party.deleted")[0]["data"]["confirmed"] == 1
+    with UnitOfWork(firm_id=ws.firm_id, user_id=uuid.UUID(ws.admin.user_id)) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(RelatedPartyTransaction)) == 0
+
 
 def test_bad_input_is_refused_naming_the_field_and_the_register_needs_a_ledger_to_search() -> None:
     ws = workspace()
