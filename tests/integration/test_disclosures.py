@@ -20,7 +20,7 @@ from shared.db.models_events import SubsequentEvent
 from shared.db.models_parties import RelatedParty, RelatedPartyTransaction
 from shared.db.uow import UnitOfWork
 from shared.trial_balances import current_trial_balance
-from tests.engagement_support import Workspace, workspace
+from tests.engagement_support import Workspace, new_client, new_engagement, workspace
 from tests.ingestion_support import deliver, loaded
 from tests.support import request
 
@@ -392,3 +392,14 @@ def test_a_note_may_cite_its_own_engagement_s_chunks_and_not_another_s() -> None
         "PUT", url, ws.admin, json_body={"body": f"The lease liability is {{{{tb:21700}}}} [[chunk:{foreign}]]."}
     )
     assert refused.status == 422 and refused.json()["problems"][0]["text"] == f"[[chunk:{foreign}]]"
+
+
+def test_an_issuer_client_gets_the_sec_checklist_and_without_data_only_what_every_engagement_needs() -> None:
+    ws = workspace()
+    issuer = new_engagement(ws.admin.token, new_client(ws.admin.token, entity_type="issuer"))
+    reply = request("GET", f"engagements/{issuer['id']}/disclosures/checklist", token=ws.admin.token)
+    assert reply.status == 200, reply.body
+    body = reply.json()
+    assert (body["framework"], body["framework_chosen"], body["trial_balance"]) == ("sec_issuer", False, False)
+    on = [item["code"] for topic in body["topics"] for item in topic["items"] if item["on"]]
+    assert on == ["policies.summary", "policies.estimates"]
