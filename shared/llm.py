@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 
 import pydantic
 
+from shared import embeddings
 from shared.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -140,6 +141,8 @@ class OfflineModel:
     """Deterministic, no network: extractive answers from the prompt's passages; bundled embeddings."""
 
     name = OFFLINE_NAME
+    # Which vectors `embed` makes: an index built with another embedder is stale (shared/retrieval.py).
+    embedder = embeddings.MODEL_ID
     max_sentences = 3
 
     def complete(
@@ -193,8 +196,6 @@ class OfflineModel:
         return GroundedAnswer(answer=" ".join(parts), citations=citations)
 
     def embed(self, texts: list[str], *, query: bool = False) -> numpy.ndarray:
-        from shared import embeddings
-
         return embeddings.embed(texts, query=query)
 
 
@@ -255,6 +256,7 @@ class AzureOpenAIModel:
         self.embedding_deployment = embedding_deployment
         self.api_version = api_version
         self.name = f"azure-openai:{chat_deployment}"
+        self.embedder = f"azure-openai:{embedding_deployment}" if embedding_deployment else embeddings.MODEL_ID
         self._token = token or _ManagedIdentityToken()
         self._transport = transport or _urllib_transport
 

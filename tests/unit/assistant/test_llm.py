@@ -205,3 +205,11 @@ def test_offline_fills_a_schema_through_its_offline_answer_hook() -> None:
 def test_words_are_stemmed_so_inflections_match() -> None:
     assert words("confirmed balances") == words("confirm balance")
     assert words("JE-100 48,250.00") == ["je", "100", "48,250.00"]
+
+
+def test_the_embedder_name_follows_the_vectors_not_the_chat_model() -> None:
+    offline = OfflineModel()
+    without_embeddings = azure(Replay(), embedding="")
+    with_embeddings = azure(Replay())
+    assert without_embeddings.embedder == offline.embedder == "multilingual-e5-small-q4"
+    assert with_embeddings.embedder == "azure-openai:text-embedding-3-small"
