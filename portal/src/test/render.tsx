@@ -30,7 +30,7 @@ export function makeMe(overrides: { roles?: string[]; permissions?: string[] } =
 const LEAD = [
   'engagement.read', 'engagement.create', 'engagement.update', 'client.manage', 'data.upload', 'analytics.run',
   'workpaper.prepare', 'workpaper.review', 'workpaper.approve', 'binder.structure', 'review_note.write', 'qc.run',
-  'qc.waive', 'users.read',
+  'qc.waive', 'users.read', 'program.manage',
 ]
 export const TEAM_PERMISSIONS: Record<string, string[]> = {
   partner: [...LEAD, 'engagement.finalize', 'engagement.read_all', 'report.sign', 'audit_log.read'],

@@ -69,13 +69,14 @@ export function verdictText(run: QcRun): string {
 const WHERE: [RegExp, string, string][] = [
   [/review.?note/, 'review-notes', 'Review notes'],
   [/evidence/, 'evidence', 'Evidence'],
-  [/risk/, 'risks', 'Risks'],
+  [/subsequent/, 'subsequent-events', 'Subsequent events'],
+  [/risk/, 'program', 'Program'],
   [/journal|\bje\b|je_|exception/, 'je-tests', 'JE testing'],
   [/materiality/, 'materiality', 'Materiality'],
   [/mapping/, 'mapping', 'Mapping'],
   [/unadjusted|misstatement|adjust|difference/, 'adjustments', 'Adjustments'],
   [/sampl/, 'sampling', 'Sampling'],
-  [/sign.?off|partner|document|workpaper|binder|subsequent/, 'binder', 'Binder'],
+  [/sign.?off|partner|document|workpaper|binder/, 'binder', 'Binder'],
 ]
 
 /** The tab where a policy's missing piece is fixed, or null when none fits. */
