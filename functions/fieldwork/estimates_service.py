@@ -29,6 +29,7 @@ from shared.errors import Conflict, NotFound, ValidationFailed
 READ = Permission.ENGAGEMENT_READ
 PREPARE = Permission.WORKPAPER_PREPARE
 FIGURE = ("auditor_low", "auditor_high", "auditor_point")
+LARGEST_ENTRY = Decimal("1E16")  # an entry line is NUMERIC(18, 2): 16 digits before the point
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,13 @@ def propose_adjustment(
             "There is no difference to propose: "
             + ("the auditor has no range or point yet" if difference is None else "management's estimate is inside"),
             code="estimate_no_difference",
+        )
+    if abs(difference) >= LARGEST_ENTRY:
+        raise ValidationFailed.field(
+            "body",
+            "management_estimate",
+            message=f"the difference {difference} is larger than an adjusting entry can hold",
+            code="estimate_difference_too_large",
         )
     if row.counter_account_number is None:
         raise ValidationFailed.field(

@@ -144,6 +144,20 @@ def test_bad_figures_are_refused_naming_them() -> None:
     assert upside_down.status == 400 and "auditor_low 70000" in upside_down.body.decode()
     kind = ws.call("POST", "estimates", ws.admin, json_body={**ALLOWANCE, "kind": "guess"})
     assert kind.status == 400 and "kind" in kind.body.decode()
+    # Both figures at the largest amount, on either side: a difference no entry can hold is refused, not a 500.
+    extreme = create(
+        ws,
+        {
+            **ALLOWANCE,
+            "management_estimate": "9999999999999999.99",
+            "auditor_low": None,
+            "auditor_high": None,
+            "auditor_point": "-9999999999999999.99",
+        },
+    )
+    assert extreme["difference"] == "19999999999999999.98"
+    too_large = ws.call("POST", f"estimates/{extreme['id']}/adjustment", ws.admin, json_body={})
+    assert too_large.status == 400 and too_large.json()["code"] == "estimate_difference_too_large", too_large.body
 
 
 def test_prior_year_estimates_leaning_one_way_raise_the_bias_indicator_and_mixed_ones_do_not() -> None:
