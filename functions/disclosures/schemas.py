@@ -60,6 +60,12 @@ class SettingsUpdate(Strict):
     )
     notes_in_report: bool | None = Field(None, description="print the approved notes in the auditor's report PDF")
 
+    @model_validator(mode="after")
+    def _something_to_change(self) -> SettingsUpdate:
+        if self.framework is None and self.notes_in_report is None:
+            raise ValueError("framework or notes_in_report: give at least one")
+        return self
+
 
 class AnswerRead(BaseModel):
     answer: Answer

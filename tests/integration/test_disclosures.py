@@ -172,6 +172,7 @@ def test_the_checklist_turns_items_on_from_the_mapped_trial_balance_and_the_regi
     assert found["events.nonrecognized"]["reasons"] == [
         "turned on by the nonrecognized subsequent event: The Company agreed to sell its warehouse"
     ]
+    assert ws.call("PATCH", "disclosures/checklist", ws.admin, json_body={}).status == 400
     reply = ws.call("PATCH", "disclosures/checklist", ws.admin, json_body={"framework": "sec_issuer"})
     assert reply.status == 200, reply.body
     assert (reply.json()["framework"], reply.json()["framework_chosen"]) == ("sec_issuer", True)
