@@ -33,6 +33,7 @@ OPENAI_SCOPE = "https://cognitiveservices.azure.com/.default"
 OFFLINE_NAME = "offline"
 _TIMEOUT_SECONDS = 60
 _PASSAGE_HEADER = re.compile(r"^\[(?P<number>\d+)\] (?P<label>.*)$")
+_PASSAGE_START = re.compile(r"\n\n(?=\[\d+\] [^\n]*\n)")
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])|\n+")
 _FIGURE = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -108,8 +109,9 @@ def parse_grounded(messages: Sequence[Message]) -> tuple[str, list[Passage]]:
     head, _, rest = content.partition("\n\nPassages:\n\n")
     question = head.removeprefix("Question: ").strip()
     passages: list[Passage] = []
-    for block in rest.split("\n\n[") if rest else []:
-        block = block if block.startswith("[") else "[" + block
+    # A passage starts at "[n] label" on a line of its own after a blank line, so a passage whose own text
+    # has a paragraph opening with "[" stays whole.
+    for block in _PASSAGE_START.split(rest) if rest else []:
         first, _, text = block.partition("\n")
         match = _PASSAGE_HEADER.match(first)
         if match:

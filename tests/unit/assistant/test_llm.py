@@ -213,3 +213,15 @@ def test_the_embedder_name_follows_the_vectors_not_the_chat_model() -> None:
     with_embeddings = azure(Replay())
     assert without_embeddings.embedder == offline.embedder == "multilingual-e5-small-q4"
     assert with_embeddings.embedder == "azure-openai:text-embedding-3-small"
+
+
+def test_a_passage_with_bracketed_paragraphs_stays_whole() -> None:
+    passages = [
+        Passage(
+            1,
+            "Draft note: Leases",
+            "The company leases its plant.\n\n[{{tb:2500}}] is the liability.\n\n[source:asc-842#recognition]",
+        ),
+        Passage(2, "Mapped trial balance, account 2500", "Account 2500 Lease liability."),
+    ]
+    assert parse_grounded(grounded_messages("Draft the note on leases.", passages))[1] == passages
