@@ -15,8 +15,12 @@ scripts do (read_csv, pivot tables, row-wise apply), on the same CSV, timed `--b
 The flagged counts of every test must be equal, or the benchmark fails.
 
 Reports medians, and the seconds and peak resident memory of the load and of every run (each job in a
-process of its own). Usage: python tools/bench_analytics.py [--shape default] [--lines 1000000] [--runs 3]
-[--baseline-runs 1] [--no-baseline] [--memory-mb N]; at 10,000,000 lines the pandas baseline takes long
+process of its own). With `--compare DIR` (a checkout of another commit, e.g. `git worktree add /tmp/before
+HEAD~2`), each run is also made by that checkout's code, in turn with ours in the same database and the same
+minutes (an A/B on a shared machine): both sides' medians are printed, and their results must be equal.
+
+Usage: python tools/bench_analytics.py [--shape default] [--lines 1000000] [--runs 3] [--baseline-runs 1]
+[--no-baseline] [--memory-mb N] [--compare DIR]; at 10,000,000 lines the pandas baseline takes long
 (--no-baseline), and on a machine larger than a Function App's instance --memory-mb 512 gives the job the
 budget a 2 GB instance would.
 """
@@ -38,9 +42,12 @@ sys.path.insert(0, str(ROOT))
 LARGE = 2_000_000  # above it, one run and no baseline unless asked
 
 
-def run_job_in_child(job_id: str) -> dict[str, Any]:
-    """The job in a worker of its own, with the environment the Function Apps have (infra/main.tf: two malloc
-    arenas; requirements.txt: no pandas, which only the development tools install); it must succeed."""
+def run_job_in_child(job_id: str, checkout: Path = ROOT) -> dict[str, Any]:
+    """The job in a worker of its own (running `checkout`'s code), with the environment the Function Apps have
+    (infra/main.tf: two malloc arenas; requirements.txt: no pandas, which only the development tools
+    install); it must succeed."""
+    import json
+    import subprocess  # nosec B404 - our own interpreter and script
     import tempfile
 
     from tools import job_child
@@ -54,7 +61,14 @@ def run_job_in_child(job_id: str) -> dict[str, Any]:
         )
         path = os.pathsep.join(p for p in (folder, os.environ.get("PYTHONPATH", "")) if p)
         env = {**os.environ, "MALLOC_ARENA_MAX": "2", "AURA_ANALYTICS_TRACE_RSS": "1", "PYTHONPATH": path}
-        report = job_child.run(job_id, env=env)  # AURA_ANALYTICS_TRACE_RSS: the peak memory of each stage
+        if checkout == ROOT:  # AURA_ANALYTICS_TRACE_RSS: the peak memory of each stage
+            report = job_child.run(job_id, env=env)
+        else:
+            script = str(checkout / "tools" / "job_child.py")
+            out = subprocess.run(  # noqa: S603  # nosec B603 - our own interpreter and the other checkout's script
+                [sys.executable, script, job_id], check=True, capture_output=True, text=True, env=env
+            )
+            report = json.loads(out.stdout.strip().splitlines()[-1])
     if report["status"] != "succeeded":
         raise SystemExit(f"the job did not succeed: {report}")
     return report
@@ -69,6 +83,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, help=f"default 3, 1 above {LARGE:,} lines")
     parser.add_argument("--baseline-runs", type=int, help=f"default 1, none above {LARGE:,} lines (pandas takes long)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the pandas baseline (a quick look only)")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        help="a checkout of another commit: each run is made by its code too, in turn with ours (an A/B)",
+    )
     parser.add_argument(
         "--memory-mb",
         type=int,
@@ -155,7 +174,10 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
     counts: dict[str, tuple[int, int]] = {}
     benford_bins: dict[str, list[int]] = {}
     cpus: list[float] = []
+    compared: list[dict[str, Any]] = []
     for run in range(args.runs):
+        if args.compare:
+            compared.append(_compare_run(args.compare, engagement, admin))
         reply = request("POST", f"engagements/{engagement}/je-tests", token=admin, json_body={})
         before = _children_cpu()
         report = run_job_in_child(str(reply.json()["job_id"]))
@@ -176,6 +198,8 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
         read, analysis, benford_bins = _benford(firm_id, engagement)
         reads.append(read)
         analyses.append(analysis)
+        if compared and compared[-1]["results"] != _comparable(latest["tests"]):
+            raise SystemExit(f"run {run + 1}: the results differ from those of {args.compare}'s code")
         print(
             f"run {run + 1}: battery {totals[-1]:.2f} s (classic nine {classic[-1]:.2f} s),"
             f" peak RSS {peaks[-1]:.0f} MB, CPU {cpus[-1]:.2f} s (user+sys); stages {stages};"
@@ -233,8 +257,44 @@ def _run(args: argparse.Namespace, url: str, folder: Path) -> None:
     print(f"| Benford amounts read from the database | {median(reads):.2f} s | | |")
     print(f"| job peak RSS (whole process) | {max(peaks):.0f} MB | | |")
     print(f"| job CPU time (user+sys, whole process) | {median(cpus):.2f} s | | |")
+    if compared:
+        side = f"{args.compare}'s code"
+        print(f"| {side}: rule-based results readable | {median(c['readable'] for c in compared):.2f} s | | |")
+        print(f"| {side}: whole battery (job) | {median(c['seconds'] for c in compared):.2f} s | | |")
+        print(f"| {side}: job peak RSS | {max(c['peak_rss_mb'] for c in compared):.0f} MB | | |")
+        print(f"| {side}: job CPU time | {median(c['cpu'] for c in compared):.2f} s | | |")
+    print(f"load average (1, 5, 15 min) at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     if mismatches:
         raise SystemExit("flagged counts differ:\n" + "\n".join(mismatches))
+
+
+def _compare_run(checkout: Path, engagement: str, admin: str) -> dict[str, Any]:
+    """One run made by another checkout's code: its seconds, CPU, peak memory and comparable results."""
+    from tests.support import request
+
+    reply = request("POST", f"engagements/{engagement}/je-tests", token=admin, json_body={})
+    before = _children_cpu()
+    report = run_job_in_child(str(reply.json()["job_id"]), checkout)
+    cpu = _children_cpu() - before
+    tests = request("GET", f"engagements/{engagement}/je-tests", token=admin).json()["tests"]
+    stages = report["result"]["seconds"]
+    print(
+        f"{checkout}: battery {float(report['seconds']):.2f} s, rule results readable"
+        f" {float(stages.get('rules_readable', report['seconds'])):.2f} s, peak RSS"
+        f" {float(report['peak_rss_mb']):.0f} MB, CPU {cpu:.2f} s; stages {stages}"
+    )
+    return {
+        "seconds": float(report["seconds"]),
+        "readable": float(stages.get("rules_readable", report["seconds"])),
+        "peak_rss_mb": float(report["peak_rss_mb"]),
+        "cpu": cpu,
+        "results": _comparable(tests),
+    }
+
+
+def _comparable(tests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A run's results without what varies from run to run (seconds)."""
+    return [{key: value for key, value in test.items() if key != "seconds"} for test in tests]
 
 
 def _children_cpu() -> float:
