@@ -3,10 +3,9 @@
 Retrieval runs in the caller's own unit of work, so row-level security (migration 0026) decides which
 passages a question can reach: a client user's question never sees a working paper, whatever the
 question says. The model gets only those passages and may cite only them; a citation number that is
-not one of them is dropped rather than shown. A firm user's question first rebuilds the index when a
-document changed since it was built (embeddings of unchanged passages are kept), so answers follow the
-file; client users cannot write the index and ask what it held when the team last used it. Every
-question and its answer go to the audit log with the passages cited and the model that answered.
+not one of them is dropped rather than shown. A question first rebuilds the index when a document
+changed since it was built (embeddings of unchanged passages are kept), so answers follow the file.
+Every question and its answer go to the audit log with the passages cited and the model that answered.
 """
 
 from __future__ import annotations
@@ -55,9 +54,22 @@ def _access(uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID) -> 
 
 
 def _refresh(uow: UnitOfWork, access: EngagementAccess) -> None:
-    """Rebuild a firm user's stale index before answering; a locked engagement keeps the index it has."""
-    if access.internal and access.engagement.status != LOCKED_STATUS and retrieval.is_stale(uow, access.id):
-        retrieval.index_engagement(uow, access.id)
+    """Rebuild a stale index before answering; a locked engagement keeps the index it has.
+
+    A firm user's own unit of work sees every source, so it checks and rebuilds in place. A client user's
+    sees only what was shared with them, so the check and the rebuild run in the system's scope of the
+    firm, committed apart: what the client then reads is still filtered by row-level security, and a
+    file they just sent is searchable at once."""
+    if access.engagement.status == LOCKED_STATUS:
+        return
+    if access.internal:
+        if retrieval.is_stale(uow, access.id):
+            retrieval.index_engagement(uow, access.id)
+        return
+    with UnitOfWork(firm_id=access.engagement.firm_id, system=True) as system:
+        if retrieval.is_stale(system, access.id):
+            retrieval.index_engagement(system, access.id)
+            system.commit()
 
 
 def journal_ids(question: str) -> list[str]:

@@ -399,3 +399,30 @@ def test_two_rebuilds_at_once_run_one_after_the_other() -> None:
         )
     assert state is not None and state.chunk_count == len(texts)
     assert texts.count("Cash counted.") == 1
+
+
+def test_a_file_a_client_just_sent_is_searchable_by_their_next_question() -> None:
+    ws = workspace()
+    client = ws.client_user()
+    assert ws.call("POST", "assistant/index", ws.admin).status == 200
+    request = ws.call(
+        "POST",
+        "requests",
+        ws.admin,
+        json_body={"title": "Loan agreement", "due_date": "2027-01-31", "assignee": client.user_id, "kind": "document"},
+    )
+    assert request.status == 201, request.body
+    sent = ws.call(
+        "POST",
+        f"requests/{request.json()['id']}/attachments",
+        client,
+        body=pdf("The Harbour Bank loan carries interest at 6.25 percent a year."),
+        headers={"Content-Type": "application/pdf", "X-Filename": "loan.pdf"},
+    )
+    assert sent.status == 201, sent.body
+
+    answer = ask(ws, client, "What interest rate does the Harbour Bank loan carry?")
+
+    assert "6.25 percent" in answer["answer"]
+    assert any(c["document"].startswith("loan.pdf") for c in answer["citations"])
+    assert ws.call("GET", "assistant/status", ws.admin).json()["stale"] is False
