@@ -116,9 +116,10 @@ def index_engagement(uow: UnitOfWork, engagement_id: uuid.UUID) -> int:
         vectors = model.embed([passage for _, passage in missing])
         reusable.update({digest: vectors[i].astype("<f4").tobytes() for i, (digest, _) in enumerate(missing)})
     uow.session.execute(delete(AssistantChunk).where(AssistantChunk.engagement_id == engagement_id))
+    ids = _stable_ids(engagement_id, pieces, digests)
     rows_to_insert = [
         {
-            "id": uuid.uuid4(),
+            "id": ids[position],
             "firm_id": firm_id,
             "engagement_id": engagement_id,
             "kind": piece.kind,
@@ -150,6 +151,19 @@ def index_engagement(uow: UnitOfWork, engagement_id: uuid.UUID) -> int:
             update(AssistantIndex).where(AssistantIndex.engagement_id == engagement_id).values(**values)
         )
     return len(pieces)
+
+
+def _stable_ids(engagement_id: uuid.UUID, pieces: list[Piece], digests: list[str]) -> list[uuid.UUID]:
+    """Each chunk's id from what it is (its document, place and text), so a rebuild keeps the ids a note
+    cites while the passage is unchanged, and a changed passage gets a new one (the citation then fails
+    the checker, as it should: the text it pointed at is gone). Identical passages are told apart by order."""
+    seen: dict[str, int] = {}
+    ids = []
+    for piece, digest in zip(pieces, digests, strict=True):
+        key = f"{engagement_id}|{piece.kind}|{piece.reference}|{piece.locator}|{digest}"
+        seen[key] = seen.get(key, 0) + 1
+        ids.append(uuid.uuid5(uuid.NAMESPACE_URL, f"aura-chunk:{key}#{seen[key]}"))
+    return ids
 
 
 def index_state(uow: UnitOfWork, engagement_id: uuid.UUID) -> AssistantIndex | None:

@@ -343,8 +343,24 @@ def test_reindexing_embeds_only_the_passages_that_changed(monkeypatch: pytest.Mo
     monkeypatch.setattr(type(model), "embed", counting)
     body = {"parent_id": nodes[3]["id"], "kind": "workpaper", "title": "Debt", "content": {"work": "Loan agreed."}}
     assert ws.call("POST", "binder/nodes", ws.admin, json_body=body).status == 201
+    with _uow(ws, ws.admin) as uow:
+        before = _chunk_ids(uow)
     assert ws.call("POST", "assistant/index", ws.admin).json()["chunk_count"] > 2
     assert embedded == ["Loan agreed."]
+    with _uow(ws, ws.admin) as uow:
+        after = _chunk_ids(uow)
+    # A note citing an unchanged passage keeps a valid citation through the rebuild.
+    assert before["Payroll was tested for ten employees."] == after["Payroll was tested for ten employees."]
+    assert before["Sales cut-off tested."] == after["Sales cut-off tested."]
+    assert "Loan agreed." in after and "Loan agreed." not in before
+
+
+def _chunk_ids(uow: UnitOfWork) -> dict[str, uuid.UUID]:
+    from sqlalchemy import select
+
+    from shared.db.models_assistant import AssistantChunk
+
+    return {row.text: row.id for row in uow.session.execute(select(AssistantChunk.text, AssistantChunk.id))}
 
 
 def test_a_finalized_engagement_is_asked_but_not_reindexed() -> None:
