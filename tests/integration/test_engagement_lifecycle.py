@@ -188,6 +188,38 @@ _ADJUSTMENT = {
 }
 
 
+# A ledger with a sale to a related party days before the period end and a January sale after it: lines for
+# the cut-off run, the related party search and the review of the next period's ledger.
+_LEDGER = b"""JE Number,Line,Account,Amount,Posting Date,Description
+J1,1,4000,-300.00,2026-12-30,Sale to Smith Holdings
+J1,2,1000,300.00,2026-12-30,Sale to Smith Holdings
+J2,1,4000,-200.00,2027-01-03,January sale
+J2,2,1000,200.00,2027-01-03,January sale
+"""
+_CONFIRMATION = {"kind": "bank", "party_name": "First Bank", "account_number": "1000", "amount_per_books": "500.00"}
+_ESTIMATE = {
+    "name": "Allowance for doubtful accounts",
+    "kind": "allowance_doubtful_accounts",
+    "account_number": "1000",
+    "counter_account_number": "4000",
+    "increases_with": "credit",
+    "management_estimate": "50.00",
+    "auditor_point": "60.00",
+}
+_ESTIMATE_REVIEW = {
+    "name": "Warranty provision 2025",
+    "kind": "warranty",
+    "prior_estimate": "100",
+    "actual_outcome": "120",
+}
+_EVENT = {
+    "event_date": "2027-02-10",
+    "description": "Warehouse fire in February",
+    "event_type": "nonrecognized",
+    "source": "inquiry",
+}
+
+
 _SAMPLE = {
     "name": "Receivables",
     "method": "random",
@@ -299,8 +331,91 @@ def _sample_request(method: str, path: str, ids: dict[str, str]) -> dict[str, An
         ("POST", "/reports/{report_id}/approve"): {},
         ("POST", "/reports/{report_id}/sign"): {"json_body": {"password": PASSWORD}},
         ("POST", "/assistant/index"): {},
+        ("POST", "/confirmations"): {"json_body": _CONFIRMATION},
+        ("PATCH", "/confirmations/{confirmation_id}"): {"json_body": {"party_name": "Second Bank"}},
+        ("POST", "/confirmations/{confirmation_id}/send"): {"json_body": {"sent_date": "2027-01-05"}},
+        ("POST", "/confirmations/{confirmation_id}/reply"): {
+            "json_body": {"received_date": "2027-01-15", "response_amount": "500.00"}
+        },
+        ("POST", "/confirmations/{confirmation_id}/close"): {
+            "json_body": {"alternative_procedures": "Agreed to the January bank statement"}
+        },
+        ("POST", "/cutoff/runs"): {"json_body": {"window_days": 5}},
+        ("POST", "/cutoff/runs/{run_id}/selection"): {"json_body": {"mode": "flagged"}},
+        ("POST", "/estimates"): {"json_body": _ESTIMATE},
+        ("PATCH", "/estimates/{estimate_id}"): {"json_body": {"management_estimate": "55.00"}},
+        ("DELETE", "/estimates/{estimate_id}"): {},
+        ("POST", "/estimates/{estimate_id}/adjustment"): {"json_body": {}},
+        ("POST", "/estimates/reviews"): {"json_body": _ESTIMATE_REVIEW},
+        ("PATCH", "/estimates/reviews/{review_id}"): {"json_body": {"actual_outcome": "130.00"}},
+        ("DELETE", "/estimates/reviews/{review_id}"): {},
+        ("POST", "/related-parties"): {"json_body": {"name": "Jane Doe", "relationship": "key_management"}},
+        ("POST", "/related-parties/search"): {"json_body": {}},
+        ("PATCH", "/related-parties/{party_id}"): {"json_body": {"ownership_percent": "40.00"}},
+        ("DELETE", "/related-parties/{party_id}"): {},
+        ("PATCH", "/related-parties/{party_id}/transactions/{transaction_id}"): {
+            "json_body": {"business_purpose": "Sold at the list price"}
+        },
+        ("POST", "/related-parties/{party_id}/transactions/{transaction_id}/decision"): {
+            "json_body": {"decision": "confirmed"}
+        },
+        ("POST", "/subsequent-events"): {"json_body": _EVENT},
+        ("PATCH", "/subsequent-events/{event_id}"): {"json_body": {"amount": "900000.00"}},
+        ("DELETE", "/subsequent-events/{event_id}"): {},
+        ("POST", "/subsequent-events/{event_id}/review"): {},
+        ("PUT", "/subsequent-events/review-through"): {"json_body": {"reviewed_through": "2027-03-01"}},
+        ("PUT", "/subsequent-events/ledger/{row_number}"): {
+            "json_body": {"dataset_id": ids["ledger_id"], "decision": "no_event"}
+        },
+        ("PATCH", "/disclosures/checklist"): {"json_body": {"notes_in_report": True}},
+        ("PUT", "/disclosures/checklist/items/{item_code}"): {"json_body": {"answer": "yes"}},
+        ("POST", "/disclosures/notes"): {"json_body": {"topic": "subsequent_events"}},
+        ("PUT", "/disclosures/notes/{note_id}"): {"json_body": {"body": "No events after the period end."}},
+        ("POST", "/disclosures/notes/{note_id}/approve"): {},
     }
     return samples.get((method, path.removeprefix(ENGAGEMENT_PREFIX)))
+
+
+# Where two capabilities name a path id alike, the child a path under the prefix addresses.
+_SAME_NAMES = {
+    "/cutoff/": {"run_id": "cutoff_run_id"},
+    "/disclosures/notes/": {"note_id": "disclosure_note_id"},
+}
+
+
+def _path_ids(path: str, ids: dict[str, str]) -> dict[str, str]:
+    sub = path.removeprefix(ENGAGEMENT_PREFIX)
+    for prefix, names in _SAME_NAMES.items():
+        if sub.startswith(prefix):
+            return ids | {name: ids[key] for name, key in names.items()}
+    return ids
+
+
+def _created(ws: Workspace, path: str, body: dict[str, Any], status: int = 201) -> dict[str, Any]:
+    reply = ws.call("POST", path, ws.admin, json_body=body)
+    assert reply.status == status, (path, reply.body)
+    return dict(reply.json())
+
+
+def _fieldwork_children(ws: Workspace, ids: dict[str, str]) -> None:
+    """The children of confirmations, cut-off, estimates, related parties, subsequent events and disclosures."""
+    loaded(ws, ws.admin, "general_ledger", _LEDGER)
+    ids["confirmation_id"] = _created(ws, "confirmations", _CONFIRMATION)["id"]
+    ids["cutoff_run_id"] = _created(ws, "cutoff/runs", {})["id"]
+    ids["estimate_id"] = _created(ws, "estimates", _ESTIMATE)["id"]
+    ids["review_id"] = _created(ws, "estimates/reviews", _ESTIMATE_REVIEW)["id"]
+    ids["party_id"] = _created(ws, "related-parties", {"name": "Smith Holdings", "relationship": "owner"})["id"]
+    _created(ws, "related-parties/search", {}, status=200)
+    found = ws.call("GET", f"related-parties/{ids['party_id']}/transactions", ws.admin).json()["items"]
+    assert found, "the ledger's sale to Smith Holdings is found"
+    ids["transaction_id"] = found[0]["id"]
+    ids["event_id"] = _created(ws, "subsequent-events", _EVENT)["id"]
+    review = ws.call("GET", "subsequent-events/ledger", ws.admin, params={"threshold": "1"}).json()
+    assert review["lines"], "the ledger has January lines"
+    ids["ledger_id"], ids["row_number"] = review["dataset_id"], str(review["lines"][0]["row_number"])
+    checklist = ws.call("GET", "disclosures/checklist", ws.admin).json()
+    ids["item_code"] = checklist["topics"][0]["items"][0]["code"]
+    ids["disclosure_note_id"] = _created(ws, "disclosures/notes", {"topic": "subsequent_events"})["id"]
 
 
 def _children(ws: Workspace) -> dict[str, str]:
@@ -363,6 +478,7 @@ def _children(ws: Workspace) -> dict[str, str]:
     report = ws.call("POST", "reports", ws.admin, json_body={"opinion": "unmodified"})
     assert report.status == 201, report.body
     ids["report_id"] = report.json()["id"]
+    _fieldwork_children(ws, ids)
     return ids
 
 
@@ -379,7 +495,7 @@ def test_every_write_endpoint_answers_engagement_locked_on_a_finalized_engagemen
         if sample is None:
             unknown.append(f"{method} {path}")
             continue
-        concrete = path.removeprefix("/api/").format(**ids)
+        concrete = path.removeprefix("/api/").format(**_path_ids(path, ids))
         reply = request(method, concrete, token=ws.admin.token, **sample)
         if reply.status != 409 or reply.json().get("code") != "engagement_locked":
             unlocked.append(f"{method} {path} -> {reply.status} {reply.body[:200]!r}")
