@@ -286,7 +286,7 @@ WORKPAPERS: tuple[tuple[str, str, str], ...] = (
         "Search for unrecorded liabilities",
         "We examined disbursements over $15,000 made from January 1 to March 5, 2027 and unpaid invoices on "
         "hand. One invoice for $27,300 of December resin deliveries from Gulf Stream Polymers was unrecorded; "
-        "it is below the clearly trivial threshold's multiple we carry and was passed.",
+        "being above the clearly trivial threshold, it is carried to the summary of unadjusted differences.",
     ),
     (
         "B",
