@@ -84,6 +84,19 @@ describe('SubsequentEvents page', () => {
     expect(calls.filter((c) => c.method === 'POST' && c.path === `${BASE}/ev-1/review`)).toHaveLength(1)
   })
 
+  it('says no general ledger is loaded yet instead of showing an error', async () => {
+    mockApi({
+      [`GET ${BASE}`]: { body: register({ events: [] }) },
+      [`GET ${BASE}/ledger`]: {
+        status: 409,
+        body: { type: 'x', title: 'Conflict', status: 409, detail: 'The engagement has no loaded general ledger', code: 'no_general_ledger' },
+      },
+    })
+    renderPage(<SubsequentEvents />, { route: ROUTE, path: PATH, engagement: makeEngagement({ my_role: 'staff', my_permissions: TEAM_PERMISSIONS.staff }) })
+    expect(await screen.findByText(/^No general ledger is loaded yet\./)).toBeInTheDocument()
+    expect(screen.queryByText("The next period's entries could not be listed")).not.toBeInTheDocument()
+  })
+
   it('adds a Type I event with its proposed entry, and does not send one dated before the period end', async () => {
     const calls = mockApi({
       [`GET ${BASE}`]: { body: register({ events: [] }) },

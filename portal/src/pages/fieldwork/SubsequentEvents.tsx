@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { api, ok } from '../../api/client'
+import { ApiError } from '../../api/errors'
 import { ErrorMessage, FormProblems } from '../../ui/ErrorMessage'
 import { Empty, Loading, PageHeader } from '../../ui/States'
 import { formatAmount, formatDateTime } from '../../ui/format'
@@ -330,6 +331,8 @@ function LedgerReviewPanel({ mayPrepare, onCreateEvent }: { mayPrepare: boolean;
       </form>
       {ledger.isPending ? (
         <Loading label="Loading the ledger entries…" />
+      ) : ledger.error instanceof ApiError && ledger.error.code === 'no_general_ledger' ? (
+        <Empty>No general ledger is loaded yet. Load one that covers the next period to review its entries here.</Empty>
       ) : ledger.isError ? (
         <ErrorMessage error={ledger.error} title="The next period's entries could not be listed" />
       ) : !ledger.data.covers_through ? (
