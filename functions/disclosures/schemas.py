@@ -58,7 +58,9 @@ class SettingsUpdate(Strict):
     framework: Framework | None = Field(
         None, description="the checklist to follow; left out, it keeps the engagement's (issuer client: sec_issuer)"
     )
-    notes_in_report: bool | None = Field(None, description="print the approved notes in the auditor's report PDF")
+    notes_in_report: bool | None = Field(
+        None, strict=True, description="print the approved notes in the auditor's report PDF"
+    )
 
     @model_validator(mode="after")
     def _something_to_change(self) -> SettingsUpdate:

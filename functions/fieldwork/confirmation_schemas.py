@@ -33,7 +33,9 @@ class Strict(BaseModel):
 class ConfirmationCreate(Strict):
     kind: Kind
     form: Form = "positive"
-    blank: bool = Field(False, description="a blank positive request (receivables only): the party states the amount")
+    blank: bool = Field(
+        False, strict=True, description="a blank positive request (receivables only): the party states the amount"
+    )
     party_name: Name
     party_contact: Short | None = None
     party_address: Annotated[str, Field(max_length=1000)] | None = None
@@ -49,7 +51,7 @@ class ConfirmationCreate(Strict):
 
 class ConfirmationUpdate(Strict):
     form: Form | None = None
-    blank: bool | None = None
+    blank: bool | None = Field(None, strict=True)
     party_name: Name | None = None
     party_contact: Short | None = None
     party_address: Annotated[str, Field(max_length=1000)] | None = None
@@ -69,7 +71,9 @@ class ConfirmationSend(Strict):
 class ConfirmationReply(Strict):
     received_date: IsoDate
     response_amount: Money | None = Field(None, description="the amount the party states (none for a legal letter)")
-    exception: bool | None = Field(None, description="left out: an exception when the reply differs from the books")
+    exception: bool | None = Field(
+        None, strict=True, description="left out: an exception when the reply differs from the books"
+    )
 
 
 class ConfirmationClose(Strict):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from functions.fieldwork.cutoff import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS
 from shared.random_selection import SEED_LIMIT
@@ -34,7 +34,7 @@ class CutoffRunCreate(Strict):
 
 class SelectionCreate(Strict):
     mode: Mode = Field(description="flagged: every flagged line; chosen: the positions given; random: n from a seed")
-    positions: list[int] | None = Field(
+    positions: list[StrictInt] | None = Field(
         None, max_length=10_000, description="chosen only: the lines' positions in the run (0-based)"
     )
     n: int | None = Field(None, ge=1, le=100_000, strict=True, description="random only: how many lines")
