@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -341,6 +342,63 @@ def test_schemathesis_finds_no_server_error_and_no_schema_mismatch(served: Serve
     _schemathesis(served, _login(served), tmp_path)
 
 
+def _fieldwork_ids(api: str, auth: dict[str, str], engagement: str) -> dict[str, str]:
+    """Real children of confirmations, cut-off, estimates, related parties, subsequent events, disclosures
+    and the audit program, created through the served API once the trial balance and ledger are loaded."""
+    base = f"{api}/engagements/{engagement}"
+
+    def post(path: str, body: dict[str, Any], status: int = 201) -> Any:
+        reply = httpx.post(f"{base}/{path}", json=body, headers=auth)
+        assert reply.status_code == status, (path, reply.text)
+        return reply.json()
+
+    def get(path: str, **params: str) -> Any:
+        reply = httpx.get(f"{base}/{path}", params=params, headers=auth)
+        assert reply.status_code == 200, (path, reply.text)
+        return reply.json()
+
+    def once_served(path: str, status: int) -> Any:
+        """POST until the served bus has done what the request waits on (409 until then)."""
+        deadline = time.monotonic() + 60
+        reply = httpx.post(f"{base}/{path}", json={}, headers=auth)
+        while reply.status_code == 409 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            reply = httpx.post(f"{base}/{path}", json={}, headers=auth)
+        assert reply.status_code == status, (path, reply.text)
+        return reply.json()
+
+    ids: dict[str, Any] = {}
+    # The cut-off test reads the accounts mapped to revenue and receivables: the served bus suggests the
+    # mapping once it has loaded the trial balance.
+    ids["cutoff_run_id"] = once_served("cutoff/runs", 201)["id"]
+    bank = {"kind": "bank", "party_name": "First Bank", "account_number": "1100", "amount_per_books": "500.00"}
+    ids["confirmation_id"] = post("confirmations", bank)["id"]
+    estimate = {
+        "name": "Allowance for doubtful accounts",
+        "kind": "allowance_doubtful_accounts",
+        "account_number": "1100",
+        "increases_with": "credit",
+        "management_estimate": "50.00",
+    }
+    ids["estimate_id"] = post("estimates", estimate)["id"]
+    prior = {"name": "Warranty provision 2025", "kind": "warranty", "prior_estimate": "100", "actual_outcome": "120"}
+    ids["review_id"] = post("estimates/reviews", prior)["id"]
+    ids["party_id"] = post("related-parties", {"name": "Smith Holdings", "relationship": "owner"})["id"]
+    post("related-parties/search", {}, status=200)
+    found = get(f"related-parties/{ids['party_id']}/transactions")["items"]
+    assert found, "J4 names the party"
+    ids["transaction_id"] = found[0]["id"]
+    event = {"event_date": "2027-02-10", "description": "Fire", "event_type": "nonrecognized", "source": "inquiry"}
+    ids["event_id"] = post("subsequent-events", event)["id"]
+    lines = get("subsequent-events/ledger", threshold="1")["lines"]
+    ids["row_number"] = lines[0]["row_number"]
+    topics = get("disclosures/checklist")["topics"]
+    ids["item_code"] = topics[0]["items"][0]["code"]
+    ids["disclosure_note_id"] = post("disclosures/notes", {"topic": "subsequent_events"})["id"]
+    ids["procedure_id"] = post("program/procedures", {"library_code": "CASH-02"})["id"]
+    return {name: str(value) for name, value in ids.items()}
+
+
 @pytest.mark.slow
 def test_schemathesis_inside_a_real_engagement(served: Served, tmp_path: Path) -> None:
     """The same run over the engagement operations, with the ids of a real engagement, binder node,
@@ -397,7 +455,17 @@ def test_schemathesis_inside_a_real_engagement(served: Served, tmp_path: Path) -
     data_upload = post(f"engagements/{engagement}/uploads", json={"filename": "gl.csv", "content_type": "text/csv"})[
         "upload_id"
     ]
-    # A general ledger, whose load starts the journal-entry tests on the served bus, and a sample of it.
+    # A trial balance, whose accounts the cut-off test reads once they are mapped.
+    trial_balance = b"Account Number,Account Name,Closing Balance\n1100,Trade debtors,6000.00\n4000,Sales,-6000.00\n"
+    tb_loaded = httpx.post(
+        f"{api}/engagements/{engagement}/datasets",
+        params={"kind": "trial_balance"},
+        content=trial_balance,
+        headers={**auth, "Content-Type": "text/csv"},
+    )
+    assert tb_loaded.status_code == 202, tb_loaded.text
+    # A general ledger, whose load starts the journal-entry tests on the served bus, and a sample of it;
+    # J4, after the period end, names a related party: a line for the next period's review and the search.
     ledger = (
         "JE Number,Line,Account,Debit,Credit,Posting Date,Entry Date,Entry Time,Created By,Memo\n"
         + "".join(
@@ -405,6 +473,8 @@ def test_schemathesis_inside_a_real_engagement(served: Served, tmp_path: Path) -
             f"J{n},2,4000,,{n}000.00,2026-03-0{n},2026-03-0{n},2{n}:00:00,ann,Sale {n}\n"
             for n in range(1, 4)
         )
+        + "J4,1,1100,500.00,,2027-01-04,2027-01-04,10:00:00,ann,Sale to Smith Holdings\n"
+        "J4,2,4000,,500.00,2027-01-04,2027-01-04,10:00:00,ann,Sale to Smith Holdings\n"
     ).encode()
     loaded = httpx.post(
         f"{api}/engagements/{engagement}/datasets",
@@ -434,12 +504,20 @@ def test_schemathesis_inside_a_real_engagement(served: Served, tmp_path: Path) -
     ids["report_id"] = post(f"engagements/{engagement}/reports", json={"opinion": "unmodified"})["id"]
     waiver = {"policy": "subsequent_events", "reason": "Covered by the group auditor's memo"}
     ids["waiver_id"] = post(f"engagements/{engagement}/qc/waivers", json=waiver)["id"]
+    ids |= _fieldwork_ids(api, auth, engagement)
+    # Under the same name, another kind of child: a data upload (not an evidence upload), a cut-off run (not a
+    # journal-entry run), a disclosure note (not a review note).
+    same_names = {
+        "uploads/": ("upload_id", data_upload),
+        "cutoff/": ("run_id", ids.pop("cutoff_run_id")),
+        "disclosures/notes/": ("note_id", ids.pop("disclosure_note_id")),
+    }
     config = "[parameters]\n" + "".join(f'"path.{name}" = "{value}"\n' for name, value in ids.items())
-    # A data upload is another kind of upload session than an evidence upload, under the same name.
-    config += (
-        '\n[[operations]]\ninclude-path-regex = "^/api/engagements/\\\\{engagement_id\\\\}/uploads/"\n'
-        f'parameters = {{ "path.upload_id" = "{data_upload}" }}\n'
-    )
+    for under, (name, value) in same_names.items():
+        config += (
+            f'\n[[operations]]\ninclude-path-regex = "^/api/engagements/\\\\{{engagement_id\\\\}}/{under}"\n'
+            f'parameters = {{ "path.{name}" = "{value}" }}\n'
+        )
     (tmp_path / "schemathesis.toml").write_text(config)
     _schemathesis(served, token, tmp_path, "--include-path-regex", "^/api/(clients|engagements)")
 
