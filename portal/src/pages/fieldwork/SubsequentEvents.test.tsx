@@ -58,6 +58,7 @@ describe('subsequent events helpers', () => {
 
   it('says what an event led to', () => {
     expect(outcomeText(event())).toBe('Adjusting entry 3 (proposed), 400.00')
+    expect(outcomeText(event({ adjustment: { id: 'a-2', number: 4, kind: 'proposed', amount: '1500.00' } }))).toBe('Adjusting entry 4 (proposed), 1,500.00')
     expect(outcomeText(event({ event_type: 'nonrecognized', adjustment: null, disclosure: null }))).toBe('No disclosure written yet')
   })
 })

@@ -5,6 +5,7 @@
  * API's too; the form only saves a round trip for what is plainly missing.
  */
 import type { components } from '../../api/schema'
+import { formatAmount } from '../../ui/format'
 
 export type SubsequentEvent = components['schemas']['SubsequentEventRead']
 export type Register = components['schemas']['SubsequentEventsRead']
@@ -101,7 +102,7 @@ export function createBody(form: EventForm): EventCreate {
 export function outcomeText(event: Pick<SubsequentEvent, 'event_type' | 'adjustment' | 'disclosure'>): string {
   if (event.event_type === 'recognized') {
     return event.adjustment
-      ? `Adjusting entry ${event.adjustment.number} (${event.adjustment.kind}), ${event.adjustment.amount}`
+      ? `Adjusting entry ${event.adjustment.number} (${event.adjustment.kind}), ${formatAmount(event.adjustment.amount)}`
       : 'No adjusting entry linked yet'
   }
   return event.disclosure ? `Disclosed: ${event.disclosure}` : 'No disclosure written yet'
