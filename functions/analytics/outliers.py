@@ -145,11 +145,6 @@ def _columns(
     )
 
 
-def import_forest() -> None:
-    """scikit-learn's forest imported (about two seconds of a worker's time, and 90 MB), ahead of its use."""
-    from sklearn.ensemble import IsolationForest  # noqa: F401
-
-
 @dataclass(frozen=True)
 class Scored:
     """The most anomalous lines: their row numbers, their anomaly scores, and the lowest of those scores."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from datetime import date, time
 from pathlib import Path
 
@@ -90,34 +89,6 @@ def test_a_population_copied_in_csv_blocks_is_one_table_with_each_journal_s_debi
     assert [line["description"] for line in lines] == ["", None, 'a, "quoted" text', None, None]
     assert lines[0]["entered_time"] == time(9, 30) and lines[1]["entered_time"] is None
     assert [line["entered_by"] for line in lines] == ["ann", "ann", "Bob", None, None]
-
-
-def test_a_population_in_more_blocks_than_wait_their_turn_is_read_whole_and_a_bad_block_fails_the_read(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import duckdb
-
-    # DuckDB reads each block while the next is written: every block's lines arrive, each exactly once.
-    blocks = [f"{i},J{i // 2},{i % 2 + 1},4000,{i},2025-03-03,,,,,,03,,,\n".encode() for i in range(1, 12)]
-    assert len(blocks) > runner.LOAD_AHEAD + 1
-    with runner.Engine(iter(blocks), FY) as engine:
-        rows = engine.query("SELECT row_number FROM p ORDER BY row_number").column("row_number").to_pylist()
-    assert rows == list(range(1, 12))
-    # A block DuckDB cannot read fails the read with DuckDB's own error, whichever block it is; no block file
-    # is left behind for the next run (the spill directory goes when the engine does).
-    bad = [*blocks[:5], b"7,J7,1,4000,not a number,2025-03-03,,,,,,03,,,\n", *blocks[5:]]
-    left: list[Path] = []
-    made = tempfile.TemporaryDirectory
-
-    def kept(prefix: str) -> tempfile.TemporaryDirectory[str]:
-        folder = made(prefix=prefix)
-        left.append(Path(folder.name))
-        return folder
-
-    monkeypatch.setattr(tempfile, "TemporaryDirectory", kept)
-    with pytest.raises(duckdb.ConversionException):
-        runner.Engine(iter(bad), FY)
-    assert left and not list(left[0].glob("population-*.csv"))
 
 
 def test_the_forest_s_features_are_the_same_in_one_batch_or_many() -> None:
