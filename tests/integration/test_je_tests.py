@@ -924,3 +924,30 @@ def test_a_redelivery_after_the_rule_results_were_committed_completes_the_run_on
     # round_amount 5 + weekend_entry 5 + high_amount 6 (the largest amount) of the 103 of every weighted test
     assert {"round_amount", "weekend_entry", "high_amount"} <= set(top["tests"])
     assert (top["journal_id"], top["score"], top["rank"]) == ("1013", "15.53", 1)
+
+
+def test_the_population_s_copy_arrives_whole_in_blocks_of_rows_and_a_failing_copy_raises_its_error() -> None:
+    """The COPY that reads a population takes the rows libpq already holds without a wait each: every row
+    arrives once, in blocks of whole rows, the connection is usable after it, and a statement failing
+    midway raises PostgreSQL's own error rather than ending early as if the population were smaller."""
+    import psycopg
+    from sqlalchemy import text
+
+    from functions.analytics.copy_out import BLOCK_BYTES, copy_blocks
+    from shared.db.uow import UnitOfWork
+
+    rows = 300_000  # about 33 MB of CSV: more than one block
+    with UnitOfWork(system=True) as uow:
+        query = "SELECT g, repeat('x', 100) FROM generate_series(1, %(rows)s) g"
+        blocks = list(copy_blocks(uow, query, {"rows": rows}))
+        assert len(blocks) > 1 and all(len(block) <= BLOCK_BYTES + 200 for block in blocks)
+        assert all(block.endswith(b"\n") for block in blocks)
+        numbers = [int(row.split(b",")[0]) for block in blocks for row in block.splitlines()]
+        assert numbers == list(range(1, rows + 1))
+        assert uow.session.execute(text("SELECT 1")).scalar_one() == 1
+        with pytest.raises(psycopg.errors.DivisionByZero):
+            list(
+                copy_blocks(
+                    uow, "SELECT 1 / (g - %(at)s) FROM generate_series(1, %(rows)s) g", {"at": 250_000, "rows": rows}
+                )
+            )
