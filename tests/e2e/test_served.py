@@ -294,6 +294,21 @@ def test_the_analytics_walkthrough_tests_the_ledger_by_itself(served: Served) ->
     assert "93" in printed and "60" in printed  # the attribute and MUS sample sizes
 
 
+@pytest.mark.slow  # load and mapping jobs through the served bus
+def test_the_fieldwork_walkthrough_runs_as_written(served: Served) -> None:
+    """The program from the risks, a confirmation answered and closed, cut-off, a subsequent event, a
+    related-party search, an estimate's difference, a drafted note and a question, as docs/walkthrough.md
+    shows them."""
+    printed = _run_walkthrough_block(
+        served, "## Fieldwork: the program, confirmations, cut-off, the registers", "Fieldwork CPA"
+    )
+    assert "uncovered risks: 0" in printed, printed[-3000:]
+    assert "closed" in printed  # the confirmation
+    assert "-600.00" in printed  # the estimate's difference to the auditor's range
+    assert "offline" in printed  # the assistant's provider names itself
+    assert "job " in printed and " failed" not in printed
+
+
 def _schemathesis(served: Served, token: str, workdir: Path, *extra: str) -> None:
     """Run schemathesis over the served OpenAPI document from `workdir` (where a schemathesis.toml
     may supply real ids); any failed check fails the test with schemathesis's own report."""
