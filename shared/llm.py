@@ -146,6 +146,7 @@ class OfflineModel:
     # Which vectors `embed` makes: an index built with another embedder is stale (shared/retrieval.py).
     embedder = embeddings.MODEL_ID
     max_sentences = 3
+    keep_ratio = 0.5
 
     def complete(
         self, messages: list[Message], schema: type[pydantic.BaseModel] | None = None
@@ -166,7 +167,8 @@ class OfflineModel:
         """The sentences sharing the most telling words with the question, each followed by its passage
         number, in passage order. A word found in few sentences counts more than a common one; when the
         question asks for an amount, sentences with a figure are preferred; retrieval ranked the passages,
-        so an earlier passage wins a tie, and the first is the fallback when no word matches."""
+        so an earlier passage wins a tie, and the first is the fallback when no word matches. Sentences
+        scoring under half the best are left out, so the answer does not wander to another topic."""
         wanted = set(words(question))
         candidates = [
             (rank, position, sentence, passage.number, set(words(sentence)))
@@ -191,7 +193,10 @@ class OfflineModel:
             scored = [(0.0, 0, 0, first[0] if first else passages[0].text.strip(), passages[0].number)]
         if not scored:
             return GroundedAnswer(answer=NO_ANSWER)
-        best = sorted(scored)[: self.max_sentences]
+        # A sentence far weaker than the best one is an aside from another topic: leave it out.
+        top = -min(scored)[0]
+        floor = min(top, self.keep_ratio * top)  # the best sentence always stays
+        best = [row for row in sorted(scored) if -row[0] >= floor][: self.max_sentences]
         best.sort(key=lambda row: (row[1], row[2]))
         parts = [f"{sentence.rstrip()} [{number}]" for _, _, _, sentence, number in best]
         citations = list(dict.fromkeys(number for *_, number in best))

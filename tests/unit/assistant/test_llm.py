@@ -182,6 +182,22 @@ def test_offline_answers_with_the_best_matching_sentences_and_their_passage_numb
     assert answer.citations == [3]
 
 
+def test_offline_leaves_out_a_sentence_far_weaker_than_the_best() -> None:
+    """One shared common word ("bank") must not pull an inventory aside into an answer about a confirmation."""
+    passages = [
+        Passage(1, "Bank", "First Northern Bank confirmed a balance of 12,000.00 at year end directly to us."),
+        Passage(2, "Inventory", "Inventory is costed first in, first out; the bank holds no lien over it."),
+    ]
+    answer = OfflineModel().complete(
+        grounded_messages("What balance did First Northern Bank confirm?", passages), GroundedAnswer
+    )
+
+    assert isinstance(answer, GroundedAnswer)
+    assert "12,000.00" in answer.answer
+    assert "Inventory" not in answer.answer
+    assert answer.citations == [1]
+
+
 def test_offline_says_so_when_there_is_nothing_to_answer_from() -> None:
     answer = OfflineModel().complete(grounded_messages("What is the rent?", []), GroundedAnswer)
     assert answer == GroundedAnswer(answer=NO_ANSWER, citations=[])
