@@ -79,8 +79,13 @@ def source_chunk_id(key: str) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, "aura:" + key)
 
 
+# How passages are put to the embedder (version 2: workpapers and evidence under their title); an index
+# made another way is stale, like one made by another embedder.
+PASSAGE_FORMAT = "titled"
+
+
 def embedder_of(model: LanguageModel) -> str:
-    return str(getattr(model, "embedder", model.name))
+    return f"{getattr(model, 'embedder', model.name)}/{PASSAGE_FORMAT}"
 
 
 # ---------------------------------------------------------------------------------------------- indexing
@@ -109,9 +114,8 @@ def index_engagement(uow: UnitOfWork, engagement_id: uuid.UUID) -> int:
         )
         reusable = {row.text_sha256: row.embedding for row in rows}
     digests = [_digest(piece) for piece in pieces]
-    missing = sorted(
-        {digest: piece.text for digest, piece in zip(digests, pieces, strict=True) if digest not in reusable}.items()
-    )
+    wanted = {digest: _embedded(piece) for digest, piece in zip(digests, pieces, strict=True)}
+    missing = sorted((digest, passage) for digest, passage in wanted.items() if digest not in reusable)
     if missing:
         vectors = model.embed([passage for _, passage in missing])
         reusable.update({digest: vectors[i].astype("<f4").tobytes() for i, (digest, _) in enumerate(missing)})
@@ -213,8 +217,18 @@ def fingerprint(uow: UnitOfWork, engagement_id: uuid.UUID) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
+# Workpapers and evidence are embedded under their document's title: a passage of "Debt" that reads
+# "Agreed to the loan agreement." answers a question about the revolver only with its title beside it.
+_TITLED = ("workpaper", "evidence")
+
+
+def _embedded(piece: Piece) -> str:
+    """What the model embeds for a passage (the text shown and cited stays the passage itself)."""
+    return f"{piece.document}: {piece.text}" if piece.kind in _TITLED else piece.text
+
+
 def _digest(piece: Piece) -> str:
-    return hashlib.sha256(piece.text.encode()).hexdigest()
+    return hashlib.sha256(_embedded(piece).encode()).hexdigest()
 
 
 def split(passage: str, limit: int = CHUNK_CHARS) -> list[str]:

@@ -346,7 +346,7 @@ def test_reindexing_embeds_only_the_passages_that_changed(monkeypatch: pytest.Mo
     with _uow(ws, ws.admin) as uow:
         before = _chunk_ids(uow)
     assert ws.call("POST", "assistant/index", ws.admin).json()["chunk_count"] > 2
-    assert embedded == ["Loan agreed."]
+    assert embedded == ["Debt: Loan agreed."]  # a workpaper passage is embedded under its title
     with _uow(ws, ws.admin) as uow:
         after = _chunk_ids(uow)
     # A note citing an unchanged passage keeps a valid citation through the rebuild.
