@@ -1,8 +1,9 @@
 import { screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
-import { TEAM_PERMISSIONS, makeEngagement, mockApi, renderPage } from '../../test/render'
+import { FIRM_PERMISSIONS, TEAM_PERMISSIONS, makeEngagement, makeMe, mockApi, renderPage } from '../../test/render'
 import { Program } from './Program'
+import { customProblems, emptyLibraryDraft, libraryProblems, riskLabel, type Risk } from './procedureLibrary'
 import { groupByArea, moved, statusProblems, type Program as ProgramData, type ProgramProcedure } from './program'
 
 const ROUTE = '/engagements/:engagementId/program'
@@ -243,5 +244,221 @@ describe('Program', () => {
     await userEvent.click(within(library).getByRole('button', { name: 'Add CASH-02 to the program' }))
     expect(await screen.findByText('“Re-perform the bank reconciliations” was added to the program.')).toBeInTheDocument()
     expect(added).toEqual({ library_code: 'CASH-02', area: 'cash' })
+  })
+})
+
+const risk = (overrides: Partial<Risk>): Risk =>
+  ({
+    id: 'r-1', engagement_id: 'e-1', area: 'Revenue', assertion: 'cut_off', description: 'Sales booked early', inherent_risk: 'high',
+    control_risk: 'moderate', fraud_risk: false, significant_risk: true, rmm: 'high', response: {}, procedure_node_ids: [], procedures: [],
+    created_by: null, created_at: '2026-12-01T00:00:00Z', updated_by: null, updated_at: '2026-12-01T00:00:00Z',
+    ...overrides,
+  }) as Risk
+
+const FIRM_LIBRARY = {
+  areas: AREAS,
+  procedures: [
+    { id: null, code: 'CASH-02', source: 'starter', title: 'Re-perform the bank reconciliations', objective: 'Agree the reconciliation.', assertions: ['existence'], areas: ['cash'], risk_responses: ['routine'], nature: 'test_of_details', hidden: false, retired: false },
+    { id: null, code: 'CASH-03', source: 'starter', title: 'Count the petty cash', objective: 'See the cash.', assertions: ['existence'], areas: ['cash'], risk_responses: ['routine'], nature: 'test_of_details', hidden: true, retired: false },
+    { id: 'f-1', code: 'F-REV-1', source: 'firm', title: 'Our revenue walkthrough', objective: 'Walk a sale through.', assertions: ['occurrence'], areas: ['revenue'], risk_responses: [], nature: 'test_of_controls', hidden: false, retired: false },
+  ],
+}
+const keeper = () => makeMe({ permissions: [...FIRM_PERMISSIONS, 'program.manage'] })
+
+describe('shaping forms', () => {
+  it('says what a custom procedure lacks', () => {
+    expect(customProblems({ title: ' ', objective: '', area: '', nature: '', assertions: [] })).toEqual([
+      'Give the procedure a title.',
+      'Choose the account area it belongs to.',
+      'Choose its nature.',
+    ])
+    expect(customProblems({ title: 'Inspect the lease contracts', objective: '', area: 'other', nature: 'test_of_details', assertions: [] })).toEqual([])
+  })
+
+  it('says what a firm library procedure lacks, its code only when new', () => {
+    const draft = { ...emptyLibraryDraft(), code: '-bad code' }
+    expect(libraryProblems(draft, true)).toHaveLength(6)
+    expect(libraryProblems(draft, false)).toHaveLength(5)
+    const full = { code: 'F-CASH-01', title: 'Cash walk', objective: 'Walk it.', assertions: ['existence' as const], areas: ['cash' as const], risk_responses: [], nature: 'test_of_controls' as const }
+    expect(libraryProblems(full, true)).toEqual([])
+  })
+
+  it('labels a risk by area, assertion and what makes it weigh', () => {
+    expect(riskLabel(risk({}))).toBe('Revenue / cut off (significant)')
+    expect(riskLabel(risk({ significant_risk: false, fraud_risk: true, assertion: 'valuation' }))).toBe('Revenue / valuation (fraud)')
+    expect(riskLabel(risk({ significant_risk: false }))).toBe('Revenue / cut off')
+  })
+})
+
+describe('Program shaping', () => {
+  it('writes a custom procedure into the program once it has a title, area and nature', async () => {
+    let sent: unknown = null
+    const calls = mockApi({
+      'GET /api/engagements/e-1/program': { body: program() },
+      'GET /api/engagements/e-1/team': { body: TEAM },
+      'POST /api/engagements/e-1/program/procedures': async (request) => {
+        sent = await request.json()
+        return { status: 201, body: procedure({ id: 'p-4', source: 'custom', library_code: null, area: 'other', title: 'Inspect the lease contracts' }) }
+      },
+    })
+    renderPage(<Program />, { route: ROUTE, path: PATH, engagement: manager() })
+    await userEvent.click(await screen.findByRole('button', { name: 'Write a procedure…' }))
+    const dialog = screen.getByRole('dialog', { name: 'Write a procedure' })
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Add to the program' }))
+    expect(within(dialog).getByText('Give the procedure a title.')).toBeInTheDocument()
+    expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0)
+    await userEvent.type(within(dialog).getByLabelText('Title'), 'Inspect the lease contracts')
+    await userEvent.type(within(dialog).getByLabelText('Objective'), 'Find leases kept off the balance sheet.')
+    await userEvent.selectOptions(within(dialog).getByLabelText('Account area'), 'other')
+    await userEvent.selectOptions(within(dialog).getByLabelText('Nature'), 'test_of_details')
+    await userEvent.click(within(dialog).getByLabelText('completeness'))
+    await userEvent.click(within(dialog).getByLabelText('presentation'))
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Add to the program' }))
+    expect(await screen.findByText('“Inspect the lease contracts” was written into the program.')).toBeInTheDocument()
+    expect(screen.queryByRole('dialog')).not.toBeInTheDocument()
+    expect(sent).toEqual({
+      title: 'Inspect the lease contracts',
+      objective: 'Find leases kept off the balance sheet.',
+      area: 'other',
+      nature: 'test_of_details',
+      assertions: ['completeness', 'presentation'],
+    })
+  })
+
+  it('links and unlinks the risks of the register a procedure answers', async () => {
+    let sent: unknown = null
+    const calls = mockApi({
+      'GET /api/engagements/e-1/program': { body: program() },
+      'GET /api/engagements/e-1/team': { body: TEAM },
+      'GET /api/engagements/e-1/risks': { body: { items: [risk({}), risk({ id: 'r-2', assertion: 'valuation', significant_risk: false, fraud_risk: true, description: 'Fictitious sales' })], page: 1, page_size: 500, total: 2 } },
+      'PATCH /api/engagements/e-1/program/procedures/p-1': async (request) => {
+        sent = await request.json()
+        return { body: procedure({ risk_ids: ['r-2'] }) }
+      },
+    })
+    renderPage(<Program />, { route: ROUTE, path: PATH, engagement: manager() })
+    await userEvent.click(await screen.findByRole('button', { name: 'Link risks to Test sales cut-off' }))
+    const dialog = screen.getByRole('dialog')
+    const linked = await within(dialog).findByRole('checkbox', { name: /Revenue \/ cut off \(significant\)/ })
+    const other = within(dialog).getByRole('checkbox', { name: /Revenue \/ valuation \(fraud\)/ })
+    expect(linked).toBeChecked()
+    expect(other).not.toBeChecked()
+    await userEvent.click(linked)
+    await userEvent.click(other)
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }))
+    expect(await screen.findByText('The risks “Test sales cut-off” answers were saved.')).toBeInTheDocument()
+    expect(sent).toEqual({ risk_ids: ['r-2'] })
+    expect(calls.find((c) => c.path === '/api/engagements/e-1/risks')?.search.get('page_size')).toBe('500')
+  })
+
+  it('offers neither writing, risk links nor the firm library to staff', async () => {
+    mockApi({
+      'GET /api/engagements/e-1/program': { body: program() },
+      'GET /api/engagements/e-1/team': { body: TEAM },
+    })
+    renderPage(<Program />, { route: ROUTE, path: PATH, engagement: staff() })
+    await screen.findByRole('table', { name: 'Revenue procedures' })
+    expect(screen.queryByRole('button', { name: 'Write a procedure…' })).not.toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: /Link risks/ })).not.toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: 'Manage the firm’s library' })).not.toBeInTheDocument()
+  })
+
+  it('lets a keeper of the firm library hide or show a starter procedure and retire the firm’s own', async () => {
+    const sent: { method: string; body: unknown }[] = []
+    const calls = mockApi({
+      'GET /api/engagements/e-1/program': { body: program() },
+      'GET /api/engagements/e-1/team': { body: TEAM },
+      'GET /api/firm/procedures': { body: FIRM_LIBRARY },
+      'PUT /api/firm/procedures/starter-visibility': async (request) => {
+        const body = (await request.json()) as { code: string; hidden: boolean }
+        sent.push({ method: 'PUT', body })
+        return { body: { ...FIRM_LIBRARY.procedures.find((p) => p.code === body.code), hidden: body.hidden } }
+      },
+      'PATCH /api/firm/procedures/f-1': async (request) => {
+        const body = await request.json()
+        sent.push({ method: 'PATCH', body })
+        return { body: { ...FIRM_LIBRARY.procedures[2], retired: true } }
+      },
+    })
+    renderPage(<Program />, { route: ROUTE, path: PATH, engagement: manager(), me: keeper() })
+    await userEvent.click(await screen.findByRole('button', { name: 'Manage the firm’s library' }))
+    const table = await screen.findByRole('table', { name: 'The firm’s library' })
+    expect(calls.find((c) => c.path === '/api/firm/procedures')?.search.get('include_hidden')).toBe('true')
+    const rows = within(table).getAllByRole('row').slice(1)
+    expect(rows.map((r) => within(r).getAllByRole('cell')[1].textContent)).toEqual(['Offered', 'Hidden', 'Offered'])
+    await userEvent.click(within(table).getByRole('button', { name: 'Hide CASH-02' }))
+    expect(await screen.findByText('CASH-02 is hidden from the library and generated programs.')).toBeInTheDocument()
+    await userEvent.click(within(table).getByRole('button', { name: 'Show CASH-03' }))
+    expect(await screen.findByText('CASH-03 is offered again.')).toBeInTheDocument()
+    await userEvent.click(within(table).getByRole('button', { name: 'Retire F-REV-1' }))
+    expect(await screen.findByText('F-REV-1 is retired: it is no longer offered.')).toBeInTheDocument()
+    expect(sent).toEqual([
+      { method: 'PUT', body: { code: 'CASH-02', hidden: true } },
+      { method: 'PUT', body: { code: 'CASH-03', hidden: false } },
+      { method: 'PATCH', body: { retired: true } },
+    ])
+    expect(within(table).queryByRole('button', { name: /Edit CASH/ })).not.toBeInTheDocument()
+  })
+
+  it('adds a procedure of the firm’s own to the library and edits one', async () => {
+    const sent: { method: string; body: unknown }[] = []
+    mockApi({
+      'GET /api/engagements/e-1/program': { body: program() },
+      'GET /api/engagements/e-1/team': { body: TEAM },
+      'GET /api/firm/procedures': { body: FIRM_LIBRARY },
+      'POST /api/firm/procedures': async (request) => {
+        const body = (await request.json()) as Record<string, unknown>
+        sent.push({ method: 'POST', body })
+        return { status: 201, body: { id: 'f-2', source: 'firm', hidden: false, retired: false, ...body } }
+      },
+      'PATCH /api/firm/procedures/f-1': async (request) => {
+        const body = (await request.json()) as Record<string, unknown>
+        sent.push({ method: 'PATCH', body })
+        return { body: { ...FIRM_LIBRARY.procedures[2], ...body } }
+      },
+    })
+    renderPage(<Program />, { route: ROUTE, path: PATH, engagement: manager(), me: keeper() })
+    await userEvent.click(await screen.findByRole('button', { name: 'Manage the firm’s library' }))
+    await userEvent.click(await screen.findByRole('button', { name: 'Add a procedure of the firm’s own…' }))
+    let dialog = screen.getByRole('dialog', { name: 'Add a procedure of the firm’s own' })
+    await userEvent.type(within(dialog).getByLabelText('Code'), 'bad code')
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }))
+    expect(within(dialog).getByText(/Give it a code of letters/)).toBeInTheDocument()
+    expect(within(dialog).getByText('Choose at least one account area.')).toBeInTheDocument()
+    expect(sent).toHaveLength(0)
+    await userEvent.clear(within(dialog).getByLabelText('Code'))
+    await userEvent.type(within(dialog).getByLabelText('Code'), 'F-CASH-01')
+    await userEvent.type(within(dialog).getByLabelText('Title'), 'Walk the cash receipts')
+    await userEvent.type(within(dialog).getByLabelText('Objective'), 'See a receipt from post to bank.')
+    await userEvent.selectOptions(within(dialog).getByLabelText('Nature'), 'test_of_controls')
+    await userEvent.click(within(dialog).getByLabelText('Cash and cash equivalents'))
+    await userEvent.click(within(dialog).getByLabelText('existence'))
+    await userEvent.click(within(dialog).getByLabelText('Reliance on controls'))
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }))
+    expect(await screen.findByText('F-CASH-01 was added to the firm’s library.')).toBeInTheDocument()
+    await userEvent.click(screen.getByRole('button', { name: 'Edit F-REV-1' }))
+    dialog = screen.getByRole('dialog', { name: 'Edit F-REV-1' })
+    expect(within(dialog).queryByLabelText('Code')).not.toBeInTheDocument()
+    expect(within(dialog).getByLabelText('Revenue')).toBeChecked()
+    await userEvent.clear(within(dialog).getByLabelText('Title'))
+    await userEvent.type(within(dialog).getByLabelText('Title'), 'Our revenue walkthrough, with IT')
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }))
+    expect(await screen.findByText('F-REV-1 was updated.')).toBeInTheDocument()
+    expect(sent).toEqual([
+      {
+        method: 'POST',
+        body: {
+          code: 'F-CASH-01', title: 'Walk the cash receipts', objective: 'See a receipt from post to bank.', assertions: ['existence'],
+          areas: ['cash'], risk_responses: ['controls_reliance'], nature: 'test_of_controls',
+        },
+      },
+      {
+        method: 'PATCH',
+        body: {
+          title: 'Our revenue walkthrough, with IT', objective: 'Walk a sale through.', assertions: ['occurrence'], areas: ['revenue'],
+          risk_responses: [], nature: 'test_of_controls',
+        },
+      },
+    ])
   })
 })

@@ -3,12 +3,15 @@ import { useState } from 'react'
 import { Link } from 'react-router'
 import { api, ok } from '../../api/client'
 import type { components } from '../../api/schema'
+import { useAuth } from '../../auth/AuthProvider'
 import { Dialog } from '../../ui/Dialog'
 import { ErrorMessage, FormProblems } from '../../ui/ErrorMessage'
 import { Empty, Loading, PageHeader, StatusBadge } from '../../ui/States'
 import { useEngagement, useEngagementCan } from '../engagements/context'
 import '../qc/qc.css'
 import { FieldworkNav } from './FieldworkNav'
+import { CustomProcedureDialog, RiskLinksDialog } from './ProgramDialogs'
+import { ProgramFirmLibrary } from './ProgramFirmLibrary'
 import {
   MIN_NA_REASON,
   NATURE_LABELS,
@@ -51,6 +54,11 @@ export function Program() {
   const mayPrepare = can('workpaper.prepare') && !engagement.locked
   const [editing, setEditing] = useState<ProgramProcedure | null>(null)
   const [showLibrary, setShowLibrary] = useState(false)
+  const [showFirmLibrary, setShowFirmLibrary] = useState(false)
+  const [writing, setWriting] = useState(false)
+  const [linking, setLinking] = useState<ProgramProcedure | null>(null)
+  // The firm's library is the firm's, not the engagement's: its keepers hold program.manage in the firm.
+  const mayKeepLibrary = useAuth().can('program.manage')
   const [outcome, setOutcome] = useState<string | null>(null)
 
   const program = useQuery({
@@ -103,6 +111,16 @@ export function Program() {
         <button type="button" onClick={() => setShowLibrary((open) => !open)} aria-expanded={showLibrary}>
           {showLibrary ? 'Hide the procedure library' : 'Procedure library'}
         </button>
+        {mayKeepLibrary && (
+          <button type="button" onClick={() => setShowFirmLibrary((open) => !open)} aria-expanded={showFirmLibrary}>
+            {showFirmLibrary ? 'Hide the firm’s library' : 'Manage the firm’s library'}
+          </button>
+        )}
+        {mayManage && (
+          <button type="button" onClick={() => { setOutcome(null); setWriting(true) }}>
+            Write a procedure…
+          </button>
+        )}
         {mayManage && (
           <button type="button" className="primary" disabled={generate.isPending} onClick={() => { setOutcome(null); generate.mutate() }}>
             {generate.isPending ? 'Generating…' : 'Generate from risks'}
@@ -117,6 +135,7 @@ export function Program() {
           {outcome}
         </div>
       )}
+      {showFirmLibrary && <ProgramFirmLibrary />}
       {showLibrary && <LibraryPanel engagementId={engagement.id} mayAdd={mayManage} onAdded={(title) => { setOutcome(`“${title}” was added to the program.`); void refresh() }} />}
       {program.isPending ? (
         <Loading label="Loading the audit program…" />
@@ -125,7 +144,7 @@ export function Program() {
       ) : !data || data.procedures.length === 0 ? (
         <Empty>
           The program has no procedures yet.{' '}
-          {mayManage ? 'Generate it from the risk register, or add procedures from the library.' : 'A manager or partner can generate it from the risk register.'}
+          {mayManage ? 'Generate it from the risk register, add procedures from the library, or write your own.' : 'A manager or partner can generate it from the risk register.'}
         </Empty>
       ) : (
         <>
@@ -201,6 +220,11 @@ export function Program() {
                             Update…
                           </button>
                         )}
+                        {mayManage && (
+                          <button type="button" onClick={() => { setOutcome(null); setLinking(p) }} aria-label={`Link risks to ${p.title}`}>
+                            Risks…
+                          </button>
+                        )}
                         {mayManage && group.procedures.length > 1 && (
                           <>
                             <button type="button" disabled={reorder.isPending || index === 0} onClick={() => move(p, -1)} aria-label={`Move ${p.title} up`}>
@@ -226,6 +250,32 @@ export function Program() {
         </>
       )}
       {engagement.locked && <div className="muted small">The engagement is finalized: the program can no longer change.</div>}
+      {writing && (
+        <CustomProcedureDialog
+          engagementId={engagement.id}
+          areas={data?.areas ?? []}
+          onClose={async (message) => {
+            setWriting(false)
+            if (message) {
+              setOutcome(message)
+              await refresh()
+            }
+          }}
+        />
+      )}
+      {linking && (
+        <RiskLinksDialog
+          engagementId={engagement.id}
+          procedure={linking}
+          onClose={async (message) => {
+            setLinking(null)
+            if (message) {
+              setOutcome(message)
+              await refresh()
+            }
+          }}
+        />
+      )}
       {editing && (
         <ProcedureDialog
           engagementId={engagement.id}
