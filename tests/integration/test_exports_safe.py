@@ -98,6 +98,25 @@ def _export_sample_workbook(ws: Workspace) -> Iterator[Produced]:
 
 def _export_statements(ws: Workspace) -> Iterator[Produced]:
     """A trial balance whose account names are hostile, mapped as suggested: each name is in a lead sheet."""
+    _hostile_trial_balance(ws)
+    reply = ws.call("GET", "statements-workbook", ws.admin)
+    yield _produced("statements workbook", XLSX, reply, SURVIVING)
+
+
+def _export_confirmations_summary(ws: Workspace) -> Iterator[Produced]:
+    """A confirmation on each account of the hostile trial balance: the summary names each account."""
+    _hostile_trial_balance(ws)
+    for number, kind in (("1000", "bank"), ("1100", "receivable"), ("4000", "receivable"), ("5000", "payable")):
+        body = {"kind": kind, "party_name": HOSTILE[0], "account_number": number, "amount_per_books": "100.00"}
+        created = ws.call("POST", "confirmations", ws.admin, json_body=body)
+        assert created.status == 201, created.body
+    for fmt, media in (("csv", CSV), ("xlsx", XLSX)):
+        reply = ws.call("GET", "confirmations/summary/export", ws.admin, params={"format": fmt})
+        yield _produced(f"confirmations summary.{fmt}", media, reply, SURVIVING)
+
+
+def _hostile_trial_balance(ws: Workspace) -> None:
+    """A trial balance whose account names are the hostile values, loaded and mapped as suggested."""
     balances = ["5000.00", "1000.00", "-5000.00", "-1000.00"]
     lines = [
         f"{number},{_csv_text(name)},0.00,{amount}"
@@ -109,8 +128,6 @@ def _export_statements(ws: Workspace) -> Iterator[Produced]:
     assert suggesting.status == 202, suggesting.body
     deliver(suggesting.json()["job_id"])
     assert ws.call("POST", "mapping/confirm", ws.admin, json_body={"all_suggested": True}).status == 200
-    reply = ws.call("GET", "statements-workbook", ws.admin)
-    yield _produced("statements workbook", XLSX, reply, SURVIVING)
 
 
 def _export_journal_entries(ws: Workspace) -> Iterator[Produced]:
@@ -125,6 +142,7 @@ def _csv_text(value: str) -> str:
 
 
 RECIPES: dict[str, Callable[[Workspace], Iterator[Produced]]] = {
+    "export_confirmations_summary": _export_confirmations_summary,
     "export_je_tests": _export_je_tests,
     "export_journal_entries": _export_journal_entries,
     "export_sample_workbook": _export_sample_workbook,
