@@ -461,4 +461,37 @@ describe('Program shaping', () => {
       },
     ])
   })
+
+  it('keeps the form open with the API’s reason when the firm already has the code', async () => {
+    mockApi({
+      'GET /api/engagements/e-1/program': { body: program() },
+      'GET /api/engagements/e-1/team': { body: TEAM },
+      'GET /api/firm/procedures': { body: FIRM_LIBRARY },
+      'POST /api/firm/procedures': { status: 409, body: { type: 'about:blank', title: 'Conflict', status: 409, detail: 'the firm already has a procedure F-REV-1', code: 'conflict' } },
+    })
+    renderPage(<Program />, { route: ROUTE, path: PATH, engagement: manager(), me: keeper() })
+    await userEvent.click(await screen.findByRole('button', { name: 'Manage the firm’s library' }))
+    await userEvent.click(await screen.findByRole('button', { name: 'Add a procedure of the firm’s own…' }))
+    const dialog = screen.getByRole('dialog', { name: 'Add a procedure of the firm’s own' })
+    await userEvent.type(within(dialog).getByLabelText('Code'), 'F-REV-1')
+    await userEvent.type(within(dialog).getByLabelText('Title'), 'Another walkthrough')
+    await userEvent.type(within(dialog).getByLabelText('Objective'), 'Walk it again.')
+    await userEvent.selectOptions(within(dialog).getByLabelText('Nature'), 'test_of_controls')
+    await userEvent.click(within(dialog).getByLabelText('Revenue'))
+    await userEvent.click(within(dialog).getByLabelText('occurrence'))
+    await userEvent.click(within(dialog).getByRole('button', { name: 'Save' }))
+    expect(await within(dialog).findByText(/the firm already has a procedure F-REV-1/)).toBeInTheDocument()
+    expect(screen.getByRole('dialog')).toBeInTheDocument()
+  })
+
+  it('offers no program changes once the engagement is finalized', async () => {
+    mockApi({
+      'GET /api/engagements/e-1/program': { body: program() },
+      'GET /api/engagements/e-1/team': { body: TEAM },
+    })
+    renderPage(<Program />, { route: ROUTE, path: PATH, engagement: makeEngagement({ locked: true }) })
+    await screen.findByRole('table', { name: 'Revenue procedures' })
+    expect(screen.queryByRole('button', { name: 'Write a procedure…' })).not.toBeInTheDocument()
+    expect(screen.queryByRole('button', { name: /Link risks/ })).not.toBeInTheDocument()
+  })
 })
