@@ -17,14 +17,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
 
 from functions.fieldwork import procedure_library as library
 from functions.fieldwork.program_plan import Planned, RiskInput, plan
-from shared import audit_log
+from shared import audit_log, clock
 from shared.auth.permissions import Permission
 from shared.auth.principal import Principal
 from shared.db.models_engagement import BinderNode, EngagementMember, EvidenceFile, Signoff
@@ -550,7 +549,7 @@ def update_procedure(
         row.na_reason = None
     _check_status(uow, engagement_id, row)
     if row.status == "completed" and previous != "completed":
-        row.completed_by, row.completed_at = principal.user_id, datetime.now(UTC)
+        row.completed_by, row.completed_at = principal.user_id, clock.now()
     elif row.status != "completed":
         row.completed_by, row.completed_at = None, None
     row.updated_by = principal.user_id
