@@ -626,6 +626,10 @@ def start(uow: UnitOfWork, run: JeRun) -> Execution:
     global _TRACE  # noqa: PLW0603 - one sampler a process
     if _TRACE is None:
         _TRACE = _RssTrace()
+    if any(TESTS[code].narrows_population for code in run.tests):
+        from functions.analytics import outliers
+
+        outliers.warm_up()
     started = time.perf_counter()
     engine = Engine(load_population(uow, run.dataset_id), context)
     _trim_heap()  # what parsing the lines took and freed
