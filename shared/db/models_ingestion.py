@@ -26,6 +26,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     PrimaryKeyConstraint,
     SmallInteger,
@@ -147,6 +148,23 @@ class JournalLine(Base):
     business_unit: Mapped[str | None] = mapped_column(Text)
     currency: Mapped[str | None] = mapped_column(Text)
     reversal_journal_id: Mapped[str | None] = mapped_column(Text)
+
+
+class PopulationPart(Base):
+    """A part of a general ledger's population as Parquet (shared/populations.py), written by the loader in
+    the transaction that loads the lines; the journal-entry run reads these instead of the lines
+    (migration 0028). `format` is the version of the column set the part holds."""
+
+    __tablename__ = "population_parts"
+    __table_args__ = (CheckConstraint("part >= 0 AND lines > 0", name="counts"),)
+
+    dataset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True)
+    part: Mapped[int] = mapped_column(Integer, primary_key=True)
+    firm_id: Mapped[uuid.UUID] = _firm()
+    engagement_id: Mapped[uuid.UUID] = _engagement()
+    lines: Mapped[int] = mapped_column(Integer, nullable=False)
+    format: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    parquet: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
 class TrialBalanceLine(Base):
