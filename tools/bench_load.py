@@ -18,6 +18,11 @@ created is readable, and the engagement holds exactly the seeded notes plus thos
 `--poll-binder` reads the binder as the portal polls it, with the ETag last received (a 304 while
 nothing in the tree changed; review notes are not in it).
 
+Every run reports the CPU seconds per request of the served process, of the PostgreSQL backends
+connected to the bench's database and of this client (sampled from /proc), beside how busy the whole
+machine was. `--per-operation SECONDS` runs each operation of the mix alone instead, every user
+repeating it (signed in once beforehand), and reports its latency and CPU per request.
+
 `--profile FILE` records the served process with py-spy (`.venv/bin/pip install py-spy`) during the
 run, as collapsed stacks (FILE) plus a summary of the hottest frames.
 
@@ -68,6 +73,121 @@ class Results:
             self.latencies[operation].append(seconds * 1000)
             if error:
                 self.errors[f"{operation}: {error}"] += 1
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of a process (all its threads), or None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14 and 15 of stat)
+
+
+def _machine_busy() -> float:
+    """CPU seconds the whole machine spent busy (every core, every process), from /proc/stat."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except OSError:
+        return 0.0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle, iowait
+    return (sum(values[:8]) - idle) / CLOCK_TICKS
+
+
+@dataclass
+class CpuUse:
+    """CPU seconds spent over a stretch of the run, by who spent them."""
+
+    server: float = 0.0
+    database: float = 0.0  # the PostgreSQL backends connected to the bench's database
+    client: float = 0.0  # this process: the user threads and their HTTP clients
+    machine: float = 0.0  # every core busy, whoever it was (other work on the machine included)
+
+    def per_request(self, requests: int) -> str:
+        n = max(requests, 1)
+        own = self.server + self.database + self.client
+        return (
+            f"CPU per request: server {self.server / n * 1000:.1f} ms, PostgreSQL {self.database / n * 1000:.1f} ms, "
+            f"load client {self.client / n * 1000:.1f} ms, together {own / n * 1000:.1f} ms "
+            f"(the machine was busy {self.machine / n * 1000:.1f} ms per request, other work included)"
+        )
+
+
+class CpuMeter:
+    """Samples the CPU of the served process, of the database's backends and of this process.
+
+    Backends come and go with the pool; each is sampled every `interval` seconds and its growth since
+    it was first seen is counted (a backend that ends loses at most its last interval)."""
+
+    def __init__(self, server_pid: int, database_url: str, interval: float = 0.25) -> None:
+        self._server_pid = server_pid
+        self._database_url = database_url
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._backend_start: dict[int, float] = {}
+        self._backend_last: dict[int, float] = {}
+        self._lock = threading.Lock()
+
+    def _backends(self, connection: Any) -> list[int]:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def _sample(self, connection: Any) -> None:
+        for pid in self._backends(connection):
+            used = _process_cpu(pid)
+            if used is None:
+                continue
+            with self._lock:
+                self._backend_start.setdefault(pid, used)
+                self._backend_last[pid] = used
+
+    def _loop(self) -> None:
+        import psycopg
+
+        from shared.db.engine import normalize_url
+
+        url = normalize_url(self._database_url).replace("postgresql+psycopg://", "postgresql://", 1)
+        with psycopg.connect(url, autocommit=True) as connection:
+            while not self._stop.is_set():
+                self._sample(connection)
+                self._stop.wait(self._interval)
+            self._sample(connection)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def reading(self) -> CpuUse:
+        """The CPU seconds spent so far (database: since each backend was first seen)."""
+        with self._lock:
+            database = sum(self._backend_last[pid] - self._backend_start[pid] for pid in self._backend_last)
+        times = os.times()
+        return CpuUse(
+            server=_process_cpu(self._server_pid) or 0.0,
+            database=database,
+            client=times.user + times.system,
+            machine=_machine_busy(),
+        )
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def _spent(before: CpuUse, after: CpuUse) -> CpuUse:
+    return CpuUse(
+        server=after.server - before.server,
+        database=after.database - before.database,
+        client=after.client - before.client,
+        machine=after.machine - before.machine,
+    )
 
 
 def _free_port() -> int:
@@ -135,6 +255,7 @@ class World:
     node: str
     emails: list[str]
     seeded_notes: int
+    note: str = ""  # the seeded review note
 
 
 def _seed(base: str, users: int) -> World:
@@ -204,8 +325,10 @@ def _seed(base: str, users: int) -> World:
             json={"parent_id": folder, "kind": "workpaper", "title": "Cash", "content": {}},
         )
     )["id"]
-    created(http.post(f"/engagements/{engagement}/review-notes", json={"node_id": node, "body": "Agree to the bank"}))
-    return World(base, engagement, node, emails, seeded_notes=1)
+    note = created(
+        http.post(f"/engagements/{engagement}/review-notes", json={"node_id": node, "body": "Agree to the bank"})
+    )["id"]
+    return World(base, engagement, node, emails, seeded_notes=1, note=note)
 
 
 def _user(
@@ -287,6 +410,104 @@ def _user(
     http.close()
 
 
+def _sign_in_all(world: World) -> dict[str, str]:
+    """Every user's access token, signed in before the per-operation phases (a few at a time)."""
+    import httpx
+
+    def sign_in(email: str) -> tuple[str, str]:
+        reply = httpx.post(f"{world.base}/auth/login", json={"email": email, "password": PASSWORD}, timeout=120)
+        reply.raise_for_status()
+        return email, str(reply.json()["access_token"])
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        return dict(pool.map(sign_in, world.emails))
+
+
+def _solo_user(
+    world: World, operation: str, email: str, token: str, results: Results, deadline: float, delay: float
+) -> None:
+    """One user repeating one operation of the mix until the deadline, on one keep-alive connection."""
+    import httpx
+
+    time.sleep(delay)
+    engagement = world.engagement
+    http = httpx.Client(base_url=world.base, timeout=60, headers={"Authorization": f"Bearer {token}"})
+    sends: dict[str, tuple[Callable[[], httpx.Response], int]] = {
+        "login": (lambda: http.post("/auth/login", json={"email": email, "password": PASSWORD}), 200),
+        "engagements": (lambda: http.get("/engagements"), 200),
+        "journal_entries": (lambda: http.get(f"/engagements/{engagement}/journal-entries"), 200),
+        "je_tests": (lambda: http.get(f"/engagements/{engagement}/je-tests"), 200),
+        "binder": (lambda: http.get(f"/engagements/{engagement}/binder"), 200),
+        "note_read": (lambda: http.get(f"/engagements/{engagement}/review-notes/{world.note}"), 200),
+        "note_create": (
+            lambda: http.post(
+                f"/engagements/{engagement}/review-notes", json={"node_id": world.node, "body": f"Solo note by {email}"}
+            ),
+            201,
+        ),
+    }
+    send, expected = sends[operation]
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        try:
+            reply = send()
+        except httpx.HTTPError as exc:
+            results.record(operation, time.perf_counter() - started, type(exc).__name__)
+            if operation == "note_create":
+                with results.lock:
+                    results.notes_unknown += 1
+            continue
+        ok = reply.status_code == expected
+        results.record(operation, time.perf_counter() - started, None if ok else str(reply.status_code))
+        if ok and operation == "note_create":
+            with results.lock:
+                results.notes_created.append(str(reply.json()["id"]))
+    http.close()
+
+
+def _per_operation(args: argparse.Namespace, world: World, meter: CpuMeter, results: Results) -> None:
+    """Each operation of the mix alone, `--users` users repeating it for `--per-operation` seconds: its
+    latency and the CPU one request of it costs the server, PostgreSQL and this client."""
+    tokens = _sign_in_all(world)
+    print(
+        f"{'operation':<16} {'requests':>7} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8}   "
+        "CPU ms per request: server, PostgreSQL, client, together; machine busy"
+    )
+    for operation in (*READS, "note_create", "login"):
+        phase = Results()
+        before = meter.reading()
+        deadline = time.monotonic() + args.per_operation
+        started = time.perf_counter()
+        threads = [
+            threading.Thread(
+                target=_solo_user,
+                args=(world, operation, email, tokens[email], phase, deadline, n * args.ramp / args.users),
+                daemon=True,
+            )
+            for n, email in enumerate(world.emails)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        spent = _spent(before, meter.reading())
+        values = phase.latencies.get(operation, [])
+        n = max(len(values), 1)
+        p50, p95 = (_percentile(values, f) if values else 0.0 for f in (0.50, 0.95))
+        own = spent.server + spent.database + spent.client
+        print(
+            f"{operation:<16} {len(values):>7} {len(values) / elapsed:>7.1f} {p50:>8.0f} {p95:>8.0f}   "
+            f"{spent.server / n * 1000:6.1f} {spent.database / n * 1000:6.1f} {spent.client / n * 1000:6.1f} "
+            f"{own / n * 1000:6.1f}; {spent.machine / n * 1000:6.1f}"
+        )
+        with results.lock:
+            for key, count in phase.errors.items():
+                results.errors[key] += count
+            results.notes_created.extend(phase.notes_created)
+            results.notes_unknown += phase.notes_unknown
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
@@ -344,7 +565,7 @@ def _check_nothing_lost(world: World, results: Results, admin_email: str) -> boo
     return verdict
 
 
-def _profile(pid: int, seconds: float, output: Path) -> subprocess.Popen[bytes] | None:
+def _profile(pid: int, seconds: float, output: Path, *, gil_only: bool = False) -> subprocess.Popen[bytes] | None:
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
         print("py-spy is not installed (.venv/bin/pip install py-spy): no profile")
@@ -365,10 +586,22 @@ def _profile(pid: int, seconds: float, output: Path) -> subprocess.Popen[bytes] 
             "--nonblocking",
             "--rate",
             "50",
+            *(["--gil"] if gil_only else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )
+
+
+def _package(frame: str) -> str:
+    """The package (or the app's own module) of a py-spy frame such as `execute (sqlalchemy/engine/base.py:1494)`."""
+    where = frame.rpartition("(")[2].rstrip(")").rpartition(":")[0]
+    parts = where.split("/")
+    if "site-packages" in parts:
+        parts = parts[parts.index("site-packages") + 1 :]
+    if parts and parts[0] in ("shared", "functions", "aura_local"):
+        return "/".join(parts[:2]) if len(parts) > 1 else parts[0]
+    return parts[0] if parts and parts[0] else frame
 
 
 def _summarize_profile(output: Path, top: int = 25) -> None:
@@ -377,6 +610,7 @@ def _summarize_profile(output: Path, top: int = 25) -> None:
         print("py-spy wrote no profile")
         return
     inclusive: collections.Counter[str] = collections.Counter()
+    own: collections.Counter[str] = collections.Counter()
     total = 0
     for line in output.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
@@ -384,11 +618,17 @@ def _summarize_profile(output: Path, top: int = 25) -> None:
             continue
         samples = int(count)
         total += samples
-        for frame in set(stack.split(";")[1:]):  # the first frame is the thread
+        frames = stack.split(";")[1:]  # the first frame is the thread
+        for frame in set(frames):
             inclusive[frame] += samples
+        if frames:
+            own[_package(frames[-1])] += samples
     print(f"profile: {total} samples over every thread; frames on the most stacks (inclusive):")
     for frame, samples in inclusive.most_common(top):
         print(f"  {samples / max(total, 1) * 100:5.1f}%  {frame[:150]}")
+    print("the same samples by the package whose code was running (self time):")
+    for package, samples in own.most_common(top):
+        print(f"  {samples / max(total, 1) * 100:5.1f}%  {package}")
 
 
 def main() -> None:
@@ -402,9 +642,21 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=0.0, help="seconds over which the users start (0: all at once)")
     parser.add_argument("--profile", type=Path, help="record the served process with py-spy into this file")
     parser.add_argument(
+        "--profile-cpu",
+        action="store_true",
+        help="with --profile: sample only the thread holding the GIL (the served process's CPU, not its waits)",
+    )
+    parser.add_argument(
         "--poll-binder",
         action="store_true",
         help="read the binder with the ETag last received (If-None-Match), as the portal polls it; 304 is success",
+    )
+    parser.add_argument(
+        "--per-operation",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="instead of the mix: each operation alone for SECONDS, with the CPU one request of it costs",
     )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
@@ -435,7 +687,16 @@ def _run(args: argparse.Namespace, database_url: str, folder: Path) -> bool:
         admin_email = f"checker-{uuid.uuid4().hex[:6]}@example.com"
         _add_checker(base, world, admin_email)
         results = Results()
-        profiler = _profile(process.pid, args.duration, args.profile) if args.profile else None
+        meter = CpuMeter(process.pid, database_url)
+        meter.start()
+        if args.per_operation:
+            _per_operation(args, world, meter, results)
+            meter.stop()
+            return _check_nothing_lost(world, results, admin_email)
+        profiler = (
+            _profile(process.pid, args.duration, args.profile, gil_only=args.profile_cpu) if args.profile else None
+        )
+        before = meter.reading()
         deadline = time.monotonic() + args.duration
         run_started = time.perf_counter()
         threads = [
@@ -460,12 +721,15 @@ def _run(args: argparse.Namespace, database_url: str, folder: Path) -> bool:
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - run_started
+        spent = _spent(before, meter.reading())
+        meter.stop()
         print(
             f"{args.users} users for {elapsed:.1f} s (starting over {args.ramp} s, think {args.think} s, login every "
             f"{args.login_every} rounds); "
             f"load average after {os.getloadavg()[0]:.1f}"
         )
         _report(results, elapsed)
+        print(spent.per_request(sum(len(values) for values in results.latencies.values())))
         if profiler is not None:
             profiler.wait(timeout=args.duration + 60)
             _summarize_profile(args.profile)
