@@ -31,8 +31,10 @@ from typing import TYPE_CHECKING, Any
 from functions.analytics import je_tests, risk
 from functions.analytics.copy_out import copy_blocks
 from functions.analytics.je_tests import TESTS, Context, JeTest, NotApplicable, Params
+from shared import populations
 from shared.db.models_analytics import JeRun
 from shared.db.uow import UnitOfWork
+from shared.populations import COLUMNS
 from shared.settings import get_settings
 
 if TYPE_CHECKING:
@@ -91,38 +93,13 @@ def memory_budget_mb(lines: int | None = None) -> int:
     return min(allowed, max(BUDGET_MIN_MB, -(-lines * BUDGET_PER_MILLION_LINES_MB // 1_000_000)))
 
 
-# The columns the tests read, as COPY writes them and Arrow types them; `cents` is the exact amount.
-# Columns whose values repeat are dictionary-encoded.
-COLUMNS = (
-    ("row_number", "int64"),
-    ("journal_id", "string"),
-    ("line_number", "int32"),
-    ("account_number", "dictionary"),
-    ("cents", "int64"),
-    ("effective_date", "date32"),
-    ("entered_date", "date32"),
-    ("entered_time", "time32[s]"),
-    ("entered_by", "dictionary"),
-    ("approved_by", "dictionary"),
-    ("document_date", "date32"),
-    ("period", "dictionary"),
-    ("business_unit", "dictionary"),
-    ("description", "dictionary"),
-    ("header_description", "dictionary"),
-)
+# The columns the tests read (shared/populations.py), as COPY writes them and Arrow types them.
 SELECT_COLUMNS = ", ".join("(amount * 100)::bigint AS cents" if name == "cents" else name for name, _ in COLUMNS)
-
-
-def _arrow_type(kind: str) -> pa.DataType:
-    """Accounts, users, periods and descriptions repeat: as dictionaries a million lines take far less memory."""
-    import pyarrow as pa
-
-    return pa.dictionary(pa.int32(), pa.string()) if kind == "dictionary" else pa.type_for_alias(kind)
 
 
 def population_types() -> dict[str, pa.DataType]:
     """The population's columns and their Arrow types, in order."""
-    return {name: _arrow_type(kind) for name, kind in COLUMNS}
+    return {name: populations.arrow_type(kind) for name, kind in COLUMNS}
 
 
 # The population's columns as DuckDB stores them (the dictionaries are DuckDB's own strings).
@@ -139,6 +116,22 @@ CSV_OPTIONS = (
         ", ".join(f"'{name}': '{_SQL_TYPES.get(kind, 'VARCHAR')}'" for name, kind in COLUMNS)
     )
 )
+# The population from the Parquet parts stored with the ledger, copied into `p` (tests scan it many times:
+# DuckDB's own table is quicker to scan than Parquet decoded again each time).
+POPULATION_FROM_PARTS = "INSERT INTO p SELECT {} FROM read_parquet([{{files}}])".format(
+    ", ".join(f"CAST({name} AS {_SQL_TYPES.get(kind, 'VARCHAR')})" for name, kind in COLUMNS)
+)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The population as the Parquet parts ingestion stored beside the lines (shared/populations.py): how many
+    lines they hold, and how to write them as files into a folder."""
+
+    lines: int
+    fetch: Callable[[Path], Iterable[Path]]
+
+
 # DuckDB's budget while it reads the population's CSV into its table, one thread: its reader needs more than
 # 64 MB, and more only keeps more of the table in memory before it goes to the file.
 LOAD_BUDGET_MB = 128
@@ -163,9 +156,10 @@ class Engine:
     """DuckDB over one population (the table `p`): what the tests query (je_tests.Engine), with the memory
     they take handed back between them. Use as a context manager; closing it removes its spill directory."""
 
-    def __init__(self, population: pa.Table | Iterable[bytes], context: Context) -> None:
-        """Over `population`: an Arrow table (small populations, tests), or the CSV blocks COPY hands over,
-        which go to a file in the run's temporary directory for DuckDB's own reader (then the file goes)."""
+    def __init__(self, population: pa.Table | Parts | Iterable[bytes], context: Context) -> None:
+        """Over `population`: an Arrow table (small populations, tests), the Parquet parts stored with the
+        ledger (written into the run's temporary directory, where DuckDB reads them as they are), or the CSV
+        blocks COPY hands over, which go to a file there for DuckDB's own reader (then the file goes)."""
         import duckdb
         import pyarrow as pa
 
@@ -181,6 +175,8 @@ class Engine:
             self.duck.execute(POPULATION_TABLE)
             with self.registered("block", population):
                 self.duck.execute("INSERT INTO p BY NAME SELECT * FROM block")
+        elif isinstance(population, Parts):
+            self._read_parts(population)
         else:
             self._read_csv(population)
         row = self.duck.execute("SELECT count(*) FROM p").fetchone()
@@ -205,6 +201,20 @@ class Engine:
         statement = f"INSERT INTO p SELECT * FROM read_csv($path, {CSV_OPTIONS})"  # noqa: S608  # nosec B608
         self.duck.execute(statement, {"path": str(path)})
         path.unlink()
+
+    def _read_parts(self, parts: Parts) -> None:
+        """The Parquet parts as files of the run's temporary directory, read by DuckDB into `p` on all cores, and
+        the files removed."""
+        import duckdb
+
+        files = list(parts.fetch(Path(self.spill.name)))
+        self.budget_mb = memory_budget_mb(parts.lines)
+        self.duck = duckdb.connect(self.database, config=self.config)
+        self.duck.execute(POPULATION_TABLE)
+        listed = ", ".join("'{}'".format(str(path).replace("'", "''")) for path in files)  # our own temporary files
+        self.duck.execute(POPULATION_FROM_PARTS.format(files=listed))
+        for path in files:
+            path.unlink()
 
     @property
     def config(self) -> dict[str, str | bool | int | float | list[str]]:
@@ -631,7 +641,15 @@ def start(uow: UnitOfWork, run: JeRun) -> Execution:
 
         outliers.warm_up()
     started = time.perf_counter()
-    engine = Engine(load_population(uow, run.dataset_id), context)
+    stored = populations.stored_lines(uow.session, run.dataset_id)
+    if stored:
+        dataset_id = run.dataset_id
+        source: Parts | Iterator[bytes] = Parts(
+            stored, lambda folder: populations.fetch(uow.session, dataset_id, folder)
+        )
+    else:  # a ledger loaded before its population was stored beside it: read from its lines
+        source = load_population(uow, run.dataset_id)
+    engine = Engine(source, context)
     _trim_heap()  # what parsing the lines took and freed
     _timed(stages, "read", started)
     return Execution(run, engine, FlagStore(engine, run.tests), params, {}, stages)

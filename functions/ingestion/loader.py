@@ -31,6 +31,7 @@ from functions.ingestion.convert import Converter, Options
 from functions.ingestion.fields import COLUMNS
 from functions.ingestion.problems import IngestRejected, WarningLog
 from functions.ingestion.sources import open_source
+from shared import populations
 from shared.db.models_ingestion import LINE_TABLES, Dataset
 
 log = logging.getLogger("aura.ingestion.loader")
@@ -395,11 +396,14 @@ def load(
     if connection is None:
         raise RuntimeError("the session has no database connection")
     started = time.perf_counter()
-    with connection.cursor() as cursor:
+    # A ledger's population also goes to Parquet parts for the journal-entry run, stored with the lines.
+    with populations.Snapshot() as snapshot, connection.cursor() as cursor:
         staging.open(cursor, dataset)
         with cursor.copy(staging.copy()) as copy:
             for typed in _batches(source.chunks, converter, footer):
                 totals.add(typed)
+                if dataset.kind == "general_ledger":
+                    snapshot.add(typed)
                 sink = io.BytesIO()
                 pacsv.write_csv(typed, sink, pacsv.WriteOptions(include_header=False))
                 copy.write(sink.getbuffer())
@@ -409,6 +413,7 @@ def load(
         if isinstance(totals, LedgerTotals):
             duplicates = _ledger_facts(cursor, staging, totals)
         staging.close(cursor, dataset)
+        snapshot.store(session, dataset)
     reader.drain()
     moved = time.perf_counter()
     warnings = converter.warnings
