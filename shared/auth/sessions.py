@@ -1,14 +1,18 @@
-"""Is the sign-in an access token belongs to still open? Asked of the database, answered from a short cache.
+"""Is the sign-in an access token belongs to still open, and its user as the token says? Asked of the
+database, answered from a short cache.
 
 An access token is signed for 15 minutes, but signing out, a replayed refresh token, a deactivation or
 a role change must end it at once. Each token names its session (`sid`): the family of refresh tokens
 issued by one sign-in. Those rows already record revocation (`refresh_tokens.revoked_at`, set on the
 whole family by every one of those events), so the revocation set is the families with a revoked row,
-and there is one source of truth for a session's end instead of two to keep in step.
+and there is one source of truth for a session's end instead of two to keep in step. The same read
+checks that the user is still active with the roles and client the token states, so a change made
+without revoking the sessions (by hand in the database) is refused as well.
 
 Reading it on every request would add a round trip to each call, so an open session is remembered for
 `AURA_SESSION_CACHE_SECONDS` (default 5). The process that revokes a session forgets it at once
-(`forget`); another instance of the app notices within those seconds.
+(`forget`; every deactivation and role change does); another instance of the app notices within those
+seconds.
 """
 
 from __future__ import annotations
@@ -36,23 +40,31 @@ def _refuse() -> Unauthorized:
     return Unauthorized("The session has ended (signed out or revoked); sign in again", code="session_ended")
 
 
-def _is_open_in_database(claims: AccessClaims) -> bool:
-    """Open when the user's family has rows and none of them is revoked; read under the firm's row-level security."""
+def _current_in_database(claims: AccessClaims) -> None:
+    """Refuse (401) unless the token's user is active with the roles and client it states and its session
+    has rows of which none is revoked. One statement, read under the firm's row-level security."""
     from shared.db.uow import UnitOfWork
 
     with UnitOfWork(firm_id=claims.firm_id) as uow:
         row = uow.session.execute(
             text(
+                "SELECT u.is_active, u.roles, u.client_id, t.issued, t.revoked FROM users u, LATERAL ("
                 "SELECT count(*) AS issued, count(revoked_at) AS revoked FROM refresh_tokens "
-                "WHERE family_id = :sid AND user_id = :user"
+                "WHERE family_id = :sid AND user_id = u.id) t WHERE u.id = :user"
             ),
             {"sid": claims.session_id, "user": claims.user_id},
-        ).one()
-    return bool(row.issued) and not row.revoked
+        ).first()
+    if row is None or not row.issued or row.revoked:
+        raise _refuse()
+    if not row.is_active:
+        raise Unauthorized("The account is deactivated", code="account_inactive")
+    if frozenset(row.roles) != frozenset(claims.roles) or row.client_id != claims.client_id:
+        raise Unauthorized("Your roles have changed; sign in again", code="token_stale")
 
 
 def require_open(claims: AccessClaims) -> None:
-    """401 `session_ended` unless the token's session is still open."""
+    """401 unless the token's session is still open (`session_ended`) and its user active with the roles and
+    client the token states (`account_inactive`, `token_stale`)."""
     sid = claims.session_id
     if sid is None or claims.firm_id is None:
         raise _refuse()
@@ -62,10 +74,12 @@ def require_open(claims: AccessClaims) -> None:
         checked = _open.get(sid)
     if checked is not None and now - checked < ttl:
         return
-    if not _is_open_in_database(claims):
+    try:
+        _current_in_database(claims)
+    except Unauthorized:
         with _lock:
             _open.pop(sid, None)
-        raise _refuse()
+        raise
     with _lock:
         if len(_open) >= _PRUNE_ABOVE:
             for stale in [s for s, at in _open.items() if now - at >= ttl]:

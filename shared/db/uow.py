@@ -38,11 +38,9 @@ class UnitOfWork:
         system: bool = False,
         correlation_id: str | None = None,
         session_factory: Callable[[], Session] | None = None,
-        principal: Principal | None = None,
     ) -> None:
         self.firm_id = firm_id
         self.user_id = user_id
-        self._principal = principal
         self.system = system
         self.correlation_id = correlation_id or current.correlation_id.get()
         self._session_factory = session_factory
@@ -62,28 +60,7 @@ class UnitOfWork:
         # commit), in the same round trip sequence as that statement: nothing is sent before it is needed.
         event.listen(self._session, "after_begin", self._on_begin)
         self._session.begin()
-        try:
-            if self._principal is not None:
-                self._check_principal_is_current(self._principal)
-        except BaseException:
-            self._session.close()
-            self._session = None
-            raise
         return self
-
-    def _check_principal_is_current(self, principal: Principal) -> None:
-        """An access token states the user's roles when it was issued; refuse it at once when the user
-        has since been deactivated or had their roles or client changed, instead of honouring it until
-        it expires. One indexed read, in the transaction the request opens anyway."""
-        from shared.errors import Unauthorized
-
-        row = self.session.execute(
-            text("SELECT is_active, roles, client_id FROM users WHERE id = :user"), {"user": principal.user_id}
-        ).first()
-        if row is None or not row.is_active:
-            raise Unauthorized("The account is deactivated", code="account_inactive")
-        if frozenset(row.roles) != principal.roles or row.client_id != principal.client_id:
-            raise Unauthorized("Your roles have changed; sign in again", code="token_stale")
 
     _CONTEXT = text(
         "SELECT set_config('aura.firm_id', :firm, true), set_config('aura.user_id', :user, true), "
@@ -170,10 +147,9 @@ class UnitOfWork:
 
 
 def unit_of_work(principal: Principal | None = None, *, correlation_id: str | None = None) -> UnitOfWork:
-    """A unit of work in the principal's firm, refused (401) if the principal's user has since been
-    deactivated or given other roles; with no principal, in no firm (sees no firm rows)."""
+    """A unit of work in the principal's firm as the principal's user; with no principal, in no firm (sees
+    no firm rows). Whether the principal's session is open and its user still active with the token's roles
+    was checked as the token was accepted (shared.auth.sessions, cached for a few seconds)."""
     if principal is None:
         return UnitOfWork(correlation_id=correlation_id)
-    return UnitOfWork(
-        firm_id=principal.firm_id, user_id=principal.user_id, correlation_id=correlation_id, principal=principal
-    )
+    return UnitOfWork(firm_id=principal.firm_id, user_id=principal.user_id, correlation_id=correlation_id)
