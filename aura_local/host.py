@@ -88,6 +88,10 @@ class RouteTemplate:
     groups: tuple[tuple[str, str], ...]  # (regex group, parameter name)
     defaults: tuple[tuple[str, str], ...]
     precedence: tuple[int, ...]
+    # How many segments every path it matches has, or None when an optional or catch-all parameter makes
+    # that vary; and then its literal segments by position (lower case), for `RouteTable`'s pre-filter.
+    segments: int | None = None
+    literals: tuple[tuple[int, str], ...] = ()
 
     @classmethod
     def compile(cls, template: str) -> RouteTemplate:
@@ -96,11 +100,15 @@ class RouteTemplate:
         precedence: list[int] = []
         regex = ""
         segments = [segment for segment in template.strip("/").split("/") if segment]
-        for segment in segments:
+        literals: list[tuple[int, str]] = []
+        fixed = True
+        for position, segment in enumerate(segments):
             parameters = list(_PARAMETER.finditer(segment))
             if not parameters:
                 regex += "/" + re.escape(segment)
                 precedence.append(_LITERAL)
+                literals.append((position, segment.lower()))
+                fixed = fixed and segment.isascii()
                 continue
             whole = len(parameters) == 1 and parameters[0].group(0) == segment
             piece, last_end, rank = "", 0, _MIXED
@@ -133,10 +141,19 @@ class RouteTemplate:
                 regex += f"(?:/{piece})?"
             else:
                 regex += "/" + piece
+            fixed = fixed and not (optional or catch_all)
             precedence.append(rank)
         # \Z, not $: a path ending in an encoded newline must not match the route without it.
         pattern = re.compile(f"^{regex}/?\\Z", re.IGNORECASE)
-        return cls(template, pattern, tuple(groups), tuple(defaults), tuple(precedence))
+        return cls(
+            template,
+            pattern,
+            tuple(groups),
+            tuple(defaults),
+            tuple(precedence),
+            len(segments) if fixed and segments else None,
+            tuple(literals) if fixed and segments else (),
+        )
 
     def match(self, path: str) -> dict[str, str] | None:
         """Route parameters when `path` (with its leading slash, after the prefix) matches, else None."""
@@ -167,6 +184,76 @@ class HttpRoute:
         methods = function.trigger.get("methods")
         allowed = frozenset(_method_name(method) for method in methods) if methods else ALL_METHODS
         return cls(function, RouteTemplate.compile(str(route)), allowed)
+
+
+class _Branch:
+    """A node of the route table's tree: the literal segments and the parameter that may come next, and
+    the routes whose last segment ends here (with their place in precedence order)."""
+
+    __slots__ = ("ending", "literals", "parameter")
+
+    def __init__(self) -> None:
+        self.literals: dict[str, _Branch] = {}
+        self.parameter: _Branch | None = None
+        self.ending: list[tuple[int, HttpRoute]] = []
+
+
+class RouteTable:
+    """The routes in precedence order, resolved without trying every route's regular expression.
+
+    A route whose every segment is a literal or parameters matches only paths of its number of segments
+    with its literals in place, so those routes form a tree by segment (a literal, or any value for a
+    parameter), and a path tries only the routes at the end of its branches, in precedence order, then
+    their expressions as before. Scanning all 230 expressions took 0.3 ms for
+    `/engagements/{id}/review-notes/{id}`, about a tenth of that request's CPU (`make bench-load`).
+    Routes with an optional or catch-all parameter are always tried, and a path that is not ASCII (whose
+    case-insensitive match the tree does not model) tries every route.
+    """
+
+    def __init__(self, routes: Iterable[HttpRoute]) -> None:
+        self.routes: tuple[HttpRoute, ...] = tuple(sorted(routes, key=lambda route: route.template.precedence))
+        self._root = _Branch()
+        self._flexible: list[tuple[int, HttpRoute]] = []
+        for order, route in enumerate(self.routes):
+            template = route.template
+            if template.segments is None:
+                self._flexible.append((order, route))
+                continue
+            literals = dict(template.literals)
+            branch = self._root
+            for position in range(template.segments):
+                literal = literals.get(position)
+                if literal is not None:
+                    branch = branch.literals.setdefault(literal, _Branch())
+                else:
+                    branch.parameter = branch.parameter or _Branch()
+                    branch = branch.parameter
+            branch.ending.append((order, route))
+
+    def candidates(self, path: str) -> Sequence[HttpRoute]:
+        """The routes that may match `path` (with its leading slash), in precedence order."""
+        if not path.isascii():
+            return self.routes
+        trimmed = path[1:] if path.startswith("/") else path
+        trimmed = trimmed[:-1] if trimmed.endswith("/") else trimmed
+        branches = [self._root]
+        for segment in trimmed.split("/") if trimmed else ():
+            lowered = segment.lower()
+            following: list[_Branch] = []
+            for branch in branches:
+                literal = branch.literals.get(lowered)
+                if literal is not None:
+                    following.append(literal)
+                if branch.parameter is not None:
+                    following.append(branch.parameter)
+            branches = following
+            if not branches:
+                break
+        found = [entry for branch in branches for entry in branch.ending]
+        if self._flexible:
+            found += self._flexible
+        found.sort(key=lambda entry: entry[0])
+        return [route for _, route in found]
 
 
 # --- timers -----------------------------------------------------------------------------------------------
@@ -359,7 +446,8 @@ class LocalHost:
         self.poll_interval = poll_interval
         self.run_bus = run_bus
         routes = [HttpRoute.for_function(f) for f in self.functions if f.trigger_type == "httpTrigger"]
-        self.http_routes: tuple[HttpRoute, ...] = tuple(sorted(routes, key=lambda route: route.template.precedence))
+        self.route_table = RouteTable(routes)
+        self.http_routes: tuple[HttpRoute, ...] = self.route_table.routes
         self.dispatcher = Dispatcher(
             BusRoutes.from_functions(self.functions),
             max_delivery_count=max_delivery_count,
@@ -495,7 +583,7 @@ class LocalHost:
     def resolve(self, path: str, method: str) -> tuple[HttpRoute, dict[str, str]] | frozenset[str] | None:
         """The route and its parameters; or the allowed methods when only the method differs; or None."""
         allowed: set[str] = set()
-        for route in self.http_routes:
+        for route in self.route_table.candidates(path):
             params = route.template.match(path)
             if params is None:
                 continue
