@@ -6,9 +6,10 @@ registers or the going-concern indicators; each firing trigger gives a reason a 
 account (confirmed or only suggested: a suggested lease account should already raise the lease items)
 and has a balance this year or last.
 
-The going-concern indicators here are the three the trial balance alone decides (the engagement's
-own figures, as the financial-analysis capability shows them beside its ratios, AU-C 570.A3): working
-capital below zero, equity below zero, a net loss for the year.
+The going-concern indicators are the three one year's trial balance decides alone (working capital
+below zero, equity with the year's result below zero, a net loss for the year), decided by
+shared/going_concern.py as financial analysis decides them beside its ratios (AU-C 570.A3); a reason
+names the indicator by the title the analysis shows.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from functions.disclosures.checklist_data import Framework, Item, Trigger, items_for
+from shared import going_concern as gc
 from shared.mapped_tb import INCOME_STATEMENT_SECTIONS, MappedLine
 
 ZERO = Decimal("0")
@@ -33,11 +35,6 @@ SECTION_NAMES = {
     "operating_expenses": "operating expenses",
     "other_income_expense": "other income and expense",
     "income_tax": "income tax",
-}
-INDICATOR_TITLES = {
-    "negative_working_capital": "current liabilities exceed current assets",
-    "negative_equity": "liabilities exceed assets (negative equity)",
-    "net_loss": "a net loss for the year",
 }
 
 
@@ -72,21 +69,23 @@ def _has_balance(line: MappedLine) -> bool:
 
 
 def indicators(lines: Iterable[MappedLine]) -> dict[str, bool]:
-    """The going-concern indicators the mapped trial balance decides (debit-positive amounts)."""
+    """The going-concern indicators of the year from the mapped final balances, which are debit positive:
+    credit sections are negated into the figures the statements show."""
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for line in lines:
         if line.section is not None:
             totals[line.section] += line.final
-    result = sum((totals[section] for section in INCOME_STATEMENT_SECTIONS), ZERO)
-    net_assets = sum(
-        (totals[s] for s in ("current_assets", "non_current_assets", "current_liabilities", "non_current_liabilities")),
-        ZERO,
+    net_income = -sum((totals[section] for section in INCOME_STATEMENT_SECTIONS), ZERO)
+    return gc.of_the_year(
+        current_assets=totals["current_assets"],
+        current_liabilities=-totals["current_liabilities"],
+        equity=-totals["equity"] + net_income,
+        net_income=net_income,
     )
-    return {
-        "negative_working_capital": totals["current_assets"] + totals["current_liabilities"] < ZERO,
-        "negative_equity": net_assets < ZERO,
-        "net_loss": result > ZERO,
-    }
+
+
+def _in_sentence(title: str) -> str:
+    return title[:1].lower() + title[1:]
 
 
 def _account(line: MappedLine) -> str:
@@ -117,7 +116,7 @@ def _reasons(trigger: Trigger, lines: Sequence[MappedLine], registers: Registers
             ]
         return reasons
     return [
-        f"turned on by the going-concern indicator: {INDICATOR_TITLES[code]}"
+        f"turned on by the going-concern indicator: {_in_sentence(gc.TITLES[code])}"
         for code in trigger.values
         if flags.get(code)
     ]

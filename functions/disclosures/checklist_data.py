@@ -11,13 +11,16 @@ Trigger kinds:
 - `accounts`: a mapped account on one of these standard chart codes has a balance (this year or prior);
 - `section`: an account mapped to this section of the standard chart has a balance;
 - `register`: the related-party or subsequent-events register has an entry;
-- `indicator`: a going-concern indicator computed from the mapped trial balance is present.
+- `indicator`: a going-concern indicator of the year's mapped trial balance is present (the codes and
+  the rule deciding each are shared/going_concern.py's, as financial analysis decides them).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
+
+from shared import going_concern
 
 Framework = Literal["us_gaap_private", "sec_issuer"]
 FRAMEWORKS: tuple[Framework, ...] = ("us_gaap_private", "sec_issuer")
@@ -48,7 +51,6 @@ FAIR_VALUE_CODES = ("1050", "1360", "1630", "1690", "2170")
 CASH_CODES = ("1000", "1010", "1020", "1030", "1040")
 RECEIVABLE_CODES = ("1100", "1160")
 INTEREST_CODES = ("8010", "8090")
-GOING_CONCERN_INDICATORS = ("negative_working_capital", "negative_equity", "net_loss")
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ DEBT = (Trigger("accounts", DEBT_CODES),)
 TAXES = (Trigger("accounts", TAX_CODES), Trigger("section", ("income_tax",)))
 RELATED = (Trigger("accounts", RELATED_CODES), Trigger("register", ("related_parties",)))
 EVENTS = (Trigger("register", ("subsequent_events",)),)
-GOING_CONCERN = (Trigger("indicator", GOING_CONCERN_INDICATORS),)
+GOING_CONCERN = (Trigger("indicator", going_concern.YEAR_INDICATORS),)
 FAIR_VALUE = (Trigger("accounts", FAIR_VALUE_CODES),)
 
 ITEMS: tuple[Item, ...] = (

@@ -56,3 +56,15 @@ def test_the_current_materiality_is_asked_in_one_place() -> None:
     """Planning owns the materiality versions; the others ask shared.materiality which one is current
     instead of reading planning's table in their own way."""
     assert _uses(r"models_planning import .*\bMateriality\b", outside="functions/planning/") == []
+
+
+def test_the_going_concern_indicators_are_decided_in_one_place() -> None:
+    """shared.going_concern holds the indicators' codes, titles and thresholds; financial analysis and the
+    disclosures checklist both decide with it, so the same trial balance cannot raise an indicator in one
+    and not in the other (their own copies once disagreed on negative equity and on every title)."""
+    own_copy = (
+        r"\b(INTEREST_COVERAGE|CURRENT_RATIO)_FLOOR\s*="  # a threshold
+        r"|\bINDICATOR_TITLES\b"  # a title
+        r"|\"(negative_working_capital|negative_equity)\":"  # a rule keyed by its code
+    )
+    assert _uses(own_copy) == []

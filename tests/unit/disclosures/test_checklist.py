@@ -104,9 +104,10 @@ def test_going_concern_items_follow_the_indicators_of_the_trial_balance() -> Non
     }
     states = by_code(checklist.evaluate("us_gaap_private", distressed, Registers()))
     assert states["going_concern.conditions"].reasons == (
-        "turned on by the going-concern indicator: current liabilities exceed current assets",
-        "turned on by the going-concern indicator: liabilities exceed assets (negative equity)",
-        "turned on by the going-concern indicator: a net loss for the year",
+        "turned on by the going-concern indicator: negative working capital"
+        " (current liabilities exceed current assets)",
+        "turned on by the going-concern indicator: negative equity (liabilities exceed assets)",
+        "turned on by the going-concern indicator: net loss for the year",
     )
 
 
