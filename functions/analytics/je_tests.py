@@ -563,8 +563,8 @@ def _sequence_gaps(engine: Engine, params: NoParams) -> Found:
 
 def _isolation_forest(engine: Engine, params: ForestParams) -> Found:
     """The `contamination` share of lines the forest isolates most easily, each with its anomaly score.
-    The features are computed from the population's batches into one float32 row per line (in row order):
-    the population itself never sits in memory beside the forest."""
+    The features are computed from the population's batches (as DuckDB reads them, unsorted) into one float32
+    row per line, put in row order: the population itself never sits in memory beside the forest."""
     import pyarrow as pa
 
     from functions.analytics import outliers  # numpy and scikit-learn: not on the cold-start path
@@ -577,7 +577,7 @@ def _isolation_forest(engine: Engine, params: ForestParams) -> Found:
         engine.lines, engine.batches(outliers.FEATURE_QUERY, outliers.BATCH_LINES), rarities
     )
     del rarities
-    engine.reconnect()  # what sorting the lines took, back before the forest grows
+    engine.reconnect()  # the blocks DuckDB read the lines from, back before the forest grows
     scored = outliers.most_anomalous(
         rows,
         matrix,

@@ -6,6 +6,12 @@ to entered date, and how rare the line's user and account are (log10 of their li
 timing features take the population's median. scikit-learn's IsolationForest (Liu, Ting and Zhou 2008)
 scores every line with a fixed seed, so a run reproduces exactly; the `contamination` share of lines
 with the lowest scores is flagged, each with its anomaly score (higher is more anomalous, 0 to 1 as in the paper).
+
+Only the flagged lines' scores are kept, so a line is followed down the trees only while it could still be
+among them: a line's score falls as its depth (summed over the trees) grows, each tree adds at least its
+shallowest leaf, and a line whose depth so far plus what the remaining trees add at the least is already
+beyond the flagged lines' is dropped. The lines kept are scored by scikit-learn itself; the flags and scores
+are those of scoring every line (where lines tie at the cut, every line is scored, as scikit-learn picks).
 """
 
 from __future__ import annotations
@@ -23,12 +29,20 @@ if TYPE_CHECKING:
 SCORING_THREADS = 2
 TRAINING_LINES = 100_000  # the forest is grown on a sample of this many lines, then scores every line
 SCORING_MEMORY_MB = 16  # scikit-learn scores in chunks of this much working memory (its default is 1 GB)
-SCORING_CHUNK_LINES = 131_072  # the lines a scoring thread takes at a time
+SCORING_CHUNK_LINES = 32_768  # the lines a scoring thread takes at a time (with the trees' work, within its cache)
+# Following lines down the trees: the first quarter of the trees takes every line; the lines shallowest after it
+# (this many times the flagged lines) are followed to the end, and the depth of the flagged-th of them bounds
+# the flagged lines'; every few trees on, the lines that can no longer reach it are dropped.
+FIRST_TREES_SHARE = 4
+LEAD_FACTOR = 4
+DROP_EVERY_TREES = 4
+DEPTH_MARGIN = 1e-6  # far beyond the rounding of a depth's sum, so a dropped line is surely beyond the bound
 FEATURE_NAMES = ("log_amount", "sign", "entry_hour", "entry_weekday", "entry_lag_days", "user_rarity", "account_rarity")
-# The population's columns the features are computed from, with each line's row_number, in row order (a seeded
-# sample of the lines grows the forest: the same lines in the same order grow the same forest).
+# The population's columns the features are computed from, with each line's row_number, in the order DuckDB
+# reads them: the features are put in row order in numpy (a seeded sample of the lines grows the forest: the same
+# lines in the same order grow the same forest), cheaper than DuckDB's sort, which spills within its budget.
 FEATURE_COLUMNS = ("cents", "effective_date", "entered_date", "entered_time", "entered_by", "account_number")
-FEATURE_QUERY = f"SELECT row_number, {', '.join(FEATURE_COLUMNS)} FROM p ORDER BY row_number"  # nosec B608
+FEATURE_QUERY = f"SELECT row_number, {', '.join(FEATURE_COLUMNS)} FROM p"  # nosec B608
 BATCH_LINES = 262_144  # the features are computed this many lines at a time
 RARITY_COLUMNS = ("entered_by", "account_number")  # features counting the lines that share a value
 PLACEHOLDER_DAY = -25_567  # 1900-01-01 as days since 1970-01-01
@@ -89,9 +103,9 @@ def _rarity(column: pa.ChunkedArray, values: pa.Array, rarity: npt.NDArray[np.fl
 
 
 def features(lines: int, batches: Iterable[pa.RecordBatch], counted: dict[str, pa.Table]) -> tuple[Any, Any]:
-    """(row numbers, float32 feature matrix) of `lines` lines, computed batch by batch (`FEATURE_QUERY`,
-    in row order) into the matrix; `counted` has each rarity column's distinct values and their lines. A
-    missing value takes its feature's median over every line."""
+    """(row numbers, float32 feature matrix) of `lines` lines in row order, computed batch by batch
+    (`FEATURE_QUERY`, in any order) into the matrix; `counted` has each rarity column's distinct values and
+    their lines. A missing value takes its feature's median over every line."""
     import numpy as np
     import pyarrow as pa
 
@@ -111,6 +125,9 @@ def features(lines: int, batches: Iterable[pa.RecordBatch], counted: dict[str, p
         position = end
     if position != lines:
         raise RuntimeError(f"the population has {position} lines, not {lines}")
+    if lines and (rows[1:] < rows[:-1]).any():
+        order = np.argsort(rows, kind="stable")  # DuckDB's reading order holds long runs in row order
+        rows, matrix = rows[order], matrix[order]
     for index in range(len(FEATURE_NAMES)):
         values = matrix[:, index]
         missing = np.isnan(values)
@@ -172,10 +189,9 @@ class Scored:
 def most_anomalous(
     rows: Any, matrix: Any, *, contamination: float, trees: int, sample_size: int, seed: int
 ) -> Scored | None:
-    """Grow the forest on (a sample of) the features, score every line in chunks, and keep the
-    `contamination` share (at least one line) with the highest scores; None when there are no lines."""
+    """Grow the forest on (a sample of) the features (in row order) and keep the `contamination` share of the
+    lines (at least one) with the highest scores; None when there are no lines."""
     import numpy as np
-    from sklearn import config_context
     from sklearn.ensemble import IsolationForest  # scikit-learn itself is ~90 MB: imported once it is needed
 
     flagged = max(1, int(len(rows) * contamination)) if len(rows) else 0
@@ -193,19 +209,121 @@ def most_anomalous(
         n_jobs=1,  # fitting 100 trees of 256 lines is quick; threads cost memory
     ).fit(training)
     del training
-    # scikit-learn's score_samples, the opposite of the paper's anomaly score s(x, n), into one array: each line's
-    # score depends on its features alone, so chunks of lines are scored on two threads (the trees release the
-    # GIL), each in chunks of SCORING_MEMORY_MB within (scikit-learn's settings are the thread's own).
-    raw = np.empty(len(rows))
+    found = None
+    if flagged * LEAD_FACTOR * 2 <= len(rows):  # else most lines are flagged or close to it: every line is scored
+        kept = _Trees.of(model).candidates(matrix, flagged)
+        found = _top(kept, _raw_scores(model, matrix[kept]), flagged)
+    if found is None:  # lines tie at the cut: which of them are flagged is scikit-learn's pick among every line
+        raw = _raw_scores(model, matrix)
+        lowest = np.argpartition(raw, flagged - 1)[:flagged] if flagged < len(rows) else np.arange(len(rows))
+        found = lowest, raw[lowest]
+    # The highest s(x, n) are the lowest raw scores.
+    scores = -found[1]
+    return Scored(rows[found[0]], scores.round(6), round(float(scores.min()), 6))
+
+
+def _top(lines: Any, raw: Any, flagged: int) -> tuple[Any, Any] | None:
+    """The `flagged` of `lines` with the lowest raw scores and those scores, or None when the next line ties
+    with the last of them (scikit-learn's pick among the lines tied, which depends on every line's score)."""
+    import numpy as np
+
+    if len(lines) == flagged:
+        return lines, raw
+    lowest = np.argpartition(raw, flagged)  # [flagged - 1] the last one flagged, [flagged] the next
+    if raw[lowest[flagged]] == raw[lowest[:flagged]].max():
+        return None
+    return lines[lowest[:flagged]], raw[lowest[:flagged]]
+
+
+def _raw_scores(model: Any, matrix: Any) -> Any:
+    """scikit-learn's score_samples, the opposite of the paper's anomaly score s(x, n), of every line of the
+    matrix, into one array: each line's score depends on its features alone, so chunks of lines are scored on
+    two threads (the trees release the GIL), each in chunks of SCORING_MEMORY_MB within (scikit-learn's
+    settings are the thread's own)."""
+    import numpy as np
+    from sklearn import config_context
+
+    raw = np.empty(len(matrix))
 
     def score(start: int) -> None:
         with config_context(working_memory=SCORING_MEMORY_MB):
             end = start + SCORING_CHUNK_LINES
             raw[start:end] = model.score_samples(matrix[start:end])
 
+    _in_chunks(score, len(matrix))
+    return raw
+
+
+def _in_chunks(work: Callable[[int], object], lines: int) -> list[Any]:
+    """`work` of the start of each SCORING_CHUNK_LINES lines, on SCORING_THREADS threads, in order."""
     with ThreadPoolExecutor(SCORING_THREADS) as pool:
-        list(pool.map(score, range(0, len(rows), SCORING_CHUNK_LINES)))
-    # The highest s(x, n) are the lowest raw scores.
-    top = np.argpartition(raw, flagged - 1)[:flagged] if flagged < len(rows) else np.arange(len(rows))
-    scores = -raw[top]
-    return Scored(rows[top], scores.round(6), round(float(scores.min()), 6))
+        return list(pool.map(work, range(0, lines, SCORING_CHUNK_LINES)))
+
+
+@dataclass(frozen=True)
+class _Trees:
+    """A grown forest's trees as following lines down them needs: each tree (scikit-learn's Tree), what a line
+    ending at each of its nodes adds to its depth (as score_samples counts it: the node's depth plus the average
+    path length of the training lines left there), and the least that the trees from each one on can add."""
+
+    trees: list[Any]
+    lengths: list[Any]  # per tree, float64 per node
+    least: Any  # least[i]: the least depth trees i.. add to a line (least[len(trees)] is 0)
+
+    @classmethod
+    def of(cls, model: Any) -> _Trees:
+        import numpy as np
+
+        trees = [estimator.tree_ for estimator in model.estimators_]
+        lengths = [tree.compute_node_depths() + _average_path_length(tree.n_node_samples) - 1.0 for tree in trees]
+        shallowest = [length[tree.children_left == -1].min() for tree, length in zip(trees, lengths, strict=True)]
+        least = np.append(np.cumsum(shallowest[::-1])[::-1], 0.0)
+        return cls(trees, lengths, least)
+
+    def deepen(self, matrix: Any, depths: Any, first: int, last: int) -> None:
+        """Add trees first..last-1 to the depths of the matrix's lines, in place."""
+        for tree, lengths in zip(self.trees[first:last], self.lengths[first:last], strict=True):
+            depths += lengths[tree.apply(matrix)]
+
+    def candidates(self, matrix: Any, flagged: int) -> Any:
+        """The indices of the lines that may be among the `flagged` deepest-scored (the least deep), every
+        one of those among them: lines are followed down the trees only while they can still be."""
+        import numpy as np
+
+        first, count = max(1, len(self.trees) // FIRST_TREES_SHARE), len(self.trees)
+        partial = np.zeros(len(matrix))
+
+        def start(begin: int) -> None:
+            end = begin + SCORING_CHUNK_LINES
+            self.deepen(matrix[begin:end], partial[begin:end], 0, first)
+
+        _in_chunks(start, len(matrix))
+        lead = np.argpartition(partial, flagged * LEAD_FACTOR - 1)[: flagged * LEAD_FACTOR]
+        depths = partial[lead]
+        self.deepen(matrix[lead], depths, first, count)
+        # At least `flagged` lines are this deep or less: a line beyond it is not flagged, nor tied with one.
+        bound = np.partition(depths, flagged - 1)[flagged - 1] + DEPTH_MARGIN
+
+        def finish(begin: int) -> Any:
+            lines = np.arange(begin, min(begin + SCORING_CHUNK_LINES, len(matrix)))
+            depths = partial[lines]
+            for tree in range(first, count + 1, DROP_EVERY_TREES):
+                kept = depths + self.least[tree] <= bound
+                lines, depths = lines[kept], depths[kept]
+                self.deepen(matrix[lines], depths, tree, min(tree + DROP_EVERY_TREES, count))
+            return lines[depths <= bound]
+
+        return np.concatenate(_in_chunks(finish, len(matrix)))
+
+
+def _average_path_length(samples: Any) -> Any:
+    """The average path length of an unsuccessful search in a binary search tree of `samples` lines (the
+    paper's c(n)), per node, as scikit-learn computes it."""
+    import numpy as np
+
+    samples = np.asarray(samples, dtype=np.float64)
+    length = np.zeros(samples.shape)
+    length[samples == 2] = 1.0
+    more = samples > 2
+    length[more] = 2.0 * (np.log(samples[more] - 1.0) + np.euler_gamma) - 2.0 * (samples[more] - 1.0) / samples[more]
+    return length
