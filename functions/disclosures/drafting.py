@@ -21,6 +21,7 @@ from functions.disclosures import checklist_data as data
 from functions.disclosures import references
 from functions.disclosures.references import literal_numbers
 from functions.disclosures.sources import EventFigures, PartyFigures
+from shared import going_concern
 from shared.llm import LanguageModel, Passage, grounded_messages
 from shared.mapped_tb import MappedLine
 
@@ -181,13 +182,13 @@ def _going_concern(facts: Facts) -> str:
         "statements are available to be issued."
     )
     assets, liabilities = _ref(facts, "section:current_assets"), _ref(facts, "section:current_liabilities")
-    if facts.indicators.get("negative_working_capital"):
+    if facts.indicators.get(going_concern.NEGATIVE_WORKING_CAPITAL):
         text += " Current liabilities exceed current assets" + (
             f" (current assets {assets}, current liabilities {liabilities})." if assets and liabilities else "."
         )
-    if facts.indicators.get("negative_equity"):
+    if facts.indicators.get(going_concern.NEGATIVE_EQUITY):
         text += " Total liabilities exceed total assets."
-    if facts.indicators.get("net_loss"):
+    if facts.indicators.get(going_concern.NET_LOSS):
         text += " The Company incurred a net loss for the year."
     return text + " Management's plans to address these conditions are described below."
 
