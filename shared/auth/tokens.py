@@ -11,7 +11,9 @@ issuing, must not yield tokens that outlive every revocation.
 
 from __future__ import annotations
 
+import base64
 import functools
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -213,12 +215,17 @@ def decode_device_token(token: str, *, settings: Settings | None = None) -> Devi
 
 
 def is_own_token(token: str) -> bool:
-    """Our tokens are HS256; anything else (RS256) is offered to Entra ID validation."""
+    """Our tokens are HS256; anything else (RS256) is offered to Entra ID validation.
+
+    Only a routing decision, never a check: whichever validation it picks verifies the whole token.
+    It reads the header with the standard library, as PyJWT's own header parse checks every character
+    of the whole token in Python (40 us on each request, before the decode that does it again)."""
+    segment = token.partition(".")[0]
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, TypeError, RecursionError):
         return True  # malformed: let our own validation reject it with the usual message
-    return header.get("alg") != "RS256"
+    return not (isinstance(header, dict) and header.get("alg") == "RS256")
 
 
 # --- Microsoft Entra ID ---------------------------------------------------------------------------
