@@ -2,9 +2,10 @@
 counts and exceptions, and the rows of its exports. Nothing here checks access (service.py does before
 it calls) and nothing writes.
 
-A flagged line is one row of `je_line_flags` whose bitmask names the tests that flagged it (bit i: the
-run's i-th test); a test that scores its lines (`JeTest.scored`) has a row per line in `je_flag_scores`
-instead (models_analytics.py)."""
+A rule test's flagged lines are bitmaps of blocks of lines in `je_flag_blocks` (flag_blocks.py; `bit` i:
+the run's i-th test): a page of a test's lines decodes only the blocks that hold it, and the export
+decodes a block at a time. A test that scores its lines (`JeTest.scored`) has a row per line in
+`je_flag_scores` instead (models_analytics.py)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, literal, null, select, text, union_all
+from sqlalchemy import Integer, and_, cast, func, null, select, text
 
+from functions.analytics import flag_blocks
+from functions.analytics.flag_blocks import BLOCK_LINES
 from functions.analytics.je_tests import TESTS
 from functions.analytics.triage import EXCEPTIONS_LISTED
 from shared import journal_lines as lines
-from shared.db.models_analytics import DISPOSITIONS, JeDisposition, JeFlagScore, JeJournalRisk, JeLineFlag, JeRun
+from shared.db.models_analytics import DISPOSITIONS, JeDisposition, JeFlagBlock, JeFlagScore, JeJournalRisk, JeRun
 from shared.db.models_ingestion import JournalLine
 from shared.db.uow import UnitOfWork
 
@@ -36,19 +39,47 @@ def tests_of(run: JeRun, mask: int) -> list[str]:
 
 def _flagged_lines(run: JeRun, test: str) -> Any:
     """The version's lines the test flagged, with the test's score for each (None for a test that does not
-    score)."""
+    score): a join that reads each line's bit in its block, for pages of lines that meet a filter."""
     if TESTS[test].scored:
         flagged = and_(
             JeFlagScore.run_id == run.id, JeFlagScore.test == test, JeFlagScore.row_number == JournalLine.row_number
         )
         return lines.of_dataset(run.dataset_id).add_columns(JeFlagScore.score).join(JeFlagScore, flagged)
-    bit = 1 << run.tests.index(test)
     flagged = and_(
-        JeLineFlag.run_id == run.id,
-        JeLineFlag.row_number == JournalLine.row_number,
-        JeLineFlag.tests.op("&")(bit) != 0,
+        JeFlagBlock.run_id == run.id,
+        JeFlagBlock.bit == run.tests.index(test),
+        JeFlagBlock.block == JournalLine.row_number // BLOCK_LINES,
+        func.get_bit(JeFlagBlock.bits, cast(JournalLine.row_number % BLOCK_LINES, Integer)) == 1,
     )
-    return lines.of_dataset(run.dataset_id).add_columns(null().label("score")).join(JeLineFlag, flagged)
+    return lines.of_dataset(run.dataset_id).add_columns(null().label("score")).join(JeFlagBlock, flagged)
+
+
+def _page_of_blocks(uow: UnitOfWork, run: JeRun, test: str, offset: int, limit: int) -> tuple[list[int], int]:
+    """The row numbers of one page of a rule test's flagged lines, in file order, and how many it flagged:
+    the blocks' counts say which blocks hold the page, and only those are read and decoded."""
+    bit = run.tests.index(test)
+    counts = uow.session.execute(
+        select(JeFlagBlock.block, JeFlagBlock.lines)
+        .where(JeFlagBlock.run_id == run.id, JeFlagBlock.bit == bit)
+        .order_by(JeFlagBlock.block)
+    ).all()
+    wanted: list[int] = []
+    before = skip = 0
+    for block, count in counts:
+        if before + count > offset and before < offset + limit:
+            if not wanted:
+                skip = offset - before
+            wanted.append(block)
+        before += count
+    if not wanted or limit <= 0:
+        return [], before
+    found = uow.session.execute(
+        select(JeFlagBlock.block, JeFlagBlock.bits).where(
+            JeFlagBlock.run_id == run.id, JeFlagBlock.bit == bit, JeFlagBlock.block.in_(wanted)
+        )
+    ).all()
+    rows = flag_blocks.decode((block, bits) for block, bits in found)
+    return rows[skip : skip + limit].tolist(), before
 
 
 def test_lines(
@@ -63,19 +94,24 @@ def test_lines(
     limit: int,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the lines a test flagged, in file order, with the test's score for each."""
-    query = _flagged_lines(run, test)
-    if account_number:
-        query = query.where(func.btrim(JournalLine.account_number) == account_number.strip())
-    if journal_id:
-        query = query.where(JournalLine.journal_id == journal_id)
-    if entered_by:
-        query = query.where(func.lower(func.btrim(JournalLine.entered_by)) == entered_by.strip().lower())
-    known = [r["flagged_lines"] for r in run.results or [] if r["code"] == test]
-    if known and not (account_number or journal_id or entered_by):
-        total = known[0]  # what the run counted: no count over half a million flags for a page
+    if not (TESTS[test].scored or account_number or journal_id or entered_by):
+        page, total = _page_of_blocks(uow, run, test, offset, limit)
+        query = lines.of_dataset(run.dataset_id, JournalLine.row_number.in_(page)).add_columns(null().label("score"))
+        rows = uow.session.execute(query.order_by(JournalLine.row_number)).all() if page else []
     else:
-        total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = uow.session.execute(query.order_by(JournalLine.row_number).offset(offset).limit(limit)).all()
+        query = _flagged_lines(run, test)
+        if account_number:
+            query = query.where(func.btrim(JournalLine.account_number) == account_number.strip())
+        if journal_id:
+            query = query.where(JournalLine.journal_id == journal_id)
+        if entered_by:
+            query = query.where(func.lower(func.btrim(JournalLine.entered_by)) == entered_by.strip().lower())
+        known = [r["flagged_lines"] for r in run.results or [] if r["code"] == test]
+        if known and not (account_number or journal_id or entered_by):
+            total = known[0]  # what the run counted: no count over half a million flags for a page
+        else:
+            total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = uow.session.execute(query.order_by(JournalLine.row_number).offset(offset).limit(limit)).all()
     names = lines.account_names(uow, run.engagement_id, [line.account_number for line, _ in rows])
     return [lines.values(line, lines.VIEW_FIELDS, names, score=score) for line, score in rows], int(total)
 
@@ -153,12 +189,15 @@ def flagged_tests(uow: UnitOfWork, run: JeRun, row_numbers: list[int]) -> dict[i
     if not row_numbers:
         return {}
     found: dict[int, set[str]] = {}
-    for row_number, mask in uow.session.execute(
-        select(JeLineFlag.row_number, JeLineFlag.tests).where(
-            JeLineFlag.run_id == run.id, JeLineFlag.row_number.in_(row_numbers)
+    numbers = sorted({row_number // BLOCK_LINES for row_number in row_numbers})
+    blocks = uow.session.execute(
+        select(JeFlagBlock.bit, JeFlagBlock.block, JeFlagBlock.bits).where(
+            JeFlagBlock.run_id == run.id, JeFlagBlock.block.in_(numbers)
         )
-    ):
-        found.setdefault(row_number, set()).update(tests_of(run, mask))
+    ).all()
+    for row_number, mask in zip(row_numbers, flag_blocks.masks_of(blocks, row_numbers).tolist(), strict=True):
+        if mask:
+            found.setdefault(row_number, set()).update(tests_of(run, mask))
     for row_number, test in uow.session.execute(
         select(JeFlagScore.row_number, JeFlagScore.test).where(
             JeFlagScore.run_id == run.id, JeFlagScore.row_number.in_(row_numbers)
@@ -204,30 +243,52 @@ def exceptions(uow: UnitOfWork, run: JeRun) -> list[Any]:
 
 
 def flagged_line_rows(uow: UnitOfWork, run: JeRun) -> Iterator[tuple[Any, list[str], Any, Any]]:
-    """Every flagged line once, with the tests it hit and its journal's score and rank, in file order (export)."""
-    either = union_all(
-        select(JeLineFlag.row_number, JeLineFlag.tests, null().label("test")).where(JeLineFlag.run_id == run.id),
-        select(JeFlagScore.row_number, literal(0).label("tests"), JeFlagScore.test).where(JeFlagScore.run_id == run.id),
-    ).subquery()
-    flagged = (
-        select(
-            either.c.row_number,
-            func.bit_or(either.c.tests).label("mask"),
-            func.array_remove(func.array_agg(either.c.test), None).label("scored"),
-        )
-        .group_by(either.c.row_number)
-        .subquery()
+    """Every flagged line once, with the tests it hit and its journal's score and rank, in file order (export):
+    a block of lines at a time (its flags decoded, its scored lines and its flagged lines read), so a ledger
+    of ten million lines is never whole in memory."""
+    scored = [code for code in run.tests if TESTS[code].scored]
+    numbers = set(uow.session.scalars(select(JeFlagBlock.block).where(JeFlagBlock.run_id == run.id).distinct()).all())
+    numbers.update(
+        uow.session.scalars(
+            select((JeFlagScore.row_number // BLOCK_LINES).label("block"))
+            .where(JeFlagScore.run_id == run.id, JeFlagScore.test.in_(scored))
+            .distinct()
+        ).all()
     )
+    for number in sorted(numbers):
+        yield from _flagged_block_rows(uow, run, int(number), scored)
+
+
+def _flagged_block_rows(
+    uow: UnitOfWork, run: JeRun, number: int, scored: list[str]
+) -> Iterator[tuple[Any, list[str], Any, Any]]:
+    """The export's rows of one block of lines (flagged_line_rows)."""
+    tests: dict[int, set[str]] = {}
+    for bit, bits in uow.session.execute(
+        select(JeFlagBlock.bit, JeFlagBlock.bits).where(JeFlagBlock.run_id == run.id, JeFlagBlock.block == number)
+    ):
+        for row_number in flag_blocks.rows_of(number, bits).tolist():
+            tests.setdefault(row_number, set()).add(run.tests[bit])
+    first = number * BLOCK_LINES
+    for row_number, test in uow.session.execute(
+        select(JeFlagScore.row_number, JeFlagScore.test).where(
+            JeFlagScore.run_id == run.id,
+            JeFlagScore.test.in_(scored),
+            JeFlagScore.row_number >= first,
+            JeFlagScore.row_number < first + BLOCK_LINES,
+        )
+    ):
+        tests.setdefault(row_number, set()).add(test)
+    if not tests:
+        return
     rows = uow.session.execute(
-        lines.of_dataset(run.dataset_id)
-        .add_columns(flagged.c.mask, flagged.c.scored, JeJournalRisk.score, JeJournalRisk.rank)
-        .join(flagged, JournalLine.row_number == flagged.c.row_number)
+        lines.of_dataset(run.dataset_id, JournalLine.row_number.in_(sorted(tests)))
+        .add_columns(JeJournalRisk.score, JeJournalRisk.rank)
         .join(JeJournalRisk, and_(JeJournalRisk.run_id == run.id, JeJournalRisk.journal_id == JournalLine.journal_id))
         .order_by(JournalLine.row_number)
-        .execution_options(yield_per=10_000)
     )
-    for line, mask, scored, score, rank in rows:
-        yield line, sorted(set(tests_of(run, mask)) | set(scored)), score, rank
+    for line, score, rank in rows:
+        yield line, sorted(tests[line.row_number]), score, rank
 
 
 def journal_rows(uow: UnitOfWork, run: JeRun) -> Any:

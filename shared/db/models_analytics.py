@@ -25,8 +25,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     PrimaryKeyConstraint,
+    SmallInteger,
     Text,
     UniqueConstraint,
 )
@@ -71,18 +73,22 @@ class JeRun(Base):
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class JeLineFlag(Base):
-    """A line flagged by a run: bit i of `tests` is set when the run's i-th test (`JeRun.tests`) flagged it.
-    One row per flagged line, whatever the number of tests that hit it (migration 0016)."""
+class JeFlagBlock(Base):
+    """One test's flags over a block of consecutive lines (migration 0029): line `block * BLOCK_LINES + k` is
+    flagged by the run's `bit`-th test (`JeRun.tests`) when bit k of `bits` is set, LSB-first within each
+    byte (functions/analytics/flag_blocks.py); `lines` counts them. A block the test flags no line of has
+    no row."""
 
-    __tablename__ = "je_line_flags"
-    __table_args__ = (PrimaryKeyConstraint("run_id", "row_number", name="pk_je_line_flags"),)
+    __tablename__ = "je_flag_blocks"
+    __table_args__ = (PrimaryKeyConstraint("run_id", "bit", "block", name="pk_je_flag_blocks"),)
 
     run_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     firm_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
     engagement_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), nullable=False)
-    row_number: Mapped[int] = mapped_column(BigInteger, nullable=False)
-    tests: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    bit: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    block: Mapped[int] = mapped_column(Integer, nullable=False)
+    lines: Mapped[int] = mapped_column(Integer, nullable=False)
+    bits: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
 class JeFlagScore(Base):

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 
 from shared.db.models import OutboxMessage
-from shared.db.models_analytics import JeLineFlag, JeRun
+from shared.db.models_analytics import JeFlagBlock, JeRun
 from shared.db.uow import UnitOfWork
 from tests.analytics_support import TestRun, gl_csv, load_general_ledger, run_tests
 from tests.engagement_support import workspace
@@ -140,7 +140,7 @@ def test_a_finished_run_cannot_be_changed_even_by_sql(tested: TestRun) -> None:
     with UnitOfWork(firm_id=tested.ws.firm_id, system=True) as uow, pytest.raises(DBAPIError, match="immutable"):
         uow.session.execute(update(JeRun).where(JeRun.id == uuid.UUID(tested.id)).values(status="failed"))
     with UnitOfWork(firm_id=tested.ws.firm_id, system=True) as uow, pytest.raises(DBAPIError):
-        uow.session.execute(JeLineFlag.__table__.delete().where(JeLineFlag.run_id == uuid.UUID(tested.id)))
+        uow.session.execute(delete(JeFlagBlock).where(JeFlagBlock.run_id == uuid.UUID(tested.id)))
 
 
 def test_dispositions_carry_over_to_a_rerun_of_the_same_version_and_not_to_a_new_one() -> None:

@@ -24,7 +24,7 @@ from sqlalchemy import func, select, text
 
 from shared.bus.envelope import Envelope
 from shared.db.models import Job, OutboxMessage
-from shared.db.models_analytics import JeFlagScore, JeLineFlag, JeRun
+from shared.db.models_analytics import JeFlagBlock, JeFlagScore, JeRun
 from shared.db.uow import UnitOfWork
 from shared.jobs import MAX_DELIVERIES, ProgressReporter, create_job, job_handler, run_job
 from tests.support import FirmAdmin, create_firm, request, token_for
@@ -255,7 +255,7 @@ def test_a_je_run_out_of_memory_fails_on_its_first_delivery_with_no_flags(
     with UnitOfWork(firm_id=ws.firm_id, system=True) as uow:
         flags = sum(
             uow.session.scalar(select(func.count()).select_from(table).where(table.run_id == run["id"])) or 0
-            for table in (JeLineFlag, JeFlagScore)
+            for table in (JeFlagBlock, JeFlagScore)
         )
         stored = uow.session.get(JeRun, uuid.UUID(run["id"]))
     assert flags == 0
