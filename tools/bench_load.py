@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
+import dataclasses
 import email.message
 import http.client
 import json
@@ -121,13 +122,13 @@ class CpuUse:
 
 
 class CpuMeter:
-    """Samples the CPU of the served process, of the database's backends and of this process.
+    """Samples the CPU of the served processes, of the database's backends and of this process.
 
     Backends come and go with the pool; each is sampled every `interval` seconds and its growth since
     it was first seen is counted (a backend that ends loses at most its last interval)."""
 
-    def __init__(self, server_pid: int, database_url: str, interval: float = 0.25) -> None:
-        self._server_pid = server_pid
+    def __init__(self, server_pids: list[int], database_url: str, interval: float = 0.25) -> None:
+        self._server_pids = server_pids
         self._database_url = database_url
         self._interval = interval
         self._stop = threading.Event()
@@ -173,7 +174,7 @@ class CpuMeter:
             database = sum(self._backend_last[pid] - self._backend_start[pid] for pid in self._backend_last)
         times = os.times()
         return CpuUse(
-            server=_process_cpu(self._server_pid) or 0.0,
+            server=sum(_process_cpu(pid) or 0.0 for pid in self._server_pids),
             database=database,
             client=times.user + times.system,
             machine=_machine_busy(),
@@ -523,9 +524,10 @@ def _solo_user(
     http.close()
 
 
-def _per_operation(args: argparse.Namespace, world: World, meter: CpuMeter, results: Results) -> None:
+def _per_operation(args: argparse.Namespace, worlds: list[World], meter: CpuMeter, results: Results) -> None:
     """Each operation of the mix alone, `--users` users repeating it for `--per-operation` seconds: its
     latency and the CPU one request of it costs the server, PostgreSQL and this client."""
+    world = worlds[0]
     tokens = _sign_in_all(world)
     print(
         f"{'operation':<16} {'requests':>7} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8}   "
@@ -539,7 +541,7 @@ def _per_operation(args: argparse.Namespace, world: World, meter: CpuMeter, resu
         threads = [
             threading.Thread(
                 target=_solo_user,
-                args=(world, operation, email, tokens[email], phase, deadline, n * args.ramp / args.users),
+                args=(worlds[n], operation, email, tokens[email], phase, deadline, n * args.ramp / args.users),
                 daemon=True,
             )
             for n, email in enumerate(world.emails)
@@ -716,6 +718,13 @@ def main() -> None:
         metavar="SECONDS",
         help="instead of the mix: each operation alone for SECONDS, with the CPU one request of it costs",
     )
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="serve from this many `aura serve` processes on ports of their own, the users spread over them "
+        "(what more worker processes would give: Python then runs on every core)",
+    )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
 
@@ -732,8 +741,13 @@ def _run(args: argparse.Namespace, database_url: str, folder: Path) -> bool:
 
     settings = get_settings()
     upgrade(database_url)
-    process, base, log_path = _start_server(database_url, folder)
+    servers: list[tuple[subprocess.Popen[bytes], str, Path]] = []
     try:
+        for number in range(args.servers):
+            home = folder / f"server-{number}"
+            home.mkdir()
+            servers.append(_start_server(database_url, home))
+        process, base, _ = servers[0]
         started = time.perf_counter()
         world = _seed(base, args.users)
         print(
@@ -741,14 +755,17 @@ def _run(args: argparse.Namespace, database_url: str, folder: Path) -> bool:
             f"{LEDGER_JOURNALS * 2} lines with its JE run, a workpaper and a review note; argon2id "
             f"t={settings.argon2_time_cost} m={settings.argon2_memory_kib} KiB p={settings.argon2_parallelism}; "
             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+            + (f"; {args.servers} aura serve processes, users spread over them in turn" if args.servers > 1 else "")
         )
+        # With --servers, each user talks to one of the processes, in turn.
+        worlds = [dataclasses.replace(world, base=servers[n % len(servers)][1]) for n in range(args.users)]
         admin_email = f"checker-{uuid.uuid4().hex[:6]}@example.com"
         _add_checker(base, world, admin_email)
         results = Results()
-        meter = CpuMeter(process.pid, database_url)
+        meter = CpuMeter([server[0].pid for server in servers], database_url)
         meter.start()
         if args.per_operation:
-            _per_operation(args, world, meter, results)
+            _per_operation(args, worlds, meter, results)
             meter.stop()
             return _check_nothing_lost(world, results, admin_email)
         profiler = (
@@ -761,7 +778,7 @@ def _run(args: argparse.Namespace, database_url: str, folder: Path) -> bool:
             threading.Thread(
                 target=_user,
                 args=(
-                    world,
+                    worlds[n],
                     email,
                     results,
                     deadline,
@@ -793,15 +810,20 @@ def _run(args: argparse.Namespace, database_url: str, folder: Path) -> bool:
             _summarize_profile(args.profile)
         return _check_nothing_lost(world, results, admin_email)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        errors = [line for line in log_path.read_text(errors="replace").splitlines() if "ERROR" in line]
-        if errors:
-            print(f"the served log has {len(errors)} ERROR lines; the first: {errors[0][:300]}")
+        for process, _, log_path in servers:
+            _stop_server(process, log_path)
+
+
+def _stop_server(process: subprocess.Popen[bytes], log_path: Path) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    errors = [line for line in log_path.read_text(errors="replace").splitlines() if "ERROR" in line]
+    if errors:
+        print(f"the served log has {len(errors)} ERROR lines; the first: {errors[0][:300]}")
 
 
 def _add_checker(base: str, world: World, email: str) -> None:
