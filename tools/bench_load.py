@@ -24,7 +24,12 @@ machine was. `--per-operation SECONDS` runs each operation of the mix alone inst
 repeating it (signed in once beforehand), and reports its latency and CPU per request.
 
 `--profile FILE` records the served process with py-spy (`.venv/bin/pip install py-spy`) during the
-run, as collapsed stacks (FILE) plus a summary of the hottest frames.
+run, as collapsed stacks (FILE) plus a summary of the hottest frames and of the time by package;
+`--profile-cpu` samples only the thread holding the GIL, where the served process's CPU goes.
+`--servers N` serves from N `aura serve` processes, the users spread over them (Python on every core).
+
+The user threads speak HTTP with the standard library's http.client: the client shares the cores with
+the server and PostgreSQL, and httpx cost it three to four times the CPU per request.
 
 Usage: python tools/bench_load.py [--users 50] [--duration 60] [--think 0] [--login-every 5] [--ramp 0]
 """
