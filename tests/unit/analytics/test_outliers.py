@@ -19,7 +19,9 @@ pytestmark = pytest.mark.unit
 SEED = 20_261_127
 
 
-def plainly(rows: Any, matrix: Any, contamination: float) -> tuple[set[tuple[int, float]], float]:
+def plainly(
+    rows: Any, matrix: Any, contamination: float, sample_size: int = 256
+) -> tuple[set[tuple[int, float]], float]:
     """The flagged (row, score) pairs and the threshold as scoring every line gives them."""
     flagged = max(1, int(len(rows) * contamination))
     training = matrix
@@ -27,15 +29,21 @@ def plainly(rows: Any, matrix: Any, contamination: float) -> tuple[set[tuple[int
         training = matrix[
             np.sort(np.random.default_rng(SEED).choice(len(rows), outliers.TRAINING_LINES, replace=False))
         ]
-    model = IsolationForest(n_estimators=100, max_samples=min(256, len(training)), random_state=SEED).fit(training)
+    model = IsolationForest(n_estimators=100, max_samples=min(sample_size, len(training)), random_state=SEED).fit(
+        training
+    )
     raw = model.score_samples(matrix)
     top = np.argpartition(raw, flagged - 1)[:flagged] if flagged < len(rows) else np.arange(len(rows))
     scores = (-raw[top]).round(6)
     return set(zip(rows[top].tolist(), scores.tolist(), strict=True)), round(float(-raw[top].max()), 6)
 
 
-def scored(rows: Any, matrix: Any, contamination: float) -> tuple[set[tuple[int, float]], float]:
-    found = outliers.most_anomalous(rows, matrix, contamination=contamination, trees=100, sample_size=256, seed=SEED)
+def scored(
+    rows: Any, matrix: Any, contamination: float, sample_size: int = 256
+) -> tuple[set[tuple[int, float]], float]:
+    found = outliers.most_anomalous(
+        rows, matrix, contamination=contamination, trees=100, sample_size=sample_size, seed=SEED
+    )
     assert found is not None
     return set(zip(found.rows.tolist(), found.scores.tolist(), strict=True)), found.threshold
 
@@ -60,14 +68,18 @@ def ledger(lines: int, seed: int = 7) -> tuple[Any, Any]:
     return np.arange(2, lines + 2), matrix
 
 
-@pytest.mark.parametrize("contamination", [0.0001, 0.001, 0.01, 0.05, 0.3])
+@pytest.mark.parametrize(
+    ("contamination", "sample_size"),
+    # 4,096 lines a tree: trees of thousands of nodes, whose leaves group the lines in fewer first trees
+    [(0.0001, 256), (0.001, 256), (0.01, 256), (0.05, 256), (0.3, 256), (0.001, 4_096)],
+)
 def test_the_forest_flags_the_lines_and_scores_that_scoring_every_line_does(
-    contamination: float, monkeypatch: pytest.MonkeyPatch
+    contamination: float, sample_size: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(outliers, "TRAINING_LINES", 8_000)  # grown on a sample, as a million lines on 100,000
     monkeypatch.setattr(outliers, "SCORING_CHUNK_LINES", 4_096)  # many chunks on the two threads
     rows, matrix = ledger(30_000)
-    assert scored(rows, matrix, contamination) == plainly(rows, matrix, contamination)
+    assert scored(rows, matrix, contamination, sample_size) == plainly(rows, matrix, contamination, sample_size)
 
 
 def test_lines_tied_at_the_cut_are_flagged_as_scikit_learn_picks_among_every_line() -> None:
