@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, func, null, select, text
+from sqlalchemy import BigInteger, Integer, Text, and_, any_, bindparam, cast, func, null, select, text
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from functions.analytics import flag_blocks
 from functions.analytics.flag_blocks import BLOCK_LINES
@@ -281,14 +282,37 @@ def _flagged_block_rows(
         tests.setdefault(row_number, set()).add(test)
     if not tests:
         return
-    rows = uow.session.execute(
-        lines.of_dataset(run.dataset_id, JournalLine.row_number.in_(sorted(tests)))
-        .add_columns(JeJournalRisk.score, JeJournalRisk.rank)
-        .join(JeJournalRisk, and_(JeJournalRisk.run_id == run.id, JeJournalRisk.journal_id == JournalLine.journal_id))
-        .order_by(JournalLine.row_number)
+    found = list(
+        uow.session.scalars(
+            lines.of_dataset(run.dataset_id, JournalLine.row_number == any_(_bigints("rows", sorted(tests)))).order_by(
+                JournalLine.row_number
+            )
+        )
     )
-    for line, score, rank in rows:
-        yield line, sorted(tests[line.row_number]), score, rank
+    # Each journal's risk looked up by its key: a join would read every risk of the run for each block.
+    journals = sorted({line.journal_id for line in found})
+    risks = {
+        journal_id: (score, rank)
+        for journal_id, score, rank in uow.session.execute(
+            select(JeJournalRisk.journal_id, JeJournalRisk.score, JeJournalRisk.rank).where(
+                JeJournalRisk.run_id == run.id, JeJournalRisk.journal_id == any_(_texts("journals", journals))
+            )
+        )
+    }
+    for line in found:
+        if line.journal_id in risks:
+            score, rank = risks[line.journal_id]
+            yield line, sorted(tests[line.row_number]), score, rank
+
+
+def _bigints(name: str, values: list[int]) -> Any:
+    """A list of integers bound as one array parameter (not a parameter each, as `in_` would)."""
+    return bindparam(name, values, ARRAY(BigInteger))
+
+
+def _texts(name: str, values: list[str]) -> Any:
+    """A list of strings bound as one array parameter."""
+    return bindparam(name, values, ARRAY(Text))
 
 
 def journal_rows(uow: UnitOfWork, run: JeRun) -> Any:
