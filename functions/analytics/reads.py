@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, Text, and_, any_, bindparam, cast, func, null, select, text
+from sqlalchemy import BigInteger, Text, and_, any_, bindparam, func, null, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from functions.analytics import flag_blocks
@@ -38,21 +38,39 @@ def tests_of(run: JeRun, mask: int) -> list[str]:
     return [code for index, code in enumerate(run.tests) if mask >> index & 1]
 
 
-def _flagged_lines(run: JeRun, test: str) -> Any:
-    """The version's lines the test flagged, with the test's score for each (None for a test that does not
-    score): a join that reads each line's bit in its block, for pages of lines that meet a filter."""
-    if TESTS[test].scored:
-        flagged = and_(
-            JeFlagScore.run_id == run.id, JeFlagScore.test == test, JeFlagScore.row_number == JournalLine.row_number
-        )
-        return lines.of_dataset(run.dataset_id).add_columns(JeFlagScore.score).join(JeFlagScore, flagged)
+def _scored_lines(run: JeRun, test: str) -> Any:
+    """The version's lines a scoring test flagged, with the test's score for each."""
     flagged = and_(
-        JeFlagBlock.run_id == run.id,
-        JeFlagBlock.bit == run.tests.index(test),
-        JeFlagBlock.block == JournalLine.row_number // BLOCK_LINES,
-        func.get_bit(JeFlagBlock.bits, cast(JournalLine.row_number % BLOCK_LINES, Integer)) == 1,
+        JeFlagScore.run_id == run.id, JeFlagScore.test == test, JeFlagScore.row_number == JournalLine.row_number
     )
-    return lines.of_dataset(run.dataset_id).add_columns(null().label("score")).join(JeFlagBlock, flagged)
+    return lines.of_dataset(run.dataset_id).add_columns(JeFlagScore.score).join(JeFlagScore, flagged)
+
+
+def _filtered_rows(
+    uow: UnitOfWork, run: JeRun, test: str, conditions: list[Any], offset: int, limit: int
+) -> tuple[list[int], int]:
+    """The row numbers of one page of a rule test's flagged lines that meet the conditions, and how many do:
+    the lines that meet them (row numbers only), then the blocks that hold those lines, read and tested."""
+    import numpy as np
+
+    matching = np.fromiter(
+        uow.session.scalars(
+            select(JournalLine.row_number).where(JournalLine.dataset_id == run.dataset_id, *conditions)
+        ),
+        np.int64,
+    )
+    if not matching.size:
+        return [], 0
+    numbers = np.unique(matching // BLOCK_LINES).tolist()
+    blocks = uow.session.execute(
+        select(JeFlagBlock.bit, JeFlagBlock.block, JeFlagBlock.bits).where(
+            JeFlagBlock.run_id == run.id,
+            JeFlagBlock.bit == run.tests.index(test),
+            JeFlagBlock.block == any_(_bigints("blocks", numbers)),
+        )
+    ).all()
+    flagged = np.sort(matching[flag_blocks.masks_of(blocks, matching) != 0])
+    return flagged[offset : offset + limit].tolist(), int(flagged.size)
 
 
 def _page_of_blocks(uow: UnitOfWork, run: JeRun, test: str, offset: int, limit: int) -> tuple[list[int], int]:
@@ -95,24 +113,29 @@ def test_lines(
     limit: int,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of the lines a test flagged, in file order, with the test's score for each."""
-    if not (TESTS[test].scored or account_number or journal_id or entered_by):
-        page, total = _page_of_blocks(uow, run, test, offset, limit)
-        query = lines.of_dataset(run.dataset_id, JournalLine.row_number.in_(page)).add_columns(null().label("score"))
-        rows = uow.session.execute(query.order_by(JournalLine.row_number)).all() if page else []
-    else:
-        query = _flagged_lines(run, test)
-        if account_number:
-            query = query.where(func.btrim(JournalLine.account_number) == account_number.strip())
-        if journal_id:
-            query = query.where(JournalLine.journal_id == journal_id)
-        if entered_by:
-            query = query.where(func.lower(func.btrim(JournalLine.entered_by)) == entered_by.strip().lower())
+    conditions = []
+    if account_number:
+        conditions.append(func.btrim(JournalLine.account_number) == account_number.strip())
+    if journal_id:
+        conditions.append(JournalLine.journal_id == journal_id)
+    if entered_by:
+        conditions.append(func.lower(func.btrim(JournalLine.entered_by)) == entered_by.strip().lower())
+    if TESTS[test].scored:
+        query = _scored_lines(run, test).where(*conditions)
         known = [r["flagged_lines"] for r in run.results or [] if r["code"] == test]
-        if known and not (account_number or journal_id or entered_by):
-            total = known[0]  # what the run counted: no count over half a million flags for a page
+        if known and not conditions:
+            total = known[0]  # what the run counted: no count over the flags for a page
         else:
             total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = uow.session.execute(query.order_by(JournalLine.row_number).offset(offset).limit(limit)).all()
+    else:
+        if conditions:
+            page, total = _filtered_rows(uow, run, test, conditions, offset, limit)
+        else:
+            page, total = _page_of_blocks(uow, run, test, offset, limit)
+        query = lines.of_dataset(run.dataset_id, JournalLine.row_number == any_(_bigints("rows", page)))
+        found = uow.session.execute(query.add_columns(null().label("score")).order_by(JournalLine.row_number))
+        rows = found.all() if page else []
     names = lines.account_names(uow, run.engagement_id, [line.account_number for line, _ in rows])
     return [lines.values(line, lines.VIEW_FIELDS, names, score=score) for line, score in rows], int(total)
 
