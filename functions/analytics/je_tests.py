@@ -35,17 +35,19 @@ USER = "lower(trim({0}))"
 ACCOUNT = "trim(p.account_number)"
 
 # What "usable" means for each optional field; the population profile counts these.
+# A text field is there when it holds more than spaces: ltrim decides that as trim would, at a fifteenth of the
+# cost (trim copies every 200-character description; 0.45 s against 0.03 s a million lines).
 USABLE: dict[str, str] = {
     "entered_date": "p.entered_date IS NOT NULL AND p.entered_date <> DATE '1900-01-01'",
     "entered_time": "p.entered_time IS NOT NULL",
-    "entered_by": "trim(coalesce(p.entered_by, '')) <> ''",
-    "approved_by": "trim(coalesce(p.approved_by, '')) <> ''",
+    "entered_by": "ltrim(coalesce(p.entered_by, '')) <> ''",
+    "approved_by": "ltrim(coalesce(p.approved_by, '')) <> ''",
     "document_date": "p.document_date IS NOT NULL AND p.document_date <> DATE '1900-01-01'",
     "effective_date": "p.effective_date <> DATE '1900-01-01'",
-    "description": "trim(coalesce(p.description, '')) <> ''",
-    "header_description": "trim(coalesce(p.header_description, '')) <> ''",
-    "period": "trim(coalesce(p.period, '')) <> ''",
-    "business_unit": "trim(coalesce(p.business_unit, '')) <> ''",
+    "description": "ltrim(coalesce(p.description, '')) <> ''",
+    "header_description": "ltrim(coalesce(p.header_description, '')) <> ''",
+    "period": "ltrim(coalesce(p.period, '')) <> ''",
+    "business_unit": "ltrim(coalesce(p.business_unit, '')) <> ''",
 }
 
 
