@@ -18,8 +18,6 @@ from typing import Any
 from sqlalchemy import BigInteger, Text, and_, any_, bindparam, func, null, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from functions.analytics import flag_blocks
-from functions.analytics.flag_blocks import BLOCK_LINES
 from functions.analytics.je_tests import TESTS
 from functions.analytics.triage import EXCEPTIONS_LISTED
 from shared import journal_lines as lines
@@ -53,6 +51,8 @@ def _filtered_rows(
     the lines that meet them (row numbers only), then the blocks that hold those lines, read and tested."""
     import numpy as np
 
+    from functions.analytics import flag_blocks  # numpy: kept off the HTTP cold start
+
     matching = np.fromiter(
         uow.session.scalars(
             select(JournalLine.row_number).where(JournalLine.dataset_id == run.dataset_id, *conditions)
@@ -61,7 +61,7 @@ def _filtered_rows(
     )
     if not matching.size:
         return [], 0
-    numbers = np.unique(matching // BLOCK_LINES).tolist()
+    numbers = np.unique(matching // flag_blocks.BLOCK_LINES).tolist()
     blocks = uow.session.execute(
         select(JeFlagBlock.bit, JeFlagBlock.block, JeFlagBlock.bits).where(
             JeFlagBlock.run_id == run.id,
@@ -76,6 +76,8 @@ def _filtered_rows(
 def _page_of_blocks(uow: UnitOfWork, run: JeRun, test: str, offset: int, limit: int) -> tuple[list[int], int]:
     """The row numbers of one page of a rule test's flagged lines, in file order, and how many it flagged:
     the blocks' counts say which blocks hold the page, and only those are read and decoded."""
+    from functions.analytics import flag_blocks  # numpy: kept off the HTTP cold start
+
     bit = run.tests.index(test)
     counts = uow.session.execute(
         select(JeFlagBlock.block, JeFlagBlock.lines)
@@ -210,10 +212,12 @@ def _journal_lines(uow: UnitOfWork, run: JeRun, journals: list[str]) -> dict[str
 
 def flagged_tests(uow: UnitOfWork, run: JeRun, row_numbers: list[int]) -> dict[int, list[str]]:
     """The tests (by code, in alphabetical order) that flagged each of these lines; unflagged lines absent."""
+    from functions.analytics import flag_blocks  # numpy: kept off the HTTP cold start
+
     if not row_numbers:
         return {}
     found: dict[int, set[str]] = {}
-    numbers = sorted({row_number // BLOCK_LINES for row_number in row_numbers})
+    numbers = sorted({row_number // flag_blocks.BLOCK_LINES for row_number in row_numbers})
     blocks = uow.session.execute(
         select(JeFlagBlock.bit, JeFlagBlock.block, JeFlagBlock.bits).where(
             JeFlagBlock.run_id == run.id, JeFlagBlock.block.in_(numbers)
@@ -270,11 +274,13 @@ def flagged_line_rows(uow: UnitOfWork, run: JeRun) -> Iterator[tuple[Any, list[s
     """Every flagged line once, with the tests it hit and its journal's score and rank, in file order (export):
     a block of lines at a time (its flags decoded, its scored lines and its flagged lines read), so a ledger
     of ten million lines is never whole in memory."""
+    from functions.analytics import flag_blocks  # numpy: kept off the HTTP cold start
+
     scored = [code for code in run.tests if TESTS[code].scored]
     numbers = set(uow.session.scalars(select(JeFlagBlock.block).where(JeFlagBlock.run_id == run.id).distinct()).all())
     numbers.update(
         uow.session.scalars(
-            select((JeFlagScore.row_number // BLOCK_LINES).label("block"))
+            select((JeFlagScore.row_number // flag_blocks.BLOCK_LINES).label("block"))
             .where(JeFlagScore.run_id == run.id, JeFlagScore.test.in_(scored))
             .distinct()
         ).all()
@@ -287,19 +293,21 @@ def _flagged_block_rows(
     uow: UnitOfWork, run: JeRun, number: int, scored: list[str]
 ) -> Iterator[tuple[Any, list[str], Any, Any]]:
     """The export's rows of one block of lines (flagged_line_rows)."""
+    from functions.analytics import flag_blocks  # numpy: kept off the HTTP cold start
+
     tests: dict[int, set[str]] = {}
     for bit, bits in uow.session.execute(
         select(JeFlagBlock.bit, JeFlagBlock.bits).where(JeFlagBlock.run_id == run.id, JeFlagBlock.block == number)
     ):
         for row_number in flag_blocks.rows_of(number, bits).tolist():
             tests.setdefault(row_number, set()).add(run.tests[bit])
-    first = number * BLOCK_LINES
+    first = number * flag_blocks.BLOCK_LINES
     for row_number, test in uow.session.execute(
         select(JeFlagScore.row_number, JeFlagScore.test).where(
             JeFlagScore.run_id == run.id,
             JeFlagScore.test.in_(scored),
             JeFlagScore.row_number >= first,
-            JeFlagScore.row_number < first + BLOCK_LINES,
+            JeFlagScore.row_number < first + flag_blocks.BLOCK_LINES,
         )
     ):
         tests.setdefault(row_number, set()).add(test)

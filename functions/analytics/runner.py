@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
-from functions.analytics import flag_blocks, je_tests, risk
+from functions.analytics import je_tests, risk
 from functions.analytics.copy_out import copy_blocks
 from functions.analytics.je_tests import TESTS, Context, JeTest, NotApplicable, Params
 from shared import populations
@@ -42,6 +42,8 @@ from shared.settings import get_settings
 if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
+
+    from functions.analytics.flag_blocks import Blocks
 
 log = logging.getLogger(__name__)
 
@@ -478,8 +480,10 @@ def copy_in(
 
 def write_rule_flags(uow: UnitOfWork, run: JeRun, store: FlagStore) -> dict[str, int]:
     """The rule-based tests' flags: each test's blocks of flagged lines (flag_blocks.py: a test flagging 620,000
-    of a million lines is 76 rows of 1 kB, not 620,000 rows), encoded from DuckDB's batches of flagged lines;
+    of a million lines is at most 123 rows of 1 kB, not 620,000 rows), encoded from DuckDB's batches of flagged lines;
     and one row per scored line (a test that scores)."""
+    from functions.analytics import flag_blocks  # numpy: off the HTTP cold start, which imports this module
+
     engine = store.engine
     blocks = flag_blocks.merge(
         flag_blocks.encode(batch.column("row_number").to_numpy(), batch.column("tests").to_numpy())
@@ -496,7 +500,7 @@ INSERT_BLOCKS = text(
 )
 
 
-def insert_blocks(uow: UnitOfWork, run: JeRun, blocks: flag_blocks.Blocks) -> int:
+def insert_blocks(uow: UnitOfWork, run: JeRun, blocks: Blocks) -> int:
     """The blocks stored as the run's (je_flag_blocks); how many."""
     if len(blocks):
         uow.session.execute(
