@@ -281,6 +281,9 @@ class _Trees:
         import numpy as np
 
         trees = [estimator.tree_ for estimator in model.estimators_]
+        # scikit-learn's own c(n) (what score_samples adds for the lines left at a leaf), not a copy of its formula.
+        from sklearn.ensemble._iforest import _average_path_length
+
         lengths = [tree.compute_node_depths() + _average_path_length(tree.n_node_samples) - 1.0 for tree in trees]
         shallowest = [length[tree.children_left == -1].min() for tree, length in zip(trees, lengths, strict=True)]
         least = np.append(np.cumsum(shallowest[::-1])[::-1], 0.0)
@@ -349,16 +352,3 @@ class _Trees:
             return lines[depths <= bound]
 
         return np.concatenate(_in_chunks(finish, len(matrix)))
-
-
-def _average_path_length(samples: Any) -> Any:
-    """The average path length of an unsuccessful search in a binary search tree of `samples` lines (the
-    paper's c(n)), per node, as scikit-learn computes it."""
-    import numpy as np
-
-    samples = np.asarray(samples, dtype=np.float64)
-    length = np.zeros(samples.shape)
-    length[samples == 2] = 1.0
-    more = samples > 2
-    length[more] = 2.0 * (np.log(samples[more] - 1.0) + np.euler_gamma) - 2.0 * (samples[more] - 1.0) / samples[more]
-    return length
