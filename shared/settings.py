@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ALL_CAPABILITIES = (
@@ -37,10 +37,15 @@ KEY_VAULT_SECRETS = {
 }
 
 
-# The production cost of a password hash (argon2-cffi's defaults, RFC 9106 low-memory profile).
-ARGON2_TIME_COST = 3
-ARGON2_MEMORY_KIB = 64 * 1024
-ARGON2_PARALLELISM = 4
+# The production cost of a password hash: OWASP's recommended argon2id configuration (Password Storage Cheat
+# Sheet: 19 MiB, 2 passes, 1 lane; about 18 ms of one core here). docs/security.md says why not more.
+ARGON2_TIME_COST = 2
+ARGON2_MEMORY_KIB = 19 * 1024
+ARGON2_PARALLELISM = 1
+# The least a deployed environment accepts: OWASP's equivalent configurations run from 46 MiB x 1 pass to
+# 7 MiB x 5 passes, so at least 7 MiB and 35 MiB-passes in all.
+ARGON2_FLOOR_MEMORY_KIB = 7 * 1024
+ARGON2_FLOOR_WORK_KIB = 35 * 1024
 
 
 class Settings(BaseSettings):
@@ -68,8 +73,8 @@ class Settings(BaseSettings):
     # How many proxies in front of the Functions host append to X-Forwarded-For (1 behind API Management):
     # the client address used to limit sign-in attempts is the entry the outermost trusted one appended.
     trusted_proxy_hops: int = Field(0, alias="AURA_TRUSTED_PROXY_HOPS", ge=0, le=5)
-    # The cost of a password hash. Production keeps the defaults; the tests set cheap ones, since they hash
-    # thousands of passwords and a strong hash costs about 0.1 s of CPU.
+    # The cost of a password hash. Production keeps the defaults or raises them; the tests set cheap ones,
+    # since they hash thousands of passwords. A deployed environment refuses less than OWASP's minimum.
     argon2_time_cost: int = Field(ARGON2_TIME_COST, alias="AURA_ARGON2_TIME_COST", ge=1, le=20)
     argon2_memory_kib: int = Field(ARGON2_MEMORY_KIB, alias="AURA_ARGON2_MEMORY_KIB", ge=8, le=4 * 1024 * 1024)
     argon2_parallelism: int = Field(ARGON2_PARALLELISM, alias="AURA_ARGON2_PARALLELISM", ge=1, le=16)
@@ -119,6 +124,20 @@ class Settings(BaseSettings):
     applicationinsights_connection_string: SecretStr = Field(
         SecretStr(""), alias="APPLICATIONINSIGHTS_CONNECTION_STRING"
     )
+
+    @model_validator(mode="after")
+    def _password_cost_at_least_owasp_minimum(self) -> Settings:
+        """Only the test suite may hash below OWASP's minimum: a deployed app or the local host refuses to start."""
+        if self.environment != "test" and (
+            self.argon2_memory_kib < ARGON2_FLOOR_MEMORY_KIB
+            or self.argon2_memory_kib * self.argon2_time_cost < ARGON2_FLOOR_WORK_KIB
+        ):
+            raise ValueError(
+                f"AURA_ARGON2_MEMORY_KIB={self.argon2_memory_kib} with AURA_ARGON2_TIME_COST={self.argon2_time_cost} "
+                f"is below OWASP's argon2id minimum (at least {ARGON2_FLOOR_MEMORY_KIB} KiB and "
+                f"{ARGON2_FLOOR_WORK_KIB} KiB x passes); only AURA_ENVIRONMENT=test may hash more cheaply"
+            )
+        return self
 
     def enabled_capabilities(self) -> tuple[str, ...]:
         """The capability names this Function App registers, validated against the known ones."""

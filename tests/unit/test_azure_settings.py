@@ -53,6 +53,8 @@ def _local_env() -> dict[str, str]:
 def azure_settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
     for name, value in AZURE_ENV.items():
         monkeypatch.setenv(name, value)
+    for name in ("AURA_ARGON2_TIME_COST", "AURA_ARGON2_MEMORY_KIB", "AURA_ARGON2_PARALLELISM"):
+        monkeypatch.delenv(name, raising=False)  # infra sets none: the tests' cheap cost is refused in prod
     return Settings()
 
 

@@ -1,6 +1,7 @@
 """The tests hash passwords cheaply (tests/conftest.py sets AURA_ARGON2_*); these tests make sure that
-shortcut never reaches production: the settings' defaults are RFC 9106's profile, the Function Apps set
-nothing that lowers them, and a hash made with production settings carries that cost."""
+shortcut never reaches production: the settings' defaults are OWASP's recommended argon2id configuration,
+the Function Apps set nothing that lowers them, a deployed environment refuses less, and a hash made with
+production settings carries that cost."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from argon2 import PasswordHasher
 from argon2.profiles import RFC_9106_LOW_MEMORY
+from pydantic import ValidationError
 
 from shared.auth.passwords import hash_password, needs_rehash, verify_password
 from shared.settings import Settings, get_settings
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.unit
 
 COST_SETTINGS = ("AURA_ARGON2_TIME_COST", "AURA_ARGON2_MEMORY_KIB", "AURA_ARGON2_PARALLELISM")
 PASSWORD = "correct horse battery staple"
-PRODUCTION_PREFIX = "$argon2id$v=19$m=65536,t=3,p=4$"
+PRODUCTION_PREFIX = "$argon2id$v=19$m=19456,t=2,p=1$"
 
 
 @pytest.fixture
@@ -35,11 +37,37 @@ def production(monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
         get_settings.cache_clear()
 
 
-def test_production_settings_have_the_rfc_9106_low_memory_cost(production: Settings) -> None:
+def test_production_settings_have_owasps_recommended_cost(production: Settings) -> None:
+    # OWASP Password Storage Cheat Sheet: argon2id with 19 MiB of memory, 2 iterations, 1 degree of parallelism.
     assert production.environment == "prod"
-    assert production.argon2_time_cost == RFC_9106_LOW_MEMORY.time_cost == 3
-    assert production.argon2_memory_kib == RFC_9106_LOW_MEMORY.memory_cost == 64 * 1024
-    assert production.argon2_parallelism == RFC_9106_LOW_MEMORY.parallelism == 4
+    assert production.argon2_time_cost == 2
+    assert production.argon2_memory_kib == 19 * 1024
+    assert production.argon2_parallelism == 1
+
+
+@pytest.mark.parametrize("environment", ["local", "dev", "prod"])
+@pytest.mark.parametrize(
+    ("time_cost", "memory_kib"),
+    [("1", "8"), ("1", "19456"), ("4", "6144"), ("3", "9216")],
+)
+def test_outside_the_tests_a_cost_below_owasps_minimum_is_refused(
+    monkeypatch: pytest.MonkeyPatch, environment: str, time_cost: str, memory_kib: str
+) -> None:
+    monkeypatch.setenv("AURA_ENVIRONMENT", environment)
+    monkeypatch.setenv("AURA_ARGON2_TIME_COST", time_cost)
+    monkeypatch.setenv("AURA_ARGON2_MEMORY_KIB", memory_kib)
+    with pytest.raises(ValidationError, match="below OWASP's argon2id minimum"):
+        Settings()
+
+
+@pytest.mark.parametrize(("time_cost", "memory_kib"), [("1", "47104"), ("2", "19456"), ("3", "12288"), ("5", "7168")])
+def test_each_of_owasps_equivalent_configurations_is_accepted_in_production(
+    monkeypatch: pytest.MonkeyPatch, time_cost: str, memory_kib: str
+) -> None:
+    monkeypatch.setenv("AURA_ENVIRONMENT", "prod")
+    monkeypatch.setenv("AURA_ARGON2_TIME_COST", time_cost)
+    monkeypatch.setenv("AURA_ARGON2_MEMORY_KIB", memory_kib)
+    assert Settings().argon2_memory_kib == int(memory_kib)
 
 
 def test_a_password_hashed_in_production_carries_the_strong_cost(production: Settings) -> None:
@@ -66,10 +94,14 @@ def test_the_tests_hash_cheaply_and_a_cheap_hash_is_rehashed_under_production_se
         monkeypatch.delenv(name)
     get_settings.cache_clear()
     try:
-        # A lower cost than the settings' is upgraded at the next sign-in, and both kinds still verify.
+        # A cost other than the settings' is rehashed at the next sign-in, and every kind still verifies: a
+        # hash made under the former default (RFC 9106's low-memory profile) keeps working.
         assert needs_rehash(cheap)
         assert verify_password(cheap, PASSWORD)
-        assert verify_password(PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY).hash(PASSWORD), PASSWORD)
+        former = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY).hash(PASSWORD)
+        assert former.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+        assert verify_password(former, PASSWORD)
+        assert needs_rehash(former)
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
