@@ -20,12 +20,14 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, text, tuple_
+from sqlalchemy import ClauseElement, Executable, Table, TextClause, delete, event, insert, select, text, tuple_
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.sql.util import find_tables
 
 from shared import clock
 from shared.db.models import AuditAnchorRequest, AuditRecord
@@ -72,6 +74,33 @@ def record_hash(
     return hashlib.sha256(_canonical(content)).hexdigest()
 
 
+# Actions whose callers use the returned chain position at once: a QC waiver grant is dated by it against
+# the engagement's back steps (functions/qc/service.py). Such an append is written when it is made.
+IMMEDIATE_ACTIONS = frozenset({"qc.waiver_granted"})
+
+_PENDING = "aura.audit_pending"
+_TABLE = cast(Table, AuditRecord.__table__)
+_HEAD = text(
+    "SELECT h.chain_seq, h.hash, CAST(:data AS jsonb) AS data "
+    "FROM (SELECT 1) AS one LEFT JOIN aura_audit_head(:chain) AS h ON true"
+)
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A record appended in a transaction and not yet written: everything but its place in the chain."""
+
+    transaction: SessionTransaction
+    chain: str
+    firm_id: uuid.UUID | None
+    actor_id: str | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    data: str
+    correlation_id: str | None
+
+
 def append(
     uow: UnitOfWork,
     action: str,
@@ -80,32 +109,133 @@ def append(
     target_id: str | uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
     actor_id: str | uuid.UUID | None = None,
-) -> int:
-    """Append a record to the unit of work's chain; returns its sequence number in the chain."""
-    chain = str(uow.firm_id) if uow.firm_id else PLATFORM_CHAIN
-    head = uow.session.execute(text("SELECT chain_seq, hash FROM aura_audit_head(:chain)"), {"chain": chain}).first()
-    prev_seq, prev_hash = (head.chain_seq, head.hash) if head else (0, GENESIS)
-    # Hash what JSONB will give back (numbers, key order, duplicates normalised by PostgreSQL itself).
-    clean_data = uow.session.execute(
-        text("SELECT CAST(:data AS jsonb)"), {"data": json.dumps(data or {}, default=str)}
-    ).scalar_one()
-    actor = str(actor_id) if actor_id else (str(uow.user_id) if uow.user_id else None)
-    fields: dict[str, Any] = {
-        "chain": chain,
-        "chain_seq": prev_seq + 1,
-        "occurred_at": clock.now(),
-        "actor_id": actor,
-        "action": action,
-        "target_type": target_type,
-        "target_id": str(target_id) if target_id is not None else None,
-        "data": clean_data,
-        "correlation_id": uow.correlation_id,
-        "prev_hash": prev_hash,
-    }
-    fields["hash"] = record_hash(**fields)
-    # inline(): no RETURNING, which the platform chain's SELECT policy would refuse outside system scope.
-    uow.session.execute(insert(AuditRecord).values(firm_id=uow.firm_id, **fields).inline())
-    return int(fields["chain_seq"])
+    now: bool = False,
+) -> int | None:
+    """Append a record to the unit of work's chain, written as its transaction commits.
+
+    The chain's lock (aura_audit_head) is then held only for the head look-up, one insert of the
+    transaction's records in call order, and the COMMIT. A rolled-back transaction or savepoint writes
+    nothing of what was appended in it, and a read of the audit log in the same transaction writes the
+    records first, so it sees them. With `now` (or an action of IMMEDIATE_ACTIONS) the records are written
+    at once and the record's sequence number is returned; the lock is then held from here to the commit.
+    """
+    session = uow.session
+    pending: list[_Pending] | None = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = []
+        event.listen(session, "before_commit", _before_commit)
+        event.listen(session, "after_soft_rollback", _after_soft_rollback)
+        event.listen(session, "do_orm_execute", _before_audit_log_statement)
+    pending.append(
+        _Pending(
+            transaction=session.get_nested_transaction() or session.get_transaction() or session.begin(),
+            chain=str(uow.firm_id) if uow.firm_id else PLATFORM_CHAIN,
+            firm_id=uow.firm_id,
+            actor_id=str(actor_id) if actor_id else (str(uow.user_id) if uow.user_id else None),
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id) if target_id is not None else None,
+            data=json.dumps(data or {}, default=str),
+            correlation_id=uow.correlation_id,
+        )
+    )
+    if now or action in IMMEDIATE_ACTIONS:
+        return write_pending(uow)
+    return None
+
+
+def write_pending(uow: UnitOfWork) -> int | None:
+    """Write the records appended and not yet written (in call order); returns the last one's sequence
+    number. The chain's lock is held from here to the end of the transaction."""
+    return _write_pending(uow.session)
+
+
+def _write_pending(session: Session) -> int | None:
+    pending: list[_Pending] | None = session.info.get(_PENDING)
+    if not pending:
+        return None
+    entries = list(pending)
+    pending.clear()  # before any statement: the do_orm_execute hook must not write them again
+    seq = None
+    start = 0
+    while start < len(entries):
+        end = start
+        while end < len(entries) and entries[end].chain == entries[start].chain:
+            end += 1
+        seq = _write(session, entries[start:end])
+        start = end
+    return seq
+
+
+def _write(session: Session, entries: list[_Pending]) -> int:
+    """One chain's records: the head under the chain's lock (with the data as JSONB gives it back, in
+    the same statement), then one insert."""
+    chain = entries[0].chain
+    head = session.execute(_HEAD, {"chain": chain, "data": "[" + ",".join(e.data for e in entries) + "]"}).one()
+    prev_seq, prev_hash = (head.chain_seq, head.hash) if head.chain_seq is not None else (0, GENESIS)
+    rows = []
+    # Hash what JSONB gives back (numbers, key order, duplicates normalised by PostgreSQL itself).
+    for entry, clean_data in zip(entries, head.data, strict=True):
+        fields: dict[str, Any] = {
+            "chain": chain,
+            "chain_seq": prev_seq + 1,
+            "occurred_at": clock.now(),
+            "actor_id": entry.actor_id,
+            "action": entry.action,
+            "target_type": entry.target_type,
+            "target_id": entry.target_id,
+            "data": clean_data,
+            "correlation_id": entry.correlation_id,
+            "prev_hash": prev_hash,
+        }
+        fields["hash"] = record_hash(**fields)
+        rows.append({"firm_id": entry.firm_id, **fields})
+        prev_seq, prev_hash = fields["chain_seq"], fields["hash"]
+    # The table, not the ORM entity: no RETURNING, which the platform chain's SELECT policy would refuse
+    # outside system scope.
+    session.execute(insert(_TABLE).values(rows))
+    return int(prev_seq)
+
+
+def _before_commit(session: Session) -> None:
+    """Just before COMMIT: the work's own statements first, outside the lock, then the records."""
+    if session.in_nested_transaction() or not session.info.get(_PENDING):
+        return
+    session.flush()
+    _write_pending(session)
+
+
+def _after_soft_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    """Forget the records appended in a transaction or savepoint that rolled back (or one inside it)."""
+    pending: list[_Pending] | None = session.info.get(_PENDING)
+    if pending:
+        pending[:] = [
+            entry
+            for entry in pending
+            if not any(t is previous_transaction for t in _self_and_parents(entry.transaction))
+        ]
+
+
+def _self_and_parents(transaction: SessionTransaction) -> Iterator[SessionTransaction]:
+    current: SessionTransaction | None = transaction
+    while current is not None:
+        yield current
+        current = current.parent
+
+
+def _before_audit_log_statement(state: ORMExecuteState) -> None:
+    """A statement about the audit log in a transaction with records pending: write them first."""
+    if state.session.info.get(_PENDING) and _touches_audit_log(state.statement):
+        _write_pending(state.session)
+
+
+def _touches_audit_log(statement: Executable) -> bool:
+    if isinstance(statement, TextClause):
+        return "audit_log" in statement.text or "aura_audit_heads" in statement.text
+    if not isinstance(statement, ClauseElement):
+        return False
+    found = find_tables(statement, check_columns=True, include_aliases=True, include_joins=True, include_crud=True)
+    return any(t is _TABLE for t in found)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ It sets the firm (and the acting user) with transaction-local settings at the st
 transaction it runs (an `after_begin` session event, on the new transaction's own connection), so
 row-level security filters everything in it, also work that goes on after a commit; it rolls back
 unless committed; and it writes the events and job commands collected during the work to the outbox
-in the same commit. A commit that ends the request opens nothing new: no BEGIN, settings or ROLLBACK
-follow it.
+in the same commit. Audit records appended during the work (shared.audit_log) are written just before
+the COMMIT, after the work's own statements, so the firm's audit chain is locked only for that moment.
+A commit that ends the request opens nothing new: no BEGIN, settings or ROLLBACK follow it.
 """
 
 from __future__ import annotations
@@ -88,6 +89,12 @@ class UnitOfWork:
         """Enter a firm found by a pre-firm look-up (login, a token link); only from no firm."""
         if self.firm_id is not None and self.firm_id != firm_id:
             raise RuntimeError("a unit of work cannot move from one firm to another")
+        if self.firm_id is None and self.session.info.get("aura.audit_pending"):
+            # Records appended before the switch belong to the platform chain: written while it is this
+            # session's chain (shared.audit_log writes a transaction's records as it commits).
+            from shared import audit_log
+
+            audit_log.write_pending(self)
         self.firm_id = firm_id
         self._apply_context()
 

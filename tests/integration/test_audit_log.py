@@ -38,14 +38,11 @@ def bare_firm() -> uuid.UUID:
     return firm_id
 
 
-def append_records(firm_id: uuid.UUID | None, count: int, **data: Any) -> list[int]:
+def append_records(firm_id: uuid.UUID | None, count: int, **data: Any) -> None:
     with UnitOfWork(firm_id=firm_id) as uow:
-        seqs = [
+        for n in range(count):
             audit_log.append(uow, "test.recorded", target_type="thing", target_id=uuid.uuid4(), data={"n": n, **data})
-            for n in range(count)
-        ]
         uow.commit()
-    return seqs
 
 
 def verify(firm_id: uuid.UUID | None, *, system: bool = False) -> audit_log.Verification:
@@ -74,7 +71,8 @@ def tamper(owner_url: str, statement: str, firm_id: uuid.UUID, seq: int) -> int:
 
 def test_appended_records_verify() -> None:
     firm_id = bare_firm()
-    assert append_records(firm_id, 5) == [1, 2, 3, 4, 5]
+    append_records(firm_id, 5)
+    assert chain_seqs(firm_id) == [1, 2, 3, 4, 5]
     assert verify(firm_id) == audit_log.Verification(ok=True, checked=5)
 
 
@@ -206,15 +204,15 @@ def test_the_platform_chain_takes_records_outside_any_firm() -> None:
     assert before.ok
     try:
         with UnitOfWork() as uow:
-            seq = audit_log.append(uow, "platform.tested", data={"note": "no firm"})
+            audit_log.append(uow, "platform.tested", data={"note": "no firm"})
             uow.commit()
     except DBAPIError as exc:
         pytest.fail(
-            "BUG shared/audit_log.py:90 append(): the ORM insert adds RETURNING audit_log.id, and a RETURNING "
+            "BUG shared/audit_log.py _write(): the insert adds RETURNING audit_log.id, and a RETURNING "
             "row must also pass the SELECT policy (platform rows are readable only with aura.system = on), so "
             f"appending to the platform chain from UnitOfWork() is refused: {exc.orig}"
         )
-    assert seq == before.checked + 1
+    seq = before.checked + 1
     after = verify(None, system=True)
     assert after == audit_log.Verification(ok=True, checked=before.checked + 1)
     with UnitOfWork(system=True) as uow:
