@@ -172,44 +172,63 @@ def _links_follow_the_port(host: str, port: int) -> None:
         get_settings.cache_clear()
 
 
-def _pool_for_many_users() -> None:
-    """One `aura serve` process answers every user, where Azure spreads them over instances: unless the
-    environment or .env says otherwise, its database pool has 10 connections and 10 more at peaks (a
-    Functions instance keeps the default 5 + 5). The host runs as many signed-in requests at once as
-    the pool has connections (aura_local/host.py)."""
+POOL_CONNECTIONS = 10  # of the whole `aura serve`, and as many more at peaks
+
+
+def _pool_for_many_users(workers: int = 1) -> None:
+    """One `aura serve` answers every user, where Azure spreads them over instances: unless the
+    environment or .env says otherwise, its database pools have 10 connections and 10 more at peaks
+    in all, split over its worker processes (5 + 5 each for two; a Functions instance keeps the default
+    5 + 5). A worker runs as many signed-in requests at once as its pool has connections
+    (aura_local/host.py)."""
     from shared.settings import Settings, get_settings
 
     configured = Settings().model_fields_set
+    each = str(max(2, -(-POOL_CONNECTIONS // max(1, workers))))
     for field, variable in (("db_pool_size", "AURA_DB_POOL_SIZE"), ("db_max_overflow", "AURA_DB_MAX_OVERFLOW")):
         if field not in configured:
-            os.environ[variable] = "10"
+            os.environ[variable] = each
     get_settings.cache_clear()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from aura_local.host import serve
+    from aura_local.workers import default_workers
 
+    workers = args.workers if args.workers is not None else default_workers()
+    if workers < 1:
+        raise SystemExit("--workers must be at least 1")
     _links_follow_the_port(args.host, args.port)
-    _pool_for_many_users()
+    _pool_for_many_users(workers)
     if not args.no_migrate:
         _upgrade()
     created = _ensure_demo_firm() if args.demo else None
     demo_file = STATE_DIR / "demo-login.json"
     url = f"http://{args.host}:{args.port}"
-    print(f"Aura local host: {url}/api  (API reference: {url}/api/docs, health: {url}/api/health)")
+    processes = "one process" if workers == 1 else f"{workers} worker processes"
+    print(f"Aura local host: {url}/api  (API reference: {url}/api/docs, health: {url}/api/health; {processes})")
     if created:
         print(f"Demo login: {created['email']} / {created['password']}  (kept in {demo_file})")
     elif args.demo and demo_file.exists():
         demo = json.loads(demo_file.read_text())
         print(f"Demo login: {demo['email']} / {demo['password']}  (from {demo_file})")
     sys.stdout.flush()
+    portal = REPO_ROOT / "portal" / "dist"
+    static_dir = portal if portal.is_dir() else None
+    if workers > 1:
+        from aura_local import workers as worker_processes
+
+        spec = worker_processes.WorkerSpec(
+            "function_app:app", args.host, args.port, str(static_dir) if static_dir else None
+        )
+        return worker_processes.run(spec, workers)
+    from aura_local.host import serve
+
     # The app root is on sys.path under the Functions host too; function_app.py lives there.
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
     import function_app
 
-    portal = REPO_ROOT / "portal" / "dist"
-    serve(function_app.app, host=args.host, port=args.port, static_dir=portal if portal.is_dir() else None)
+    serve(function_app.app, host=args.host, port=args.port, static_dir=static_dir)
     return 0
 
 
@@ -222,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=7071)
     serve.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema first")
     serve.add_argument("--demo", action="store_true", help="create a demo firm on an empty database")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes answering on the one port, as the Functions host's FUNCTIONS_WORKER_PROCESS_COUNT "
+        "(default: AURA_LOCAL_WORKERS, else the number of CPUs); worker 0 also relays, delivers and fires timers",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     db = commands.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)

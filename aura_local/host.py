@@ -425,10 +425,12 @@ class LocalHost:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         poll_interval: float = 0.2,
         run_bus: bool = True,
+        run_timers: bool = True,
         max_delivery_count: int = 10,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
         http_workers: int | None = None,
+        response_headers: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.functions: tuple[BoundFunction, ...] = bind_functions(app.get_functions())
         self.http_workers = http_workers or _pool_connections()
@@ -445,6 +447,12 @@ class LocalHost:
         self.max_body_bytes = max_body_bytes
         self.poll_interval = poll_interval
         self.run_bus = run_bus
+        # A host sharing its database with other processes of the same `aura serve` (aura_local/workers.py)
+        # leaves the timers to one of them: a timer fires once per occurrence, as the Functions host's
+        # singleton timer does across instances.
+        self.run_timers = run_timers
+        # Added to every response; the worker processes name themselves with it.
+        self.response_headers = [(name.lower(), value) for name, value in response_headers]
         routes = [HttpRoute.for_function(f) for f in self.functions if f.trigger_type == "httpTrigger"]
         self.route_table = RouteTable(routes)
         self.http_routes: tuple[HttpRoute, ...] = self.route_table.routes
@@ -478,7 +486,8 @@ class LocalHost:
             if self.running:
                 return
             self._stop.clear()
-            self.timers.start()
+            if self.run_timers:
+                self.timers.start()
             self._thread = threading.Thread(target=self._loop, name="aura-local-host", daemon=True)
             self._thread.start()
 
@@ -691,9 +700,12 @@ class LocalHost:
             headers.append(("cache-control", "no-cache"))
         return 200, headers, candidate.read_bytes()
 
-    @staticmethod
-    async def _respond(send: Send, status: int, headers: Sequence[tuple[str, str]], body: bytes, length: int) -> None:
+    async def _respond(
+        self, send: Send, status: int, headers: Sequence[tuple[str, str]], body: bytes, length: int
+    ) -> None:
         raw_headers = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+        if self.response_headers:
+            raw_headers += [(name.encode("latin-1"), value.encode("latin-1")) for name, value in self.response_headers]
         raw_headers.append((b"content-length", str(length).encode()))
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": body})
