@@ -86,24 +86,34 @@ def _check_client_binding(uow: UnitOfWork, *, roles: list[str], client_id: uuid.
 # --- sign-in ---------------------------------------------------------------------------------------
 
 
-def _issue_pair(uow: UnitOfWork, *, user: User, family_id: uuid.UUID, now: datetime) -> TokenPair:
+def _issue_pair(
+    uow: UnitOfWork,
+    *,
+    user_id: uuid.UUID,
+    firm_id: uuid.UUID,
+    roles: list[str],
+    client_id: uuid.UUID | None,
+    email: str,
+    family_id: uuid.UUID,
+    now: datetime,
+) -> TokenPair:
     access = issue_access_token(
         AccessClaims(
-            user_id=user.id,
-            firm_id=user.firm_id,
-            roles=list(user.roles),
-            client_id=user.client_id,
-            email=user.email,
+            user_id=user_id,
+            firm_id=firm_id,
+            roles=list(roles),
+            client_id=client_id,
+            email=email,
             session_id=family_id,
         ),
         now=now,
     )
-    refresh = issue_refresh_token(user_id=user.id, firm_id=user.firm_id, token_id=uuid.uuid4(), now=now)
+    refresh = issue_refresh_token(user_id=user_id, firm_id=firm_id, token_id=uuid.uuid4(), now=now)
     uow.session.add(
         RefreshToken(
             id=refresh.token_id,
-            firm_id=user.firm_id,
-            user_id=user.id,
+            firm_id=firm_id,
+            user_id=user_id,
             family_id=family_id,
             issued_at=now,
             expires_at=refresh.expires_at,
@@ -124,41 +134,58 @@ def login(*, open_uow: Callable[[], UnitOfWork], email: str, password: str, atte
     An unknown e-mail and a wrong password take the same path: the same limits, a password check
     against a hash of the same cost, the same 401. No failure locks the account. The hash is checked
     between short units of work, never inside one: a connection held through a tenth of a second of
-    argon2 per attempt would run the pool dry under a burst of sign-ins (or of guesses)."""
-    with open_uow() as uow:
-        found = uow.session.execute(
-            text("SELECT user_id, firm_id FROM aura_auth_find_user(:email)"), {"email": _normalize_email(email)}
-        ).first()
+    argon2 per attempt would run the pool dry under a burst of sign-ins (or of guesses).
+
+    Two transactions when the password is right: the account with its limits and its hash, then the
+    user's row, the new session and the audit record (the sign-in's delay is cleared only when it has
+    failures on record)."""
+    # System scope: the limits are system rows. The account's firm is entered once it is known, so its
+    # password hash is read under the firm's row-level security.
+    with UnitOfWork(system=True) as uow:
+        standing = attempt.look_up(uow, _normalize_email(email))
+        attempt.check(standing)  # 429 before any password is checked, alike for every e-mail
         password_hash = None
-        if found is not None:
-            uow.switch_firm(found.firm_id)
-            password_hash = uow.session.scalar(select(User.password_hash).where(User.id == found.user_id))
-    user_id = found.user_id if found is not None else None
-    attempt.check(user_id)
+        if standing.user_id is not None and standing.firm_id is not None:
+            uow.switch_firm(standing.firm_id)
+            password_hash = uow.session.scalar(select(User.password_hash).where(User.id == standing.user_id))
+    user_id, firm_id = standing.user_id, standing.firm_id
     # Checked for every attempt, with or without an account (no hash: a dummy of the same cost), so the
     # answer takes as long either way.
     matches = verify_password(password_hash, password)
-    if found is None or not matches:
-        if found is not None:
-            _record_failure(open_uow, firm_id=found.firm_id, user_id=found.user_id)
+    if user_id is None or firm_id is None or password_hash is None or not matches:
+        if user_id is not None and firm_id is not None:
+            _record_failure(open_uow, firm_id=firm_id, user_id=user_id)
         attempt.failed(user_id)
         raise _invalid_credentials()
+    # A hash of an older cost is replaced, computed here rather than with the user's row locked.
+    new_hash = hash_password(password) if needs_rehash(password_hash) else password_hash
     now = clock.now()
     with open_uow() as uow:
-        uow.switch_firm(found.firm_id)
-        user = uow.session.scalar(select(User).where(User.id == found.user_id).with_for_update())
-        if user is None or user.password_hash != password_hash:  # changed while the hash was checked
+        uow.switch_firm(firm_id)
+        user = uow.session.execute(
+            update(User)
+            .where(User.id == user_id, User.password_hash == password_hash)  # unchanged while the hash was checked
+            .values(password_hash=new_hash, failed_login_count=0, locked_until=None, last_login_at=now)
+            .returning(User.is_active, User.roles, User.client_id, User.email)
+        ).first()
+        if user is None:
             raise _invalid_credentials()
         if not user.is_active:
             raise Unauthorized("The account is deactivated", code="account_inactive")
-        if user.password_hash and needs_rehash(user.password_hash):
-            user.password_hash = hash_password(password)
-        user.failed_login_count, user.locked_until, user.last_login_at = 0, None, now
-        pair = _issue_pair(uow, user=user, family_id=uuid.uuid4(), now=now)
-        audit_log.append(uow, "auth.login_succeeded", target_type="user", target_id=user.id, actor_id=user.id)
+        pair = _issue_pair(
+            uow,
+            user_id=user_id,
+            firm_id=firm_id,
+            roles=user.roles,
+            client_id=user.client_id,
+            email=user.email,
+            family_id=uuid.uuid4(),
+            now=now,
+        )
+        audit_log.append(uow, "auth.login_succeeded", target_type="user", target_id=user_id, actor_id=user_id)
         uow.commit()
-    attempt.succeeded(found.user_id)
-    return SignIn(pair, issue_device_token(user_id=found.user_id, now=now).token)
+    attempt.succeeded(standing)
+    return SignIn(pair, issue_device_token(user_id=user_id, now=now).token)
 
 
 def _record_failure(open_uow: Callable[[], UnitOfWork], *, firm_id: uuid.UUID, user_id: uuid.UUID) -> None:
@@ -200,7 +227,16 @@ def refresh(*, uow: UnitOfWork, refresh_token: str) -> TokenPair:
     if user is None or not user.is_active:
         raise Unauthorized("The account is deactivated", code="account_inactive")
     row.used_at = now
-    pair = _issue_pair(uow, user=user, family_id=row.family_id, now=now)
+    pair = _issue_pair(
+        uow,
+        user_id=user.id,
+        firm_id=user.firm_id,
+        roles=user.roles,
+        client_id=user.client_id,
+        email=user.email,
+        family_id=row.family_id,
+        now=now,
+    )
     uow.commit()
     return pair
 
