@@ -8,17 +8,18 @@ balance uploaded as the prior year's comparative (shared/trial_balances.py reads
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, Select, select
 
 from shared.db.models_ingestion import Dataset
 from shared.db.uow import UnitOfWork
 
 
-def current_dataset(uow: UnitOfWork, *, engagement_id: uuid.UUID, kind: str) -> Dataset | None:
-    """The newest version of this kind that loaded, or None."""
-    return uow.session.scalar(
-        select(Dataset)
+def _current(selected: Any, engagement_id: Any, kind: str) -> Select[Any]:
+    """`selected` of the newest version of this kind that loaded (at most one row)."""
+    return (
+        select(selected)
         .where(
             Dataset.engagement_id == engagement_id,
             Dataset.kind == kind,
@@ -29,3 +30,15 @@ def current_dataset(uow: UnitOfWork, *, engagement_id: uuid.UUID, kind: str) -> 
         .order_by(Dataset.version.desc())
         .limit(1)
     )
+
+
+def current_dataset(uow: UnitOfWork, *, engagement_id: uuid.UUID, kind: str) -> Dataset | None:
+    """The newest version of this kind that loaded, or None."""
+    dataset: Dataset | None = uow.session.scalar(_current(Dataset, engagement_id, kind))
+    return dataset
+
+
+def current_dataset_id(engagement_id: Any, kind: str) -> ScalarSelect[uuid.UUID]:
+    """The current version's id as a scalar subquery (NULL when none loaded), for a query that reads its
+    rows in the same round trip instead of asking for the dataset first."""
+    return _current(Dataset.id, engagement_id, kind).scalar_subquery()

@@ -16,10 +16,10 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from shared.datasets import current_dataset
+from shared.datasets import current_dataset_id
 from shared.db.models_ingestion import ChartAccount, JournalLine, TrialBalanceLine
 from shared.db.uow import UnitOfWork
 from shared.http.fields import LocalTime
@@ -67,6 +67,7 @@ DERIVED = ("debit", "credit")  # from the signed amount
 NAMED = ("account_name",)  # from the chart of accounts or the trial balance, not the line
 FIELDS = tuple(name for name in JournalLineRead.model_fields if name not in DERIVED + NAMED)
 VIEW_FIELDS = tuple(name for name in JournalLineView.model_fields if name not in DERIVED + NAMED)
+COLUMNS = tuple(getattr(JournalLine, name) for name in FIELDS)
 
 
 def debit(amount: Decimal) -> Decimal | int:
@@ -92,25 +93,29 @@ def values(
 
 def account_names(uow: UnitOfWork, engagement_id: uuid.UUID, numbers: Iterable[str]) -> dict[str, str]:
     """Account number -> name for these accounts, from the current chart of accounts, else the current
-    trial balance: a journal line shows "4000 Sales", not a bare number the auditor must look up."""
+    trial balance: a journal line shows "4000 Sales", not a bare number the auditor must look up.
+
+    One round trip: both sources' names, each from its current version (a subquery), the chart's first."""
     wanted = sorted({number.strip() for number in numbers})
-    found: dict[str, str] = {}
-    for kind, table in (("chart_of_accounts", ChartAccount), ("trial_balance", TrialBalanceLine)):
-        missing = [number for number in wanted if number not in found]
-        dataset = current_dataset(uow, engagement_id=engagement_id, kind=kind) if missing else None
-        if dataset is None:
-            continue
-        rows = uow.session.execute(
-            select(func.btrim(table.account_number), table.account_name).where(
-                table.dataset_id == dataset.id,
-                func.btrim(table.account_number).in_(missing),
-                table.account_name.is_not(None),
-            )
-        ).all()
-        for number, name in rows:
-            if name and name.strip():
-                found.setdefault(number, name.strip())
-    return found
+    if not wanted:
+        return {}
+    tables: tuple[tuple[str, type[ChartAccount] | type[TrialBalanceLine]], ...] = (
+        ("chart_of_accounts", ChartAccount),
+        ("trial_balance", TrialBalanceLine),
+    )
+    sources = [
+        select(literal(rank).label("source"), func.btrim(table.account_number), table.account_name).where(
+            table.dataset_id == current_dataset_id(engagement_id, kind),
+            func.btrim(table.account_number).in_(wanted),
+            table.account_name.is_not(None),
+        )
+        for rank, (kind, table) in enumerate(tables)
+    ]
+    by_source: tuple[dict[str, str], dict[str, str]] = ({}, {})
+    for source, number, name in uow.session.execute(union_all(*sources)):
+        if name and name.strip():
+            by_source[source].setdefault(number, name.strip())
+    return by_source[1] | by_source[0]
 
 
 def of_dataset(dataset_id: uuid.UUID, *conditions: ColumnElement[bool]) -> Select[JournalLine]:
@@ -120,12 +125,16 @@ def of_dataset(dataset_id: uuid.UUID, *conditions: ColumnElement[bool]) -> Selec
 
 def page(
     session: Session, dataset_id: uuid.UUID, conditions: Sequence[ColumnElement[bool]], *, offset: int, limit: int
-) -> tuple[list[JournalLine], int]:
-    """One page of the version's lines that meet the conditions, in journal order, and how many there are."""
+) -> tuple[list[Any], int]:
+    """One page of the version's lines that meet the conditions, in journal order, and how many there are.
+
+    The lines are rows of their FIELDS (read by name, as `values` does), not ORM objects: a page is only
+    shown, and building 50 tracked objects cost more than the query."""
     total = session.scalar(
         select(func.count()).select_from(JournalLine).where(JournalLine.dataset_id == dataset_id, *conditions)
     )
-    rows = session.scalars(of_dataset(dataset_id, *conditions).order_by(*JOURNAL_ORDER).offset(offset).limit(limit))
+    query = select(*COLUMNS).where(JournalLine.dataset_id == dataset_id, *conditions)
+    rows = session.execute(query.order_by(*JOURNAL_ORDER).offset(offset).limit(limit)).all()
     return list(rows), int(total or 0)
 
 
