@@ -26,7 +26,11 @@ repeating it (signed in once beforehand), and reports its latency and CPU per re
 `--profile FILE` records the served process with py-spy (`.venv/bin/pip install py-spy`) during the
 run, as collapsed stacks (FILE) plus a summary of the hottest frames and of the time by package;
 `--profile-cpu` samples only the thread holding the GIL, where the served process's CPU goes.
-`--servers N` serves from N `aura serve` processes, the users spread over them (Python on every core).
+`aura serve` runs its default number of worker processes (aura_local/workers.py: AURA_LOCAL_WORKERS, else
+one per CPU; the header says how many) on one port; `--workers N` chooses N (1: one process, as before
+the workers). `--servers N` serves from N separate `aura serve` processes on ports of their own (each with
+its workers), the users spread over them. The server's CPU is that of its whole process tree, and the
+report says how many requests each worker answered (its X-Aura-Local-Worker header).
 
 The user threads speak HTTP with the standard library's http.client: the client shares the cores with
 the server and PostgreSQL, and httpx cost it three to four times the CPU per request.
@@ -47,7 +51,7 @@ import os
 import random
 import shutil
 import socket
-import subprocess
+import subprocess  # nosec B404 - the bench starts aura serve and py-spy
 import sys
 import threading
 import time
@@ -61,7 +65,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PASSWORD = "the right passphrase 2026"  # noqa: S105 - the bench firm's, in a throw-away database
+PASSWORD = "the right passphrase 2026"  # noqa: S105  # nosec B105 - the bench firm's, in a throw-away database
 AURA = Path(sys.executable).with_name("aura")
 READS = ("engagements", "journal_entries", "je_tests", "binder", "note_read")
 OPERATIONS = ("login", *READS, "note_create")
@@ -76,6 +80,7 @@ class Results:
     errors: collections.Counter[str] = field(default_factory=collections.Counter)
     notes_created: list[str] = field(default_factory=list)
     notes_unknown: int = 0  # a create whose answer never came: it may or may not exist
+    workers: collections.Counter[str] = field(default_factory=collections.Counter)  # answers by worker pid
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, operation: str, seconds: float, error: str | None) -> None:
@@ -83,6 +88,10 @@ class Results:
             self.latencies[operation].append(seconds * 1000)
             if error:
                 self.errors[f"{operation}: {error}"] += 1
+
+    def answered(self, http: UserClient) -> None:
+        with self.lock:
+            self.workers.update(http.answered_by)
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -95,6 +104,20 @@ def _process_cpu(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14 and 15 of stat)
+
+
+def _process_tree(pid: int) -> list[int]:
+    """The process and its descendants alive now (`aura serve` and its worker processes)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                pending.extend(int(child) for child in task.read_text().split())
+            except OSError:
+                continue
+    return found
 
 
 def _machine_busy() -> float:
@@ -179,7 +202,7 @@ class CpuMeter:
             database = sum(self._backend_last[pid] - self._backend_start[pid] for pid in self._backend_last)
         times = os.times()
         return CpuUse(
-            server=sum(_process_cpu(pid) or 0.0 for pid in self._server_pids),
+            server=sum(_process_cpu(pid) or 0.0 for root in self._server_pids for pid in _process_tree(root)),
             database=database,
             client=times.user + times.system,
             machine=_machine_busy(),
@@ -230,6 +253,7 @@ class UserClient:
         self._timeout = timeout
         self._connection: http.client.HTTPConnection | None = None
         self.headers: dict[str, str] = {}
+        self.answered_by: collections.Counter[str] = collections.Counter()  # by X-Aura-Local-Worker
 
     def _send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Reply:
         if self._connection is None:
@@ -237,10 +261,12 @@ class UserClient:
         try:
             self._connection.request(method, self._prefix + path, body=body, headers={**self.headers, **headers})
             response = self._connection.getresponse()
-            return Reply(response.status, response.headers, response.read())
+            reply = Reply(response.status, response.headers, response.read())
         except BaseException:
             self.close()
             raise
+        self.answered_by[response.headers.get("X-Aura-Local-Worker", "")] += 1
+        return reply
 
     def get(self, path: str, *, headers: dict[str, str] | None = None) -> Reply:
         return self._send("GET", path, None, headers or {})
@@ -265,7 +291,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start_server(database_url: str, folder: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
+def _start_server(
+    database_url: str, folder: Path, workers: int | None = None
+) -> tuple[subprocess.Popen[bytes], str, Path]:
     import httpx
 
     port = _free_port()
@@ -281,8 +309,8 @@ def _start_server(database_url: str, folder: Path) -> tuple[subprocess.Popen[byt
         "PYTHONPATH": str(ROOT),  # the code of this checkout, whichever the console script was installed from
     }
     log_path = folder / "serve.log"
-    process = subprocess.Popen(  # noqa: S603 - our own console script
-        [str(AURA), "serve", "--port", str(port), "--no-migrate"],
+    process = subprocess.Popen(  # noqa: S603  # nosec B603 - our own console script
+        [str(AURA), "serve", "--port", str(port), "--no-migrate", *(["--workers", str(workers)] if workers else [])],
         cwd=ROOT,
         env=env,
         stdout=log_path.open("wb"),
@@ -304,7 +332,7 @@ def _start_server(database_url: str, folder: Path) -> tuple[subprocess.Popen[byt
 
 def _ledger() -> bytes:
     """A small general ledger: LEDGER_JOURNALS balanced two-line journals over the year."""
-    rng = random.Random(18)  # noqa: S311 - test data, not security
+    rng = random.Random(18)  # noqa: S311  # nosec B311 - test data, not security
     lines = ["JE Number,Line,Account,Debit,Credit,Posting Date,Entry Date,Entry Time,Created By,Memo"]
     for n in range(1, LEDGER_JOURNALS + 1):
         amount = f"{rng.randint(100, 99_999)}.{rng.randint(0, 99):02d}"
@@ -428,7 +456,7 @@ def _user(
             operation, time.perf_counter() - started, None if reply.status_code in wanted else str(reply.status_code)
         )
         if think:
-            time.sleep(random.uniform(0.5 * think, 1.5 * think))  # noqa: S311 - pacing, not security
+            time.sleep(random.uniform(0.5 * think, 1.5 * think))  # noqa: S311  # nosec B311 - pacing, not security
         return reply if reply.status_code in wanted else None
 
     round_number = 0
@@ -473,6 +501,7 @@ def _user(
         read_back = f"/engagements/{engagement}/review-notes/{note}"
         call("note_read", lambda: http.get(read_back), 200)  # noqa: B023 - called before the loop moves on
     http.close()
+    results.answered(http)
 
 
 def _sign_in_all(world: World) -> dict[str, str]:
@@ -527,6 +556,7 @@ def _solo_user(
             with results.lock:
                 results.notes_created.append(str(reply.json()["id"]))
     http.close()
+    results.answered(http)
 
 
 def _per_operation(args: argparse.Namespace, worlds: list[World], meter: CpuMeter, results: Results) -> None:
@@ -571,6 +601,8 @@ def _per_operation(args: argparse.Namespace, worlds: list[World], meter: CpuMete
                 results.errors[key] += count
             results.notes_created.extend(phase.notes_created)
             results.notes_unknown += phase.notes_unknown
+            results.workers.update(phase.workers)
+    print(_answered_by(results))
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -599,6 +631,16 @@ def _report(results: Results, seconds: float) -> None:
     print(_row("all", everything, seconds))
     total_errors = sum(results.errors.values())
     print(f"errors: {total_errors}" + "".join(f"\n  {what}: {n}" for what, n in sorted(results.errors.items())))
+    print(_answered_by(results))
+
+
+def _answered_by(results: Results) -> str:
+    """How the answers spread over the worker processes (a keep-alive connection stays with one)."""
+    total = max(sum(results.workers.values()), 1)
+    spread = ", ".join(
+        f"{pid or 'no worker header'} {count} ({count / total:.0%})" for pid, count in results.workers.most_common()
+    )
+    return f"answered by worker pid: {spread}"
 
 
 def _check_nothing_lost(world: World, results: Results, admin_email: str) -> bool:
@@ -630,12 +672,14 @@ def _check_nothing_lost(world: World, results: Results, admin_email: str) -> boo
     return verdict
 
 
-def _profile(pid: int, seconds: float, output: Path, *, gil_only: bool = False) -> subprocess.Popen[bytes] | None:
+def _profile(
+    pid: int, seconds: float, output: Path, *, gil_only: bool = False, subprocesses: bool = False
+) -> subprocess.Popen[bytes] | None:
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not Path(spy).exists():
         print("py-spy is not installed (.venv/bin/pip install py-spy): no profile")
         return None
-    return subprocess.Popen(  # noqa: S603 - py-spy on our own child
+    return subprocess.Popen(  # noqa: S603  # nosec B603 - py-spy on our own child
         [
             spy,
             "record",
@@ -652,6 +696,7 @@ def _profile(pid: int, seconds: float, output: Path, *, gil_only: bool = False) 
             "--rate",
             "50",
             *(["--gil"] if gil_only else []),
+            *(["--subprocesses"] if subprocesses else []),  # the worker processes of `aura serve`
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
@@ -724,11 +769,17 @@ def main() -> None:
         help="instead of the mix: each operation alone for SECONDS, with the CPU one request of it costs",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes of each `aura serve` (its --workers; default: aura serve's own, "
+        "AURA_LOCAL_WORKERS or one per CPU)",
+    )
+    parser.add_argument(
         "--servers",
         type=int,
         default=1,
-        help="serve from this many `aura serve` processes on ports of their own, the users spread over them "
-        "(what more worker processes would give: Python then runs on every core)",
+        help="serve from this many separate `aura serve` processes on ports of their own, the users spread over "
+        "them (each with its --workers)",
     )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
@@ -741,17 +792,19 @@ def main() -> None:
 
 
 def _run(args: argparse.Namespace, database_url: str, folder: Path) -> bool:
+    from aura_local.workers import default_workers
     from shared.db.migrate import upgrade
     from shared.settings import get_settings
 
     settings = get_settings()
+    workers = args.workers or default_workers()  # what `aura serve` runs without --workers
     upgrade(database_url)
     servers: list[tuple[subprocess.Popen[bytes], str, Path]] = []
     try:
         for number in range(args.servers):
             home = folder / f"server-{number}"
             home.mkdir()
-            servers.append(_start_server(database_url, home))
+            servers.append(_start_server(database_url, home, args.workers))
         process, base, _ = servers[0]
         started = time.perf_counter()
         world = _seed(base, args.users)
@@ -760,6 +813,7 @@ def _run(args: argparse.Namespace, database_url: str, folder: Path) -> bool:
             f"{LEDGER_JOURNALS * 2} lines with its JE run, a workpaper and a review note; argon2id "
             f"t={settings.argon2_time_cost} m={settings.argon2_memory_kib} KiB p={settings.argon2_parallelism}; "
             f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+            + f"; aura serve with {workers} worker process{'es' if workers > 1 else ''}"
             + (f"; {args.servers} aura serve processes, users spread over them in turn" if args.servers > 1 else "")
         )
         # With --servers, each user talks to one of the processes, in turn.
@@ -774,7 +828,9 @@ def _run(args: argparse.Namespace, database_url: str, folder: Path) -> bool:
             meter.stop()
             return _check_nothing_lost(world, results, admin_email)
         profiler = (
-            _profile(process.pid, args.duration, args.profile, gil_only=args.profile_cpu) if args.profile else None
+            _profile(process.pid, args.duration, args.profile, gil_only=args.profile_cpu, subprocesses=workers > 1)
+            if args.profile
+            else None
         )
         before = meter.reading()
         deadline = time.monotonic() + args.duration
