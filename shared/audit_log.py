@@ -3,7 +3,10 @@
 Each firm has its own chain (and the platform one for events outside any firm). A record's hash covers
 its content and the previous record's hash, so changing or removing any record breaks every link
 after it; `verify` walks a chain and names the first broken link. Appends to one chain serialize on a
-transaction-scoped advisory lock taken by aura_audit_head(). The table refuses UPDATE and DELETE.
+transaction-scoped advisory lock taken by aura_audit_head(), held until the transaction ends; so a
+transaction's appends are kept on its session and written together just before its COMMIT (after its
+other statements), and the lock is held for the head look-up, one insert and the COMMIT, not for the
+rest of the work. The table refuses UPDATE and DELETE.
 
 A chain alone cannot show that its newest records were cut off: what is left still links. So every
 commit that appends also asks, through a trigger on audit_log (migration 0013), for its chain's new head
