@@ -10,13 +10,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, select
+from sqlalchemy import ScalarSelect, Select, bindparam, select
 
 from shared.db.models_ingestion import Dataset
 from shared.db.uow import UnitOfWork
 
 
-def _current(selected: Any, engagement_id: Any, kind: str) -> Select[Any]:
+def _current(selected: Any, engagement_id: Any, kind: Any) -> Select[Any]:
     """`selected` of the newest version of this kind that loaded (at most one row)."""
     return (
         select(selected)
@@ -32,9 +32,13 @@ def _current(selected: Any, engagement_id: Any, kind: str) -> Select[Any]:
     )
 
 
+# Built once: every read of client data asks this, and building the statement cost more than running it.
+_CURRENT = _current(Dataset, bindparam("engagement_id"), bindparam("kind"))
+
+
 def current_dataset(uow: UnitOfWork, *, engagement_id: uuid.UUID, kind: str) -> Dataset | None:
     """The newest version of this kind that loaded, or None."""
-    dataset: Dataset | None = uow.session.scalar(_current(Dataset, engagement_id, kind))
+    dataset: Dataset | None = uow.session.scalar(_CURRENT, {"engagement_id": engagement_id, "kind": kind})
     return dataset
 
 

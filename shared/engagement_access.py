@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from shared import audit_log
 from shared.auth.permissions import Permission, permissions_for
@@ -89,6 +89,22 @@ class EngagementAccess:
         return not is_client_user(self.principal)
 
 
+def _engagement_with_role(lock: str | None) -> Select[Any]:
+    """The engagement :engagement_id with the role of :user_id on its team beside it: one round trip (a
+    scalar subquery, so a lock applies to the engagement row alone)."""
+    role_on_team = (
+        select(EngagementMember.role)
+        .where(EngagementMember.engagement_id == Engagement.id, EngagementMember.user_id == bindparam("user_id"))
+        .scalar_subquery()
+    )
+    query = select(Engagement, role_on_team).where(Engagement.id == bindparam("engagement_id"))
+    return query if lock is None else query.with_for_update(read=lock == "share", of=Engagement)
+
+
+# Built once: every request under an engagement runs one of these, and building it cost more than running it.
+_ENGAGEMENT_WITH_ROLE = {lock: _engagement_with_role(lock) for lock in (None, "share", "exclusive")}
+
+
 def _engagement_or_raise(
     uow: UnitOfWork,
     *,
@@ -100,19 +116,12 @@ def _engagement_or_raise(
     """The engagement if the caller may see it, else 404. For a write it also answers 409 when the
     engagement is finalized, and holds a share lock so a finalization cannot slip in before commit;
     `exclusive` locks the row for changing the engagement itself."""
-    # One round trip: the engagement with the caller's team role beside it (a scalar subquery, so a
-    # lock below applies to the engagement row alone).
-    role_on_team = (
-        select(EngagementMember.role)
-        .where(EngagementMember.engagement_id == Engagement.id, EngagementMember.user_id == principal.user_id)
-        .scalar_subquery()
-    )
-    query = select(Engagement, role_on_team).where(Engagement.id == engagement_id)
     # Client users may not change the engagement row, so they cannot share-lock it either; what they
     # write (data uploads) carries its own lock trigger, which refuses rows under a finalized engagement.
-    if for_write and (exclusive or not is_client_user(principal)):
-        query = query.with_for_update(read=not exclusive, of=Engagement)
-    row = uow.session.execute(query).first()
+    locks = for_write and (exclusive or not is_client_user(principal))
+    lock = ("exclusive" if exclusive else "share") if locks else None
+    query = _ENGAGEMENT_WITH_ROLE[lock]
+    row = uow.session.execute(query, {"engagement_id": engagement_id, "user_id": principal.user_id}).first()
     engagement, role = (row[0], row[1]) if row is not None else (None, None)
     if engagement is None or not can_see(principal, engagement, role):
         raise NotFound("No such engagement", code="engagement_not_found")

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Select, func, literal, select, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, Select, bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from shared.datasets import current_dataset_id
@@ -91,31 +91,41 @@ def values(
     return found | {"debit": debit(line.amount), "credit": credit(line.amount)} | named | extra
 
 
-def account_names(uow: UnitOfWork, engagement_id: uuid.UUID, numbers: Iterable[str]) -> dict[str, str]:
-    """Account number -> name for these accounts, from the current chart of accounts, else the current
-    trial balance: a journal line shows "4000 Sales", not a bare number the auditor must look up.
-
-    One round trip: both sources' names, each from its current version (a subquery), the chart's first."""
-    wanted = sorted({number.strip() for number in numbers})
-    if not wanted:
-        return {}
+def _account_names_query() -> CompoundSelect[Any]:
+    """Both sources' names of the accounts `numbers`, each from its current version (a subquery), with
+    its rank (0 the chart of accounts, 1 the trial balance): one round trip for the two look-ups."""
     tables: tuple[tuple[str, type[ChartAccount] | type[TrialBalanceLine]], ...] = (
         ("chart_of_accounts", ChartAccount),
         ("trial_balance", TrialBalanceLine),
     )
-    sources = [
-        select(literal(rank).label("source"), func.btrim(table.account_number), table.account_name).where(
-            table.dataset_id == current_dataset_id(engagement_id, kind),
-            func.btrim(table.account_number).in_(wanted),
-            table.account_name.is_not(None),
+    return union_all(
+        *(
+            select(literal(rank).label("source"), func.btrim(table.account_number), table.account_name).where(
+                table.dataset_id == current_dataset_id(bindparam("engagement_id"), kind),
+                func.btrim(table.account_number).in_(bindparam("numbers", expanding=True)),
+                table.account_name.is_not(None),
+            )
+            for rank, (kind, table) in enumerate(tables)
         )
-        for rank, (kind, table) in enumerate(tables)
-    ]
+    )
+
+
+_ACCOUNT_NAMES = _account_names_query()
+
+
+def account_names(uow: UnitOfWork, engagement_id: uuid.UUID, numbers: Iterable[str]) -> dict[str, str]:
+    """Account number -> name for these accounts, from the current chart of accounts, else the current
+    trial balance: a journal line shows "4000 Sales", not a bare number the auditor must look up."""
+    wanted = sorted({number.strip() for number in numbers})
+    if not wanted:
+        return {}
     by_source: tuple[dict[str, str], dict[str, str]] = ({}, {})
-    for source, number, name in uow.session.execute(union_all(*sources)):
+    for source, number, name in uow.session.execute(
+        _ACCOUNT_NAMES, {"engagement_id": engagement_id, "numbers": wanted}
+    ):
         if name and name.strip():
             by_source[source].setdefault(number, name.strip())
-    return by_source[1] | by_source[0]
+    return by_source[1] | by_source[0]  # the chart's name wins
 
 
 def of_dataset(dataset_id: uuid.UUID, *conditions: ColumnElement[bool]) -> Select[JournalLine]:
