@@ -166,3 +166,23 @@ def test_an_access_token_claiming_a_longer_life_than_the_settings_grant_is_refus
         decode_access_token(issued.token, settings=SETTINGS)
     assert refused.value.code == "invalid_token"
     assert decode_access_token(issued.token, settings=Settings(AURA_JWT_SECRET="s" * 40, AURA_ACCESS_TOKEN_MINUTES=30))
+
+
+def test_an_access_token_accepted_before_still_expires_on_time_and_binds_to_its_key() -> None:
+    """Accepting a token once (its verification is remembered) neither keeps it alive past its expiry nor
+    lets it pass under another signing key or issuer."""
+    from datetime import timedelta
+
+    claims = AccessClaims(uuid.uuid4(), uuid.uuid4(), ["senior"], None, "a@example.com", session_id=uuid.uuid4())
+    issued = issue_access_token(claims, now=datetime.now(UTC) - timedelta(seconds=15 * 60 - 2), settings=SETTINGS)
+    assert decode_access_token(issued.token, settings=SETTINGS) == claims
+    assert decode_access_token(issued.token, settings=SETTINGS) == claims
+    for other in (Settings(AURA_JWT_SECRET="t" * 40), Settings(AURA_JWT_SECRET="s" * 40, AURA_JWT_ISSUER="other")):
+        with pytest.raises(Unauthorized) as refused:
+            decode_access_token(issued.token, settings=other)
+        assert refused.value.code == "invalid_token"
+    expires = jwt.decode(issued.token, options={"verify_signature": False})["exp"]
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    with pytest.raises(Unauthorized) as expired:
+        decode_access_token(issued.token, settings=SETTINGS)
+    assert expired.value.code == "token_expired"
