@@ -258,3 +258,24 @@ def test_a_timer_fires_in_one_worker_only(database: str, tmp_path: Path) -> None
     firing = fired.read_text().split()
     assert len(set(firing)) == 1, f"fired by {set(firing)}"
     assert int(firing[0]) in workers
+
+
+def test_a_worker_that_cannot_start_stops_the_host_with_a_message(database: str, tmp_path: Path) -> None:
+    port = free_port()
+    run = (
+        "import sys; from aura_local.workers import WorkerSpec, run; "
+        f"sys.exit(run(WorkerSpec('tests.integration.no_such_app:app', '127.0.0.1', {port}), 2))"
+    )
+    process = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", run],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert process.returncode == 1
+    assert "could not start (exit code 3); stopping the host" in process.stderr
+    assert "No module named 'tests.integration.no_such_app'" in process.stderr
+    assert _port_is_free(port)
