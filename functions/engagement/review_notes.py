@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import defer
 
 from shared import clock
 from shared.auth.permissions import Permission
@@ -181,7 +182,16 @@ def get_review_note_or_raise(
 ) -> NoteView:
     """One note with its thread, oldest reply first."""
     access = require(uow, principal=principal, engagement_id=engagement_id)
-    return _view(uow, access, _note_or_raise(uow, engagement_id, note_id, for_update=False))
+    # The note and its node in one round trip (the node, without its content, then comes from the session).
+    row = uow.session.execute(
+        select(ReviewNote, BinderNode)
+        .join(BinderNode, BinderNode.id == ReviewNote.node_id)
+        .where(ReviewNote.id == note_id, ReviewNote.engagement_id == engagement_id)
+        .options(defer(BinderNode.content))
+    ).first()
+    if row is None:
+        raise NotFound("No such review note", code="review_note_not_found")
+    return _view(uow, access, row[0])
 
 
 # --- writes ----------------------------------------------------------------------------------------

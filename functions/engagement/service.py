@@ -193,17 +193,24 @@ def list_engagements(
     if period_to is not None:
         conditions.append(Engagement.period_start <= period_to)
     where = and_(*conditions) if conditions else None
-    count = select(func.count()).select_from(Engagement)
-    query = select(Engagement, EngagementMember.role).outerjoin(
+    # The page and the total in one round trip (a window count over every row the filters select); only
+    # a page past the end, which has no row to carry the total, asks for the count on its own.
+    query = select(Engagement, EngagementMember.role, func.count().over()).outerjoin(
         EngagementMember,
         and_(EngagementMember.engagement_id == Engagement.id, EngagementMember.user_id == principal.user_id),
     )
     if where is not None:
-        count, query = count.where(where), query.where(where)
-    total = uow.session.scalar(count) or 0
+        query = query.where(where)
     rows = uow.session.execute(
         query.order_by(Engagement.period_end.desc(), Engagement.name, Engagement.id).offset(offset).limit(limit)
     ).all()
+    if rows:
+        total = int(rows[0][2])
+    elif offset == 0:
+        total = 0
+    else:
+        count = select(func.count()).select_from(Engagement)
+        total = uow.session.scalar(count if where is None else count.where(where)) or 0
     return [(row[0], row[1]) for row in rows], total
 
 

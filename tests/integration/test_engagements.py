@@ -217,6 +217,12 @@ def test_list_filters_by_status_client_and_period_and_paginates() -> None:
     assert ids(period_from="2026-01-01") == sorted([e2026["id"], other["id"]])
     page = request("GET", "engagements", token=token, params={"page_size": "2", "page": "2"}).json()
     assert (page["total"], len(page["items"])) == (3, 1)
+    # A page past the end still says how many there are; a filter that selects nothing says none.
+    page = request("GET", "engagements", token=token, params={"page_size": "2", "page": "3"}).json()
+    assert (page["total"], page["items"]) == (3, [])
+    page = request("GET", "engagements", token=token, params={"client_id": first, "page_size": "1", "page": "5"}).json()
+    assert (page["total"], page["items"]) == (2, [])
+    assert request("GET", "engagements", token=token, params={"period_to": "2024-12-31"}).json()["total"] == 0
     assert request("GET", "engagements", token=token, params={"status": "closed"}).status == 400
 
 
