@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from functions.analytics import exports, je_tests, reads, runner, triage
 from functions.analytics.je_tests import TESTS
@@ -224,18 +224,26 @@ def _job_result(run: JeRun) -> dict[str, Any]:
     }
 
 
+# Built once: the latest run is what the journal-entry tests page reads on every visit.
+_LATEST_RUN = (
+    select(JeRun)
+    .where(JeRun.engagement_id == bindparam("engagement_id"))
+    .order_by(JeRun.created_at.desc(), JeRun.id)
+    .limit(1)
+)
+
+
 def get_run_or_raise(
     *, uow: UnitOfWork, principal: Principal, engagement_id: uuid.UUID, run_id: uuid.UUID | None
 ) -> JeRun:
     """A run of the engagement, or its latest when run_id is None; 404 otherwise."""
     require(uow, principal=principal, engagement_id=engagement_id)
-    query = select(JeRun).where(JeRun.engagement_id == engagement_id)
     if run_id is None:
-        run = uow.session.scalar(query.order_by(JeRun.created_at.desc(), JeRun.id).limit(1))
+        run = uow.session.scalar(_LATEST_RUN, {"engagement_id": engagement_id})
         if run is None:
             raise NotFound("The engagement has no journal-entry test run yet", code="no_run")
         return run
-    run = uow.session.scalar(query.where(JeRun.id == run_id))
+    run = uow.session.scalar(select(JeRun).where(JeRun.engagement_id == engagement_id, JeRun.id == run_id))
     if run is None:
         raise NotFound("No run with that id", code="run_not_found")
     return run

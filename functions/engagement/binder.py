@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 
@@ -88,20 +88,36 @@ def _lock_tree(uow: UnitOfWork, engagement_id: uuid.UUID) -> None:
 # --- views -----------------------------------------------------------------------------------------
 
 
+# The binder's statements, built once (the tree is read on every poll; building them cost more than running them).
+_ACTIVE_SIGNOFFS = (
+    select(Signoff, User.display_name, User.email)
+    .join(User, User.id == Signoff.user_id)
+    .where(Signoff.engagement_id == bindparam("engagement_id"), Signoff.cleared_at.is_(None))
+)
+_EVIDENCE_LINKS = (
+    select(NodeEvidence.node_id, NodeEvidence.evidence_id)
+    .where(NodeEvidence.engagement_id == bindparam("engagement_id"))
+    .order_by(NodeEvidence.linked_at, NodeEvidence.evidence_id)
+)
+_BINDER_NODES = (
+    select(BinderNode)
+    .where(BinderNode.engagement_id == bindparam("engagement_id"))
+    .order_by(BinderNode.position, BinderNode.index_code, BinderNode.title, BinderNode.id)
+    # The tree shows no content; a binder of large workpapers should not drag it all along.
+    .options(defer(BinderNode.content, raiseload=True))
+)
+
+
 def _active_signoffs(
     uow: UnitOfWork, engagement_id: uuid.UUID, node_ids: list[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, dict[str, tuple[Signoff, str]]]:
     """Active sign-offs by node and step, with the signer's name; of the whole engagement when no
     node ids are given (one indexed scan rather than thousands of bound ids)."""
     found: dict[uuid.UUID, dict[str, tuple[Signoff, str]]] = defaultdict(dict)
-    query = (
-        select(Signoff, User.display_name, User.email)
-        .join(User, User.id == Signoff.user_id)
-        .where(Signoff.engagement_id == engagement_id, Signoff.cleared_at.is_(None))
-    )
+    query = _ACTIVE_SIGNOFFS
     if node_ids is not None:
         query = query.where(Signoff.node_id.in_(node_ids))
-    for signoff, display_name, email in uow.session.execute(query).all():
+    for signoff, display_name, email in uow.session.execute(query, {"engagement_id": engagement_id}).all():
         found[signoff.node_id][signoff.step] = (signoff, display_name or email)
     return found
 
@@ -109,11 +125,11 @@ def _active_signoffs(
 def _evidence_links(
     uow: UnitOfWork, engagement_id: uuid.UUID, node_ids: list[uuid.UUID] | None = None
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
-    query = select(NodeEvidence.node_id, NodeEvidence.evidence_id).where(NodeEvidence.engagement_id == engagement_id)
+    query = _EVIDENCE_LINKS
     if node_ids is not None:
         query = query.where(NodeEvidence.node_id.in_(node_ids))
     links: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for node_id, evidence_id in uow.session.execute(query.order_by(NodeEvidence.linked_at, NodeEvidence.evidence_id)):
+    for node_id, evidence_id in uow.session.execute(query, {"engagement_id": engagement_id}):
         links[node_id].append(evidence_id)
     return links
 
@@ -173,13 +189,7 @@ def get_binder_or_raise(*, uow: UnitOfWork, principal: Principal, engagement_id:
 
 def binder_views(*, uow: UnitOfWork, engagement_id: uuid.UUID) -> list[NodeView]:
     """The binder of an engagement whose access the caller's unit of work has already checked."""
-    nodes = uow.session.scalars(
-        select(BinderNode)
-        .where(BinderNode.engagement_id == engagement_id)
-        .order_by(BinderNode.position, BinderNode.index_code, BinderNode.title, BinderNode.id)
-        # The tree shows no content; a binder of large workpapers should not drag it all along.
-        .options(defer(BinderNode.content, raiseload=True))
-    ).all()
+    nodes = uow.session.scalars(_BINDER_NODES, {"engagement_id": engagement_id}).all()
     signoffs = _active_signoffs(uow, engagement_id)
     links = _evidence_links(uow, engagement_id)
     children: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
