@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import defer
 
 from shared import clock
@@ -104,13 +104,24 @@ def _moves(access: EngagementAccess, note: ReviewNote) -> tuple[str, ...]:
     return tuple(to for to in TRANSITIONS[note.status] if _refusal(access, note, to) is None)
 
 
+# A note's reads, built once with bound ids (building a statement cost more than running it).
+_REPLIES = (
+    select(ReviewNoteReply)
+    .where(ReviewNoteReply.note_id == bindparam("note_id"))
+    .order_by(ReviewNoteReply.created_at, ReviewNoteReply.id)
+)
+# The note and its node in one round trip (the node, without its content, then comes from the session).
+_NOTE_WITH_NODE = (
+    select(ReviewNote, BinderNode)
+    .join(BinderNode, BinderNode.id == ReviewNote.node_id)
+    .where(ReviewNote.id == bindparam("note_id"), ReviewNote.engagement_id == bindparam("engagement_id"))
+    .options(defer(BinderNode.content))
+)
+
+
 def _view(uow: UnitOfWork, access: EngagementAccess, note: ReviewNote) -> NoteView:
     node = uow.session.get_one(BinderNode, note.node_id)
-    replies = uow.session.scalars(
-        select(ReviewNoteReply)
-        .where(ReviewNoteReply.note_id == note.id)
-        .order_by(ReviewNoteReply.created_at, ReviewNoteReply.id)
-    ).all()
+    replies = uow.session.scalars(_REPLIES, {"note_id": note.id}).all()
     return NoteView(note, node, list(replies), _moves(access, note))
 
 
@@ -182,13 +193,7 @@ def get_review_note_or_raise(
 ) -> NoteView:
     """One note with its thread, oldest reply first."""
     access = require(uow, principal=principal, engagement_id=engagement_id)
-    # The note and its node in one round trip (the node, without its content, then comes from the session).
-    row = uow.session.execute(
-        select(ReviewNote, BinderNode)
-        .join(BinderNode, BinderNode.id == ReviewNote.node_id)
-        .where(ReviewNote.id == note_id, ReviewNote.engagement_id == engagement_id)
-        .options(defer(BinderNode.content))
-    ).first()
+    row = uow.session.execute(_NOTE_WITH_NODE, {"note_id": note_id, "engagement_id": engagement_id}).first()
     if row is None:
         raise NotFound("No such review note", code="review_note_not_found")
     return _view(uow, access, row[0])
