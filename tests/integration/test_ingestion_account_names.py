@@ -48,3 +48,47 @@ def test_journal_lines_name_their_accounts_from_the_chart_else_the_trial_balance
     }
     journal = run.journals()[0]
     assert [line["account_name"] for line in journal["lines"]] == ["Cash", "Revenue", None]
+
+
+def test_a_line_reads_the_same_on_the_ledger_page_as_in_its_journal() -> None:
+    """The ledger page and a journal's own view show a line field for field alike (names, debit and
+    credit, dates, time, nulls), filtered or not."""
+    ws = workspace()
+    common = {"Effective Date": "2026-05-04", "Entered Date": "2026-05-05", "Document Date": "2026-05-01"}
+    loaded(
+        ws,
+        ws.admin,
+        "general_ledger",
+        gl_csv(
+            [
+                {
+                    "Journal ID": "J7",
+                    "Line": 1,
+                    "Account": "1000",
+                    "Debit": "1234.56",
+                    "Description": "Deposit",
+                    "Entered Time": "14:03:09",
+                    "Entered By": "ann",
+                    "Approved By": "bob",
+                    "Period": "05",
+                    "Header Description": "May deposit",
+                    **common,
+                },
+                {"Journal ID": "J7", "Line": 2, "Account": "4000", "Credit": "1234.56", **common},
+                {"Journal ID": "J8", "Line": 1, "Account": "1000", "Credit": "10.00", "Effective Date": "2026-06-01"},
+                {"Journal ID": "J8", "Line": 2, "Account": "2100", "Debit": "10.00", "Effective Date": "2026-06-01"},
+            ]
+        ),
+    )
+    loaded(ws, ws.admin, "chart_of_accounts", b"Account Number,Account Name,Account Type\n1000,Cash,asset\n")
+    entries = {journal: ws.call("GET", f"journal-entries/{journal}", ws.admin).json() for journal in ("J7", "J8")}
+    page = ws.call("GET", "journal-entries", ws.admin).json()
+    assert page["total"] == 4
+    assert page["items"] == entries["J7"]["lines"] + entries["J8"]["lines"]
+    assert page["items"][0]["entered_time"] == "14:03:09"
+    assert [(line["debit"], line["credit"], line["account_name"]) for line in page["items"][:2]] == [
+        ("1234.56", "0", "Cash"),
+        ("0", "1234.56", None),
+    ]
+    only = ws.call("GET", "journal-entries", ws.admin, params={"journal_id": "J8"}).json()
+    assert (only["total"], only["items"]) == (2, entries["J8"]["lines"])
