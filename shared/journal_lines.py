@@ -134,15 +134,23 @@ def of_dataset(dataset_id: uuid.UUID, *conditions: ColumnElement[bool]) -> Selec
 
 
 def page(
-    session: Session, dataset_id: uuid.UUID, conditions: Sequence[ColumnElement[bool]], *, offset: int, limit: int
+    session: Session,
+    dataset_id: uuid.UUID,
+    conditions: Sequence[ColumnElement[bool]],
+    *,
+    offset: int,
+    limit: int,
+    total: int | None = None,
 ) -> tuple[list[Any], int]:
-    """One page of the version's lines that meet the conditions, in journal order, and how many there are.
+    """One page of the version's lines that meet the conditions, in journal order, and how many there are
+    (counted unless the caller knows: `total`).
 
     The lines are rows of their FIELDS (read by name, as `values` does), not ORM objects: a page is only
     shown, and building 50 tracked objects cost more than the query."""
-    total = session.scalar(
-        select(func.count()).select_from(JournalLine).where(JournalLine.dataset_id == dataset_id, *conditions)
-    )
+    if total is None:
+        total = session.scalar(
+            select(func.count()).select_from(JournalLine).where(JournalLine.dataset_id == dataset_id, *conditions)
+        )
     query = select(*COLUMNS).where(JournalLine.dataset_id == dataset_id, *conditions)
     rows = session.execute(query.order_by(*JOURNAL_ORDER).offset(offset).limit(limit)).all()
     return list(rows), int(total or 0)

@@ -100,7 +100,11 @@ def journal_lines(
         uow, principal=principal, engagement_id=engagement_id, kind="general_ledger", version=version
     )
     conditions = _ledger_conditions(filters)
-    rows, total = lines.page(uow.session, dataset.id, conditions, offset=offset, limit=limit)
+    # Unfiltered, the total is the version's line count, which the load recorded (its lines are written
+    # once, all or nothing): no count over a partition that may hold millions of lines.
+    loaded = (dataset.summary or {}).get("lines")
+    known = loaded if not conditions and isinstance(loaded, int) else None
+    rows, total = lines.page(uow.session, dataset.id, conditions, offset=offset, limit=limit, total=known)
     return dataset, _named(uow, dataset, rows), total
 
 
