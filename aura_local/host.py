@@ -486,6 +486,8 @@ class LocalHost:
             if self.running:
                 return
             self._stop.clear()
+            if not (self.run_bus or self.run_timers):
+                return  # a worker that only answers HTTP (aura_local/workers.py) has no loop to run
             if self.run_timers:
                 self.timers.start()
             self._thread = threading.Thread(target=self._loop, name="aura-local-host", daemon=True)
