@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import any_, func, select, text, update
+from sqlalchemy import any_, func, insert, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from functions.identity.login_throttle import Attempt, clear_account
@@ -160,30 +160,53 @@ def login(*, open_uow: Callable[[], UnitOfWork], email: str, password: str, atte
     # A hash of an older cost is replaced, computed here rather than with the user's row locked.
     new_hash = hash_password(password) if needs_rehash(password_hash) else password_hash
     now = clock.now()
-    with open_uow() as uow:
-        uow.switch_firm(firm_id)
-        user = uow.session.execute(
+    family_id = uuid.uuid4()
+    first_refresh = issue_refresh_token(user_id=user_id, firm_id=firm_id, token_id=uuid.uuid4(), now=now)
+    # The firm is known before the first statement, so the unit of work opens in it (one settings round trip).
+    with UnitOfWork(firm_id=firm_id) as uow:
+        # One statement: the user's row, only if its hash is the one just checked (a password changed in
+        # the meantime signs nobody in), and the session's first refresh token, only for an active user.
+        signed_in = (
             update(User)
-            .where(User.id == user_id, User.password_hash == password_hash)  # unchanged while the hash was checked
+            .where(User.id == user_id, User.password_hash == password_hash)
             .values(password_hash=new_hash, failed_login_count=0, locked_until=None, last_login_at=now)
             .returning(User.is_active, User.roles, User.client_id, User.email)
-        ).first()
+            .cte("signed_in")
+        )
+        session_row = (
+            insert(RefreshToken)
+            .from_select(
+                ["id", "firm_id", "user_id", "family_id", "issued_at", "expires_at"],
+                select(
+                    literal(first_refresh.token_id, RefreshToken.id.type),
+                    literal(firm_id, RefreshToken.firm_id.type),
+                    literal(user_id, RefreshToken.user_id.type),
+                    literal(family_id, RefreshToken.family_id.type),
+                    literal(now, RefreshToken.issued_at.type),
+                    literal(first_refresh.expires_at, RefreshToken.expires_at.type),
+                ).where(signed_in.c.is_active),
+            )
+            .cte("session_row")
+        )
+        user = uow.session.execute(select(signed_in).add_cte(session_row)).first()
         if user is None:
             raise _invalid_credentials()
         if not user.is_active:
             raise Unauthorized("The account is deactivated", code="account_inactive")
-        pair = _issue_pair(
-            uow,
-            user_id=user_id,
-            firm_id=firm_id,
-            roles=user.roles,
-            client_id=user.client_id,
-            email=user.email,
-            family_id=uuid.uuid4(),
-            now=now,
-        )
         audit_log.append(uow, "auth.login_succeeded", target_type="user", target_id=user_id, actor_id=user_id)
         uow.commit()
+    access = issue_access_token(
+        AccessClaims(
+            user_id=user_id,
+            firm_id=firm_id,
+            roles=list(user.roles),
+            client_id=user.client_id,
+            email=user.email,
+            session_id=family_id,
+        ),
+        now=now,
+    )
+    pair = TokenPair(access.token, first_refresh.token, int((access.expires_at - now).total_seconds()))
     attempt.succeeded(standing)
     return SignIn(pair, issue_device_token(user_id=user_id, now=now).token)
 
