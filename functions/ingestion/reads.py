@@ -105,7 +105,8 @@ def journal_lines(
     loaded = (dataset.summary or {}).get("lines")
     known = loaded if not conditions and isinstance(loaded, int) else None
     rows, total = lines.page(uow.session, dataset.id, conditions, offset=offset, limit=limit, total=known)
-    return dataset, _named(uow, dataset, rows), total
+    names = lines.account_names(uow, dataset.engagement_id, [row.account_number for row in rows])
+    return dataset, lines.page_values(rows, names), total
 
 
 def _ledger_conditions(filters: dict[str, Any]) -> list[ColumnElement[bool]]:
