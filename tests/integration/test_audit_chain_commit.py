@@ -231,8 +231,9 @@ def test_records_appended_before_entering_a_firm_stay_on_the_platform_chain() ->
     before = verify(None, system=True)
     with UnitOfWork() as uow:
         audit_log.append(uow, "platform.before_switch")
+        audit_log.append(uow, "platform.also_before_switch")
         uow.switch_firm(firm_id)
         audit_log.append(uow, "test.in_firm")
         uow.commit()
-    assert verify(None, system=True) == audit_log.Verification(ok=True, checked=before.checked + 1)
+    assert verify(None, system=True) == audit_log.Verification(ok=True, checked=before.checked + 2)
     assert [action for _, action, _ in chain(firm_id)] == ["test.in_firm"]
