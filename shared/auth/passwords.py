@@ -20,11 +20,24 @@ MAX_PASSWORD_LENGTH = 256
 T = TypeVar("T")
 
 
-# How many hashes may run at once: one per core. A burst of sign-ins queues here instead of putting dozens
-# of 64 MiB hashes on two cores at once (50 of them: 3.2 GB), which took the CPU from every other request
-# and made each hash slower too; the queue holds no database connection (login checks the hash outside
-# a transaction), and with the host's lane for requests without credentials it holds few workers.
-_HASHING_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+def hashing_slots(cpus: int | None, worker_processes: str | None) -> int:
+    """How many hashes one process may run at once: its share of the cores, when the Functions host runs
+    FUNCTIONS_WORKER_PROCESS_COUNT Python processes side by side on them (at least one)."""
+    try:
+        processes = max(1, int(worker_processes or "1"))
+    except ValueError:
+        processes = 1
+    return max(1, (cpus or 1) // processes)
+
+
+# A burst of sign-ins queues here instead of putting dozens of hashes on two cores at once (50 of them, at
+# 64 MiB each: 3.2 GB), which took the CPU from every other request and made each hash slower too: more
+# hashes than cores also cost each one more CPU (19 MiB, 2 passes: 18.5 ms alone or two at once on 2
+# cores, 21.8 ms four at once). The queue holds no database connection (login checks the hash outside a
+# transaction), and with the host's lane for requests without credentials it holds few workers.
+_HASHING_SLOTS = threading.BoundedSemaphore(
+    hashing_slots(os.cpu_count(), os.environ.get("FUNCTIONS_WORKER_PROCESS_COUNT"))
+)
 
 
 def _bounded(work: Callable[[], T]) -> T:

@@ -40,7 +40,7 @@ class _HeldHasher:
 def test_a_burst_of_checks_runs_one_per_core_and_every_one_is_answered(monkeypatch: pytest.MonkeyPatch) -> None:
     hasher = _HeldHasher()
     monkeypatch.setattr(passwords, "_hasher", lambda: hasher)
-    slots = max(1, os.cpu_count() or 1)
+    slots = passwords.hashing_slots(os.cpu_count(), os.environ.get("FUNCTIONS_WORKER_PROCESS_COUNT"))
     burst = slots + 6
     answers: list[bool] = []
     answers_lock = threading.Lock()
@@ -65,3 +65,21 @@ def test_a_burst_of_checks_runs_one_per_core_and_every_one_is_answered(monkeypat
 
     assert hasher.most == slots, "never more checks at once than cores"
     assert sorted(answers) == [False] * (burst - burst // 2) + [True] * (burst // 2), "every check was answered"
+
+
+@pytest.mark.parametrize(
+    ("cpus", "worker_processes", "slots"),
+    [
+        (2, None, 2),  # one Python process: a hash per core
+        (2, "2", 1),  # two processes on two cores (the Functions host's setting, or aura serve's workers)
+        (8, "3", 2),
+        (2, "4", 1),  # more processes than cores: still one each
+        (None, None, 1),  # the CPU count unknown
+        (4, "not a number", 4),
+        (4, "0", 4),
+    ],
+)
+def test_worker_processes_share_the_cores_for_hashing(
+    cpus: int | None, worker_processes: str | None, slots: int
+) -> None:
+    assert passwords.hashing_slots(cpus, worker_processes) == slots
