@@ -77,10 +77,6 @@ def record_hash(
     return hashlib.sha256(_canonical(content)).hexdigest()
 
 
-# Actions whose callers use the returned chain position at once: a QC waiver grant is dated by it against
-# the engagement's back steps (functions/qc/service.py). Such an append is written when it is made.
-IMMEDIATE_ACTIONS = frozenset({"qc.waiver_granted"})
-
 _PENDING = "aura.audit_pending"
 _TABLE = cast(Table, AuditRecord.__table__)
 _INSERT = insert(_TABLE).inline()  # no RETURNING of the new id either
@@ -113,15 +109,13 @@ def append(
     target_id: str | uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
     actor_id: str | uuid.UUID | None = None,
-    now: bool = False,
-) -> int | None:
+) -> None:
     """Append a record to the unit of work's chain, written as its transaction commits.
 
     The chain's lock (aura_audit_head) is then held only for the head look-up, one insert of the
     transaction's records in call order, and the COMMIT. A rolled-back transaction or savepoint writes
     nothing of what was appended in it, and a read of the audit log in the same transaction writes the
-    records first, so it sees them. With `now` (or an action of IMMEDIATE_ACTIONS) the records are written
-    at once and the record's sequence number is returned; the lock is then held from here to the commit.
+    records first, so it sees them. `append_now` is for a caller that needs the record's place in the chain.
     """
     session = uow.session
     pending: list[_Pending] | None = session.info.get(_PENDING)
@@ -143,9 +137,24 @@ def append(
             correlation_id=uow.correlation_id,
         )
     )
-    if now or action in IMMEDIATE_ACTIONS:
-        return write_pending(uow)
-    return None
+
+
+def append_now(
+    uow: UnitOfWork,
+    action: str,
+    *,
+    target_type: str | None = None,
+    target_id: str | uuid.UUID | None = None,
+    data: dict[str, Any] | None = None,
+    actor_id: str | uuid.UUID | None = None,
+) -> int:
+    """Append and write at once, returning the record's sequence number in its chain (a QC waiver grant is
+    dated by it against the engagement's back steps). The chain's lock is then held from here to the commit."""
+    append(uow, action, target_type=target_type, target_id=target_id, data=data, actor_id=actor_id)
+    seq = write_pending(uow)
+    if seq is None:  # pragma: no cover - the record just appended is among those written
+        raise RuntimeError(f"audit record {action} was not written")
+    return seq
 
 
 def write_pending(uow: UnitOfWork) -> int | None:

@@ -196,7 +196,7 @@ def create_waiver(
     uow.session.flush()
     waiver_id = uuid.uuid4()
     # The grant's position in the firm's audit chain dates the waiver against the engagement's back steps.
-    seq = audit_log.append(
+    seq = audit_log.append_now(
         uow,
         "qc.waiver_granted",
         target_type="qc_waiver",
