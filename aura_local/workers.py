@@ -101,6 +101,9 @@ class Supervisor:
         env = dict(os.environ)
         # The worker imports this very checkout's code (function_app.py lives at its root).
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")]))
+        # As the Functions host tells its Python workers: each then takes its share of the cores for hashing
+        # passwords (shared/auth/passwords.py) instead of every worker assuming all of them.
+        env["FUNCTIONS_WORKER_PROCESS_COUNT"] = str(self.count)
         process = subprocess.Popen(  # noqa: S603  # nosec B603 - this interpreter running our own module
             [
                 sys.executable,

@@ -135,6 +135,11 @@ def test_two_workers_answer_on_the_one_port(served: Host) -> None:
     assert len(pids) == 2, served.output()
     assert all(_parent(pid) == served.process.pid for pid in pids), "both are workers of this aura serve"
     assert "2 worker processes" in served.output()
+    # Each is told how many share the cores, as the Functions host tells its workers (password hashing
+    # takes its share of the cores from it).
+    for pid in pids:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        assert b"FUNCTIONS_WORKER_PROCESS_COUNT=2" in environ
 
 
 def test_a_job_queued_through_a_worker_runs_once(served: Host) -> None:
