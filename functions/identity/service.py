@@ -155,6 +155,8 @@ def login(*, open_uow: Callable[[], UnitOfWork], email: str, password: str, atte
     if user_id is None or firm_id is None or password_hash is None or not matches:
         if user_id is not None and firm_id is not None:
             _record_failure(open_uow, firm_id=firm_id, user_id=user_id)
+        else:
+            sign_in_failures.record_unknown_failure(open_uow)
         attempt.failed(user_id)
         raise _invalid_credentials()
     # A hash of an older cost is replaced, computed here rather than with the user's row locked.

@@ -37,3 +37,13 @@ def record_failure(open_uow: Callable[[], UnitOfWork], *, firm_id: uuid.UUID, us
         audit_log.append(uow, "auth.login_failed", target_type="user", target_id=user_id, data=data)
         uow.commit()
     return int(failed or 0)
+
+
+def record_unknown_failure(open_uow: Callable[[], UnitOfWork]) -> None:
+    """A failed sign-in for an e-mail without an account, on the platform's chain: a sprayer shows in the
+    audit trail, and the attempt does the same work as a wrong password for a real account (one short
+    transaction ending in an audit record), so the two take as long. The e-mail typed is not kept: it may
+    be a password typed into the wrong field."""
+    with open_uow() as uow:
+        audit_log.append(uow, "auth.login_failed", target_type="user", data={"account": "unknown"})
+        uow.commit()

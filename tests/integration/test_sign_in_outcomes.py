@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 
 from functions.identity import service
+from shared.audit_log import PLATFORM_CHAIN
 from shared.auth.passwords import needs_rehash, verify_password
 from shared.db.models import AuditRecord, RefreshToken, User
 from shared.db.uow import UnitOfWork
@@ -92,3 +93,26 @@ def test_a_hash_of_an_older_cost_is_replaced_at_sign_in_and_the_password_still_w
     assert not needs_rehash(replaced)
     assert login(admin.email)["access_token"]
     assert _sessions_and_sign_ins(admin.firm_id, admin.user_id) == (2, 2)
+
+
+def _platform_failures() -> list[dict[str, object]]:
+    with UnitOfWork(system=True) as uow:
+        rows = uow.session.scalars(
+            select(AuditRecord.data)
+            .where(AuditRecord.chain == PLATFORM_CHAIN, AuditRecord.action == "auth.login_failed")
+            .order_by(AuditRecord.chain_seq)
+        ).all()
+    return [dict(row) for row in rows]
+
+
+def test_a_failed_sign_in_for_an_unknown_email_is_on_the_platform_chain_without_the_email() -> None:
+    before = len(_platform_failures())
+    email = unique_email("nobody")
+
+    reply = request("POST", "auth/login", json_body={"email": email, "password": PASSWORD})
+
+    assert (reply.status, reply.json()["code"]) == (401, "invalid_credentials")
+    after = _platform_failures()
+    assert len(after) > before  # other tests' attempts may land beside it
+    assert after[before:] == [{"account": "unknown"}] * (len(after) - before)
+    assert all(email not in str(data) for data in after)
