@@ -122,3 +122,15 @@ def mailed_token(mail_dir: Path, to: str) -> str:
             assert match
             return match.group(1)
     raise AssertionError(f"no mail to {to}")
+
+
+def bare_firm() -> uuid.UUID:
+    """A firm row and nothing else, so its audit chain starts empty."""
+    from shared.db.models import Firm
+    from shared.db.uow import UnitOfWork
+
+    firm_id = uuid.uuid4()
+    with UnitOfWork(firm_id=firm_id) as uow:
+        uow.session.add(Firm(id=firm_id, name="Chain CPA", status="active"))
+        uow.commit()
+    return firm_id

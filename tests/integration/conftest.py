@@ -1,10 +1,11 @@
-"""Fixtures shared by integration tests: the app's storage switched to Azurite."""
+"""Fixtures shared by integration tests: the app's storage switched to Azurite, the database owner's URL."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from shared.settings import get_settings
 from shared.storage import get_storage
@@ -30,3 +31,9 @@ def azure_storage(azurite_connection_string: str, monkeypatch: pytest.MonkeyPatc
         monkeypatch.undo()
         get_settings.cache_clear()
         get_storage.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def owner_url(database: str) -> str:
+    """The test database as its owner reaches it with psycopg: row-level security and triggers do not stop it."""
+    return make_url(database).set(drivername="postgresql").render_as_string(hide_password=False)

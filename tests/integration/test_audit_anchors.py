@@ -15,7 +15,6 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from shared import audit_log
@@ -33,11 +32,6 @@ def anchored_at(firm_id: uuid.UUID, storage: BlobStorage, chain_seq: int) -> str
     """When the anchor of `chain_seq` was written, as the truncation reason quotes it."""
     [name] = [n for n in anchors_of(firm_id, storage) if n.split("/")[1].startswith(f"{chain_seq:016d}-")]
     return str(json.loads(storage.get(audit_log.ANCHOR_CONTAINER, name))["anchored_at"])
-
-
-@pytest.fixture(scope="module")
-def owner_url(database: str) -> str:
-    return make_url(database).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="module")

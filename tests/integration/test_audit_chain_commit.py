@@ -14,27 +14,13 @@ import uuid
 import psycopg
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.engine import make_url
 
 from shared import audit_log
 from shared.db.models import AuditRecord, Firm
 from shared.db.uow import UnitOfWork
+from tests.support import bare_firm
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
-
-
-@pytest.fixture(scope="module")
-def owner_url(database: str) -> str:
-    return make_url(database).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def bare_firm() -> uuid.UUID:
-    """A firm row and nothing else, so its audit chain starts empty."""
-    firm_id = uuid.uuid4()
-    with UnitOfWork(firm_id=firm_id) as uow:
-        uow.session.add(Firm(id=firm_id, name="Chain CPA", status="active"))
-        uow.commit()
-    return firm_id
 
 
 def chain(firm_id: uuid.UUID) -> list[tuple[int, str, str | None]]:

@@ -17,7 +17,6 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from aura_local.host import TimerScheduler
@@ -29,11 +28,6 @@ from shared.storage import BlobExists, BlobImmutable, BlobStorage, LocalFolderSt
 from tests.support import create_firm, in_process_host, request, token_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
-
-
-@pytest.fixture(scope="module")
-def owner_url(database: str) -> str:
-    return make_url(database).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture(params=["local", "azurite"])
