@@ -89,9 +89,10 @@ class UnitOfWork:
         """Enter a firm found by a pre-firm look-up (login, a token link); only from no firm."""
         if self.firm_id is not None and self.firm_id != firm_id:
             raise RuntimeError("a unit of work cannot move from one firm to another")
-        if self.firm_id is None and self.session.info.get("aura.audit_pending"):
-            # Records appended before the switch belong to the platform chain: written while it is this
-            # session's chain (shared.audit_log writes a transaction's records as it commits).
+        if self.firm_id is None:
+            # Records appended before the switch belong to the platform chain: written now, while it is
+            # this session's chain (shared.audit_log writes a transaction's records as it commits; with
+            # none pending this sends nothing).
             from shared import audit_log
 
             audit_log.write_pending(self)
