@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -206,23 +206,21 @@ def _stopped_cleanly(host: Host, workers: set[int]) -> None:
     assert _port_is_free(host.port), "nothing listens on the port any more"
 
 
-def test_ctrl_c_stops_every_worker(database: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "stop",
+    [
+        pytest.param(lambda process: os.killpg(process.pid, signal.SIGINT), id="ctrl-c"),  # a terminal's Ctrl-C
+        pytest.param(lambda process: process.terminate(), id="sigterm"),  # the host alone, as a process manager
+    ],
+)
+def test_stopping_the_host_stops_every_worker(
+    database: str, tmp_path: Path, stop: Callable[[subprocess.Popen[bytes]], None]
+) -> None:
     host = _serve(tmp_path, "--workers", "2")
     try:
         workers = _worker_pids(host, 2)
         assert len(workers) == 2
-        os.killpg(host.process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
-        _stopped_cleanly(host, workers)
-    finally:
-        _kill_group(host.process)
-
-
-def test_sigterm_to_the_host_stops_every_worker(database: str, tmp_path: Path) -> None:
-    host = _serve(tmp_path, "--workers", "2")
-    try:
-        workers = _worker_pids(host, 2)
-        assert len(workers) == 2
-        host.process.terminate()  # the host alone, as a process manager stops it
+        stop(host.process)
         _stopped_cleanly(host, workers)
     finally:
         _kill_group(host.process)
