@@ -48,6 +48,12 @@ variable "capability_groups" {
     condition     = alltrue([for name in keys(var.capability_groups) : can(regex("^[a-z][a-z0-9]{1,11}$", name))])
     error_message = "Group names must be 2 to 12 lowercase letters or digits, starting with a letter."
   }
+
+  # The Flex Consumption instance sizes and their cores (infra/README.md says what the cores mean for the app).
+  validation {
+    condition     = alltrue([for group in values(var.capability_groups) : contains([512, 2048, 4096], group.instance_memory_mb)])
+    error_message = "instance_memory_mb must be a Flex Consumption instance size: 512 (0.25 vCPU), 2048 (1 vCPU) or 4096 (2 vCPU)."
+  }
 }
 
 variable "default_api_group" {

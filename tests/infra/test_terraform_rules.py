@@ -305,6 +305,73 @@ def test_azure_settings_choose_the_identity_based_paths() -> None:
     assert settings["AURA_JWT_SECRET"].startswith("@Microsoft.KeyVault(SecretUri=")
 
 
+# -- Flex Consumption: instance sizes and the app settings the plan does not take ------------------------------
+
+# The instance sizes of Flex Consumption, in MB, with 0.25, 1 and 2 vCPUs (Microsoft Learn, "Azure Functions Flex
+# Consumption plan hosting", Instance sizes).
+FLEX_INSTANCE_SIZES_MB = (512, 2048, 4096)
+
+# Microsoft Learn, "App settings reference for Azure Functions", Flex Consumption plan deprecations: each is "not
+# valid" there or replaced by a property of the app (functionAppConfig). FUNCTIONS_WORKER_PROCESS_COUNT is among the
+# "not valid": the plan runs one Python worker per instance, on that instance's vCPUs, and scales by instances.
+FLEX_DEPRECATED_APP_SETTINGS = {
+    "ENABLE_ORYX_BUILD",
+    "FUNCTIONS_EXTENSION_VERSION",
+    "FUNCTIONS_MAX_HTTP_CONCURRENCY",
+    "FUNCTIONS_WORKER_DYNAMIC_CONCURRENCY_ENABLED",
+    "FUNCTIONS_WORKER_PROCESS_COUNT",
+    "FUNCTIONS_WORKER_RUNTIME",
+    "FUNCTIONS_WORKER_RUNTIME_VERSION",
+    "SCM_DO_BUILD_DURING_DEPLOYMENT",
+    "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+    "WEBSITE_CONTENTOVERVNET",
+    "WEBSITE_CONTENTSHARE",
+    "WEBSITE_DNS_SERVER",
+    "WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT",
+    "WEBSITE_NODE_DEFAULT_VERSION",
+    "WEBSITE_RUN_FROM_PACKAGE",
+    "WEBSITE_SKIP_CONTENTSHARE_VALIDATION",
+    "WEBSITE_VNET_ROUTE_ALL",
+}
+
+
+def test_apps_give_flex_consumption_no_setting_it_does_not_take() -> None:
+    """FUNCTIONS_WORKER_PROCESS_COUNT above all: shared/auth/passwords.py divides the cores by it, and on Flex
+    Consumption it is not valid. On a plan that honours it (Elastic Premium, Dedicated) it should be the
+    instance's vCPU count, so moving the apps off FC1 fails here first."""
+    kinds = sorted({kind for _, kind, _, _ in resources() if kind.startswith("azurerm_") and "function_app" in kind})
+    plans = [body["sku_name"] for _, _, _, body in resources("azurerm_service_plan")]
+    assert (kinds, plans) == (["azurerm_function_app_flex_consumption"], ["FC1"]), (
+        "a Function App off Flex Consumption: give it FUNCTIONS_WORKER_PROCESS_COUNT = its instance's vCPU count "
+        "(infra/README.md), then change this test"
+    )
+    # What _app_settings() merges is all an app gets.
+    assert module_call("function_app")["app_settings"] == "${local.common_app_settings}"
+    refused = sorted(name for name in _app_settings() if name.upper() in FLEX_DEPRECATED_APP_SETTINGS)
+    assert refused == [], f"Flex Consumption does not take these app settings: {refused}"
+
+
+def _instance_memory_default() -> int:
+    declared = root_variables()["capability_groups"]["type"]
+    match = re.search(r"instance_memory_mb = optional\(number, (\d+)\)", declared)
+    assert match, declared
+    return int(match.group(1))
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_every_app_runs_on_a_flex_consumption_instance_size(environment: str) -> None:
+    default = _instance_memory_default()
+    sizes = {group: spec.get("instance_memory_mb", default) for group, spec in _groups(environment).items()}
+    assert {group: size for group, size in sizes.items() if size not in FLEX_INSTANCE_SIZES_MB} == {}
+    # variables.tf refuses any other size at plan time, with the same list.
+    conditions = [rule["condition"] for rule in root_variables()["capability_groups"]["validation"]]
+    on_size = [condition for condition in conditions if "instance_memory_mb" in condition]
+    assert len(on_size) == 1, conditions
+    allowed = re.search(r"contains\(\[([0-9, ]+)\], group\.instance_memory_mb\)", on_size[0])
+    assert allowed, on_size[0]
+    assert tuple(int(size) for size in allowed.group(1).split(",")) == FLEX_INSTANCE_SIZES_MB
+
+
 _SECRET_NAME = re.compile(r"SECRET|PASSWORD|CONNECTION_STRING|KEY$|TOKEN", re.IGNORECASE)
 _KEYED_CONNECTION = re.compile(r"AccountKey=|SharedAccessKey=|SharedAccessSignature=|[?&]sig=|password=", re.IGNORECASE)
 

@@ -76,6 +76,8 @@ resource "azurerm_function_app_flex_consumption" "app" {
 }
 
 locals {
+  # No FUNCTIONS_WORKER_PROCESS_COUNT: Flex Consumption lists it as "Setting not valid" (its deprecated settings),
+  # and runs one Python worker per instance on the instance's cores (2048 MB: 1 vCPU). infra/README.md says more.
   app_settings = {
     AURA_CAPABILITIES = join(",", var.capabilities)
     # This app's own jobs queue: its capabilities queue their jobs here and its jobs_worker runs them.
