@@ -18,10 +18,21 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_every_setting_is_listed_in_local_settings_example_and_nothing_else() -> None:
     listed = set(json.loads((ROOT / "local.settings.example.json").read_text())["Values"])
     aliases = {field.alias for field in Settings.model_fields.values()}
-    # Read by the Functions host, or (MALLOC_ARENA_MAX) by the C library at process start.
-    runtime_only = {"FUNCTIONS_WORKER_RUNTIME", "AzureWebJobsStorage", "AzureWebJobsFeatureFlags", "MALLOC_ARENA_MAX"}
+    # Read by the Functions host, or (MALLOC_ARENA_MAX) by the C library at process start. The host also tells its
+    # Python workers FUNCTIONS_WORKER_PROCESS_COUNT (aura serve sets it per worker), which shared/auth/passwords.py
+    # divides the cores by: read from the environment at import, not a field of Settings.
+    runtime_only = {
+        "FUNCTIONS_WORKER_RUNTIME",
+        "FUNCTIONS_WORKER_PROCESS_COUNT",
+        "AzureWebJobsStorage",
+        "AzureWebJobsFeatureFlags",
+        "MALLOC_ARENA_MAX",
+    }
     assert aliases - listed == set()
     assert listed - aliases - runtime_only == set()
+    # And no more runtime names than the example lists, none of them a field of Settings.
+    assert runtime_only - listed == set()
+    assert runtime_only & aliases == set()
 
 
 def test_example_settings_hold_no_secrets() -> None:
