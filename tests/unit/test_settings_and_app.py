@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from shared import settings as settings_module
 from shared.settings import ALL_CAPABILITIES, Settings
 
 pytestmark = pytest.mark.unit
@@ -33,6 +34,17 @@ def test_every_setting_is_listed_in_local_settings_example_and_nothing_else() ->
     # And no more runtime names than the example lists, none of them a field of Settings.
     assert runtime_only - listed == set()
     assert runtime_only & aliases == set()
+
+
+def test_example_settings_hash_passwords_at_the_production_cost() -> None:
+    """A func start from a copy of the example hashes as a deployed app does (the hashing slots assume 1 lane)."""
+    values = json.loads((ROOT / "local.settings.example.json").read_text())["Values"]
+    example = Settings.model_validate({name: values[name] for name in values if name.startswith("AURA_ARGON2_")})
+    assert (example.argon2_time_cost, example.argon2_memory_kib, example.argon2_parallelism) == (
+        settings_module.ARGON2_TIME_COST,
+        settings_module.ARGON2_MEMORY_KIB,
+        settings_module.ARGON2_PARALLELISM,
+    )
 
 
 def test_example_settings_hold_no_secrets() -> None:
@@ -65,8 +77,6 @@ def test_unknown_capability_is_refused_by_name() -> None:
 
 
 def test_secret_prefers_the_environment_then_key_vault(monkeypatch: pytest.MonkeyPatch) -> None:
-    from shared import settings as settings_module
-
     asked: list[tuple[str, str]] = []
 
     def fake_vault(url: str, name: str) -> str:
