@@ -2,7 +2,8 @@
 
 Three limits, all kept in PostgreSQL through shared/rate_limit.py so every instance shares them:
 
-- per source (client address): at most SOURCE_FAILURES failed sign-ins per SOURCE_WINDOW_SECONDS;
+- per source (client address): at most SOURCE_FAILURES failed sign-ins in any SOURCE_WINDOW_SECONDS
+  (a sliding window: shared/rate_limit.py counts each failure for 10 to 11 minutes);
 - per e-mail: after ACCOUNT.free consecutive failures, each further one makes the e-mail wait
   1, 2, 4, ... seconds, at most 15 minutes (a delay that always ends, never a lock);
 - per known device: a client that once signed in as the user with the right password carries a
@@ -49,16 +50,19 @@ def known_device(token: str | None) -> DeviceClaims | None:
         return None
 
 
-# The account (at most one: e-mails are unique, case-insensitively) beside the rows of the three limits.
+# The account (at most one: e-mails are unique, case-insensitively) beside the rows of the three limits
+# (the source's as two arrays: the start and the hits of each slice its window counts now).
 # A key passed as NULL (no device cookie, no source address) matches no row.
 _LOOK_UP = text(
     "SELECT f.user_id, f.firm_id, a.key IS NOT NULL AS account_recorded, a.blocked_until AS account_until, "
-    "d.key IS NOT NULL AS device_recorded, d.blocked_until AS device_until, s.hits AS source_hits "
+    "d.key IS NOT NULL AS device_recorded, d.blocked_until AS device_until, "
+    "s.starts AS source_starts, s.hits AS source_hits "
     "FROM (VALUES (1)) AS one (x) "
     "LEFT JOIN aura_auth_find_user(:email) AS f ON true "
     "LEFT JOIN rate_limit_backoff AS a ON a.key = :account "
     "LEFT JOIN rate_limit_backoff AS d ON d.key = :device "
-    "LEFT JOIN rate_limits AS s ON s.key = :source AND s.window_start = :window"
+    "LEFT JOIN LATERAL (SELECT array_agg(window_start) AS starts, array_agg(hits) AS hits FROM rate_limits "
+    "WHERE key = :source AND window_start >= :since) AS s ON true"
 )
 
 
@@ -73,7 +77,7 @@ class Standing:
     account_until: datetime | None
     device_recorded: bool
     device_until: datetime | None
-    source_hits: int | None
+    source_slices: tuple[rate_limit.Slice, ...]  # the source's failures, per slice of its sliding window
     read_at: datetime
 
 
@@ -101,7 +105,7 @@ class Attempt:
                 "account": ACCOUNT.key(self.email),
                 "device": DEVICE.key(str(self.device.device_id)) if self.device is not None else None,
                 "source": rate_limit.row_key(SOURCE_SCOPE, self.source) if self.source is not None else None,
-                "window": rate_limit.window_start(now, SOURCE_WINDOW_SECONDS),
+                "since": rate_limit.counted_since(now, SOURCE_WINDOW_SECONDS),
             },
         ).one()
         return Standing(
@@ -111,7 +115,7 @@ class Attempt:
             account_until=row.account_until,
             device_recorded=row.device_recorded,
             device_until=row.device_until,
-            source_hits=row.source_hits,
+            source_slices=tuple(zip(row.source_starts or (), row.source_hits or (), strict=True)),
             read_at=now,
         )
 
@@ -123,7 +127,7 @@ class Attempt:
             return
         if self.source is not None:
             rate_limit.refuse_if_full(
-                standing.source_hits,
+                standing.source_slices,
                 limit=SOURCE_FAILURES,
                 window_seconds=SOURCE_WINDOW_SECONDS,
                 now=now,

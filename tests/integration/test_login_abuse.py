@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from functions.identity import login_throttle
-from shared import clock
+from shared import clock, rate_limit
 from tests.support import PASSWORD, create_firm, in_process_host, mailed_token, request, unique_email
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
@@ -82,11 +82,77 @@ def test_guessing_from_one_source_gets_429_with_retry_after() -> None:
         assert sprayer.login(unique_email("sprayed"), "Winter2026!").status_code == 401
     refused = sprayer.login(unique_email("sprayed"), "Winter2026!")
     assert refused.status_code == 429
-    assert 0 < int(refused.headers["Retry-After"]) <= login_throttle.SOURCE_WINDOW_SECONDS
+    # The failures all fell in the current slice of the sliding window: counted until it has left the window.
+    window = login_throttle.SOURCE_WINDOW_SECONDS
+    assert window < int(refused.headers["Retry-After"]) <= window + rate_limit.slice_seconds(window)
     assert refused.json()["detail"].startswith("Too many failed sign-ins; try again in ")
     # The limit is the source's, not everyone's: a user elsewhere signs in as usual.
     admin = create_firm()
     assert Client().login(admin.email, PASSWORD).status_code == 200
+
+
+def _next_ten_minute_mark() -> datetime:
+    """Where the per-source count's fixed window began (before it slid)."""
+    return datetime.fromtimestamp((int(clock.now().timestamp()) // 600 + 1) * 600, UTC)
+
+
+def _most_in_ten_minutes(times: list[datetime]) -> int:
+    return max(sum(1 for t in times if start <= t < start + timedelta(minutes=10)) for start in times)
+
+
+def test_guesses_straddling_a_ten_minute_mark_get_twenty_in_ten_minutes_not_forty() -> None:
+    """The attack a fixed window allowed: 20 guesses just before the window ends, 20 more just after."""
+    mark = _next_ten_minute_mark()
+    at = clock.FixedClock(mark - timedelta(seconds=5))
+    sprayer = Client()
+    with clock.use_clock(at):
+        for _ in range(login_throttle.SOURCE_FAILURES):
+            assert sprayer.login(unique_email("sprayed"), "Winter2026!").status_code == 401
+            at.advance(timedelta(seconds=0.1))
+        at.set(mark + timedelta(seconds=1))
+        refused = sprayer.login(unique_email("sprayed"), "Winter2026!")
+        # The 20 fell in the minute from mark - 60 s: counted until mark + 600 s.
+        assert (refused.status_code, refused.headers["Retry-After"]) == (429, "599")
+        assert refused.json()["detail"].startswith("Too many failed sign-ins; try again in 10 min,")
+        at.set(mark + timedelta(seconds=599))
+        assert sprayer.login(unique_email("sprayed"), "Winter2026!").headers["Retry-After"] == "1"
+        at.advance(timedelta(seconds=1))  # the refused attempts cost nothing: the wait was the whole wait
+        assert sprayer.login(unique_email("sprayed"), "Winter2026!").status_code == 401
+
+
+def test_an_attacker_who_waits_what_retry_after_says_gets_twenty_in_any_ten_minutes() -> None:
+    at = clock.FixedClock(_next_ten_minute_mark() - timedelta(seconds=5))
+    start, sprayer, checked = at.now(), Client(), []
+    with clock.use_clock(at):
+        while at.now() < start + timedelta(minutes=35):
+            response = sprayer.login(unique_email("sprayed"), "Winter2026!")
+            if response.status_code == 401:
+                checked.append(at.now())
+                at.advance(timedelta(seconds=0.05))
+                continue
+            assert response.status_code == 429, response.text
+            wait = int(response.headers["Retry-After"])
+            at.advance(timedelta(seconds=wait - 1))
+            assert sprayer.login(unique_email("sprayed"), "Winter2026!").headers.get("Retry-After") == "1"
+            at.advance(timedelta(seconds=1))
+    assert _most_in_ten_minutes(checked) == login_throttle.SOURCE_FAILURES
+    # 20 at the start, then 20 every 11 minutes (the slice the first ones fell in began 55 s before).
+    assert len(checked) == 4 * login_throttle.SOURCE_FAILURES
+
+
+def test_the_source_limit_answers_alike_for_known_and_unknown_emails() -> None:
+    """Two sources fail in step, one with a real account's e-mail among its guesses: every answer the
+    same, the 429 and its Retry-After included."""
+    admin = create_firm()
+    at = clock.FixedClock(clock.now())
+    knowing, guessing = Client(), Client()
+    with clock.use_clock(at):
+        for attempt in range(login_throttle.SOURCE_FAILURES + 2):
+            email = admin.email if attempt in (1, login_throttle.SOURCE_FAILURES) else unique_email("sprayed")
+            answers = (knowing.login(email, "Winter2026!"), guessing.login(unique_email("sprayed"), "Winter2026!"))
+            assert _answer(answers[0]) == _answer(answers[1]), attempt
+            at.advance(timedelta(seconds=3))
+    assert answers[0].status_code == 429
 
 
 def test_a_forged_forwarded_for_header_does_not_change_the_source() -> None:
