@@ -47,6 +47,8 @@ class UnitOfWork:
         self._session_factory = session_factory
         self._pending: list[tuple[str, str, Envelope]] = []
         self._session: Session | None = None
+        # The transaction whose connection last received the settings (see _on_begin, switch_firm).
+        self._scoped: SessionTransaction | None = None
 
     @property
     def session(self) -> Session:
@@ -80,22 +82,29 @@ class UnitOfWork:
         A savepoint runs inside a transaction that has them already."""
         if not transaction.nested:
             connection.execute(self._CONTEXT, self._context_parameters())
+            self._scoped = transaction
 
     def _apply_context(self) -> None:
-        """Set the settings in the transaction now open (after switching firm within it)."""
-        self.session.execute(self._CONTEXT, self._context_parameters())
+        """Scope the transaction to the current firm and user: now, if it has begun on its connection;
+        if not, _on_begin does it as it begins (its first statement), with the same values, once."""
+        if self._scoped is not None and self._scoped is self.session.get_transaction():
+            self.session.execute(self._CONTEXT, self._context_parameters())
 
     def switch_firm(self, firm_id: uuid.UUID) -> None:
-        """Enter a firm found by a pre-firm look-up (login, a token link); only from no firm."""
-        if self.firm_id is not None and self.firm_id != firm_id:
-            raise RuntimeError("a unit of work cannot move from one firm to another")
-        if self.firm_id is None:
-            # Records appended before the switch belong to the platform chain: written now, while it is
-            # this session's chain (shared.audit_log writes a transaction's records as it commits; with
-            # none pending this sends nothing).
-            from shared import audit_log
+        """Enter a firm found by a pre-firm look-up (login, a token link); only from no firm.
 
-            audit_log.write_pending(self)
+        The settings are sent once: now, in a transaction already begun; otherwise as the transaction
+        begins, with the caller's first statement, so row-level security holds from that statement on."""
+        if self.firm_id == firm_id:
+            return  # in it already: the transaction has its settings, or gets them as it begins
+        if self.firm_id is not None:
+            raise RuntimeError("a unit of work cannot move from one firm to another")
+        # Records appended before the switch belong to the platform chain: written now, while it is this
+        # session's chain (shared.audit_log writes a transaction's records as it commits; with none pending
+        # this sends nothing, and if it sends them the transaction has begun, so the settings follow now).
+        from shared import audit_log
+
+        audit_log.write_pending(self)
         self.firm_id = firm_id
         self._apply_context()
 
@@ -152,6 +161,7 @@ class UnitOfWork:
             self.session.close()
         finally:
             self._session = None
+            self._scoped = None
 
 
 def unit_of_work(principal: Principal | None = None, *, correlation_id: str | None = None) -> UnitOfWork:

@@ -134,3 +134,47 @@ def test_a_savepoint_keeps_the_firm() -> None:
     with UnitOfWork(firm_id=mine.firm_id, user_id=mine.user_id) as uow, uow.session.begin_nested():
         firms = set(uow.session.execute(text("SELECT id FROM firms")).scalars())
     assert firms == {mine.firm_id}
+
+
+def _settings_sent(sent: list[str]) -> int:
+    return sum(sql.startswith("SELECT set_config('aura.firm_id'") for sql in sent)
+
+
+def test_switching_firm_before_the_first_statement_sends_the_settings_once_as_the_transaction_begins() -> None:
+    from shared.db.uow import UnitOfWork
+
+    firm, _ = create_firm("Early CPA"), create_firm("Bystander CPA")
+    with traffic() as sent, UnitOfWork() as uow:
+        uow.switch_firm(firm.firm_id)
+        firms = set(uow.session.execute(text("SELECT id FROM firms")).scalars())
+    assert firms == {firm.firm_id}  # the firm's row-level security holds from the first statement
+    assert _settings_sent(sent) == 1
+    assert sent[0] == "BEGIN" and sent[1].startswith("SELECT set_config('aura.firm_id'")
+    assert sent[2] == "SELECT id FROM firms"
+
+
+def test_switching_firm_in_a_transaction_already_begun_sends_the_settings_once_more_at_once() -> None:
+    from shared.db.uow import UnitOfWork
+
+    firm, _ = create_firm("Late CPA"), create_firm("Bystander CPA")
+    with traffic() as sent, UnitOfWork(system=True) as uow:
+        seen_before = uow.session.execute(text("SELECT count(*) FROM firms WHERE id = :id"), {"id": firm.firm_id})
+        assert seen_before.scalar_one() == 0  # system scope, no firm: the firm's rows are hidden
+        begun = len(sent)
+        uow.switch_firm(firm.firm_id)
+        firms = set(uow.session.execute(text("SELECT id FROM firms")).scalars())
+    assert firms == {firm.firm_id}
+    assert _settings_sent(sent[:begun]) == 1 and _settings_sent(sent[begun:]) == 1
+    assert sent[begun].startswith("SELECT set_config('aura.firm_id'") and sent[begun + 1] == "SELECT id FROM firms"
+
+
+def test_switching_to_the_firm_already_entered_sends_nothing() -> None:
+    from shared.db.uow import UnitOfWork
+
+    firm = create_firm("Same CPA")
+    with traffic() as sent, UnitOfWork(firm_id=firm.firm_id) as uow:
+        uow.session.execute(text("SELECT 1"))
+        begun = len(sent)
+        uow.switch_firm(firm.firm_id)
+        assert set(uow.session.execute(text("SELECT id FROM firms")).scalars()) == {firm.firm_id}
+    assert _settings_sent(sent) == 1 and sent[begun] == "SELECT id FROM firms"
