@@ -101,7 +101,7 @@ def _issue_pair(
         AccessClaims(
             user_id=user_id,
             firm_id=firm_id,
-            roles=list(roles),
+            roles=tuple(roles),
             client_id=client_id,
             email=email,
             session_id=family_id,
@@ -201,7 +201,7 @@ def login(*, open_uow: Callable[[], UnitOfWork], email: str, password: str, atte
         AccessClaims(
             user_id=user_id,
             firm_id=firm_id,
-            roles=list(user.roles),
+            roles=tuple(user.roles),
             client_id=user.client_id,
             email=user.email,
             session_id=family_id,

@@ -23,7 +23,7 @@ class Principal:
         *,
         user_id: uuid.UUID,
         firm_id: uuid.UUID | None,
-        roles: frozenset[str] | set[str] | list[str],
+        roles: frozenset[str] | set[str] | list[str] | tuple[str, ...],
         client_id: uuid.UUID | None = None,
         email: str = "",
     ) -> Principal:

@@ -38,7 +38,9 @@ DEVICE_TOKEN_DAYS = 30
 class AccessClaims:
     user_id: uuid.UUID
     firm_id: uuid.UUID | None
-    roles: list[str]
+    # A tuple: a verified token's claims are cached and handed to every request bearing it
+    # (_verified_access_token), so nothing one request does may change what the next one reads.
+    roles: tuple[str, ...]
     client_id: uuid.UUID | None
     email: str
     # The sign-in this token belongs to (the refresh-token family); None when issuing starts a new one.
@@ -76,7 +78,7 @@ def issue_access_token(
         "typ": "access",
         "sub": str(claims.user_id),
         "firm": str(claims.firm_id) if claims.firm_id else None,
-        "roles": claims.roles,
+        "roles": list(claims.roles),
         "client": str(claims.client_id) if claims.client_id else None,
         "email": claims.email,
         "iat": int(now.timestamp()),
@@ -188,7 +190,7 @@ def _verified_access_token(token: str, secret: str, issuer: str, max_lifetime: i
     claims = AccessClaims(
         user_id=user_id,
         firm_id=_uuid_claim(payload, "firm"),
-        roles=list(roles),
+        roles=tuple(roles),
         client_id=_uuid_claim(payload, "client"),
         email=str(payload.get("email") or ""),
         session_id=_uuid_claim(payload, "sid"),

@@ -20,7 +20,7 @@ from shared.storage import AzureBlobStorage
 pytestmark = pytest.mark.unit
 
 SETTINGS = Settings(AURA_JWT_SECRET="s" * 40)
-CLAIMS = AccessClaims(uuid.uuid4(), uuid.uuid4(), ["senior"], None, "a@example.com")
+CLAIMS = AccessClaims(uuid.uuid4(), uuid.uuid4(), ("senior",), None, "a@example.com")
 # A made-up account: signing is local, nothing here reaches a network.
 ACCOUNT = {"account_name": "auraunit", "account_key": "a2V5LWZvci11bml0LXRlc3RzLW9ubHk="}
 

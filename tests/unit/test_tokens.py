@@ -31,7 +31,7 @@ SETTINGS = Settings(AURA_JWT_SECRET="s" * 40)
 
 
 def test_access_token_round_trip_and_lifetime() -> None:
-    claims = AccessClaims(uuid.uuid4(), uuid.uuid4(), ["senior"], None, "a@example.com")
+    claims = AccessClaims(uuid.uuid4(), uuid.uuid4(), ("senior",), None, "a@example.com")
     now = datetime.now(UTC)
     issued = issue_access_token(claims, now=now, settings=SETTINGS)
     assert (issued.expires_at - now).total_seconds() == 15 * 60
@@ -50,7 +50,7 @@ def test_refresh_token_lives_eight_hours_and_is_not_an_access_token() -> None:
 
 
 def test_a_short_secret_is_a_configuration_error() -> None:
-    claims = AccessClaims(uuid.uuid4(), None, [], None, "")
+    claims = AccessClaims(uuid.uuid4(), None, (), None, "")
     with pytest.raises(ConfigurationError):
         issue_access_token(claims, settings=Settings(AURA_JWT_SECRET="short"))
 
@@ -160,7 +160,7 @@ def test_a_device_token_names_its_user_and_is_nothing_else() -> None:
 
 
 def test_an_access_token_claiming_a_longer_life_than_the_settings_grant_is_refused() -> None:
-    claims = AccessClaims(uuid.uuid4(), uuid.uuid4(), ["senior"], None, "a@example.com", session_id=uuid.uuid4())
+    claims = AccessClaims(uuid.uuid4(), uuid.uuid4(), ("senior",), None, "a@example.com", session_id=uuid.uuid4())
     issued = issue_access_token(claims, settings=Settings(AURA_JWT_SECRET="s" * 40, AURA_ACCESS_TOKEN_MINUTES=30))
     with pytest.raises(Unauthorized) as refused:
         decode_access_token(issued.token, settings=SETTINGS)
@@ -173,7 +173,7 @@ def test_an_access_token_accepted_before_still_expires_on_time_and_binds_to_its_
     lets it pass under another signing key or issuer."""
     from datetime import timedelta
 
-    claims = AccessClaims(uuid.uuid4(), uuid.uuid4(), ["senior"], None, "a@example.com", session_id=uuid.uuid4())
+    claims = AccessClaims(uuid.uuid4(), uuid.uuid4(), ("senior",), None, "a@example.com", session_id=uuid.uuid4())
     issued = issue_access_token(claims, now=datetime.now(UTC) - timedelta(seconds=15 * 60 - 2), settings=SETTINGS)
     assert decode_access_token(issued.token, settings=SETTINGS) == claims
     assert decode_access_token(issued.token, settings=SETTINGS) == claims
@@ -186,3 +186,44 @@ def test_an_access_token_accepted_before_still_expires_on_time_and_binds_to_its_
     with pytest.raises(Unauthorized) as expired:
         decode_access_token(issued.token, settings=SETTINGS)
     assert expired.value.code == "token_expired"
+
+
+def test_the_claims_remembered_for_a_token_cannot_be_changed_by_one_request_for_the_next() -> None:
+    """Every request bearing a token gets the same remembered claims: its roles are a tuple in a frozen
+    dataclass, while the token itself still carries them as a JSON array."""
+    import dataclasses
+
+    claims = AccessClaims(
+        uuid.uuid4(), uuid.uuid4(), ("senior", "staff"), None, "a@example.com", session_id=uuid.uuid4()
+    )
+    token = issue_access_token(claims, settings=SETTINGS).token
+    first = decode_access_token(token, settings=SETTINGS)
+    assert isinstance(first.roles, tuple)
+    with pytest.raises(AttributeError):
+        first.roles.append("firm_admin")  # type: ignore[attr-defined]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.roles = ("firm_admin",)  # type: ignore[misc]
+    second = decode_access_token(token, settings=SETTINGS)
+    assert second.roles == ("senior", "staff") and second == claims
+    assert jwt.decode(token, options={"verify_signature": False})["roles"] == ["senior", "staff"]
+
+
+@pytest.mark.parametrize("roles", ["senior", ["senior", 1], {"senior": True}, None])
+def test_an_access_token_whose_roles_are_not_a_list_of_strings_is_refused(roles: object) -> None:
+    now = int(time.time())
+    payload = {
+        "iss": SETTINGS.jwt_issuer,
+        "aud": "aura-api",
+        "typ": "access",
+        "sub": str(uuid.uuid4()),
+        "firm": str(uuid.uuid4()),
+        "roles": roles,
+        "email": "a@example.com",
+        "iat": now,
+        "exp": now + 60,
+        "jti": str(uuid.uuid4()),
+        "sid": str(uuid.uuid4()),
+    }
+    with pytest.raises(Unauthorized) as refused:
+        decode_access_token(jwt.encode(payload, "s" * 40, algorithm="HS256"), settings=SETTINGS)
+    assert refused.value.code == "invalid_token"
