@@ -229,7 +229,10 @@ class LocalDelivery(Base):
 
 
 class RateLimitHit(Base):
-    """Fixed-window counters for rate limits; keys are hashes, never raw emails or addresses."""
+    """Sliding-window rate-limit counts: one row per key and slice, a slice being a tenth of the window
+    (a minute of a 10-minute window), and a limit adds up the current slice and the ten before it
+    (shared/rate_limit.py); `window_start` is when the slice starts. Keys are hashes, never raw e-mails
+    or addresses."""
 
     __tablename__ = "rate_limits"
 
