@@ -2,10 +2,14 @@
 Python workers per instance and spreads invocations over them.
 
 One Python process answers requests on one core at a time (the GIL): with 50 users its CPU was one core
-full while the other waited (`make bench-load`). `run()` binds the port once, in this process (the
-supervisor), and starts N worker processes (`python -m aura_local.workers`) that inherit the listening
-socket and all accept on it, each with its own app, LocalHost and database pool. The kernel hands each
-new connection to one of them.
+full while the other waited (`make bench-load`). `run()` claims the port in this process (the supervisor)
+and starts N worker processes (`python -m aura_local.workers`), each with its own app, LocalHost and
+database pool and its own listening socket on that port (SO_REUSEPORT, Linux): the kernel spreads new
+connections evenly over the workers by a hash of their addresses. With one listening socket shared by
+every worker, the worker that woke first accepted all the connections waiting (uvloop accepts until none
+is left): 50 users arriving at once went 49 to one worker and 1 to the other, and a keep-alive
+connection stays where it was accepted. The supervisor's socket is bound, never listening: it keeps the
+port from any other program while workers come and go, and receives no connection.
 
 Exactly one worker, number 0, runs the host's background work (the outbox relay, message deliveries and
 timers), so a timer fires once per occurrence; the others only answer HTTP. Each response of a worker
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import importlib
 import json
 import logging
@@ -81,7 +86,7 @@ class _Worker:
 
 
 class Supervisor:
-    """Starts the workers on the listening socket, watches them, and stops them all."""
+    """Starts the workers on the port its socket claims, watches them, and stops them all."""
 
     def __init__(self, spec: WorkerSpec, sock: socket.socket, workers: int) -> None:
         self.spec = spec
@@ -97,7 +102,6 @@ class Supervisor:
         return [worker.process.pid for worker in self.workers.values()]
 
     def _spawn(self, index: int) -> None:
-        fd = self.sock.fileno()
         env = dict(os.environ)
         # The worker imports this very checkout's code (function_app.py lives at its root).
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")]))
@@ -109,8 +113,6 @@ class Supervisor:
                 sys.executable,
                 "-m",
                 "aura_local.workers",
-                "--fd",
-                str(fd),
                 "--index",
                 str(index),
                 "--supervisor",
@@ -118,7 +120,6 @@ class Supervisor:
                 "--spec",
                 json.dumps(self.spec.__dict__),
             ],
-            pass_fds=(fd,),
             env=env,
         )
         self.workers[index] = _Worker(index, process, time.monotonic())
@@ -192,11 +193,16 @@ class Supervisor:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """The listening socket, bound as uvicorn binds it (an address in use ends the command)."""
-    import uvicorn
-
-    sock = uvicorn.Config("function_app:app", host=host, port=port).bind_socket()
-    sock.listen(2048)  # uvicorn's backlog: connections queue while the workers start
+    """A socket on (host, port) that other sockets of this user may share (SO_REUSEPORT), as uvicorn binds
+    one otherwise; a port held by another program ends the command."""
+    sock = socket.socket(family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise SystemExit(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
     return sock
 
 
@@ -204,7 +210,10 @@ def run(spec: WorkerSpec, workers: int) -> int:
     """Serve `spec.app` from `workers` processes on one port until interrupted; the exit status."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return Supervisor(spec, bind(spec.host, spec.port), workers).run()
+    claim = bind(spec.host, spec.port)
+    # Port 0 asks for a free one: every worker then listens on the one the claim got.
+    spec = dataclasses.replace(spec, port=claim.getsockname()[1])
+    return Supervisor(spec, claim, workers).run()
 
 
 # --- the worker process ---------------------------------------------------------------------------------
@@ -229,7 +238,6 @@ def _load_app(reference: str) -> Any:
 
 def worker_main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m aura_local.workers", description="one worker of `aura serve`")
-    parser.add_argument("--fd", type=int, required=True, help="the inherited listening socket")
     parser.add_argument("--index", type=int, required=True, help="0 runs the background work")
     parser.add_argument("--supervisor", type=int, required=True, help="the supervisor's pid")
     parser.add_argument("--spec", required=True, help="a WorkerSpec as JSON")
@@ -238,7 +246,6 @@ def worker_main(argv: list[str] | None = None) -> int:
     spec = WorkerSpec(**json.loads(args.spec))
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    sock = socket.socket(fileno=args.fd)
     background = args.index == 0
     from aura_local.host import LocalHost, build_server
 
@@ -258,6 +265,11 @@ def worker_main(argv: list[str] | None = None) -> int:
         for line in local_host.describe(base_url):
             log.info("  %s", line)
     server = build_server(local_host, host=spec.host, port=spec.port, log_level=spec.log_level)
+    try:
+        sock = bind(spec.host, spec.port)  # uvicorn listens on it, with its backlog
+    except SystemExit as exc:
+        log.error("worker %d: %s", args.index, exc)
+        return STARTUP_FAILURE
     with contextlib.suppress(KeyboardInterrupt):
         server.run(sockets=[sock])
     return 0 if server.started else STARTUP_FAILURE

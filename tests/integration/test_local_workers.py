@@ -3,6 +3,7 @@ worker is replaced, and stopping the host leaves no process behind (aura_local/w
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import os
 import signal
@@ -140,6 +141,42 @@ def test_two_workers_answer_on_the_one_port(served: Host) -> None:
     for pid in pids:
         environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
         assert b"FUNCTIONS_WORKER_PROCESS_COUNT=2" in environ
+
+
+def _answering_worker(connection: socket.socket) -> str:
+    """Send a health check on an open connection; the pid in the answer's worker header."""
+    connection.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    with connection.makefile("rb") as answer:
+        status = answer.readline()
+        assert status.startswith(b"HTTP/1.1 200"), status
+        for line in iter(answer.readline, b"\r\n"):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.strip().lower() == WORKER_HEADER.lower():
+                return value.strip()
+    raise AssertionError("no worker header in the answer")
+
+
+def test_connections_opened_together_are_spread_over_the_workers(served: Host) -> None:
+    """A keep-alive connection stays with the worker that accepted it. When the workers shared one listening
+    socket, the one free at the moment accepted every connection waiting: 50 users arriving at once went 49
+    to one worker and 1 to the other (`make bench-load`). Each worker now listens on its own socket, which
+    holds its share of the connections until it is free."""
+    busy = min(_worker_pids(served, 2, "/api/health"))
+    os.kill(busy, signal.SIGSTOP)  # one worker busy while the connections arrive, the other free to accept
+    try:
+        connections = [socket.create_connection(("127.0.0.1", served.port), timeout=30) for _ in range(40)]
+        time.sleep(0.5)  # time for the free worker to accept every connection it can reach
+    finally:
+        os.kill(busy, signal.SIGCONT)
+    try:
+        answered = collections.Counter(_answering_worker(connection) for connection in connections)
+    finally:
+        for connection in connections:
+            connection.close()
+    assert len(answered) == 2, answered
+    # Spread by a hash of each connection's address: fewer than 8 of 40 on one side is a chance of about
+    # 1 in 20,000 (binomial, p = 1/2).
+    assert min(answered.values()) >= 8, answered
 
 
 def test_a_job_queued_through_a_worker_runs_once(served: Host) -> None:
