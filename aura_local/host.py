@@ -438,9 +438,7 @@ class LocalHost:
         # lane of their own, so a burst of them, or a password sprayer, cannot take every worker from
         # the signed-in users' requests.
         self.anonymous_workers = max(2, self.http_workers // 2)
-        self._limiters: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[anyio.CapacityLimiter, anyio.CapacityLimiter]
-        ] = weakref.WeakKeyDictionary()
+        self._lanes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Lanes] = weakref.WeakKeyDictionary()
         self.route_prefix = "/" + route_prefix.strip("/") if route_prefix.strip("/") else ""
         self.static_dir = static_dir.resolve() if static_dir is not None else None
         self.static_headers = _static_headers(self.static_dir)
@@ -643,19 +641,12 @@ class LocalHost:
         return _response_parts(result)
 
     def _http_limiter(self, *, signed_in: bool) -> anyio.CapacityLimiter:
-        """At most `http_workers` signed-in requests run at once, by default as many as the database
-        pool has connections, and `anonymous_workers` others; more wait their turn here, first come
-        first served. Under 50 users anyio's default of 40 threads for everything queued them in the
-        pool and for the GIL instead, each round trip's wake-up behind dozens of threads, and a burst of
-        sign-ins held most of them while hashing (`make bench-load`, README)."""
+        """The lane a request waits its turn in (_Lanes), first come first served within it."""
         loop = asyncio.get_running_loop()
-        lanes = self._limiters.get(loop)
+        lanes = self._lanes.get(loop)
         if lanes is None:
-            lanes = self._limiters[loop] = (
-                anyio.CapacityLimiter(self.http_workers),
-                anyio.CapacityLimiter(self.anonymous_workers),
-            )
-        return lanes[0] if signed_in else lanes[1]
+            lanes = self._lanes[loop] = _Lanes(loop, signed_in=self.http_workers, anonymous=self.anonymous_workers)
+        return lanes.signed_in if signed_in else lanes.anonymous
 
     def _too_large(self, instance: str) -> tuple[int, list[tuple[str, str]], bytes]:
         return _problem(
@@ -727,6 +718,61 @@ class LocalHost:
             else:
                 lines.append(f"{function.name}: {function.trigger_type}")
         return lines
+
+
+class _Lanes:
+    """Where requests wait their turn to run, per event loop: at most `signed_in` requests with credentials
+    at once (by default as many as the database pool has connections) and `anonymous` others (sign-in above
+    all, each a deliberately slow password hash). Under 50 users anyio's default of 40 threads for
+    everything queued them in the pool and for the GIL instead, each round trip's wake-up behind dozens of
+    threads (`make bench-load`, README).
+
+    While sign-ins queue for their password hash in this process (as many hashes under way or waiting as the
+    anonymous lane has room: every sign-in running is at its hash), its signed-in requests run
+    SIGNED_IN_WHILE_QUEUED at a time. 50 users signing in at once beside users already signed in took up to
+    2.4 s (the first 50 sign-ins of `make bench-load`; 3 to 5 s beside 50 readers), each hash getting a
+    thread's share of a CPU that ten readers and their database backends wanted too; so narrowed, the last of
+    them ends at 1.1 to 1.5 s, for reads' p95 about 10 ms longer. A single sign-in now and then (one hash)
+    narrows nothing: narrowing at every hash cost the reads' p95 twice that (README). Only hashes count, not
+    every request without credentials: a client refused by the sign-in limits (429, before any hash) cannot
+    hold the signed-in users back, the limits bound how many hashes a guesser gets
+    (functions/identity/login_throttle.py), and signed-in requests still run meanwhile, one at a time.
+    """
+
+    SIGNED_IN_WHILE_QUEUED = 1
+    # Hashes come one after another while a burst drains; the lane stays narrow over the gaps between them.
+    WIDEN_AFTER_SECONDS = 0.1
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, *, signed_in: int, anonymous: int) -> None:
+        from shared.auth import passwords
+
+        self.signed_in_tokens = signed_in
+        self.signed_in = anyio.CapacityLimiter(signed_in)
+        self.anonymous = anyio.CapacityLimiter(anonymous)
+        self.queued_hashes = anonymous
+        self._loop = loop
+        self._widen: asyncio.TimerHandle | None = None
+        self._watcher = self._hashing  # passwords holds it weakly: it lives as long as these lanes
+        passwords.watch_hashing(self._watcher)
+
+    def _hashing(self, pending: int) -> None:
+        """From the hashing thread: narrow or widen the signed-in lane, on the loop's own thread."""
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits in these lanes
+            self._loop.call_soon_threadsafe(self._narrow, pending >= self.queued_hashes)
+
+    def _narrow(self, backlog: bool) -> None:
+        # Requests already running go on; a wider lane lets those waiting in at once.
+        if backlog:
+            if self._widen is not None:
+                self._widen.cancel()
+                self._widen = None
+            self.signed_in.total_tokens = self.SIGNED_IN_WHILE_QUEUED
+        elif self._widen is None and self.signed_in.total_tokens != self.signed_in_tokens:
+            self._widen = self._loop.call_later(self.WIDEN_AFTER_SECONDS, self._widen_now)
+
+    def _widen_now(self) -> None:
+        self._widen = None
+        self.signed_in.total_tokens = self.signed_in_tokens
 
 
 def _pool_connections() -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
+import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -40,9 +41,43 @@ _HASHING_SLOTS = threading.BoundedSemaphore(
 )
 
 
+# Hashes this process is computing or waiting to compute, and who is told when that number leaves or
+# returns to zero: the local host runs signed-in requests one at a time while a password is checked
+# (aura_local/host.py), so a burst of sign-ins is not starved of CPU by the users already signed in.
+_pending = 0
+_pending_lock = threading.Lock()
+_watchers: weakref.WeakSet[Callable[[int], None]] = weakref.WeakSet()
+
+
+def watch_hashing(watcher: Callable[[int], None]) -> None:
+    """Call `watcher(pending)` whenever the number of password hashes this process is computing or
+    waiting to compute changes, in order; from the hashing thread, so it must only hand the news on
+    (e.g. `loop.call_soon_threadsafe`). Held weakly: the caller keeps it alive as long as it listens."""
+    _watchers.add(watcher)
+
+
+def hashes_pending() -> int:
+    """Password hashes this process is computing or waiting to compute."""
+    return _pending
+
+
+def _tell(pending: int) -> None:
+    for watcher in list(_watchers):
+        watcher(pending)
+
+
 def _bounded(work: Callable[[], T]) -> T:
-    with _HASHING_SLOTS:
-        return work()
+    global _pending
+    with _pending_lock:  # told under the lock, so the watchers hear the changes in the order they happen
+        _pending += 1
+        _tell(_pending)
+    try:
+        with _HASHING_SLOTS:
+            return work()
+    finally:
+        with _pending_lock:
+            _pending -= 1
+            _tell(_pending)
 
 
 @functools.cache

@@ -6,6 +6,7 @@ many checks run at once without spending the CPU a real argon2 hash costs.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -83,3 +84,53 @@ def test_worker_processes_share_the_cores_for_hashing(
     cpus: int | None, worker_processes: str | None, slots: int
 ) -> None:
     assert passwords.hashing_slots(cpus, worker_processes) == slots
+
+
+def test_watchers_hear_every_change_in_the_hashes_pending_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local host narrows its signed-in lane while sign-ins queue for their hash (aura_local/host.py):
+    it must hear the number of hashes under way or waiting each time it changes, back to none."""
+    hasher = _HeldHasher()
+    monkeypatch.setattr(passwords, "_hasher", lambda: hasher)
+    heard: list[int] = []
+    heard_lock = threading.Lock()
+
+    def watcher(pending: int) -> None:
+        with heard_lock:
+            heard.append(pending)
+
+    passwords.watch_hashing(watcher)
+    burst = 5
+    threads = [
+        threading.Thread(target=passwords.verify_password, args=("stored", "the right one 2026")) for _ in range(burst)
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 10
+    while passwords.hashes_pending() < burst and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert passwords.hashes_pending() == burst, "the checks beyond the slots are counted while they wait"
+    hasher.release.set()
+    for thread in threads:
+        thread.join(30)
+
+    assert heard == [1, 2, 3, 4, 5, 4, 3, 2, 1, 0]
+    assert passwords.hashes_pending() == 0
+
+
+def test_a_watcher_is_held_weakly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lanes that are gone (a closed event loop, a host of an earlier test) are not told any more."""
+    hasher = _HeldHasher()
+    hasher.release.set()
+    monkeypatch.setattr(passwords, "_hasher", lambda: hasher)
+    heard: list[int] = []
+
+    def watcher(pending: int) -> None:
+        heard.append(pending)
+
+    passwords.watch_hashing(watcher)
+    passwords.verify_password("stored", "the right one 2026")
+    assert heard == [1, 0]
+    del watcher
+    gc.collect()
+    passwords.verify_password("stored", "the right one 2026")
+    assert heard == [1, 0]
