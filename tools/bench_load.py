@@ -81,6 +81,7 @@ class Results:
     notes_created: list[str] = field(default_factory=list)
     notes_unknown: int = 0  # a create whose answer never came: it may or may not exist
     workers: collections.Counter[str] = field(default_factory=collections.Counter)  # answers by worker pid
+    first_logins: list[float] = field(default_factory=list)  # each user's first sign-in (ms)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, operation: str, seconds: float, error: str | None) -> None:
@@ -444,7 +445,9 @@ def _user(
     engagement = world.engagement
     http = UserClient(world.base)
 
-    def call(operation: str, send: Callable[[], Reply], expected: int | tuple[int, ...]) -> Reply | None:
+    def call(
+        operation: str, send: Callable[[], Reply], expected: int | tuple[int, ...], *, first: bool = False
+    ) -> Reply | None:
         wanted = expected if isinstance(expected, tuple) else (expected,)
         started = time.perf_counter()
         try:
@@ -452,9 +455,11 @@ def _user(
         except CLIENT_ERRORS as exc:
             results.record(operation, time.perf_counter() - started, type(exc).__name__)
             return None
-        results.record(
-            operation, time.perf_counter() - started, None if reply.status_code in wanted else str(reply.status_code)
-        )
+        took = time.perf_counter() - started
+        results.record(operation, took, None if reply.status_code in wanted else str(reply.status_code))
+        if first:  # the user's first sign-in: with no --ramp, every user's in the same instant
+            with results.lock:
+                results.first_logins.append(took * 1000)
         if think:
             time.sleep(random.uniform(0.5 * think, 1.5 * think))  # noqa: S311  # nosec B311 - pacing, not security
         return reply if reply.status_code in wanted else None
@@ -463,7 +468,12 @@ def _user(
     binder_tag: str | None = None
     while time.monotonic() < deadline:
         if round_number == 0 or (login_every and round_number % login_every == 0):
-            reply = call("login", lambda: http.post("/auth/login", json={"email": email, "password": PASSWORD}), 200)
+            reply = call(
+                "login",
+                lambda: http.post("/auth/login", json={"email": email, "password": PASSWORD}),
+                200,
+                first=round_number == 0,
+            )
             if reply is None:
                 round_number += 1
                 continue
@@ -627,6 +637,7 @@ def _report(results: Results, seconds: float) -> None:
         print(_row(operation, results.latencies.get(operation, []), seconds))
     reads = [ms for operation in READS for ms in results.latencies.get(operation, [])]
     everything = [ms for values in results.latencies.values() for ms in values]
+    print(_row("login, first", results.first_logins, seconds))  # each user's first: with no --ramp, all at once
     print(_row("reads", reads, seconds))
     print(_row("all", everything, seconds))
     total_errors = sum(results.errors.values())
