@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import threading
 import weakref
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from argon2 import PasswordHasher
@@ -31,13 +33,33 @@ def hashing_slots(cpus: int | None, worker_processes: str | None) -> int:
     return max(1, (cpus or 1) // processes)
 
 
+_CPU_QUOTA = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" in microseconds, or "max <period>"
+
+
+def usable_cpus(quota_file: Path = _CPU_QUOTA) -> int:
+    """The cores this process may use: those it may run on, at most its cgroup's CPU quota rounded up. A
+    container or a Functions instance can see more processors than its quota pays for (a Flex Consumption
+    instance of 2048 MB has 1 vCPU and has been seen to report 4), and more hashes than cores each cost more."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    try:
+        quota, period = quota_file.read_text(encoding="ascii").split()
+        if quota != "max":
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass  # no cgroup v2 quota to read: the cores it may run on
+    return max(1, cpus)
+
+
 # A burst of sign-ins queues here instead of putting dozens of hashes on two cores at once (50 of them, at
 # 64 MiB each: 3.2 GB), which took the CPU from every other request and made each hash slower too: more
 # hashes than cores also cost each one more CPU (19 MiB, 2 passes: 18.5 ms alone or two at once on 2
 # cores, 21.8 ms four at once). The queue holds no database connection (login checks the hash outside a
 # transaction), and with the host's lane for requests without credentials it holds few workers.
 _HASHING_SLOTS = threading.BoundedSemaphore(
-    hashing_slots(os.cpu_count(), os.environ.get("FUNCTIONS_WORKER_PROCESS_COUNT"))
+    hashing_slots(usable_cpus(), os.environ.get("FUNCTIONS_WORKER_PROCESS_COUNT"))
 )
 
 

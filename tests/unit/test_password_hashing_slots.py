@@ -10,6 +10,7 @@ import gc
 import os
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -41,7 +42,7 @@ class _HeldHasher:
 def test_a_burst_of_checks_runs_one_per_core_and_every_one_is_answered(monkeypatch: pytest.MonkeyPatch) -> None:
     hasher = _HeldHasher()
     monkeypatch.setattr(passwords, "_hasher", lambda: hasher)
-    slots = passwords.hashing_slots(os.cpu_count(), os.environ.get("FUNCTIONS_WORKER_PROCESS_COUNT"))
+    slots = passwords.hashing_slots(passwords.usable_cpus(), os.environ.get("FUNCTIONS_WORKER_PROCESS_COUNT"))
     burst = slots + 6
     answers: list[bool] = []
     answers_lock = threading.Lock()
@@ -134,3 +135,24 @@ def test_a_watcher_is_held_weakly(monkeypatch: pytest.MonkeyPatch) -> None:
     gc.collect()
     passwords.verify_password("stored", "the right one 2026")
     assert heard == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("quota", "expected"),
+    [
+        ("100000 100000", 1),  # one vCPU's worth, however many processors the instance shows
+        ("150000 100000", 2),  # a core and a half: both cores, rounded up
+        ("50000 100000", 1),  # a quarter of a core (Flex Consumption's 512 MB): still one
+        ("max 100000", None),  # no quota: every core it may run on
+        ("not a quota", None),
+        (None, None),  # no cgroup v2 file
+    ],
+)
+def test_the_cores_for_hashing_are_capped_by_the_cgroup_cpu_quota(
+    tmp_path: Path, quota: str | None, expected: int | None
+) -> None:
+    quota_file = tmp_path / "cpu.max"
+    if quota is not None:
+        quota_file.write_text(quota + "\n")
+    cores = len(os.sched_getaffinity(0))
+    assert passwords.usable_cpus(quota_file) == (min(expected, cores) if expected else cores)
