@@ -195,10 +195,13 @@ class Supervisor:
 def bind(host: str, port: int) -> socket.socket:
     """A socket on (host, port) that other sockets of this user may share (SO_REUSEPORT), as uvicorn binds
     one otherwise; a port held by another program ends the command."""
+    reuse_port = getattr(socket, "SO_REUSEPORT", None)
+    if reuse_port is None:  # Windows
+        raise SystemExit("several worker processes need SO_REUSEPORT, which this system lacks: use --workers 1")
     sock = socket.socket(family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.setsockopt(socket.SOL_SOCKET, reuse_port, 1)
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
