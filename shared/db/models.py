@@ -235,6 +235,8 @@ class RateLimitHit(Base):
     or addresses."""
 
     __tablename__ = "rate_limits"
+    # Each count deletes the rows no limit reads any more, by `window_start` (migration 0031).
+    __table_args__ = (Index("ix_rate_limits_window_start", "window_start"),)
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
