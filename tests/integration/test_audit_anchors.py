@@ -18,12 +18,12 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from shared import audit_log
-from shared.db.models import AuditRecord, Firm
+from shared.db.models import AuditRecord
 from shared.db.uow import UnitOfWork
 from shared.settings import get_settings
 from shared.storage import BlobExists, BlobStorage, LocalFolderStorage, get_storage
 from tests.integration.azurite import azurite_blob
-from tests.support import create_firm, request, token_for
+from tests.support import bare_firm, create_firm, request, token_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
 
@@ -54,14 +54,6 @@ def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.undo()
         get_settings.cache_clear()
         get_storage.cache_clear()
-
-
-def bare_firm() -> uuid.UUID:
-    firm_id = uuid.uuid4()
-    with UnitOfWork(firm_id=firm_id) as uow:
-        uow.session.add(Firm(id=firm_id, name="Anchored CPA", status="active"))
-        uow.commit()
-    return firm_id
 
 
 def append_records(firm_id: uuid.UUID, count: int) -> None:

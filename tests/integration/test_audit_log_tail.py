@@ -21,11 +21,11 @@ from sqlalchemy.exc import DBAPIError
 
 from aura_local.host import TimerScheduler
 from shared import audit_log
-from shared.db.models import AuditAnchorRequest, AuditRecord, Firm
+from shared.db.models import AuditAnchorRequest, AuditRecord
 from shared.db.uow import UnitOfWork
 from shared.settings import get_settings
 from shared.storage import BlobExists, BlobImmutable, BlobStorage, LocalFolderStorage, get_storage
-from tests.support import create_firm, in_process_host, request, token_for
+from tests.support import bare_firm, create_firm, in_process_host, request, token_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("database")]
 
@@ -56,14 +56,6 @@ def run_anchor_timer_seconds_after_the_writes(seconds: int = 5) -> None:
     finally:
         timers.shutdown()  # waits for the run
     assert fired == 1, f"the audit_anchor timer did not fire within {seconds} s of the writes"
-
-
-def bare_firm() -> uuid.UUID:
-    firm_id = uuid.uuid4()
-    with UnitOfWork(firm_id=firm_id) as uow:
-        uow.session.add(Firm(id=firm_id, name="Tail CPA", status="active"))
-        uow.commit()
-    return firm_id
 
 
 def append_commits(firm_id: uuid.UUID, commits: int, per_commit: int = 1) -> None:
