@@ -21,6 +21,7 @@ from shared.auth.permissions import CLIENT_ROLES
 from shared.auth.principal import Principal
 from shared.auth.tokens import (
     AccessClaims,
+    IssuedToken,
     decode_refresh_token,
     issue_access_token,
     issue_device_token,
@@ -97,17 +98,6 @@ def _issue_pair(
     family_id: uuid.UUID,
     now: datetime,
 ) -> TokenPair:
-    access = issue_access_token(
-        AccessClaims(
-            user_id=user_id,
-            firm_id=firm_id,
-            roles=tuple(roles),
-            client_id=client_id,
-            email=email,
-            session_id=family_id,
-        ),
-        now=now,
-    )
     refresh = issue_refresh_token(user_id=user_id, firm_id=firm_id, token_id=uuid.uuid4(), now=now)
     uow.session.add(
         RefreshToken(
@@ -119,6 +109,15 @@ def _issue_pair(
             expires_at=refresh.expires_at,
         )
     )
+    claims = AccessClaims(
+        user_id=user_id, firm_id=firm_id, roles=tuple(roles), client_id=client_id, email=email, session_id=family_id
+    )
+    return _pair(claims, refresh, now=now)
+
+
+def _pair(claims: AccessClaims, refresh: IssuedToken, *, now: datetime) -> TokenPair:
+    """The session's access token for `claims` beside its refresh token (whose row the caller writes)."""
+    access = issue_access_token(claims, now=now)
     return TokenPair(access.token, refresh.token, int((access.expires_at - now).total_seconds()))
 
 
@@ -197,18 +196,15 @@ def login(*, open_uow: Callable[[], UnitOfWork], email: str, password: str, atte
             raise Unauthorized("The account is deactivated", code="account_inactive")
         audit_log.append(uow, "auth.login_succeeded", target_type="user", target_id=user_id, actor_id=user_id)
         uow.commit()
-    access = issue_access_token(
-        AccessClaims(
-            user_id=user_id,
-            firm_id=firm_id,
-            roles=tuple(user.roles),
-            client_id=user.client_id,
-            email=user.email,
-            session_id=family_id,
-        ),
-        now=now,
+    claims = AccessClaims(
+        user_id=user_id,
+        firm_id=firm_id,
+        roles=tuple(user.roles),
+        client_id=user.client_id,
+        email=user.email,
+        session_id=family_id,
     )
-    pair = TokenPair(access.token, first_refresh.token, int((access.expires_at - now).total_seconds()))
+    pair = _pair(claims, first_refresh, now=now)
     attempt.succeeded(standing)
     return SignIn(pair, issue_device_token(user_id=user_id, now=now).token)
 
